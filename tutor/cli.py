@@ -1,0 +1,135 @@
+"""Command line entry point.
+
+Every subcommand's code lives in `tutor.commands.<name>` and is imported only when that
+subcommand runs, so `--help`, `simulate`, `validate`, `progress` and `locate` never pay for
+(or import) Textual. Only opening the app imports `tutor.ui`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from tutor import __version__
+from tutor.errors import UserError
+
+PROG = "lambda-tutor"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse prints usage plus the error; we promise one line and exit status 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's own hook
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _add_pack_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    # On subcommands the defaults are suppressed so that `lambda-tutor --profile ann quiz`
+    # keeps ann instead of the subparser resetting it to the default.
+    default_profile = "default" if top_level else argparse.SUPPRESS
+    default_content = [] if top_level else argparse.SUPPRESS
+    parser.add_argument(
+        "--content", metavar="DIR", action="append", default=default_content,
+        help="add an instructor pack (lessons, quizzes, scenarios, exercises) to the built-in course",
+    )
+    parser.add_argument(
+        "--profile", metavar="NAME", default=default_profile,
+        help="whose progress to use (default: default)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog=PROG,
+        description="Learn how AWS Lambda functions get invoked: lessons, live simulations and quizzes.",
+        epilog="Run without a command to open the course.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _add_pack_options(parser, top_level=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+
+    p = sub.add_parser("validate", help="check the built-in course or a content pack")
+    p.add_argument("directory", nargs="?", metavar="DIR", help="a pack to check (default: the built-in course)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    p = sub.add_parser("progress", help="show, export or reset a learner's progress")
+    _add_pack_options(p, top_level=False)
+    p.add_argument("--export", choices=["json", "csv"], help="write every record to standard output")
+    p.add_argument("--reset", action="store_true", help="forget this profile's progress (asks first)")
+    p.add_argument("--yes", action="store_true", help="with --reset: do not ask")
+
+    p = sub.add_parser("locate", help="where the data, the database and the content live")
+    p.add_argument("--json", action="store_true", help="print the paths as JSON")
+
+    p = sub.add_parser("simulate", help="run a scenario headless and print a report, JSON or a trace")
+    _add_pack_options(p, top_level=False)
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="a scenario TOML file or a preset name")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one key, e.g. sqs.batch_size=25 (repeatable)")
+    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument("--json", action="store_true", help="print the resolved scenario and the summary as JSON")
+    p.add_argument("--trace", metavar="PATH", help="write the trace as JSON lines ('-' for standard output)")
+    p.add_argument("--list", action="store_true", help="list the built-in presets")
+    p.add_argument("--watch", action="store_true", help="open the scenario in a live simulation pane")
+
+    p = sub.add_parser("lab", help="open the lab: the three models side by side")
+    _add_pack_options(p, top_level=False)
+
+    p = sub.add_parser("quiz", help="open a module's quiz, or your due reviews")
+    _add_pack_options(p, top_level=False)
+    p.add_argument("module", nargs="?", metavar="MODULE", help="module id (default: the first module)")
+    p.add_argument("--review", action="store_true", help="the questions due for review")
+
+    p = sub.add_parser("serve", help="serve the app to browsers (textual-serve)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--content", metavar="DIR", action="append", default=argparse.SUPPRESS,
+                   help="add an instructor pack")
+
+    p = sub.add_parser("workshop", help="instructor tools")
+    wsub = p.add_subparsers(dest="workshop_command", metavar="ACTION", parser_class=OneLineParser)
+    wp = wsub.add_parser("report", help="one row per learner: lessons, quiz scores, exercises")
+    wp.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    wp.add_argument("--content", metavar="DIR", action="append", default=argparse.SUPPRESS,
+                    help="add an instructor pack")
+    return parser
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from tutor.locations import check_profile_name
+
+    check_profile_name(args.profile)
+    name = args.command or "app"
+    module = importlib.import_module(f"tutor.commands.{name}")
+    return int(module.run(args) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except UserError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return error.exit_status
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `lambda-tutor simulate --trace - | head` closes the pipe early; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as error:  # noqa: BLE001 - last line of defence: no traceback reaches a user
+        if os.environ.get("LAMBDA_TUTOR_DEBUG"):
+            raise
+        print(
+            f"{PROG}: unexpected error: {type(error).__name__}: {error} "
+            "(set LAMBDA_TUTOR_DEBUG=1 to see details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""One module per subcommand, each with `run(args) -> int`; imported lazily by `tutor.cli`."""
