@@ -1,0 +1,378 @@
+"""Turn the built-in course and instructor packs into a `Course`, collecting every problem.
+
+A pack is data only: nothing in it is executed, no path in it may reach outside it, files over
+1 MB and packs over 2,000 files are refused. Loading never raises on bad content; each problem
+names the file, the line where known, and the field, so an instructor can fix a pack in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from tutor.content.models import (
+    Course,
+    CourseSpec,
+    Lesson,
+    LessonSpec,
+    Module,
+    Problem,
+    ServicesFile,
+    SourceFile,
+)
+from tutor.errors import UserError
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_PACK_FILES = 2000
+FRONT_MATTER_FENCE = "+++"
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+class PackReader:
+    """Reads files of one pack, refusing anything that escapes it or is too big to be content."""
+
+    def __init__(self, root: Path, label: str, problems: list[Problem]):
+        self.root = root
+        self.label = label
+        self.problems = problems
+        self._resolved_root = root.resolve()
+
+    def display(self, path: Path) -> str:
+        try:
+            relative = path.relative_to(self.root).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        return f"{self.label}/{relative}"
+
+    def problem(self, file: str, line: int | None, field: str, message: str) -> None:
+        self.problems.append(Problem(file, line, field, message))
+
+    def inside(self, path: Path) -> bool:
+        try:
+            path.resolve().relative_to(self._resolved_root)
+        except ValueError:
+            return False
+        return True
+
+    def resolve(self, relative: str, *, file: str, line: int | None, field: str) -> Path | None:
+        """A path written in the pack: relative, without `..`, and still inside once links resolve."""
+        candidate = Path(relative)
+        if candidate.is_absolute() or relative.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", relative):
+            self.problem(file, line, field, f"{relative!r} is an absolute path; paths must stay inside the pack")
+            return None
+        if ".." in candidate.parts:
+            self.problem(file, line, field, f"{relative!r} reaches outside the pack ('..' is not allowed)")
+            return None
+        path = self.root / candidate
+        if not self.inside(path):
+            self.problem(file, line, field, f"{relative!r} leads outside the pack (through a link)")
+            return None
+        return path
+
+    def read(self, path: Path, field: str = "file") -> SourceFile | None:
+        shown = self.display(path)
+        if not self.inside(path):
+            self.problem(shown, None, field, "this file is a link that leads outside the pack")
+            return None
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            self.problem(shown, None, field, "file not found")
+            return None
+        except OSError as error:
+            self.problem(shown, None, field, f"cannot read: {error.strerror or error}")
+            return None
+        if size > MAX_FILE_BYTES:
+            self.problem(shown, None, field, f"file is {size:,} bytes; content files may be at most 1 MB")
+            return None
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            self.problem(shown, None, field, f"cannot read: {error.strerror or error}")
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            self.problem(shown, line, field, "file is not UTF-8 text")
+            return None
+        return SourceFile(path=path, display=shown, text=text.lstrip("\ufeff"))
+
+    def parse_toml(self, source: SourceFile, text: str | None = None) -> dict[str, Any] | None:
+        try:
+            return tomllib.loads(source.text if text is None else text)
+        except tomllib.TOMLDecodeError as error:
+            message = str(error)
+            match = _TOML_LINE.search(message)
+            line = int(match.group(1)) + source.line_offset if match else None
+            reason = _TOML_LINE.sub("", message).replace("()", "").strip(" (),")
+            self.problem(source.display, line, "toml", f"unreadable TOML: {reason}")
+            return None
+
+    def validate(self, model: type[BaseModel], data: dict[str, Any], source: SourceFile,
+                 prefix: tuple[Any, ...] = ()) -> BaseModel | None:
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            report_validation_error(error, source, self.problems, prefix)
+            return None
+
+
+def report_validation_error(error: ValidationError, source: SourceFile, problems: list[Problem],
+                            prefix: tuple[Any, ...] = ()) -> None:
+    """One problem per pydantic error, in our words: the dotted field and a plain message."""
+    for detail in error.errors():
+        loc = prefix + tuple(detail["loc"])
+        field = ".".join(str(part) for part in loc) or "document"
+        kind = detail["type"]
+        if kind == "missing":
+            message = "required field is missing"
+        elif kind == "extra_forbidden":
+            message = f"unknown field (value {detail.get('input')!r})"
+        else:
+            message = detail["msg"]
+            if message.startswith("Value error, "):
+                message = message[len("Value error, "):]
+            if "input" in detail and kind not in ("model_type", "dict_type"):
+                message += f" (got {detail['input']!r})"
+        line_loc = loc[:-1] if kind == "missing" else loc
+        problems.append(Problem(source.display, source.line_of(line_loc), field, message))
+
+
+def split_front_matter(source: SourceFile, reader: PackReader) -> tuple[dict[str, Any], str] | None:
+    lines = source.text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
+        reader.problem(source.display, 1, "front matter",
+                       "a lesson must start with a +++ line, then TOML front matter, then +++")
+        return None
+    for number in range(1, len(lines)):
+        if lines[number].strip() == FRONT_MATTER_FENCE:
+            header = "".join(lines[1:number])
+            body = "".join(lines[number + 1:]).strip("\n") + "\n"
+            source.line_offset = 1
+            data = reader.parse_toml(SourceFile(source.path, source.display, header, 1))
+            if data is None:
+                return None
+            return data, body
+    reader.problem(source.display, 1, "front matter", "the front matter has no closing +++ line")
+    return None
+
+
+class _CourseBuilder:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.course = Course(title="AWS Lambda invocation models")
+        self.lesson_files: dict[str, str] = {}
+        self.scenario_lines: dict[str, int | None] = {}
+        self.question_sources: list[tuple[PackReader, SourceFile, dict[str, Any]]] = []
+        self.pack_counts: dict[Path, dict[str, int]] = {}
+        self.service_places: list[tuple[str, int | None, int]] = []  # parallel to course.services
+
+    def add_pack(self, root: Path, label: str) -> None:
+        reader = PackReader(root, label, self.problems)
+        counts = dict.fromkeys(("modules", "lessons", "questions", "scenario_questions", "scenarios",
+                                "exercises", "services"), 0)
+        self.pack_counts[root] = counts
+        if not root.is_dir():
+            reader.problem(label, None, "pack", "not a directory")
+            return
+        files = [path for path in root.rglob("*") if path.is_file() or path.is_symlink()]
+        if len(files) > MAX_PACK_FILES:
+            reader.problem(label, None, "pack", f"holds {len(files):,} files; a pack may hold at most 2,000")
+            return
+        self.course.packs.append(root)
+        course_file = root / "course.toml"
+        modules_before = len(self.course.modules)
+        if course_file.exists():
+            self._read_course_file(reader, course_file)
+        elif label == "lessons":
+            reader.problem(reader.display(course_file), None, "file", "file not found")
+        counts["modules"] = len(self.course.modules) - modules_before
+        lessons_before = len(self.course.lessons)
+        self._read_module_folders(reader, own_modules=self.course.modules[modules_before:])
+        counts["lessons"] = len(self.course.lessons) - lessons_before
+        for path in sorted((root / "scenarios").glob("*.toml")):
+            if reader.inside(path):
+                self.course.scenario_files[path.stem] = path
+                counts["scenarios"] += 1
+            else:
+                reader.problem(reader.display(path), None, "file", "this file is a link that leads outside the pack")
+        for path in sorted((root / "quizzes").glob("*.toml")):
+            source = reader.read(path)
+            if source is not None:
+                data = reader.parse_toml(source)
+                if data is not None:
+                    self.question_sources.append((reader, source, data))
+        counts["exercises"] = len(list((root / "exercises").glob("*.toml")))
+        services = root / "services.toml"
+        if services.exists():
+            counts["services"] = self._read_services(reader, services)
+
+    def _read_course_file(self, reader: PackReader, path: Path) -> None:
+        source = reader.read(path)
+        if source is None:
+            return
+        data = reader.parse_toml(source)
+        if data is None:
+            return
+        spec = reader.validate(CourseSpec, data, source)
+        if spec is None:
+            return
+        if spec.title and not self.course.packs[:-1]:
+            self.course.title = spec.title
+        if not spec.hints:
+            self.course.hints = False
+        known = {module.id for module in self.course.modules}
+        for index, module_spec in enumerate(spec.modules):
+            line = source.line_of(("modules", index, "id"))
+            if module_spec.id in known:
+                reader.problem(source.display, line, f"modules.{index}.id",
+                               f"duplicate module id {module_spec.id!r}")
+                continue
+            known.add(module_spec.id)
+            module = Module(module_spec.id, module_spec.title, module_spec.summary, reader.root)
+            self.course.modules.append(module)
+            if module_spec.lessons is not None:
+                for position, relative in enumerate(module_spec.lessons):
+                    lesson_path = reader.resolve(relative, file=source.display,
+                                                 line=source.line_of(("modules", index, "lessons")),
+                                                 field=f"modules.{index}.lessons.{position}")
+                    if lesson_path is None:
+                        continue
+                    if not lesson_path.is_file():
+                        reader.problem(source.display, source.line_of(("modules", index, "lessons")),
+                                       f"modules.{index}.lessons.{position}", f"{relative!r}: file not found")
+                        continue
+                    self._read_lesson(reader, lesson_path, module)
+                module.listed = True
+
+    def _read_module_folders(self, reader: PackReader, own_modules: list[Module]) -> None:
+        """Lessons of unlisted modules come from the folder named after the module, in name order.
+
+        A pack may also add lessons to a module it did not define (a built-in one) by using a
+        folder of that module's name.
+        """
+        own = {module.id for module in own_modules}
+        for module in self.course.modules:
+            if module.id in own and module.listed:
+                continue
+            folder = reader.root / module.id
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.glob("*.md")):
+                self._read_lesson(reader, path, module)
+        for folder in sorted(p for p in reader.root.iterdir() if p.is_dir()):
+            if folder.name in ("quizzes", "scenarios", "exercises") or folder.name.startswith("."):
+                continue
+            if not any(module.id == folder.name for module in self.course.modules) and any(folder.glob("*.md")):
+                reader.problem(reader.display(folder), None, "module",
+                               f"folder {folder.name!r} holds lessons but names no module of the course")
+
+    def _read_lesson(self, reader: PackReader, path: Path, module: Module) -> None:
+        source = reader.read(path)
+        if source is None:
+            return
+        parsed = split_front_matter(source, reader)
+        if parsed is None:
+            return
+        data, body = parsed
+        spec = reader.validate(LessonSpec, data, source)
+        if spec is None:
+            return
+        if spec.module != module.id:
+            known = any(m.id == spec.module for m in self.course.modules)
+            reason = (f"lesson sits in module {module.id!r} but says {spec.module!r}" if known
+                      else f"unknown module {spec.module!r}")
+            reader.problem(source.display, source.line_of(("module",)), "module", reason)
+            return
+        if spec.id in self.course.lessons:
+            reader.problem(source.display, source.line_of(("id",)), "id",
+                           f"duplicate lesson id {spec.id!r} (also in {self.lesson_files[spec.id]})")
+            return
+        if spec.try_steps and not spec.scenario:
+            reader.problem(source.display, source.line_of(("try",)), "try",
+                           "try steps need a scenario to act on; add scenario = \"<preset>\"")
+        self.lesson_files[spec.id] = source.display
+        self.scenario_lines[spec.id] = source.line_of(("scenario",))
+        self.course.lessons[spec.id] = Lesson(
+            id=spec.id, title=spec.title, module=spec.module, objectives=spec.objectives,
+            sources=spec.sources, scenario=spec.scenario, try_steps=spec.try_steps, body=body,
+            path=path, pack=reader.root, source_display=source.display,
+        )
+        module.lesson_ids.append(spec.id)
+
+    def _read_services(self, reader: PackReader, path: Path) -> int:
+        source = reader.read(path)
+        if source is None:
+            return 0
+        data = reader.parse_toml(source)
+        if data is None:
+            return 0
+        spec = reader.validate(ServicesFile, data, source)
+        if spec is None:
+            return 0
+        for index, service in enumerate(spec.services):
+            self.service_places.append((source.display, source.line_of(("services", index, "lesson")), index))
+        self.course.services.extend(spec.services)
+        return len(spec.services)
+
+    def check_references(self) -> None:
+        for lesson in self.course.lessons.values():
+            if lesson.scenario and lesson.scenario not in self.course.scenario_files:
+                self.problems.append(Problem(lesson.source_display, self.scenario_lines.get(lesson.id), "scenario",
+                                             f"unknown scenario preset {lesson.scenario!r}"))
+        for service, (shown, line, index) in zip(self.course.services, self.service_places):
+            if service.lesson not in self.course.lessons:
+                self.problems.append(Problem(shown, line, f"services.{index}.lesson",
+                                             f"unknown lesson {service.lesson!r}"))
+
+    def read_questions(self) -> None:
+        if not self.question_sources:
+            return
+        from tutor.content.questions import check_questions, parse_questions
+
+        for reader, source, data in self.question_sources:
+            questions, problems = parse_questions(data, source, self.course)
+            self.problems.extend(problems)
+            self.course.questions.extend(questions)
+            counts = self.pack_counts[reader.root]
+            counts["questions"] += len(questions)
+            counts["scenario_questions"] += sum(1 for q in questions if q.kind == "scenario")
+        self.problems.extend(check_questions(self.course))
+
+
+def _load(extra_packs: Sequence[Path | str]) -> _CourseBuilder:
+    from tutor.locations import builtin_content_dir
+
+    builder = _CourseBuilder()
+    builder.add_pack(builtin_content_dir(), "lessons")
+    for pack in extra_packs:
+        pack_path = Path(pack)
+        builder.add_pack(pack_path, str(pack).rstrip("/") or ".")
+    builder.check_references()
+    builder.read_questions()
+    return builder
+
+
+def load_course(extra_packs: Sequence[Path | str] = ()) -> tuple[Course, list[Problem]]:
+    """The built-in course plus any packs, and every problem found on the way. Never raises on content."""
+    builder = _load(extra_packs)
+    return builder.course, builder.problems
+
+
+def load_course_with_counts(extra_packs: Sequence[Path | str] = ()) -> tuple[Course, list[Problem], dict]:
+    builder = _load(extra_packs)
+    return builder.course, builder.problems, builder.pack_counts
+
+
+def load_course_or_fail(extra_packs: Sequence[Path | str] = ()) -> Course:
+    course, problems = load_course(extra_packs)
+    if problems:
+        more = f" (and {len(problems) - 1} more; run lambda-tutor validate)" if len(problems) > 1 else ""
+        raise UserError(f"{problems[0]}{more}")
+    return course
