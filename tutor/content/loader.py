@@ -136,8 +136,7 @@ def report_validation_error(error: ValidationError, source: SourceFile, problems
             message = f"unknown field (value {detail.get('input')!r})"
         else:
             message = detail["msg"]
-            if message.startswith("Value error, "):
-                message = message[len("Value error, "):]
+            message = message.removeprefix("Value error, ")
             if "input" in detail and kind not in ("model_type", "dict_type"):
                 message += f" (got {detail['input']!r})"
         line_loc = loc[:-1] if kind == "missing" else loc
