@@ -1,0 +1,112 @@
+"""The progress database's schema, as ordered migrations.
+
+Every row is keyed by profile and by a stable id (lesson, module, question, exercise), never by a
+position in the course, so reordering or extending the course loses nothing. Only what cannot be
+derived is stored: quiz totals and percentages are computed from the per-question results, the list
+of profiles from the rows that name them.
+
+Times are UTC ISO 8601 strings ending in Z with microseconds, so text order is time order; review
+due dates are UTC calendar dates (YYYY-MM-DD).
+
+To change the schema, append a Migration with the next version; never edit one that has shipped,
+because learners' databases already carry it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        description="lessons read, last lesson, settings, quiz attempts, review cards, exercise attempts",
+        statements=(
+            """
+            CREATE TABLE lesson_read (
+                profile   TEXT NOT NULL,
+                lesson_id TEXT NOT NULL,
+                read_at   TEXT NOT NULL,            -- first time the learner reached the end
+                PRIMARY KEY (profile, lesson_id)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE last_lesson (
+                profile   TEXT PRIMARY KEY,
+                lesson_id TEXT NOT NULL,
+                opened_at TEXT NOT NULL
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE setting (
+                profile    TEXT NOT NULL,
+                key        TEXT NOT NULL,
+                value_json TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (profile, key)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE quiz_attempt (
+                id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                profile     TEXT NOT NULL,
+                module_id   TEXT NOT NULL,
+                finished_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX quiz_attempt_by_profile ON quiz_attempt (profile, module_id, finished_at)",
+            """
+            CREATE TABLE quiz_result (
+                attempt_id  INTEGER NOT NULL REFERENCES quiz_attempt (id) ON DELETE CASCADE,
+                question_id TEXT NOT NULL,
+                points      REAL NOT NULL CHECK (points >= 0),
+                max_points  REAL NOT NULL CHECK (max_points > 0 AND points <= max_points),
+                correct     INTEGER NOT NULL CHECK (correct IN (0, 1)),
+                PRIMARY KEY (attempt_id, question_id)
+            )                                       -- rowid keeps the order the questions were asked
+            """,
+            """
+            CREATE TABLE review_card (
+                profile     TEXT NOT NULL,
+                question_id TEXT NOT NULL,
+                box         INTEGER NOT NULL CHECK (box >= 1),
+                due         TEXT NOT NULL,          -- UTC date
+                updated_at  TEXT NOT NULL,
+                PRIMARY KEY (profile, question_id)
+            ) WITHOUT ROWID
+            """,
+            "CREATE INDEX review_card_due ON review_card (profile, due)",
+            """
+            CREATE TABLE exercise_attempt (
+                id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                profile     TEXT NOT NULL,
+                exercise_id TEXT NOT NULL,
+                passed      INTEGER NOT NULL CHECK (passed IN (0, 1)),
+                params_json TEXT NOT NULL,
+                finished_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX exercise_attempt_by_profile ON exercise_attempt (profile, exercise_id, finished_at)",
+        ),
+    ),
+)
+
+VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version     INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at  TEXT NOT NULL
+)
+"""
+
+# Tables whose rows belong to a profile; reset and profiles() walk these.
+PROFILE_TABLES = ("lesson_read", "last_lesson", "setting", "quiz_attempt", "review_card", "exercise_attempt")
+# What reset forgets: everything but the learner's preferences (theme and the like).
+PROGRESS_TABLES = ("lesson_read", "last_lesson", "quiz_attempt", "review_card", "exercise_attempt")

@@ -1,0 +1,749 @@
+"""The learner's progress: one SQLite file for every profile on the machine.
+
+Durability rules this module keeps:
+- every write is one `BEGIN IMMEDIATE` transaction, so two app instances (or a terminal and a
+  browser session) writing at once queue behind each other instead of losing rows; WAL mode lets
+  readers carry on meanwhile, and a busy timeout makes a writer wait rather than fail;
+- a damaged file is never treated as "no progress": it is moved aside next to the database with
+  the time in its name, `store.notice` says where, and a fresh store is used;
+- a failed write is never swallowed: it raises `ProgressError`, a one-line `UserError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, NamedTuple, Self
+
+from tutor.errors import UserError
+from tutor.locations import check_profile_name, database_path
+from tutor.progress.schema import MIGRATIONS, PROFILE_TABLES, PROGRESS_TABLES, VERSION_TABLE, Migration
+
+DEFAULT_BUSY_TIMEOUT_S = 10.0
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# sqlite3 primary result codes that mean "this file is not a healthy database" (as opposed to
+# busy, locked, read-only or missing, which say nothing about the file's contents).
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+
+
+class ProgressError(UserError):
+    """The progress store cannot be read or written; the message is one line naming the file."""
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    question_id: str
+    points: float
+    max_points: float
+    correct: bool
+
+
+@dataclass(frozen=True)
+class QuizScore:
+    points: float
+    max_points: float
+    percent: float
+    finished_at: datetime
+
+
+@dataclass(frozen=True)
+class QuizAttempt:
+    id: int
+    module_id: str
+    finished_at: datetime
+    results: tuple[QuestionResult, ...]
+
+    @property
+    def points(self) -> float:
+        return sum(result.points for result in self.results)
+
+    @property
+    def max_points(self) -> float:
+        return sum(result.max_points for result in self.results)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.points / self.max_points
+
+    @property
+    def score(self) -> QuizScore:
+        return QuizScore(self.points, self.max_points, self.percent, self.finished_at)
+
+
+class ReviewCard(NamedTuple):
+    box: int
+    due: date
+
+
+@dataclass(frozen=True)
+class ExerciseAttempt:
+    id: int
+    exercise_id: str
+    passed: bool
+    params: dict[str, Any]
+    finished_at: datetime
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """Everything the exercise screen and the workshop report need about one exercise."""
+
+    exercise_id: str
+    attempts: int
+    failed_attempts: int
+    passed: bool
+    first_passed_at: datetime | None
+    passing_params: dict[str, Any] | None  # from the latest passing attempt
+    last_attempt_at: datetime
+    history: tuple[ExerciseAttempt, ...] = field(repr=False, default=())
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_utc_text(moment: datetime) -> str:
+    # A naive datetime is usually datetime.now(), i.e. local time: guessing would misdate it.
+    if not isinstance(moment, datetime) or moment.utcoffset() is None:
+        raise TypeError(f"times must be timezone-aware datetimes (UTC), got {moment!r}")
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def from_utc_text(text: str) -> datetime:
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def _date_text(day: date) -> str:
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise TypeError(f"review due dates must be dates (UTC), got {day!r}")
+    return day.isoformat()
+
+
+def _check_id(kind: str, value: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{kind} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+class ProgressStore:
+    """Open with `open_store()`. Safe to share between threads; one instance per process is enough."""
+
+    def __init__(
+        self,
+        path: Path,
+        connection: sqlite3.Connection,
+        *,
+        notice: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.path = path
+        self.notice = notice
+        self._connection = connection
+        self._clock = clock
+        self._lock = threading.RLock()
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _now_text(self) -> str:
+        return to_utc_text(self._clock())
+
+    @contextlib.contextmanager
+    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            connection = self._connection
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                    connection.execute("COMMIT")
+                except BaseException:
+                    # SQLite rolls some failures (disk full, I/O) back by itself.
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as error:
+                raise ProgressError(
+                    f"could not save progress ({action}) to {self.path}: {_one_line(error)}"
+                ) from error
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        # A deferred transaction gives every multi-query read one consistent snapshot.
+        with self._lock:
+            connection = self._connection
+            outermost = not connection.in_transaction
+            try:
+                if outermost:
+                    connection.execute("BEGIN")
+                try:
+                    yield connection
+                finally:
+                    if outermost and connection.in_transaction:
+                        connection.execute("COMMIT")
+            except sqlite3.Error as error:
+                raise ProgressError(f"could not read progress from {self.path}: {_one_line(error)}") from error
+
+    # -- lessons -------------------------------------------------------------------------------
+
+    def mark_read(self, profile: str, lesson_id: str) -> None:
+        """Remember that the learner reached the end of a lesson; the first time counts."""
+        check_profile_name(profile)
+        _check_id("lesson id", lesson_id)
+        with self._write("lesson read") as db:
+            db.execute(
+                "INSERT OR IGNORE INTO lesson_read (profile, lesson_id, read_at) VALUES (?, ?, ?)",
+                (profile, lesson_id, self._now_text()),
+            )
+
+    def read_lessons(self, profile: str) -> set[str]:
+        with self._read() as db:
+            rows = db.execute("SELECT lesson_id FROM lesson_read WHERE profile = ?", (profile,)).fetchall()
+        return {lesson_id for (lesson_id,) in rows}
+
+    def lessons_read_at(self, profile: str) -> dict[str, datetime]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT lesson_id, read_at FROM lesson_read WHERE profile = ? ORDER BY read_at, lesson_id",
+                (profile,),
+            ).fetchall()
+        return {lesson_id: from_utc_text(read_at) for lesson_id, read_at in rows}
+
+    def set_last_lesson(self, profile: str, lesson_id: str) -> None:
+        check_profile_name(profile)
+        _check_id("lesson id", lesson_id)
+        with self._write("last lesson") as db:
+            db.execute(
+                "INSERT INTO last_lesson (profile, lesson_id, opened_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (profile) DO UPDATE SET lesson_id = excluded.lesson_id, "
+                "opened_at = excluded.opened_at",
+                (profile, lesson_id, self._now_text()),
+            )
+
+    def last_lesson(self, profile: str) -> str | None:
+        with self._read() as db:
+            row = db.execute("SELECT lesson_id FROM last_lesson WHERE profile = ?", (profile,)).fetchone()
+        return row[0] if row else None
+
+    # -- settings ------------------------------------------------------------------------------
+
+    def get_setting(self, profile: str, key: str, default: Any = None) -> Any:
+        with self._read() as db:
+            row = db.execute(
+                "SELECT value_json FROM setting WHERE profile = ? AND key = ?", (profile, key)
+            ).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_setting(self, profile: str, key: str, value: Any) -> None:
+        """Store a preference; the value must be JSON (str, number, bool, None, list, dict)."""
+        check_profile_name(profile)
+        _check_id("setting key", key)
+        try:
+            value_json = json.dumps(value, sort_keys=True)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"setting {key!r} must be JSON-serialisable: {error}") from error
+        with self._write(f"setting {key}") as db:
+            db.execute(
+                "INSERT INTO setting (profile, key, value_json, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (profile, key) DO UPDATE SET value_json = excluded.value_json, "
+                "updated_at = excluded.updated_at",
+                (profile, key, value_json, self._now_text()),
+            )
+
+    def settings(self, profile: str) -> dict[str, Any]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT key, value_json FROM setting WHERE profile = ? ORDER BY key", (profile,)
+            ).fetchall()
+        return {key: json.loads(value_json) for key, value_json in rows}
+
+    # -- quizzes -------------------------------------------------------------------------------
+
+    def record_quiz_attempt(
+        self, profile: str, module_id: str, results: Sequence[QuestionResult], finished_at: datetime
+    ) -> int:
+        """Store one finished quiz with every question's result; returns the attempt's id."""
+        check_profile_name(profile)
+        _check_id("module id", module_id)
+        finished_text = to_utc_text(finished_at)
+        if not results:
+            raise ValueError("a quiz attempt needs at least one question result")
+        seen: set[str] = set()
+        for result in results:
+            _check_id("question id", result.question_id)
+            if result.question_id in seen:
+                raise ValueError(f"question {result.question_id!r} appears twice in one attempt")
+            seen.add(result.question_id)
+            if not (result.max_points > 0 and 0 <= result.points <= result.max_points):
+                raise ValueError(
+                    f"question {result.question_id!r}: points must be between 0 and max_points (> 0), "
+                    f"got {result.points} of {result.max_points}"
+                )
+        with self._write(f"quiz attempt for {module_id}") as db:
+            cursor = db.execute(
+                "INSERT INTO quiz_attempt (profile, module_id, finished_at) VALUES (?, ?, ?)",
+                (profile, module_id, finished_text),
+            )
+            attempt_id = int(cursor.lastrowid)
+            db.executemany(
+                "INSERT INTO quiz_result (attempt_id, question_id, points, max_points, correct) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (attempt_id, r.question_id, float(r.points), float(r.max_points), int(bool(r.correct)))
+                    for r in results
+                ],
+            )
+        return attempt_id
+
+    def quiz_attempts(self, profile: str, module_id: str | None = None) -> list[QuizAttempt]:
+        """Every attempt, oldest first, each with its per-question results."""
+        query = "SELECT id, module_id, finished_at FROM quiz_attempt WHERE profile = ?"
+        params: tuple[str, ...] = (profile,)
+        if module_id is not None:
+            query += " AND module_id = ?"
+            params += (module_id,)
+        with self._read() as db:
+            attempts = db.execute(query + " ORDER BY finished_at, id", params).fetchall()
+            results: dict[int, list[QuestionResult]] = {attempt_id: [] for attempt_id, _, _ in attempts}
+            rows = db.execute(
+                "SELECT r.attempt_id, r.question_id, r.points, r.max_points, r.correct "
+                "FROM quiz_result r JOIN quiz_attempt a ON a.id = r.attempt_id "
+                "WHERE a.profile = ? ORDER BY r.attempt_id, r.rowid",
+                (profile,),
+            ).fetchall() if attempts else []
+        for attempt_id, question_id, points, max_points, correct in rows:
+            if attempt_id in results:
+                results[attempt_id].append(QuestionResult(question_id, points, max_points, bool(correct)))
+        return [
+            QuizAttempt(attempt_id, module, from_utc_text(finished), tuple(results[attempt_id]))
+            for attempt_id, module, finished in attempts
+        ]
+
+    def quiz_best(self, profile: str) -> dict[str, QuizScore]:
+        """Per module, the best attempt: highest percent, then most points, then the earliest."""
+        best: dict[str, QuizScore] = {}
+        for attempt in self.quiz_attempts(profile):
+            score = attempt.score
+            current = best.get(attempt.module_id)
+            if current is None or (score.percent, score.points) > (current.percent, current.points):
+                best[attempt.module_id] = score
+        return best
+
+    def quiz_attempt_counts(self, profile: str) -> dict[str, int]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT module_id, count(*) FROM quiz_attempt WHERE profile = ? GROUP BY module_id",
+                (profile,),
+            ).fetchall()
+        return dict(rows)
+
+    # -- review (Leitner boxes; the schedule itself lives in tutor.quiz) -------------------------
+
+    def review_card(self, profile: str, question_id: str) -> ReviewCard | None:
+        with self._read() as db:
+            row = db.execute(
+                "SELECT box, due FROM review_card WHERE profile = ? AND question_id = ?",
+                (profile, question_id),
+            ).fetchone()
+        return ReviewCard(row[0], date.fromisoformat(row[1])) if row else None
+
+    def set_review_card(self, profile: str, question_id: str, box: int, due: date) -> None:
+        check_profile_name(profile)
+        _check_id("question id", question_id)
+        if isinstance(box, bool) or not isinstance(box, int) or box < 1:
+            raise ValueError(f"review box must be a whole number from 1, got {box!r}")
+        due_text = _date_text(due)
+        with self._write(f"review card {question_id}") as db:
+            db.execute(
+                "INSERT INTO review_card (profile, question_id, box, due, updated_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (profile, question_id) DO UPDATE SET box = excluded.box, due = excluded.due, "
+                "updated_at = excluded.updated_at",
+                (profile, question_id, box, due_text, self._now_text()),
+            )
+
+    def review_cards(self, profile: str) -> dict[str, ReviewCard]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT question_id, box, due FROM review_card WHERE profile = ? ORDER BY due, question_id",
+                (profile,),
+            ).fetchall()
+        return {question_id: ReviewCard(box, date.fromisoformat(due)) for question_id, box, due in rows}
+
+    def due_reviews(self, profile: str, today: date) -> list[str]:
+        """Question ids due on or before `today` (a UTC date), the longest-waiting first."""
+        today_text = _date_text(today)
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT question_id FROM review_card WHERE profile = ? AND due <= ? ORDER BY due, question_id",
+                (profile, today_text),
+            ).fetchall()
+        return [question_id for (question_id,) in rows]
+
+    # -- exercises -----------------------------------------------------------------------------
+
+    def record_exercise_attempt(
+        self, profile: str, exercise_id: str, passed: bool, params: dict[str, Any], finished_at: datetime
+    ) -> int:
+        """Store one run of an exercise with the parameters the learner chose; returns its id."""
+        check_profile_name(profile)
+        _check_id("exercise id", exercise_id)
+        finished_text = to_utc_text(finished_at)
+        if not isinstance(params, dict):
+            raise TypeError(f"exercise parameters must be a dict, got {type(params).__name__}")
+        try:
+            params_json = json.dumps(params, sort_keys=True)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"exercise parameters must be JSON-serialisable: {error}") from error
+        with self._write(f"exercise attempt for {exercise_id}") as db:
+            cursor = db.execute(
+                "INSERT INTO exercise_attempt (profile, exercise_id, passed, params_json, finished_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (profile, exercise_id, int(bool(passed)), params_json, finished_text),
+            )
+        return int(cursor.lastrowid)
+
+    def exercise_attempts(self, profile: str) -> list[ExerciseAttempt]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT id, exercise_id, passed, params_json, finished_at FROM exercise_attempt "
+                "WHERE profile = ? ORDER BY finished_at, id",
+                (profile,),
+            ).fetchall()
+        return [
+            ExerciseAttempt(attempt_id, exercise_id, bool(passed), json.loads(params), from_utc_text(finished))
+            for attempt_id, exercise_id, passed, params, finished in rows
+        ]
+
+    def exercise_results(self, profile: str) -> dict[str, ExerciseResult]:
+        by_exercise: dict[str, list[ExerciseAttempt]] = {}
+        for attempt in self.exercise_attempts(profile):
+            by_exercise.setdefault(attempt.exercise_id, []).append(attempt)
+        results = {}
+        for exercise_id, history in by_exercise.items():
+            passes = [attempt for attempt in history if attempt.passed]
+            results[exercise_id] = ExerciseResult(
+                exercise_id=exercise_id,
+                attempts=len(history),
+                failed_attempts=len(history) - len(passes),
+                passed=bool(passes),
+                first_passed_at=passes[0].finished_at if passes else None,
+                passing_params=passes[-1].params if passes else None,
+                last_attempt_at=history[-1].finished_at,
+                history=tuple(history),
+            )
+        return results
+
+    # -- profiles --------------------------------------------------------------------------------
+
+    def profiles(self) -> list[str]:
+        """Every profile that has anything stored, settings included, sorted by name."""
+        union = " UNION ".join(f"SELECT profile FROM {table}" for table in PROFILE_TABLES)
+        with self._read() as db:
+            rows = db.execute(f"SELECT profile FROM ({union}) ORDER BY profile").fetchall()
+        return [profile for (profile,) in rows]
+
+    def last_activity(self, profile: str) -> datetime | None:
+        """When the learner last read, opened a lesson, finished a quiz or exercise, or reviewed."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT max(at) FROM ("
+                " SELECT max(read_at) AS at FROM lesson_read WHERE profile = :p"
+                " UNION ALL SELECT max(opened_at) FROM last_lesson WHERE profile = :p"
+                " UNION ALL SELECT max(finished_at) FROM quiz_attempt WHERE profile = :p"
+                " UNION ALL SELECT max(updated_at) FROM review_card WHERE profile = :p"
+                " UNION ALL SELECT max(finished_at) FROM exercise_attempt WHERE profile = :p)",
+                {"p": profile},
+            ).fetchone()
+        return from_utc_text(row[0]) if row and row[0] else None
+
+    def has_progress(self, profile: str) -> bool:
+        with self._read() as db:
+            return any(
+                db.execute(f"SELECT 1 FROM {table} WHERE profile = ? LIMIT 1", (profile,)).fetchone()
+                for table in PROGRESS_TABLES
+            )
+
+    def reset(self, profile: str) -> None:
+        """Forget the profile's progress (lessons, quizzes, reviews, exercises); keep its settings."""
+        check_profile_name(profile)
+        with self._write(f"reset of {profile}") as db:
+            for table in PROGRESS_TABLES:
+                db.execute(f"DELETE FROM {table} WHERE profile = ?", (profile,))
+
+    def export(self, profile: str) -> dict[str, Any]:
+        """One JSON-ready document with everything stored for the profile."""
+        with self._read():
+            # One snapshot for the whole document: the nested reads reuse the open transaction.
+            lessons = self.lessons_read_at(profile)
+            last = self._last_lesson_row(profile)
+            settings = self.settings(profile)
+            attempts = self.quiz_attempts(profile)
+            cards = self.review_cards(profile)
+            exercises = self.exercise_attempts(profile)
+            activity = self.last_activity(profile)
+        return {
+            "format": "lambda-tutor-progress",
+            "format_version": 1,
+            "profile": profile,
+            "exported_at": self._now_text(),
+            "last_activity": to_utc_text(activity) if activity else None,
+            "lessons_read": [
+                {"lesson_id": lesson_id, "read_at": to_utc_text(at)} for lesson_id, at in lessons.items()
+            ],
+            "last_lesson": last,
+            "settings": settings,
+            "quiz_attempts": [
+                {
+                    "attempt": attempt.id,
+                    "module_id": attempt.module_id,
+                    "finished_at": to_utc_text(attempt.finished_at),
+                    "points": attempt.points,
+                    "max_points": attempt.max_points,
+                    "percent": round(attempt.percent, 2),
+                    "results": [
+                        {
+                            "question_id": result.question_id,
+                            "points": result.points,
+                            "max_points": result.max_points,
+                            "correct": result.correct,
+                        }
+                        for result in attempt.results
+                    ],
+                }
+                for attempt in attempts
+            ],
+            "review_cards": [
+                {"question_id": question_id, "box": card.box, "due": card.due.isoformat()}
+                for question_id, card in cards.items()
+            ],
+            "exercise_attempts": [
+                {
+                    "attempt": attempt.id,
+                    "exercise_id": attempt.exercise_id,
+                    "passed": attempt.passed,
+                    "params": attempt.params,
+                    "finished_at": to_utc_text(attempt.finished_at),
+                }
+                for attempt in exercises
+            ],
+        }
+
+    def _last_lesson_row(self, profile: str) -> dict[str, str] | None:
+        with self._read() as db:
+            row = db.execute(
+                "SELECT lesson_id, opened_at FROM last_lesson WHERE profile = ?", (profile,)
+            ).fetchone()
+        return {"lesson_id": row[0], "opened_at": row[1]} if row else None
+
+    def schema_version(self) -> int:
+        with self._read() as db:
+            return _current_version(db)
+
+
+# -- opening, checking, migrating ----------------------------------------------------------------
+
+
+def open_store(
+    path: Path | str | None = None,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    migrations: Sequence[Migration] = MIGRATIONS,
+) -> ProgressStore:
+    """Open (creating, checking and upgrading as needed) the progress store.
+
+    A damaged file is moved aside and `store.notice` says where; anything that stops the store
+    from being opened at all raises `ProgressError`.
+    """
+    path = Path(path) if path is not None else database_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ProgressError(
+            f"cannot create the progress directory {path.parent}: {error.strerror or _one_line(error)}"
+        ) from error
+    with _exclusive_open_lock(path):
+        notice = None
+        damage = _find_damage(path, busy_timeout_s)
+        if damage:
+            moved_to = _move_aside(path, clock())
+            notice = (
+                f"The progress store was damaged ({damage}); it was moved to {moved_to} "
+                "and a fresh one was started."
+            )
+        connection = _connect(path, busy_timeout_s)
+        try:
+            _migrate(connection, path, migrations, to_utc_text(clock()))
+        except BaseException:
+            connection.close()
+            raise
+    return ProgressStore(path, connection, notice=notice, clock=clock)
+
+
+@contextlib.contextmanager
+def _exclusive_open_lock(path: Path) -> Iterator[None]:
+    """Serialise the check-and-move-aside step between processes.
+
+    Without it, a second instance that also saw the damaged file could move aside the fresh
+    database the first one has just created. SQLite's own locks cannot cover a rename.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; the window is small and only matters on damage
+        yield
+        return
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        handle = open(lock_path, "a+b")  # noqa: SIM115 - held across the yield
+    except OSError as error:
+        raise ProgressError(
+            f"cannot write to the progress directory {path.parent}: {error.strerror or _one_line(error)}"
+        ) from error
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()
+
+
+def _is_damage(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and (code & 0xFF) in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+
+
+def _find_damage(path: Path, busy_timeout_s: float) -> str | None:
+    """Return why the file at `path` is not a usable database, or None when it is fine or absent."""
+    try:
+        if path.stat().st_size == 0:
+            return None  # SQLite treats an empty file as a new, empty database
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise ProgressError(f"cannot read the progress store {path}: {error.strerror}") from error
+    # Read-only, so that checking a damaged file cannot change it (no checkpoint on close).
+    uri = path.resolve().as_uri() + "?mode=ro"
+    try:
+        checker = sqlite3.connect(uri, uri=True, timeout=busy_timeout_s)
+    except sqlite3.Error as error:
+        if _is_damage(error):
+            return _one_line(error)
+        raise ProgressError(f"cannot open the progress store {path}: {_one_line(error)}") from error
+    try:
+        rows = checker.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.Error as error:
+        if _is_damage(error):
+            return _one_line(error)
+        raise ProgressError(f"cannot check the progress store {path}: {_one_line(error)}") from error
+    finally:
+        checker.close()
+    if rows != [("ok",)]:
+        return "integrity check failed: " + " ".join(str(rows[0][0] if rows else "no answer").split())
+    return None
+
+
+def _move_aside(path: Path, moment: datetime) -> Path:
+    stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    suffix = 2
+    while target.exists():
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{suffix}")
+        suffix += 1
+    try:
+        os.rename(path, target)
+        # The journal files belong with the database they describe; SQLite finds them by name.
+        for companion in ("-wal", "-shm", "-journal"):
+            source = path.with_name(path.name + companion)
+            if source.exists():
+                os.rename(source, target.with_name(target.name + companion))
+    except OSError as error:
+        raise ProgressError(
+            f"the progress store {path} is damaged and could not be moved aside: "
+            f"{error.strerror or _one_line(error)}"
+        ) from error
+    return target
+
+
+def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
+    try:
+        # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
+        connection = sqlite3.connect(
+            str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as error:
+        raise ProgressError(f"cannot open the progress store {path}: {_one_line(error)}") from error
+    try:
+        connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        connection.execute("PRAGMA journal_mode = WAL").fetchone()
+        connection.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as error:
+        connection.close()
+        raise ProgressError(f"cannot open the progress store {path}: {_one_line(error)}") from error
+    return connection
+
+
+def _current_version(connection: sqlite3.Connection) -> int:
+    exists = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not exists:
+        return 0
+    (version,) = connection.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    return int(version)
+
+
+def _migrate(connection: sqlite3.Connection, path: Path, migrations: Sequence[Migration], now: str) -> None:
+    """Bring the file up to the newest schema, all pending steps in one transaction."""
+    known = max((migration.version for migration in migrations), default=0)
+    try:
+        # Cheap read first: nearly every open finds the schema current and needs no write lock.
+        if _current_version(connection) == known:
+            return
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another instance may have migrated meanwhile.
+            current = _current_version(connection)
+            if current > known:
+                raise ProgressError(
+                    f"the progress store {path} was written by a newer lambda-tutor "
+                    f"(schema version {current}; this one knows up to {known}): upgrade lambda-tutor"
+                )
+            connection.execute(VERSION_TABLE)
+            for migration in sorted(migrations, key=lambda m: m.version):
+                if migration.version <= current:
+                    continue
+                for statement in migration.statements:
+                    connection.execute(statement)
+                connection.execute(
+                    "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.description, now),
+                )
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as error:
+        raise ProgressError(
+            f"cannot upgrade the progress store {path} to schema version {known}: {_one_line(error)}"
+        ) from error
