@@ -153,7 +153,6 @@ def split_front_matter(source: SourceFile, reader: PackReader) -> tuple[dict[str
         if lines[number].strip() == FRONT_MATTER_FENCE:
             header = "".join(lines[1:number])
             body = "".join(lines[number + 1:]).strip("\n") + "\n"
-            source.line_offset = 1
             data = reader.parse_toml(SourceFile(source.path, source.display, header, 1))
             if data is None:
                 return None
