@@ -16,7 +16,7 @@ def check_scenarios(course: Course, only_pack: Path | None) -> list[Problem]:
     from tutor.sim.scenario import load_scenario
 
     problems = []
-    for name, path in course.scenario_files.items():
+    for path in course.scenario_files.values():
         if only_pack is not None and not path.is_relative_to(only_pack):
             continue
         try:
