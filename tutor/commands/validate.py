@@ -58,6 +58,10 @@ def validate(directory: str | None) -> tuple[bool, dict[str, int], list[Problem]
     counts = counts_by_pack.get(target, dict.fromkeys(COUNT_NAMES, 0))
     problems = problems + check_scenarios(course, target if directory else None)
     problems += check_scenario_questions(course)
+    if course.exercises:
+        from tutor.workshop.exercises import check_exercises
+
+        problems += check_exercises(course, target if directory else None)
     if directory:
         # The built-in course is checked on its own; a pack's author needs only the pack's problems.
         label = str(directory).rstrip("/") or "."

@@ -206,7 +206,7 @@ class _CourseBuilder:
                 data = reader.parse_toml(source)
                 if data is not None:
                     self.question_sources.append((reader, source, data))
-        counts["exercises"] = len(list((root / "exercises").glob("*.toml")))
+        counts["exercises"] = self._read_exercises(reader, root / "exercises")
         services = root / "services.toml"
         if services.exists():
             counts["services"] = self._read_services(reader, services)
@@ -303,6 +303,28 @@ class _CourseBuilder:
             path=path, pack=reader.root, source_display=source.display,
         )
         module.lesson_ids.append(spec.id)
+
+    def _read_exercises(self, reader: PackReader, folder: Path) -> int:
+        from tutor.content.exercises import parse_exercise
+
+        loaded = 0
+        known = {exercise.id for exercise in self.course.exercises}
+        for path in sorted(folder.glob("*.toml")):
+            source = reader.read(path)
+            data = reader.parse_toml(source) if source is not None else None
+            if data is None:
+                continue
+            exercise, problems = parse_exercise(data, source)
+            self.problems.extend(problems)
+            if exercise is None:
+                continue
+            if exercise.id in known:
+                reader.problem(source.display, source.line_of(("id",)), "id", f"duplicate exercise id {exercise.id!r}")
+                continue
+            known.add(exercise.id)
+            self.course.exercises.append(exercise)
+            loaded += 1
+        return loaded
 
     def _read_services(self, reader: PackReader, path: Path) -> int:
         source = reader.read(path)

@@ -1,0 +1,100 @@
+"""Workshop exercises as data: a base scenario, what the learner may change, and goals to meet.
+
+Goals are declarative (a summary field, a comparison, a value): nothing in an exercise is ever
+evaluated as code. Structural checks live here; whether a goal's field exists for the scenario's
+model and whether a parameter's bounds sit inside AWS's range are checked by
+`tutor.workshop.checks`, which can see the simulator.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
+
+from tutor.content.models import ID_PATTERN, Problem, SourceFile, Strict
+
+COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+
+
+class ExerciseParam(Strict):
+    key: str = Field(min_length=1)
+    min: float | None = None
+    max: float | None = None
+    choices: list[Any] | None = None
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> ExerciseParam:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        return self
+
+
+class Goal(Strict):
+    field: str = Field(min_length=1)
+    op: Literal["==", "!=", "<", "<=", ">", ">="]
+    value: float
+    label: str | None = None  # the goal in the learner's words; generated when absent
+
+
+class Predict(Strict):
+    prompt: str = Field(min_length=1)
+    measure: str = Field(min_length=1)
+    tolerance: float = Field(default=0, ge=0)
+    unit: str = ""
+
+
+class Exercise(Strict):
+    id: str = Field(pattern=ID_PATTERN, max_length=64)
+    title: str = Field(min_length=1, max_length=120)
+    kind: Literal["tune", "predict"]
+    scenario: str = Field(min_length=1)
+    brief: str = Field(min_length=1)
+    hint: str | None = None
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    params: list[ExerciseParam] = Field(default_factory=list)
+    goals: list[Goal] = Field(default_factory=list)
+    predict: Predict | None = None
+    _file: str = PrivateAttr(default="")
+
+    @property
+    def file(self) -> str:
+        """The pack file it came from, as problems name it."""
+        return self._file
+
+    @model_validator(mode="after")
+    def _kind_has_what_it_needs(self) -> Exercise:
+        if self.kind == "tune":
+            if not self.params:
+                raise ValueError("a tune exercise needs at least one [[params]] entry the learner may change")
+            if not self.goals:
+                raise ValueError("a tune exercise needs at least one [[goals]] entry")
+            if self.predict is not None:
+                raise ValueError("[predict] belongs to predict exercises only")
+        elif self.predict is None:
+            raise ValueError("a predict exercise needs a [predict] table (prompt, measure)")
+        keys = [param.key for param in self.params]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise ValueError(f"parameter {duplicates[0]!r} is listed twice")
+        return self
+
+
+def goal_label(goal: Goal) -> str:
+    if goal.label:
+        return goal.label
+    words = {"==": "=", "!=": "≠", "<=": "≤", ">=": "≥", "<": "<", ">": ">"}
+    return f"{goal.field} {words[goal.op]} {goal.value:g}"
+
+
+def parse_exercise(data: dict[str, Any], source: SourceFile) -> tuple[Exercise | None, list[Problem]]:
+    from tutor.content.loader import report_validation_error
+
+    problems: list[Problem] = []
+    try:
+        exercise = Exercise.model_validate(data)
+    except ValidationError as error:
+        report_validation_error(error, source, problems)
+        return None, problems
+    exercise._file = source.display
+    return exercise, problems

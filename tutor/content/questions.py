@@ -1,0 +1,306 @@
+"""Question banks (`quizzes/*.toml`): one pydantic model per kind, then the checks pydantic cannot do.
+
+Every refusal is a `Problem` naming the file, the line and the field (`questions.3.answer`), so a
+content writer can fix a whole bank in one pass. A question with any problem is left out of the
+course: the app never shows a question whose answer key might be wrong.
+
+Scenario questions carry no answer: `tutor.quiz.scenario_answers` computes it by running the
+simulator, so a lesson and the simulator cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, ValidationError, field_validator
+
+from tutor.content.models import ID_PATTERN, URL_PATTERN, Course, Problem, SourceFile, Strict
+
+KINDS = ("single", "multiple", "truefalse", "numeric", "ordering", "matching", "scenario")
+MIN_CHOICES = 2
+# Digit keys 1-8 pick a choice on the quiz screen, so a question offers at most eight.
+MAX_CHOICES = 8
+
+# Numeric fields of the simulator's summary (sim-contract.md, "Summary"); `responses.<status>`
+# (sync) is matched by pattern. Non-numeric fields such as `model` cannot be a measure.
+SUMMARY_MEASURES = (
+    "sim_time_s", "items", "succeeded", "failed", "unfinished", "invocations", "cold_starts",
+    "throttles", "max_concurrency", "duplicates", "destinations.on_success", "destinations.on_failure",
+    "destinations.dlq", "dropped", "latency_s.p50", "latency_s.p95", "latency_s.p99", "latency_s.max",
+    "max_event_age_s", "max_queue_depth", "max_iterator_age_s",
+)
+RESPONSE_MEASURE = re.compile(r"^responses\.[1-5][0-9][0-9]$")
+
+Number = Annotated[StrictFloat, Field(allow_inf_nan=False)]
+Tolerance = Annotated[StrictFloat, Field(ge=0, allow_inf_nan=False)]
+ChoiceText = Annotated[str, Field(min_length=1, max_length=200)]
+Choices = Annotated[list[ChoiceText], Field(min_length=MIN_CHOICES, max_length=MAX_CHOICES)]
+
+
+def is_known_measure(measure: str) -> bool:
+    return measure in SUMMARY_MEASURES or bool(RESPONSE_MEASURE.match(measure))
+
+
+class _Common(Strict):
+    id: str = Field(pattern=ID_PATTERN, max_length=64)
+    lesson: str = Field(min_length=1)
+    difficulty: Literal[1, 2, 3]
+    kind: str
+    prompt: str = Field(min_length=1)
+    explanation: str = Field(min_length=1)
+    source: str
+
+    @field_validator("source")
+    @classmethod
+    def _source_is_url(cls, value: str) -> str:
+        if not URL_PATTERN.match(value):
+            raise ValueError("source must be an http(s) URL")
+        return value
+
+
+class SingleSpec(_Common):
+    choices: Choices
+    answer: str
+
+
+class MultipleSpec(_Common):
+    choices: Choices
+    answer: list[str] = Field(min_length=1)
+
+
+class TrueFalseSpec(_Common):
+    answer: StrictBool
+
+
+class NumericSpec(_Common):
+    answer: Number
+    tolerance: Tolerance = 0.0
+    unit: str | None = Field(default=None, min_length=1, max_length=20)
+
+
+class OrderingSpec(_Common):
+    choices: Choices
+
+
+class MatchingSpec(_Common):
+    choices: Choices
+    answer: dict[str, str] = Field(min_length=1, max_length=MAX_CHOICES)
+
+
+class ScenarioSpec(_Common):
+    scenario: str = Field(min_length=1)
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    seed: StrictInt | None = Field(default=None, ge=0)
+    measure: str = Field(min_length=1)
+    tolerance: Tolerance = 0.0
+    unit: str | None = Field(default=None, min_length=1, max_length=20)
+    choices: list[Number] | None = Field(default=None, min_length=MIN_CHOICES, max_length=MAX_CHOICES)
+
+
+SPECS: dict[str, type[_Common]] = {
+    "single": SingleSpec, "multiple": MultipleSpec, "truefalse": TrueFalseSpec, "numeric": NumericSpec,
+    "ordering": OrderingSpec, "matching": MatchingSpec, "scenario": ScenarioSpec,
+}
+
+# Fields a writer may reasonably try on the wrong kind: say why they do not belong there.
+_WRONG_FIELD_REASONS = {
+    ("scenario", "answer"): "scenario questions have no answer key: the simulator computes it from `measure`",
+    ("ordering", "answer"): "ordering questions have no answer key: write `choices` in the correct order",
+    ("truefalse", "choices"): "true/false questions have no choices: set answer = true or false",
+    ("numeric", "choices"): "numeric questions have no choices: the learner types a number",
+}
+
+
+@dataclass(eq=False)
+class Question:
+    """One checked question, ready to ask and to grade."""
+
+    id: str
+    kind: str
+    lesson: str
+    module: str
+    difficulty: int
+    prompt: str
+    explanation: str
+    source: str
+    choices: tuple[Any, ...] = ()       # strings; numbers for a scenario question with choices
+    answer: Any = None                  # per kind; None for scenario questions (computed)
+    tolerance: float = 0.0
+    unit: str | None = None
+    scenario: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    measure: str | None = None
+    file: str = ""                      # how problems name the bank file
+    index: int = 0                      # position in its file: problems say `questions.<index>.<field>`
+    lines: dict[str, int | None] = field(default_factory=dict, repr=False)
+
+    def line(self, field_name: str = "id") -> int | None:
+        return self.lines.get(field_name) or self.lines.get("id")
+
+    def problem(self, field_name: str, message: str) -> Problem:
+        return Problem(self.file, self.line(field_name), f"questions.{self.index}.{field_name}", message)
+
+    @property
+    def matching_left(self) -> tuple[str, ...]:
+        """The left-hand items of a matching question, in the order the bank lists them."""
+        return tuple(self.answer) if self.kind == "matching" else ()
+
+
+def parse_questions(data: dict, source: SourceFile, course: Course) -> tuple[list[Question], list[Problem]]:
+    """The questions of one bank file that pass every check, and a problem for each that does not."""
+    from tutor.content.loader import report_validation_error
+
+    problems: list[Problem] = []
+    questions: list[Question] = []
+    for key in data:
+        if key != "questions":
+            problems.append(Problem(source.display, source.line_of((key,)), key,
+                                    "unknown top-level key; a question bank holds only [[questions]] tables"))
+    entries = data.get("questions")
+    if entries is None:
+        problems.append(Problem(source.display, None, "questions",
+                                "no questions: add [[questions]] tables (see docs/content-format.md)"))
+        return questions, problems
+    if not isinstance(entries, list):
+        problems.append(Problem(source.display, source.line_of(("questions",)), "questions",
+                                "must be a list of [[questions]] tables"))
+        return questions, problems
+    for index, entry in enumerate(entries):
+        prefix = ("questions", index)
+        if not isinstance(entry, dict):
+            problems.append(Problem(source.display, source.line_of(prefix), f"questions.{index}",
+                                    "each question must be a [[questions]] table"))
+            continue
+        question = _parse_one(entry, index, source, course, problems, report_validation_error)
+        if question is not None:
+            questions.append(question)
+    return questions, problems
+
+
+def _parse_one(entry: dict, index: int, source: SourceFile, course: Course, problems: list[Problem],
+               report_validation_error) -> Question | None:
+    prefix = ("questions", index)
+
+    def refuse(field_name: str, message: str) -> None:
+        problems.append(Problem(source.display, source.line_of(prefix + (field_name,)),
+                                f"questions.{index}.{field_name}", message))
+
+    kind = entry.get("kind")
+    spec_model = SPECS.get(kind) if isinstance(kind, str) else None
+    if spec_model is None:
+        if kind is None:
+            refuse("kind", "required field is missing; one of " + ", ".join(KINDS))
+        else:
+            refuse("kind", f"unknown kind {kind!r}; use one of " + ", ".join(KINDS))
+        return None
+    before = len(problems)
+    allowed = set(spec_model.model_fields)
+    fields = {}
+    for key, value in entry.items():
+        if key in allowed:
+            fields[key] = value
+        elif (kind, key) in _WRONG_FIELD_REASONS:
+            refuse(key, _WRONG_FIELD_REASONS[(kind, key)])
+        elif any(key in other.model_fields for other in SPECS.values()):
+            refuse(key, f"{kind} questions have no {key!r} field")
+        else:
+            refuse(key, f"unknown field (value {value!r})")
+    try:
+        spec = spec_model.model_validate(fields)
+    except ValidationError as error:
+        report_validation_error(error, source, problems, prefix)
+        return None
+    _check_kind_rules(spec, refuse)
+    lesson = course.lessons.get(spec.lesson)
+    if lesson is None:
+        refuse("lesson", f"unknown lesson {spec.lesson!r}")
+    if len(problems) > before:
+        return None
+    lines = {name: source.line_of(prefix + (name,)) for name in ("id", *fields)}
+    values = spec.model_dump(exclude={"id", "kind", "lesson", "difficulty", "prompt", "explanation", "source"})
+    if "choices" in values:
+        values["choices"] = tuple(values["choices"] or ())
+    if kind == "multiple":
+        values["answer"] = tuple(values["answer"])
+    return Question(
+        id=spec.id, kind=kind, lesson=spec.lesson, module=lesson.module, difficulty=spec.difficulty,
+        prompt=spec.prompt, explanation=spec.explanation, source=spec.source,
+        file=source.display, index=index, lines=lines, **values,
+    )
+
+
+def _duplicates(items: list[Any]) -> list[Any]:
+    seen: list[Any] = []
+    repeated: list[Any] = []
+    for item in items:
+        if item in seen and item not in repeated:
+            repeated.append(item)
+        seen.append(item)
+    return repeated
+
+
+def _check_kind_rules(spec: _Common, refuse) -> None:
+    """What pydantic cannot say: answers must come from the choices, and nothing may be ambiguous."""
+    choices = getattr(spec, "choices", None) or []
+    for repeated in _duplicates(list(choices)):
+        refuse("choices", f"choice {repeated!r} appears more than once")
+    shown = ", ".join(repr(choice) for choice in choices)
+    if isinstance(spec, SingleSpec) and spec.answer not in choices:
+        refuse("answer", f"{spec.answer!r} is not one of the choices ({shown})")
+    elif isinstance(spec, MultipleSpec):
+        for picked in spec.answer:
+            if picked not in choices:
+                refuse("answer", f"{picked!r} is not one of the choices ({shown})")
+        for repeated in _duplicates(spec.answer):
+            refuse("answer", f"{repeated!r} is listed more than once")
+    elif isinstance(spec, MatchingSpec):
+        for left, right in spec.answer.items():
+            if not left.strip():
+                refuse("answer", "a left-hand item is empty")
+            if right not in choices:
+                refuse("answer", f"{left!r} is matched to {right!r}, which is not one of the choices ({shown})")
+    elif isinstance(spec, ScenarioSpec):
+        if not is_known_measure(spec.measure):
+            refuse("measure", f"unknown measure {spec.measure!r}; use a numeric summary field: "
+                              + ", ".join(SUMMARY_MEASURES) + ", or responses.<status> (e.g. responses.504)")
+        if spec.choices is not None and any(math.isclose(a, b) for a, b in _pairs(spec.choices)):
+            refuse("choices", "two choices are the same number")
+
+
+def _pairs(values: list[float]):
+    for position, first in enumerate(values):
+        for second in values[position + 1:]:
+            yield first, second
+
+
+def check_questions(course: Course) -> list[Problem]:
+    """Checks across files and packs: duplicate ids and unknown presets.
+
+    Questions refused here are removed from `course.questions` (the first of two duplicates stays),
+    so the app never asks them.
+    """
+    problems: list[Problem] = []
+    kept: list[Question] = []
+    first_by_id: dict[str, Question] = {}
+    for question in course.questions:
+        first = first_by_id.get(question.id)
+        if first is not None:
+            where = f"{first.file}:{first.line()}" if first.line() else first.file
+            problems.append(question.problem("id", f"duplicate question id {question.id!r} (also in {where})"))
+            continue
+        first_by_id[question.id] = question
+        if question.lesson not in course.lessons:
+            problems.append(question.problem("lesson", f"unknown lesson {question.lesson!r}"))
+            continue
+        if question.kind == "scenario" and question.scenario not in course.scenario_files:
+            known = ", ".join(sorted(course.scenario_files)) or "none found"
+            problems.append(question.problem(
+                "scenario", f"unknown scenario preset {question.scenario!r} (known: {known})"))
+            continue
+        kept.append(question)
+    course.questions[:] = kept
+    return problems

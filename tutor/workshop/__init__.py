@@ -1,0 +1,1 @@
+"""Workshop exercises: checking them against the simulator, running them, and judging goals."""
