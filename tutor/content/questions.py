@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, ValidationError, field_validator
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, ValidationError, field_validator
 
 from tutor.content.models import ID_PATTERN, URL_PATTERN, Course, Problem, SourceFile, Strict
 
@@ -226,6 +226,8 @@ def _parse_one(entry: dict, index: int, source: SourceFile, course: Course, prob
         values["choices"] = tuple(values["choices"] or ())
     if kind == "multiple":
         values["answer"] = tuple(values["answer"])
+    elif kind == "ordering":
+        values["answer"] = values["choices"]  # the bank lists the steps in their right order
     return Question(
         id=spec.id, kind=kind, lesson=spec.lesson, module=lesson.module, difficulty=spec.difficulty,
         prompt=spec.prompt, explanation=spec.explanation, source=spec.source,
