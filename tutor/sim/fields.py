@@ -57,7 +57,7 @@ def read_field(summary: dict[str, Any], path: str) -> float:
     for part in path.split("."):
         if not isinstance(value, dict):
             raise KeyError(path)
-        value = value.get(part, 0)
-    if value is None:
-        return 0.0
-    return float(value)
+        if part not in value:
+            return 0.0
+        value = value[part]
+    return 0.0 if value is None else float(value)
