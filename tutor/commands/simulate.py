@@ -1,0 +1,148 @@
+"""`lambda-tutor simulate`: run a scenario headless and print a report, JSON or a trace.
+
+Never imports Textual: the report is Rich, built from `tutor.sim.report`'s plain rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tutor.errors import UserError
+
+
+def _scenario_dirs(args) -> list[Path]:
+    return [Path(pack) / "scenarios" for pack in (getattr(args, "content", None) or [])]
+
+
+def run(args) -> int:
+    from tutor.sim.scenario import list_presets, load_scenario
+
+    search_dirs = _scenario_dirs(args)
+    if args.list:
+        _print_presets(list_presets(search_dirs))
+        return 0
+    if not args.scenario:
+        raise UserError("simulate: name a scenario file or a preset (`lambda-tutor simulate --list` shows them)")
+    if args.json and args.trace == "-":
+        raise UserError("--json and --trace - both write to standard output: give --trace a file path")
+    scenario = load_scenario(args.scenario, overrides=args.overrides, seed=args.seed, search_dirs=search_dirs)
+
+    from tutor.sim.engine import run as run_simulation
+
+    result = run_simulation(scenario)
+    if args.trace:
+        _write_trace(result.trace, args.trace)
+    if args.json:
+        document = {"scenario": scenario.resolved(), "summary": result.summary}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    elif args.trace != "-":
+        _print_report(args.scenario, scenario, result.trace, result.summary)
+    return 0
+
+
+def _write_trace(trace: list[dict[str, Any]], destination: str) -> None:
+    lines = "".join(json.dumps(event, separators=(",", ":")) + "\n" for event in trace)
+    if destination == "-":
+        sys.stdout.write(lines)
+        sys.stdout.flush()
+        return
+    try:
+        Path(destination).write_text(lines, encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"--trace {destination}: cannot write the trace ({error.strerror or error})") from None
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _print_presets(rows: list[tuple[str, str, str, str]]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Scenario presets (lambda-tutor simulate NAME)")
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("model", no_wrap=True)
+    table.add_column("title")
+    for name, title, _description, model in rows:
+        table.add_row(name, model, title)
+    _console().print(table)
+
+
+def _print_report(source: str, scenario, trace: list[dict[str, Any]], summary: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from tutor.sim import report
+    from tutor.sim.scenario import show_value
+
+    console = _console()
+    resolved = scenario.resolved()
+    name = Path(source).stem if source.endswith(".toml") else source
+    heading = f"[bold]{name}[/bold]" + (f": {scenario.title}" if scenario.title else "")
+    console.print(heading)
+    console.print(f"model {scenario.model} · seed {scenario.seed} · until_s {show_value(scenario.until_s)} · "
+                  f"ran {report.format_time(float(summary.get('sim_time_s', 0)))} of simulated time")
+
+    changed = report.changed_params(resolved)
+    faults = resolved.get("function", {}).get("faults", [])
+    if changed or faults:
+        table = Table(title="Parameters that differ from the defaults", title_justify="left")
+        for column in ("key", "value", "default", "AWS name"):
+            table.add_column(column)
+        for key, value, default, aws_name in changed:
+            table.add_row(key, show_value(value), show_value(default), aws_name)
+        for index, fault in enumerate(faults):
+            table.add_row(f"function.faults[{index}]",
+                          f"{fault['item']}: {fault['kind']} ({fault['attempts']} attempts)", "", "")
+        console.print(table)
+    else:
+        console.print("All parameters at their defaults.")
+
+    outcome = Table(title="Outcome", title_justify="left")
+    outcome.add_column("items")
+    outcome.add_column("count", justify="right")
+    for label, count in report.outcome_rows(summary, trace):
+        outcome.add_row(label, str(count))
+    outcome.add_row("[dim]total[/dim]", f"[dim]{summary.get('items', 0)}[/dim]")
+    console.print(outcome)
+
+    console.print(_facts_line(scenario.model, summary))
+    console.print("latency  " + "  ".join(f"{label} {value}" for label, value in report.latency_row(summary)))
+
+    end = max(float(summary.get("sim_time_s", 0)), 1e-9)
+    chart = Table(title=f"Over time (0 to {report.format_time(end)})", title_justify="left", show_header=False)
+    chart.add_column("what")
+    chart.add_column("chart", no_wrap=True)
+    chart.add_column("peak", justify="right")
+    for label, line, peak in report.charts(scenario.model, trace, end):
+        chart.add_row(label, line, f"max {show_value(round(peak, 1))}")
+    console.print(chart)
+
+    events = Table(title="Timeline: first and last events", title_justify="left", show_header=False)
+    events.add_column("t", justify="right", no_wrap=True)
+    events.add_column("event")
+    for time, words in report.timeline(trace):
+        events.add_row(time, words)
+    console.print(events)
+
+
+def _facts_line(model: str, summary: dict[str, Any]) -> str:
+    parts = [f"{summary.get(key, 0)} {label}" for key, label in (
+        ("invocations", "invocations"), ("cold_starts", "cold starts"), ("throttles", "throttles"),
+        ("max_concurrency", "max concurrency"), ("duplicates", "duplicates"), ("dropped", "dropped"))]
+    destinations = summary.get("destinations") or {}
+    parts += [f"{count} to {target}" for target, count in destinations.items() if count]
+    if model == "sync":
+        responses = summary.get("responses") or {}
+        parts += [f"{count} × {status}" for status, count in sorted(responses.items())]
+    for key, label in (("max_event_age_s", "max event age"), ("max_queue_depth", "max queue depth"),
+                       ("max_iterator_age_s", "max iterator age")):
+        if key in summary:
+            value = summary[key]
+            parts.append(f"{label} {round(value, 1) if isinstance(value, float) else value}"
+                         + (" s" if key.endswith("_s") else ""))
+    return " · ".join(parts)

@@ -1,0 +1,337 @@
+"""Plain functions that turn a trace and a summary into words, rows and sparklines.
+
+`lambda-tutor simulate` prints these with Rich and the UI panes reuse them (above all
+`describe_event`), so nothing here imports Rich, Textual or pydantic: inputs are the engine's
+plain dicts and a scenario's `resolved()` dict.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from tutor.sim.params import PARAMS
+
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+STATUS_WORDS = {200: "OK", 202: "accepted", 429: "throttled", 504: "the caller gave up"}
+TARGET_WORDS = {
+    "on_success": "the on-success destination",
+    "on_failure": "the on-failure destination",
+    "dlq": "the dead-letter queue",
+}
+RETRY_WORDS = {
+    "function_error": "after a function error",
+    "throttle": "after a throttle",
+    "visibility_timeout": "its visibility timeout lapsed",
+    "client_timeout": "the caller timed out",
+}
+END_WORDS = {"drained": "all work done", "until": "stopped at until_s with work left"}
+
+
+# -- words -------------------------------------------------------------------------------------
+
+
+def format_time(seconds: float) -> str:
+    """Simulated time as mm:ss (h:mm:ss past an hour), with tenths when they are not zero."""
+    tenths = round(float(seconds) * 10)
+    whole, tenth = divmod(tenths, 10)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+    return f"{text}.{tenth}" if tenth else text
+
+
+def _split_id(item: str) -> tuple[str, int] | None:
+    match = re.fullmatch(r"(.*?)(\d+)", item)
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def item_list(items: Iterable[str], limit: int = 6) -> str:
+    """Item ids in words, runs folded: msg-1..msg-10, msg-14 (+3 more)."""
+    runs: list[list[str]] = []
+    previous: tuple[str, int] | None = None
+    for item in items:
+        parts = _split_id(str(item))
+        if runs and parts and previous and parts[0] == previous[0] and parts[1] == previous[1] + 1:
+            runs[-1].append(str(item))
+        else:
+            runs.append([str(item)])
+        previous = parts
+    shown = [run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}" for run in runs]
+    if not shown:
+        return "no items"
+    if len(shown) > limit:
+        return ", ".join(shown[:limit]) + f" (+{len(shown) - limit} more)"
+    return ", ".join(shown)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3g} s" if value < 10 else f"{value:.1f} s"
+
+
+def describe_event(event: Mapping[str, Any]) -> str:
+    """One trace event in plain words, e.g. "evt-3 failed (attempt 2 of 3); retry at 03:12"."""
+    kind = event.get("kind")
+    items = item_list(event.get("items", ()))
+    if kind == "arrive":
+        where = ""
+        if "shard" in event:
+            where = f" on shard {event['shard']}" + (f" (key {event['key']})" if "key" in event else "")
+        elif "group" in event:
+            where = f" in group {event['group']}"
+        return f"{event.get('item')} arrived{where}"
+    if kind == "accepted":
+        return f"{event.get('item')} accepted ({event.get('status', 202)}): queued inside Lambda"
+    if kind == "response":
+        status = event.get("status")
+        after = f" after {_seconds(event['latency_s'])}" if "latency_s" in event else ""
+        if status == 200 and event.get("function_error"):
+            return f"{event.get('item')} answered 200 with a function error{after}"
+        return f"{event.get('item')} answered {status} ({STATUS_WORDS.get(status, 'status')}){after}"
+    if kind == "throttle":
+        return f"throttled (no concurrency free): {items}"
+    if kind == "invoke_start":
+        cold = "cold start" if event.get("cold") else "warm"
+        shard = f" on shard {event['shard']}" if "shard" in event else ""
+        return f"invocation {event.get('invocation')} started ({cold}){shard} with {items}"
+    if kind == "invoke_end":
+        outcome = event.get("outcome")
+        failed = event.get("failed_items") or []
+        if outcome == "ok" and not failed:
+            return f"invocation {event.get('invocation')} succeeded"
+        if outcome == "ok":
+            return f"invocation {event.get('invocation')} ended; reported failed: {item_list(failed)}"
+        what = "timed out" if outcome == "timeout" else "failed (function error)"
+        return f"invocation {event.get('invocation')} {what}"
+    if kind == "retry":
+        at = format_time(event["at"]) if "at" in event else "later"
+        attempt, attempts = event.get("attempt"), event.get("max_attempts", event.get("attempts"))
+        if attempt is not None and attempts is not None:
+            return f"{items} failed (attempt {attempt} of {attempts}); retry at {at}"
+        reason = RETRY_WORDS.get(event.get("reason", ""), str(event.get("reason", "")))
+        return f"{items} will be tried again at {at} ({reason})"
+    if kind == "delete":
+        return f"deleted from the queue: {items}"
+    if kind == "bisect":
+        halves = event.get("halves") or []
+        return f"batch {items} split in two: " + " | ".join(item_list(half, limit=3) for half in halves)
+    if kind == "destination":
+        target = TARGET_WORDS.get(event.get("target", ""), str(event.get("target")))
+        return f"{items} sent to {target} ({event.get('reason')})"
+    if kind == "drop":
+        return f"{items} dropped with nowhere to go ({event.get('reason')})"
+    if kind == "end":
+        return f"run ended: {END_WORDS.get(event.get('reason', ''), event.get('reason'))}"
+    extra = ", ".join(f"{key}={value}" for key, value in event.items() if key not in ("t", "kind"))
+    return f"{kind}: {extra}"
+
+
+def timeline(trace: Sequence[Mapping[str, Any]], head: int = 5, tail: int = 5) -> list[tuple[str, str]]:
+    """(time, words) for the first and last events; a ("", "… N more events …") row marks the gap."""
+    if len(trace) <= head + tail:
+        chosen: list[Mapping[str, Any] | None] = list(trace)
+    else:
+        chosen = [*trace[:head], None, *trace[len(trace) - tail:]]
+    hidden = len(trace) - head - tail
+    return [
+        ("", f"… {hidden} more events …") if event is None else (format_time(event["t"]), describe_event(event))
+        for event in chosen
+    ]
+
+
+# -- rows --------------------------------------------------------------------------------------
+
+
+def changed_params(resolved: Mapping[str, Any]) -> list[tuple[str, Any, Any, str]]:
+    """(key, value, default, AWS name) for every parameter of this model that differs from its default."""
+    model = resolved.get("model")
+    rows = []
+    for key, param in PARAMS.items():
+        if model not in param.models:
+            continue
+        node: Any = resolved
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if node != param.default:
+            rows.append((key, node, param.default, param.aws_name or ""))
+    return rows
+
+
+def failure_reasons(trace: Iterable[Mapping[str, Any]]) -> Counter[str]:
+    """How many items failed for each reason (AWS's condition names; sync: the final answer)."""
+    reason_of: dict[str, str] = {}
+    last_response: dict[str, Mapping[str, Any]] = {}
+    for event in trace:
+        kind = event.get("kind")
+        if (kind == "destination" and event.get("target") != "on_success") or kind == "drop":
+            for item in event.get("items", ()):
+                reason_of.setdefault(item, str(event.get("reason")))
+        elif kind == "response":
+            last_response[event["item"]] = event
+    for item, response in last_response.items():
+        if response.get("status") == 429:
+            reason_of.setdefault(item, "throttled (429)")
+        elif response.get("status") == 504:
+            reason_of.setdefault(item, "caller gave up (504)")
+        elif response.get("function_error"):
+            reason_of.setdefault(item, "function error (200)")
+    return Counter(reason_of.values())
+
+
+def outcome_rows(summary: Mapping[str, Any], trace: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
+    """Succeeded, failed with a row per reason, unfinished."""
+    rows = [("succeeded", int(summary.get("succeeded", 0))), ("failed", int(summary.get("failed", 0)))]
+    reasons = failure_reasons(trace)
+    for reason, count in sorted(reasons.items(), key=lambda pair: (-pair[1], pair[0])):
+        rows.append((f"  {reason}", count))
+    other = int(summary.get("failed", 0)) - sum(reasons.values())
+    if reasons and other > 0:
+        rows.append(("  other", other))
+    rows.append(("unfinished", int(summary.get("unfinished", 0))))
+    return rows
+
+
+def latency_row(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
+    latency = summary.get("latency_s") or {}
+    return [(name, "-" if latency.get(name) is None else _seconds(float(latency[name])))
+            for name in ("p50", "p95", "p99", "max")]
+
+
+# -- series and sparklines ---------------------------------------------------------------------
+
+
+def step_series(points: Sequence[tuple[float, float]], end: float, bins: int) -> list[float]:
+    """Highest value of a step function in each of `bins` equal slices of [0, end].
+
+    `points` are (time, new value) in time order; the value is 0 before the first point.
+    """
+    width = max(end, 1e-9) / bins
+    values = [0.0] * bins
+    current, index = 0.0, 0
+    for slot in range(bins):
+        values[slot] = current
+        slot_end = (slot + 1) * width
+        while index < len(points) and (points[index][0] < slot_end or slot == bins - 1):
+            current = points[index][1]
+            values[slot] = max(values[slot], current)
+            index += 1
+    return values
+
+
+def concurrency_points(trace: Iterable[Mapping[str, Any]]) -> list[tuple[float, float]]:
+    running, points = 0, []
+    for event in trace:
+        if event.get("kind") == "invoke_start":
+            running += 1
+        elif event.get("kind") == "invoke_end":
+            running -= 1
+        else:
+            continue
+        points.append((float(event["t"]), float(running)))
+    return points
+
+
+def backlog_points(trace: Iterable[Mapping[str, Any]]) -> list[tuple[float, float]]:
+    """Items that arrived and wait: neither running nor finished (queued, backing off or invisible)."""
+    state: dict[str, str] = {}
+    batch_of: dict[Any, list[str]] = {}
+    waiting, points = 0, []
+
+    def move(item: str, new: str) -> None:
+        nonlocal waiting
+        old = state.get(item)
+        if old == "done" or old == new:
+            return
+        waiting += (new == "waiting") - (old == "waiting")
+        state[item] = new
+
+    for event in trace:
+        kind = event.get("kind")
+        if kind == "arrive":
+            move(event["item"], "waiting")
+        elif kind == "invoke_start":
+            batch_of[event.get("invocation")] = list(event.get("items", ()))
+            for item in event.get("items", ()):
+                move(item, "running")
+        elif kind == "invoke_end":
+            failed = set(event.get("failed_items") or ())
+            for item in batch_of.pop(event.get("invocation"), []):
+                move(item, "waiting" if item in failed or event.get("outcome") != "ok" else "done")
+        elif kind in ("delete", "destination", "drop"):
+            for item in event.get("items", ()):
+                move(item, "done")
+        else:
+            continue
+        points.append((float(event["t"]), float(waiting)))
+    return points
+
+
+def iterator_age_points(trace: Iterable[Mapping[str, Any]]) -> list[tuple[float, float]]:
+    """Streams: the iterator age of each batch when it is sent (time since its newest record arrived)."""
+    arrived: dict[str, float] = {}
+    points = []
+    for event in trace:
+        kind = event.get("kind")
+        if kind == "arrive":
+            arrived[event["item"]] = float(event["t"])
+        elif kind == "invoke_start":
+            age = event.get("iterator_age_s")
+            if age is None:
+                times = [arrived[item] for item in event.get("items", ()) if item in arrived]
+                age = float(event["t"]) - max(times) if times else 0.0
+            points.append((float(event["t"]), float(age)))
+    return points
+
+
+def throttle_counts(trace: Iterable[Mapping[str, Any]], end: float, bins: int) -> list[float]:
+    counts = [0.0] * bins
+    width = max(end, 1e-9) / bins
+    for event in trace:
+        if event.get("kind") == "throttle":
+            counts[min(bins - 1, int(float(event["t"]) / width))] += 1
+    return counts
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """Eight-level bars scaled to the highest value; zero is always the lowest bar."""
+    top = max(values, default=0)
+    if top <= 0:
+        return SPARK_BARS[0] * len(values)
+    last = len(SPARK_BARS) - 1
+    return "".join(SPARK_BARS[0 if v <= 0 else max(1, math.ceil(v / top * last))] for v in values)
+
+
+def charts(model: str, trace: Sequence[Mapping[str, Any]], end: float,
+           width: int = 40) -> list[tuple[str, str, float]]:
+    """(label, sparkline, peak) rows for the report: concurrency, then backlog or iterator age, throttles."""
+    rows = []
+    concurrency = step_series(concurrency_points(trace), end, width)
+    rows.append(("concurrency", sparkline(concurrency), max(concurrency, default=0)))
+    if model in ("kinesis", "dynamodb"):
+        ages = _held_peaks(iterator_age_points(trace), end, width)
+        rows.append(("iterator age (s)", sparkline(ages), max(ages, default=0)))
+    elif model in ("async", "sqs"):
+        backlog = step_series(backlog_points(trace), end, width)
+        rows.append(("waiting items", sparkline(backlog), max(backlog, default=0)))
+    throttles = throttle_counts(trace, end, width)
+    if any(throttles):
+        rows.append(("throttles", sparkline(throttles), max(throttles)))
+    return rows
+
+
+def _held_peaks(points: Sequence[tuple[float, float]], end: float, bins: int) -> list[float]:
+    # Iterator age is only measured when a batch is sent; between sends the last measure holds.
+    width = max(end, 1e-9) / bins
+    values: list[float] = []
+    index, last = 0, 0.0
+    for slot in range(bins):
+        peak = None
+        while index < len(points) and (points[index][0] < (slot + 1) * width or slot == bins - 1):
+            peak = points[index][1] if peak is None else max(peak, points[index][1])
+            index += 1
+        last = peak if peak is not None else last
+        values.append(last)
+    return values
