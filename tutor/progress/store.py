@@ -658,7 +658,10 @@ def _find_damage(path: Path, busy_timeout_s: float) -> str | None:
     finally:
         checker.close()
     if rows != [("ok",)]:
-        return "integrity check failed: " + " ".join(str(rows[0][0] if rows else "no answer").split())
+        # SQLite can list hundreds of faults; the first one is enough to say why.
+        faults = [line for row in rows for line in str(row[0]).splitlines() if not line.startswith("***")]
+        first = faults[0] if faults else "no answer"
+        return "integrity check failed: " + (first if len(first) <= 120 else first[:117] + "...")
     return None
 
 

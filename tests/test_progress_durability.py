@@ -1,0 +1,276 @@
+"""The store under stress: two writers, damaged files, schema upgrades, failed writes."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tutor.locations import database_path
+from tutor.progress.schema import MIGRATIONS, Migration
+from tutor.progress.store import ProgressError, QuestionResult, open_store
+
+T0 = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from datetime import UTC, datetime
+    from tutor.progress.store import QuestionResult, open_store
+
+    path, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    store = open_store(path)
+    print("ready", flush=True)
+    sys.stdin.readline()  # start line: both processes write at the same time
+    for i in range(count):
+        store.mark_read("shared", f"{name}-lesson-{i}")
+        store.record_quiz_attempt(name, "sync", [QuestionResult(f"q{i}", 1, 1, True)], datetime.now(UTC))
+        store.set_setting("shared", f"{name}-{i}", i)
+    store.close()
+    """
+)
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path):
+    path = tmp_path / "progress.sqlite3"
+    count = 150
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), name, str(count)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for name in ("ann", "bob")
+    ]
+    for writer in writers:
+        assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
+    for writer in writers:
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
+    for writer in writers:
+        _, errors = writer.communicate(timeout=60)
+        assert writer.returncode == 0, errors
+
+    with open_store(path) as store:
+        expected = {f"{name}-lesson-{i}" for name in ("ann", "bob") for i in range(count)}
+        assert store.read_lessons("shared") == expected
+        assert len(store.settings("shared")) == 2 * count
+        ann, bob = store.quiz_attempts("ann"), store.quiz_attempts("bob")
+        assert len(ann) == len(bob) == count
+        # The writes really were interleaved, not one process after the other.
+        assert ann[0].finished_at < bob[-1].finished_at and bob[0].finished_at < ann[-1].finished_at
+
+
+def test_threads_sharing_one_store_lose_nothing():
+    with open_store() as store:
+        def write(name: str) -> None:
+            for i in range(40):
+                store.mark_read(name, f"lesson-{i}")
+
+        threads = [threading.Thread(target=write, args=(f"p{n}",)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert all(len(store.read_lessons(f"p{n}")) == 40 for n in range(4))
+
+
+# -- damaged files ------------------------------------------------------------------------------
+
+
+def _store_with_progress(path):
+    with open_store(path) as store:
+        for i in range(3):
+            store.record_quiz_attempt("ann", "sync", [QuestionResult("q1", 1, 1, True)], T0)
+        for i in range(200):
+            store.mark_read("ann", f"lesson-{i:03d}")
+
+
+def _assert_moved_aside(store, path, original: bytes):
+    aside = sorted(path.parent.glob("progress.sqlite3.damaged-*"))
+    assert [p.name for p in aside if not p.name.endswith(("-wal", "-shm"))] == [
+        "progress.sqlite3.damaged-20250301T093000Z"
+    ]
+    assert aside[0].read_bytes() == original, "the damaged file must be kept exactly as it was"
+    assert store.notice is not None and "\n" not in store.notice
+    assert str(aside[0]) in store.notice
+    # The fresh store works and is empty.
+    assert store.read_lessons("ann") == set()
+    store.mark_read("ann", "l1")
+    assert store.read_lessons("ann") == {"l1"}
+
+
+def test_a_file_that_is_not_sqlite_is_moved_aside_with_a_notice():
+    path = database_path()
+    original = b"these are my notes, not a database\n" * 50
+    path.write_bytes(original)
+    with open_store(clock=lambda: T0) as store:
+        _assert_moved_aside(store, path, original)
+        assert "not a database" in store.notice
+    with open_store() as store:
+        assert store.notice is None
+        assert store.read_lessons("ann") == {"l1"}
+
+
+def test_a_truncated_database_is_moved_aside():
+    path = database_path()
+    _store_with_progress(path)
+    original = path.read_bytes()[: path.stat().st_size // 2]
+    path.write_bytes(original)
+    with open_store(clock=lambda: T0) as store:
+        _assert_moved_aside(store, path, original)
+
+
+def test_a_database_failing_its_integrity_check_is_moved_aside():
+    path = database_path()
+    _store_with_progress(path)
+    connection = sqlite3.connect(path)
+    # Out of WAL mode SQLite lists the faults it finds instead of stopping at the first.
+    connection.execute("PRAGMA journal_mode = DELETE")
+    (root,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = 'quiz_attempt'").fetchone()
+    (page_size,) = connection.execute("PRAGMA page_size").fetchone()
+    connection.close()
+    damaged = bytearray(path.read_bytes())
+    # Point the cell pointers of the quiz table's page past the end of the page.
+    start = (root - 1) * page_size + 8
+    damaged[start:start + 6] = b"\xff" * 6
+    path.write_bytes(bytes(damaged))
+
+    with open_store(clock=lambda: T0) as store:
+        _assert_moved_aside(store, path, bytes(damaged))
+        assert "integrity check failed" in store.notice
+
+
+def test_damage_twice_in_the_same_second_keeps_both_copies():
+    path = database_path()
+    for text in (b"first damaged file", b"second damaged file"):
+        path.write_bytes(text * 100)
+        with open_store(clock=lambda: T0) as store:
+            assert store.notice
+    names = sorted(p.name for p in path.parent.glob("progress.sqlite3.damaged-*"))
+    assert names == ["progress.sqlite3.damaged-20250301T093000Z", "progress.sqlite3.damaged-20250301T093000Z-2"]
+    assert (path.parent / names[1]).read_bytes() == b"second damaged file" * 100
+
+
+def test_an_empty_file_is_simply_a_new_store():
+    database_path().write_bytes(b"")
+    with open_store() as store:
+        assert store.notice is None
+        store.mark_read("ann", "l1")
+    assert list(database_path().parent.glob("*.damaged-*")) == []
+
+
+# -- schema versions ----------------------------------------------------------------------------
+
+ADD_NOTES = Migration(2, "notes per lesson", ("ALTER TABLE lesson_read ADD COLUMN note TEXT",))
+
+
+def test_an_older_schema_is_upgraded_and_keeps_its_rows():
+    path = database_path()
+    with open_store(path) as store:
+        store.mark_read("ann", "l1")
+        assert store.schema_version() == 1
+
+    with open_store(path, migrations=(*MIGRATIONS, ADD_NOTES)) as store:
+        assert store.schema_version() == 2
+        assert store.read_lessons("ann") == {"l1"}
+        store.mark_read("ann", "l2")
+    connection = sqlite3.connect(path)
+    columns = [row[1] for row in connection.execute("PRAGMA table_info(lesson_read)")]
+    versions = connection.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+    connection.close()
+    assert "note" in columns
+    assert versions == [(1,), (2,)]
+
+
+def test_a_database_without_a_schema_table_gets_the_whole_schema():
+    path = database_path()
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE leftover (x)")  # a valid SQLite file at "version 0"
+    connection.commit()
+    connection.close()
+    with open_store(path) as store:
+        assert store.notice is None
+        assert store.schema_version() == MIGRATIONS[-1].version
+        store.mark_read("ann", "l1")
+        assert store.read_lessons("ann") == {"l1"}
+
+
+def test_a_failing_migration_changes_nothing():
+    path = database_path()
+    with open_store(path) as store:
+        store.mark_read("ann", "l1")
+    broken = Migration(2, "half done", ("CREATE TABLE half_done (x)", "ALTER TABLE no_such_table ADD COLUMN y"))
+
+    with pytest.raises(ProgressError, match="schema version 2: no such table: no_such_table"):
+        open_store(path, migrations=(*MIGRATIONS, broken))
+
+    with open_store(path) as store:
+        assert store.schema_version() == 1
+        assert store.read_lessons("ann") == {"l1"}
+    connection = sqlite3.connect(path)
+    assert connection.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchone() is None
+    connection.close()
+
+
+def test_a_store_from_a_newer_version_is_refused_and_left_alone():
+    path = database_path()
+    with open_store(path, migrations=(*MIGRATIONS, ADD_NOTES)) as store:
+        store.mark_read("ann", "l1")
+    with pytest.raises(ProgressError, match="newer lambda-tutor .*schema version 2.*upgrade"):
+        open_store(path)
+    assert list(path.parent.glob("*.damaged-*")) == []
+    with open_store(path, migrations=(*MIGRATIONS, ADD_NOTES)) as store:
+        assert store.read_lessons("ann") == {"l1"}
+
+
+# -- failed writes ------------------------------------------------------------------------------
+
+
+def test_a_write_blocked_by_another_program_raises_a_one_line_error():
+    with open_store(busy_timeout_s=0.1) as store:
+        blocker = sqlite3.connect(store.path, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            with pytest.raises(ProgressError) as caught:
+                store.mark_read("ann", "l1")
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        message = str(caught.value)
+        assert "could not save progress (lesson read)" in message and "locked" in message
+        assert str(store.path) in message and "\n" not in message
+        store.mark_read("ann", "l1")  # once the other program lets go, writing works again
+        assert store.read_lessons("ann") == {"l1"}
+
+
+def test_a_full_disk_raises_and_keeps_what_was_saved():
+    with open_store() as store:
+        store.mark_read("ann", "saved-before")
+        # Simulate a full disk: SQLite may not grow the file beyond its current pages.
+        (pages,) = store._connection.execute("PRAGMA page_count").fetchone()
+        store._connection.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(ProgressError, match="could not save progress .*full"):
+            for i in range(500):
+                store.record_exercise_attempt("ann", "ex", False, {"padding": "x" * 500, "i": i}, T0)
+        assert "saved-before" in store.read_lessons("ann")
+
+
+def test_a_data_directory_that_cannot_be_created_raises(isolated_home, monkeypatch):
+    blocker = isolated_home / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("LAMBDA_TUTOR_HOME", str(blocker / "lambda-tutor"))
+    with pytest.raises(ProgressError, match="cannot create the progress directory"):
+        open_store()
+
+
+def test_times_recorded_later_sort_later_as_text():
+    # The schema relies on text order being time order for "last activity".
+    with open_store() as store:
+        store.record_exercise_attempt("ann", "ex", False, {}, T0 + timedelta(microseconds=1))
+        store.record_exercise_attempt("ann", "ex", False, {}, T0 + timedelta(seconds=10))
+        assert store.last_activity("ann") == T0 + timedelta(seconds=10)

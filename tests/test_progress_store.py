@@ -1,0 +1,254 @@
+"""The progress store's behaviour as the app and the commands see it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from tutor.errors import UserError
+from tutor.locations import database_path
+from tutor.progress.store import QuestionResult, ReviewCard, open_store
+
+T0 = datetime(2025, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
+
+
+class FrozenClock:
+    def __init__(self, start: datetime = T0):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+def right(question_id: str, points: float = 1) -> QuestionResult:
+    return QuestionResult(question_id, points, 1, True)
+
+
+def wrong(question_id: str) -> QuestionResult:
+    return QuestionResult(question_id, 0, 1, False)
+
+
+def test_store_lives_in_the_data_directory(isolated_home):
+    with open_store() as store:
+        store.mark_read("default", "sync-invoke-api")
+    assert database_path() == isolated_home / "progress.sqlite3"
+    assert database_path().is_file()
+
+
+def test_store_creates_a_missing_data_directory(isolated_home, monkeypatch):
+    monkeypatch.setenv("LAMBDA_TUTOR_HOME", str(isolated_home / "not" / "yet"))
+    with open_store() as store:
+        store.mark_read("default", "a")
+    assert (isolated_home / "not" / "yet" / "progress.sqlite3").is_file()
+
+
+def test_restart_keeps_every_kind_of_progress():
+    clock = FrozenClock()
+    with open_store(clock=clock) as store:
+        store.mark_read("ann", "sync-invoke-api")
+        store.set_last_lesson("ann", "async-retries")
+        store.set_setting("ann", "theme", "nord")
+        store.set_setting("ann", "hints", {"shown": ["ex-1"]})
+        attempt_id = store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2")], T0)
+        store.set_review_card("ann", "q2", 1, date(2025, 3, 2))
+        store.record_exercise_attempt("ann", "sqs-no-dlq", True, {"sqs.batch_size": 10}, T0)
+
+    with open_store() as store:
+        assert store.read_lessons("ann") == {"sync-invoke-api"}
+        assert store.last_lesson("ann") == "async-retries"
+        assert store.get_setting("ann", "theme") == "nord"
+        assert store.get_setting("ann", "hints") == {"shown": ["ex-1"]}
+        [attempt] = store.quiz_attempts("ann")
+        assert attempt.id == attempt_id
+        assert attempt.finished_at == T0
+        assert [r.question_id for r in attempt.results] == ["q1", "q2"]
+        assert store.review_card("ann", "q2") == ReviewCard(1, date(2025, 3, 2))
+        result = store.exercise_results("ann")["sqs-no-dlq"]
+        assert result.passed and result.passing_params == {"sqs.batch_size": 10}
+
+
+def test_reading_a_lesson_twice_keeps_the_first_time():
+    clock = FrozenClock()
+    with open_store(clock=clock) as store:
+        store.mark_read("ann", "l1")
+        clock.tick(days=3)
+        store.mark_read("ann", "l1")
+        assert store.lessons_read_at("ann") == {"l1": T0}
+
+
+def test_last_lesson_follows_the_latest_opened():
+    with open_store() as store:
+        assert store.last_lesson("ann") is None
+        store.set_last_lesson("ann", "l1")
+        store.set_last_lesson("ann", "l3")
+        assert store.last_lesson("ann") == "l3"
+
+
+def test_unknown_setting_gives_the_default():
+    with open_store() as store:
+        assert store.get_setting("ann", "theme", "textual-dark") == "textual-dark"
+        with pytest.raises(ValueError, match="JSON"):
+            store.set_setting("ann", "theme", object())
+
+
+def test_profiles_are_kept_apart():
+    with open_store() as store:
+        store.mark_read("ann", "l1")
+        store.set_setting("ann", "theme", "nord")
+        store.record_quiz_attempt("ann", "sync", [right("q1")], T0)
+        store.set_review_card("ann", "q1", 2, date(2025, 3, 3))
+        store.record_exercise_attempt("ann", "ex", True, {}, T0)
+        store.mark_read("bob", "l2")
+
+        assert store.read_lessons("bob") == {"l2"}
+        assert store.get_setting("bob", "theme") is None
+        assert store.quiz_best("bob") == {}
+        assert store.quiz_attempts("bob") == []
+        assert store.review_card("bob", "q1") is None
+        assert store.exercise_results("bob") == {}
+        assert store.profiles() == ["ann", "bob"]
+
+        store.reset("bob")
+        assert store.read_lessons("ann") == {"l1"}
+        assert len(store.quiz_attempts("ann")) == 1
+
+
+def test_profile_names_are_checked():
+    with open_store() as store, pytest.raises(UserError, match="profile name"):
+        store.mark_read("../etc", "l1")
+
+
+def test_quiz_best_takes_the_highest_percent_and_attempts_keep_their_scores():
+    with open_store() as store:
+        store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2"), wrong("q3")], T0)
+        store.record_quiz_attempt(
+            "ann", "sync", [right("q1"), right("q2"), QuestionResult("q3", 0.5, 1, False)],
+            T0 + timedelta(hours=1),
+        )
+        store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2"), right("q3")], T0 + timedelta(hours=2))
+        store.record_quiz_attempt("ann", "async", [right("a1"), right("a2")], T0)
+
+        best = store.quiz_best("ann")
+        assert (best["sync"].points, best["sync"].max_points) == (2.5, 3)
+        assert best["sync"].percent == pytest.approx(83.333, abs=0.01)
+        assert best["sync"].finished_at == T0 + timedelta(hours=1)
+        assert best["async"].percent == 100
+        assert [round(a.percent) for a in store.quiz_attempts("ann", "sync")] == [33, 83, 67]
+        assert store.quiz_attempt_counts("ann") == {"sync": 3, "async": 1}
+
+
+def test_quiz_attempt_refuses_what_cannot_be_scored():
+    with open_store() as store:
+        with pytest.raises(ValueError, match="at least one"):
+            store.record_quiz_attempt("ann", "sync", [], T0)
+        with pytest.raises(ValueError, match="between 0 and max_points"):
+            store.record_quiz_attempt("ann", "sync", [QuestionResult("q1", -1, 1, False)], T0)
+        with pytest.raises(ValueError, match="twice"):
+            store.record_quiz_attempt("ann", "sync", [right("q1"), right("q1")], T0)
+        with pytest.raises(TypeError, match="timezone-aware"):
+            store.record_quiz_attempt("ann", "sync", [right("q1")], datetime(2025, 3, 1, 9, 30))
+        assert store.quiz_attempts("ann") == []
+
+
+def test_times_are_stored_as_utc_whatever_zone_they_come_in():
+    paris = timezone(timedelta(hours=1))
+    with open_store() as store:
+        store.record_quiz_attempt("ann", "sync", [right("q1")], datetime(2025, 3, 1, 10, 30, tzinfo=paris))
+        exported = store.export("ann")
+    assert exported["quiz_attempts"][0]["finished_at"] == "2025-03-01T09:30:00.000000Z"
+
+
+def test_review_cards_come_due_by_utc_date():
+    with open_store() as store:
+        store.set_review_card("ann", "q-late", 1, date(2025, 3, 2))
+        store.set_review_card("ann", "q-early", 1, date(2025, 3, 1))
+        store.set_review_card("ann", "q-later", 3, date(2025, 3, 5))
+        assert store.due_reviews("ann", date(2025, 2, 28)) == []
+        assert store.due_reviews("ann", date(2025, 3, 2)) == ["q-early", "q-late"]
+
+        # Answered right: the card moves up a box and its due date moves on.
+        store.set_review_card("ann", "q-early", 2, date(2025, 3, 4))
+        assert store.review_card("ann", "q-early") == (2, date(2025, 3, 4))
+        assert store.due_reviews("ann", date(2025, 3, 2)) == ["q-late"]
+
+        with pytest.raises(ValueError, match="box"):
+            store.set_review_card("ann", "q1", 0, date(2025, 3, 2))
+        with pytest.raises(TypeError, match="dates"):
+            store.set_review_card("ann", "q1", 1, T0)
+
+
+def test_exercise_results_count_attempts_and_keep_passing_parameters():
+    with open_store() as store:
+        store.record_exercise_attempt("ann", "tune-sqs", False, {"sqs.batch_size": 100}, T0)
+        store.record_exercise_attempt("ann", "tune-sqs", False, {"sqs.batch_size": 50}, T0 + timedelta(minutes=1))
+        store.record_exercise_attempt("ann", "tune-sqs", True, {"sqs.batch_size": 10}, T0 + timedelta(minutes=2))
+        store.record_exercise_attempt("ann", "predict-retries", False, {"answer": 2}, T0)
+        results = store.exercise_results("ann")
+
+    tune = results["tune-sqs"]
+    assert (tune.attempts, tune.failed_attempts, tune.passed) == (3, 2, True)
+    assert tune.passing_params == {"sqs.batch_size": 10}
+    assert tune.first_passed_at == T0 + timedelta(minutes=2)
+    assert results["predict-retries"].passed is False
+    assert results["predict-retries"].passing_params is None
+
+
+def test_last_activity_is_the_latest_thing_the_learner_did():
+    clock = FrozenClock()
+    with open_store(clock=clock) as store:
+        assert store.last_activity("ann") is None
+        store.mark_read("ann", "l1")
+        assert store.last_activity("ann") == T0
+        store.record_exercise_attempt("ann", "ex", False, {}, T0 + timedelta(hours=5))
+        clock.tick(hours=1)
+        store.set_review_card("ann", "q1", 1, date(2025, 3, 2))
+        assert store.last_activity("ann") == T0 + timedelta(hours=5)
+        clock.tick(hours=6)
+        store.set_setting("ann", "theme", "nord")  # a preference is not learning activity
+        assert store.last_activity("ann") == T0 + timedelta(hours=5)
+
+
+def test_reset_forgets_progress_but_keeps_settings():
+    with open_store() as store:
+        store.mark_read("ann", "l1")
+        store.set_last_lesson("ann", "l1")
+        store.set_setting("ann", "theme", "nord")
+        store.record_quiz_attempt("ann", "sync", [right("q1")], T0)
+        store.set_review_card("ann", "q1", 1, date(2025, 3, 2))
+        store.record_exercise_attempt("ann", "ex", True, {}, T0)
+        assert store.has_progress("ann")
+
+        store.reset("ann")
+
+        assert not store.has_progress("ann")
+        assert store.read_lessons("ann") == set()
+        assert store.last_lesson("ann") is None
+        assert store.quiz_attempts("ann") == []
+        assert store.due_reviews("ann", date(2030, 1, 1)) == []
+        assert store.exercise_results("ann") == {}
+        assert store.get_setting("ann", "theme") == "nord"
+
+
+def test_export_is_one_json_document_with_everything():
+    clock = FrozenClock()
+    with open_store(clock=clock) as store:
+        store.mark_read("ann", "l1")
+        store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2")], T0)
+        store.set_review_card("ann", "q2", 1, date(2025, 3, 2))
+        store.record_exercise_attempt("ann", "ex", False, {"sqs.batch_size": 5}, T0)
+        store.mark_read("bob", "l9")
+        document = json.loads(json.dumps(store.export("ann")))
+
+    assert document["profile"] == "ann"
+    assert document["lessons_read"] == [{"lesson_id": "l1", "read_at": "2025-03-01T09:30:00.123456Z"}]
+    [attempt] = document["quiz_attempts"]
+    assert (attempt["module_id"], attempt["points"], attempt["max_points"], attempt["percent"]) == ("sync", 1, 2, 50)
+    assert [r["correct"] for r in attempt["results"]] == [True, False]
+    assert document["review_cards"] == [{"question_id": "q2", "box": 1, "due": "2025-03-02"}]
+    assert document["exercise_attempts"][0]["params"] == {"sqs.batch_size": 5}
+    assert "l9" not in json.dumps(document)
