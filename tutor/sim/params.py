@@ -34,6 +34,8 @@ class Param:
     limit: str = "aws"             # "aws": the range is AWS's; "simulator": ours
     source: str = ""
     choice_notes: dict[str, str] = field(default_factory=dict)
+    # The real maximum depends on another key; `max` is only its value under that key's default.
+    max_from: str | None = None
 
     @property
     def optional(self) -> bool:
@@ -46,7 +48,7 @@ class Param:
         elif self.kind == "choice":
             text = "one of " + ", ".join(self.choices)
         else:
-            text = f"{_number(self.min)}..{_number(self.max)}"
+            text = f"{_number(self.min)}..{self.max_from or _number(self.max)}"
             if self.special:
                 text = " or ".join([*(str(s) for s in self.special), text])
             if self.kind == "int":
@@ -105,7 +107,8 @@ _PARAM_LIST = [
           min=0, max=10_000, unit="ms", source=_RUNTIME_ENV),
     Param("function.reserved_concurrency", "ReservedConcurrentExecutions", "int", None,
           "reserved concurrency: a guarantee and a cap; 0 throttles everything",
-          min=0, max=1000 - UNRESERVED_FLOOR, source=_CONCURRENCY),
+          min=0, max=1000 - UNRESERVED_FLOOR, max_from=f"(function.account_concurrency - {UNRESERVED_FLOOR})",
+          source=_CONCURRENCY),
     Param("function.account_concurrency", None, "int", 1000,
           "the account's concurrency limit in the Region (default 1,000, raisable)",
           min=1, max=100_000, limit="simulator", source=_LIMITS),

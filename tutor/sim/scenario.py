@@ -75,7 +75,8 @@ def _check_param(param: Param, value: Any) -> None:
         return
     if value in param.special:
         return
-    if (param.min is not None and value < param.min) or (param.max is not None and value > param.max):
+    too_high = param.max is not None and value > param.max and param.max_from is None
+    if (param.min is not None and value < param.min) or too_high:
         raise _refuse(f"{shown}: allowed {param.allowed()}")
 
 
