@@ -212,12 +212,16 @@ def step_series(points: Sequence[tuple[float, float]], end: float, bins: int) ->
     values = [0.0] * bins
     current, index = 0.0, 0
     for slot in range(bins):
-        values[slot] = current
-        slot_end = (slot + 1) * width
-        while index < len(points) and (points[index][0] < slot_end or slot == bins - 1):
+        # Changes at the very start of a slot (several at one instant) count only by their result.
+        while index < len(points) and points[index][0] <= slot * width:
             current = points[index][1]
-            values[slot] = max(values[slot], current)
             index += 1
+        peak = current
+        while index < len(points) and (points[index][0] < (slot + 1) * width or slot == bins - 1):
+            current = points[index][1]
+            peak = max(peak, current)
+            index += 1
+        values[slot] = peak
     return values
 
 
