@@ -1,0 +1,112 @@
+"""Answer keys of scenario questions, computed by running the simulator, never typed by hand.
+
+A scenario question names a preset, optional overrides and seed, and a `measure` (a dotted path
+into the run's summary). Its answer is that number, so when the simulator or a preset changes, the
+quiz follows. Runs are deterministic, so each (preset file, overrides, seed) runs once per process
+and its summary is reused by every question and screen that asks.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from tutor.content.models import Course, Problem
+from tutor.content.questions import Question
+from tutor.quiz.grading import format_number, within
+
+_summaries: dict[tuple[str, str, int | None], dict[str, Any]] = {}
+
+
+class ScenarioAnswerError(Exception):
+    """Why a scenario question has no answer; `field` names the question field to blame."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _cache_key(path: Path, overrides: Mapping[str, Any], seed: int | None) -> tuple[str, str, int | None]:
+    return str(Path(path).resolve()), json.dumps(dict(overrides), sort_keys=True, default=str), seed
+
+
+def scenario_summary(path: Path, overrides: Mapping[str, Any] | None = None, seed: int | None = None) -> dict:
+    """The summary of one run (cached). Raises `ScenarioError` when the scenario does not load."""
+    from tutor.sim.engine import run
+    from tutor.sim.scenario import load_scenario
+
+    overrides = dict(overrides or {})
+    key = _cache_key(path, overrides, seed)
+    if key not in _summaries:
+        scenario = load_scenario(Path(path), overrides=overrides, seed=seed)
+        _summaries[key] = run(scenario).summary
+    return _summaries[key]
+
+
+def clear_cache() -> None:
+    _summaries.clear()
+
+
+def answer_for(question: Question, course: Course) -> float:
+    """The computed answer of one scenario question; raises `ScenarioAnswerError` saying what is wrong."""
+    from tutor.sim.fields import field_problem, read_field
+    from tutor.sim.scenario import ScenarioError, load_scenario
+
+    path = course.scenario_files.get(question.scenario or "")
+    if path is None:
+        raise ScenarioAnswerError("scenario", f"unknown scenario preset {question.scenario!r}")
+    try:
+        scenario = load_scenario(Path(path), overrides=question.overrides, seed=question.seed)
+    except ScenarioError as error:
+        blame = "scenario"
+        if question.overrides:
+            try:
+                load_scenario(Path(path))
+                blame = "overrides"
+            except ScenarioError:
+                pass
+        raise ScenarioAnswerError(blame, f"preset {question.scenario!r} does not run: {error}") from None
+    measure_problem = field_problem(question.measure or "", scenario.model)
+    if measure_problem:
+        raise ScenarioAnswerError("measure", measure_problem)
+    try:
+        summary = scenario_summary(Path(path), question.overrides, question.seed)
+    except ScenarioError as error:
+        raise ScenarioAnswerError("scenario", f"preset {question.scenario!r} does not run: {error}") from None
+    except Exception as error:  # noqa: BLE001 - validate must report a broken run, not crash on it
+        raise ScenarioAnswerError("scenario", f"the simulator failed on {question.scenario!r}: "
+                                              f"{type(error).__name__}: {error}") from None
+    try:
+        value = read_field(summary, question.measure)
+    except (KeyError, TypeError, ValueError):
+        raise ScenarioAnswerError("measure", f"the summary of {question.scenario!r} has no number at "
+                                             f"{question.measure!r}") from None
+    if not math.isfinite(value):
+        raise ScenarioAnswerError("measure", f"{question.measure!r} is not a finite number in this run "
+                                             f"(got {value}); choose another measure or preset")
+    if question.choices:
+        matching = [choice for choice in question.choices if within(choice, value, question.tolerance)]
+        if len(matching) != 1:
+            shown = format_number(value)
+            reason = (f"none of the choices equals the simulator's answer {shown}" if not matching
+                      else f"{len(matching)} choices are within the tolerance of the simulator's answer {shown}")
+            raise ScenarioAnswerError("choices", reason)
+    return value
+
+
+def compute_scenario_answers(course: Course, questions: Iterable[Question] | None = None
+                             ) -> tuple[dict[str, float], list[Problem]]:
+    """Answers of every scenario question (of `questions`, default the course's), and a problem per failure."""
+    answers: dict[str, float] = {}
+    problems: list[Problem] = []
+    for question in course.questions if questions is None else questions:
+        if question.kind != "scenario":
+            continue
+        try:
+            answers[question.id] = answer_for(question, course)
+        except ScenarioAnswerError as error:
+            problems.append(question.problem(error.field, str(error)))
+    return answers, problems

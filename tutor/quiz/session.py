@@ -1,0 +1,270 @@
+"""A quiz in progress, free of any UI: which question is next, what was answered, what it scored.
+
+Three kinds of session share this object:
+- a module quiz (`for_module`): the module's questions in lesson order; its finished attempt is
+  stored and drives the course map's marks;
+- a review (`for_review`): the questions due in the Leitner boxes;
+- a retry (`retry()`): the questions just missed. Reviews and retries are practice: they move
+  review cards but store no attempt, so a retry of three questions never reads as a perfect quiz.
+
+Every answer updates the question's review card at once (`tutor.quiz.leitner`), so leaving a
+review half-way keeps what was done; a module attempt is stored only when the quiz is finished.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tutor.content.models import Course
+from tutor.content.questions import Question
+from tutor.quiz import leitner
+from tutor.quiz.grading import Grade, grade
+
+MODULE = "module"
+REVIEW = "review"
+RETRY = "retry"
+PASS_PERCENT = 80.0
+PERFECT_PERCENT = 100.0
+
+
+@dataclass(frozen=True)
+class Answered:
+    question: Question
+    response: Any
+    grade: Grade
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    """How one lesson's questions went; the topic is the lesson's title."""
+
+    lesson_id: str
+    topic: str
+    points: float
+    max_points: float
+    right: int
+    asked: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.points / self.max_points if self.max_points else 0.0
+
+
+def presented_steps(question: Question) -> list[str]:
+    """An ordering question's steps as first shown: shuffled, the same way every time for this id.
+
+    The bank lists the steps in their right order, so a shuffle that happens to keep that order
+    is rotated by one: the question must never be shown already solved.
+    """
+    steps = list(question.choices)
+    random.Random(zlib.crc32(question.id.encode("utf-8"))).shuffle(steps)
+    if steps == list(question.choices):
+        steps = steps[1:] + steps[:1]
+    return steps
+
+
+def _utc_now() -> datetime:
+    from tutor.progress.store import utc_now
+
+    return utc_now()
+
+
+class QuizSession:
+    def __init__(
+        self,
+        course: Course,
+        questions: Sequence[Question],
+        *,
+        title: str,
+        mode: str = MODULE,
+        module_id: str | None = None,
+        answers: Mapping[str, float] | None = None,
+        store=None,
+        profile: str = "default",
+        clock: Callable[[], datetime] = _utc_now,
+        notice: str | None = None,
+    ):
+        self.course = course
+        self.questions = list(questions)
+        self.title = title
+        self.mode = mode
+        self.module_id = module_id
+        self.scenario_answers = dict(answers or {})
+        self.store = store
+        self.profile = profile
+        self.clock = clock
+        self.notice = notice
+        self.index = 0
+        self.answered: list[Answered] = []
+        self.attempt_id: int | None = None
+
+    # -- building ------------------------------------------------------------------------------
+
+    @classmethod
+    def for_module(cls, course: Course, module_id: str, *, answers: Mapping[str, float] | None = None,
+                   **options: Any) -> QuizSession:
+        """The module's questions, lesson by lesson in course order, each lesson's in bank order.
+
+        Scenario answers are computed here unless given; a scenario question the simulator cannot
+        answer is left out and `notice` says so (`lambda-tutor validate` names the cause).
+        """
+        module = course.module(module_id)
+        lesson_order = {lesson_id: position for position, lesson_id in enumerate(module.lesson_ids)}
+        questions = sorted((q for q in course.questions if q.module == module_id),
+                           key=lambda q: lesson_order.get(q.lesson, len(lesson_order)))
+        questions, answers, notice = _with_scenario_answers(course, questions, answers)
+        return cls(course, questions, title=module.title, mode=MODULE, module_id=module_id,
+                   answers=answers, notice=notice, **options)
+
+    @classmethod
+    def for_review(cls, course: Course, store, profile: str, *, answers: Mapping[str, float] | None = None,
+                   **options: Any) -> QuizSession:
+        """The questions due for review today (UTC), the longest-waiting first."""
+        clock = options.get("clock", _utc_now)
+        due = store.due_reviews(profile, leitner.utc_today(clock()))
+        by_id = {question.id: question for question in course.questions}
+        questions = [by_id[question_id] for question_id in due if question_id in by_id]
+        questions, answers, notice = _with_scenario_answers(course, questions, answers)
+        return cls(course, questions, title="Review", mode=REVIEW, answers=answers, store=store,
+                   profile=profile, notice=notice, **options)
+
+    def retry(self) -> QuizSession:
+        """A new session with the questions this one missed."""
+        return QuizSession(self.course, self.missed(), title=self.title, mode=RETRY, module_id=self.module_id,
+                           answers=self.scenario_answers, store=self.store, profile=self.profile,
+                           clock=self.clock)
+
+    # -- where we are --------------------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        return len(self.questions)
+
+    @property
+    def finished(self) -> bool:
+        return self.index >= self.total
+
+    @property
+    def current(self) -> Question:
+        if self.finished:
+            raise IndexError("the quiz is finished")
+        return self.questions[self.index]
+
+    @property
+    def counter(self) -> str:
+        """ "7 / 12" for the seventh of twelve questions."""
+        return f"{min(self.index + 1, self.total)} / {self.total}"
+
+    @property
+    def current_result(self) -> Answered | None:
+        """The current question's result once submitted (the feedback step), else None."""
+        if len(self.answered) > self.index:
+            return self.answered[self.index]
+        return None
+
+    def computed_answer(self, question: Question) -> float | None:
+        return self.scenario_answers.get(question.id)
+
+    def lesson_title(self, question: Question) -> str:
+        lesson = self.course.lessons.get(question.lesson)
+        return lesson.title if lesson else question.lesson
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def submit(self, response: Any) -> Grade:
+        """Grade the current question (raises `AnswerError` for a response that cannot be graded)."""
+        if self.current_result is not None:
+            raise RuntimeError("this question has been answered; move on with advance()")
+        question = self.current
+        result = grade(question, response, self.computed_answer(question))
+        self.answered.append(Answered(question, response, result))
+        if self.store is not None:
+            today = leitner.utc_today(self.clock())
+            leitner.record_review_answer(self.store, self.profile, question.id, result.correct, today)
+        return result
+
+    def advance(self) -> bool:
+        """Go to the next question after the feedback; False when the quiz is over."""
+        if self.current_result is None:
+            raise RuntimeError("answer the current question before moving on")
+        self.index += 1
+        if self.finished:
+            self.finish()
+        return not self.finished
+
+    def finish(self) -> int | None:
+        """Store a finished module quiz (once); returns the attempt id, or None if nothing is stored."""
+        if self.attempt_id is not None or self.mode != MODULE or self.store is None:
+            return self.attempt_id
+        if not self.answered or len(self.answered) < self.total:
+            return None
+        from tutor.progress.store import QuestionResult
+
+        results = [QuestionResult(a.question.id, a.grade.points, a.grade.max_points, a.grade.correct)
+                   for a in self.answered]
+        self.attempt_id = self.store.record_quiz_attempt(self.profile, self.module_id, results, self.clock())
+        return self.attempt_id
+
+    # -- results -------------------------------------------------------------------------------
+
+    @property
+    def points(self) -> float:
+        return sum(a.grade.points for a in self.answered)
+
+    @property
+    def max_points(self) -> float:
+        return sum(a.grade.max_points for a in self.answered)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.points / self.max_points if self.max_points else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.answered) and self.percent >= PASS_PERCENT
+
+    @property
+    def perfect(self) -> bool:
+        return bool(self.answered) and self.percent >= PERFECT_PERCENT
+
+    def missed(self) -> list[Question]:
+        return [a.question for a in self.answered if not a.grade.correct]
+
+    def topics(self) -> list[TopicScore]:
+        """Per lesson, in the order the lessons were first asked about."""
+        grouped: dict[str, list[Answered]] = {}
+        for answered in self.answered:
+            grouped.setdefault(answered.question.lesson, []).append(answered)
+        return [
+            TopicScore(
+                lesson_id=lesson_id,
+                topic=self.lesson_title(items[0].question),
+                points=sum(a.grade.points for a in items),
+                max_points=sum(a.grade.max_points for a in items),
+                right=sum(1 for a in items if a.grade.correct),
+                asked=len(items),
+            )
+            for lesson_id, items in grouped.items()
+        ]
+
+
+def _with_scenario_answers(course: Course, questions: list[Question], answers: Mapping[str, float] | None
+                           ) -> tuple[list[Question], dict[str, float], str | None]:
+    from tutor.quiz.scenario_answers import compute_scenario_answers
+
+    scenario_questions = [q for q in questions if q.kind == "scenario"]
+    if answers is None:
+        answers, _ = compute_scenario_answers(course, scenario_questions) if scenario_questions else ({}, [])
+    answers = dict(answers)
+    left_out = [q for q in scenario_questions if q.id not in answers]
+    notice = None
+    if left_out:
+        notice = (f"{len(left_out)} scenario question(s) left out: the simulator could not answer them "
+                  "(run lambda-tutor validate to see why)")
+        questions = [q for q in questions if q.id not in {x.id for x in left_out}]
+    return questions, answers, notice
