@@ -1,0 +1,60 @@
+"""The command palette's "jump to" entries: every lesson now; quizzes, scenarios, exercises later.
+
+Each entry is a `Destination`: a screen name from `tutor.ui.screens.SCREENS` and its
+parameters. To offer more places, append a function `(app) -> Iterable[Destination]` to
+`DESTINATION_SOURCES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from tutor.ui.app import LambdaTutorApp
+
+
+@dataclass(frozen=True)
+class Destination:
+    title: str
+    help: str
+    screen: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def lesson_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
+    course = app.course
+    for module in course.modules:
+        for lesson in course.lessons_in(module.id):
+            yield Destination(f"Lesson: {lesson.title}", module.title, "lesson", {"lesson_id": lesson.id})
+
+
+DESTINATION_SOURCES: list[Callable[[LambdaTutorApp], Iterable[Destination]]] = [lesson_destinations]
+
+
+class JumpProvider(Provider):
+    def _destinations(self) -> list[Destination]:
+        app: LambdaTutorApp = self.app  # type: ignore[assignment]
+        if getattr(app, "course", None) is None:
+            return []
+        return [place for source in DESTINATION_SOURCES for place in source(app)]
+
+    def _command(self, place: Destination):
+        app: LambdaTutorApp = self.app  # type: ignore[assignment]
+        return partial(app.jump_to, place.screen, **place.params)
+
+    async def discover(self) -> Hits:
+        for place in self._destinations():
+            yield DiscoveryHit(place.title, self._command(place), help=place.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for place in self._destinations():
+            score = matcher.match(place.title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(place.title), self._command(place), text=place.title,
+                          help=place.help)

@@ -1,0 +1,233 @@
+"""Home: the course as a tree of modules and lessons, each marked with a symbol and a word."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from rich.style import Style
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from tutor.ui.marks import LESSON_MARK_WIDTH, lesson_mark, overall_progress, quiz_mark
+from tutor.ui.widgets.masthead import Masthead, place
+
+if TYPE_CHECKING:
+    from tutor.content.models import Course, Lesson, Module
+    from tutor.ui.app import LambdaTutorApp
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    kind: Literal["module", "lesson"]
+    id: str
+
+
+class CourseTree(Tree[NodeRef]):
+    """Labels are drawn from the learner's progress at render time, so a refresh is all it takes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Open", id="map.open")]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"course-tree--success", "course-tree--muted", "course-tree--warning"}
+
+    def __init__(self, course: Course, **kwargs) -> None:
+        super().__init__(course.title, **kwargs)
+        self.show_root = False
+        self.guide_depth = 3
+        self.read_ids: set[str] = set()
+        self.quiz_percent: dict[str, float] = {}
+        self._course = course
+        for module in course.modules:
+            branch = self.root.add(module.title, data=NodeRef("module", module.id))
+            for lesson in course.lessons_in(module.id):
+                branch.add_leaf(lesson.title, data=NodeRef("lesson", lesson.id))
+
+    def show_progress(self, read_ids: set[str], quiz_percent: dict[str, float]) -> None:
+        self.read_ids = read_ids
+        self.quiz_percent = quiz_percent
+        for line in range(self.last_line + 1):
+            node = self.get_node_at_line(line)
+            if node is not None:
+                node.refresh()
+        self.refresh()
+
+    def _tone(self, tone: str) -> Style:
+        return self.get_component_rich_style(f"course-tree--{tone}", partial=True)
+
+    def render_label(self, node: TreeNode[NodeRef], base_style: Style, style: Style) -> Text:
+        ref = node.data
+        if ref is None:
+            return super().render_label(node, base_style, style)
+        if ref.kind == "lesson":
+            mark = lesson_mark(ref.id in self.read_ids)
+            label = Text.assemble(
+                (str(mark).ljust(LESSON_MARK_WIDTH + 2), self._tone(mark.tone)), str(node.label)
+            )
+            label.stylize(style)
+            return label
+        lessons = self._course.lessons_in(ref.id)
+        read = sum(1 for lesson in lessons if lesson.id in self.read_ids)
+        quiz = quiz_mark(self.quiz_percent.get(ref.id))
+        expander = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+        label = Text.assemble(
+            (expander, base_style),
+            (str(node.label), Style(bold=True)),
+            (f"  {read}/{len(lessons)} read" if lessons else "  no lessons yet", self._tone("muted")),
+        )
+        if ref.id in self.quiz_percent:
+            label.append(f"  {quiz}", self._tone(quiz.tone))
+        label.stylize(style)
+        return label
+
+
+class CourseMapScreen(Screen):
+    AUTO_FOCUS = "#course-tree"
+    SCREEN_NAME = "map"
+    HELP_TITLE = "Course map"
+    HELP_KEYS = (
+        ("↑ / ↓", "Move through modules and lessons"),
+        ("enter", "Open the lesson, or fold / unfold the module"),
+        ("space", "Fold or unfold a module"),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "continue_course", "Continue", id="map.continue"),
+        Binding("q", "app.quit", "Quit", id="map.quit"),
+    ]
+
+    app: LambdaTutorApp
+
+    def compose(self) -> ComposeResult:
+        course = self.app.course
+        yield Masthead(place(course.title), id="masthead")
+        with Horizontal(id="continue-bar"):
+            yield Button("▶ Start", id="continue", compact=True)
+            yield Static("", id="continue-hint")
+        with Container(id="map-body"):
+            yield CourseTree(course, id="course-tree")
+            with VerticalScroll(id="map-detail", can_focus=False):
+                yield Static("", id="detail-module")
+                yield Static("", id="detail-summary")
+                yield Static("", id="detail-state")
+                yield Static("", id="detail-lesson")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tree = self.query_one(CourseTree)
+        self.refresh_progress()
+        # Open the module the learner is in, so the map starts where they left off.
+        target = self.continue_target()
+        for branch in tree.root.children:
+            if target is not None and branch.data == NodeRef("module", target.module):
+                branch.expand()
+                tree.move_cursor(branch)
+                break
+        else:
+            tree.cursor_line = 0
+
+    def on_screen_resume(self) -> None:
+        self.refresh_progress()
+
+    # What the learner sees of their progress -------------------------------------------------
+
+    def refresh_progress(self) -> None:
+        app = self.app
+        course = app.course
+        read_ids = app.store.read_lessons(app.profile) & set(course.lessons)
+        best = app.store.quiz_best(app.profile)
+        quiz_percent = {module_id: float(score.percent) for module_id, score in best.items()}
+        tree = self.query_one(CourseTree)
+        tree.show_progress(read_ids, quiz_percent)
+        masthead = self.query_one(Masthead)
+        masthead.show(right=overall_progress(len(read_ids), len(course.lessons)))
+        self._show_continue(self.continue_target())
+        if tree.cursor_node is not None:
+            self._describe(tree.cursor_node.data)
+        self.refresh_bindings()
+
+    def continue_target(self) -> Lesson | None:
+        """The last lesson opened, else the first unread one, else the first."""
+        course = self.app.course
+        last = self.app.store.last_lesson(self.app.profile)
+        if last in course.lessons:
+            return course.lesson(last)
+        read = self.query_one(CourseTree).read_ids
+        for lesson in course.lessons.values():
+            if lesson.id not in read:
+                return lesson
+        return next(iter(course.lessons.values()), None)
+
+    def _show_continue(self, target: Lesson | None) -> None:
+        button = self.query_one("#continue", Button)
+        hint = self.query_one("#continue-hint", Static)
+        if target is None:
+            button.label = "No lessons yet"
+            button.disabled = True
+            hint.update("")
+            return
+        has_history = self.app.store.last_lesson(self.app.profile) in self.app.course.lessons
+        button.label = "▶ Continue" if has_history else "▶ Start"
+        button.disabled = False
+        module = self.app.course.module(target.module)
+        hint.update(Content.assemble(target.title, (f"  ·  {module.title}", "$text-muted")))
+
+    def _describe(self, ref: NodeRef | None) -> None:
+        if ref is None:
+            return
+        course = self.app.course
+        tree = self.query_one(CourseTree)
+        lesson = course.lesson(ref.id) if ref.kind == "lesson" else None
+        module = course.module(lesson.module if lesson else ref.id)
+        self.query_one("#detail-module", Static).update(self._module_heading(module))
+        self.query_one("#detail-summary", Static).update(module.summary)
+        lessons = course.lessons_in(module.id)
+        read = sum(1 for item in lessons if item.id in tree.read_ids)
+        quiz = quiz_mark(tree.quiz_percent.get(module.id))
+        self.query_one("#detail-state", Static).update(
+            Content.assemble(
+                ("Lessons  ", "$text-muted"), f"{read} of {len(lessons)} read\n",
+                ("Quiz     ", "$text-muted"), (str(quiz), f"$text-{quiz.tone}" if quiz.tone != "muted" else ""),
+            )
+        )
+        detail_lesson = self.query_one("#detail-lesson", Static)
+        detail_lesson.display = lesson is not None
+        if lesson is not None:
+            mark = lesson_mark(lesson.id in tree.read_ids)
+            lines = [Content.assemble((lesson.title, "bold"), "  ", (str(mark), f"$text-{mark.tone}"))]
+            lines += [Content(f"• {objective}") for objective in lesson.objectives]
+            detail_lesson.update(Content("\n").join(lines))
+
+    def _module_heading(self, module: Module) -> Content:
+        number = [item.id for item in self.app.course.modules].index(module.id) + 1
+        return Content.assemble((f"Module {number} · ", "$text-muted"), (module.title, "bold"))
+
+    # Actions ------------------------------------------------------------------------------------
+
+    @on(Tree.NodeHighlighted, "#course-tree")
+    def _highlighted(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
+        self._describe(event.node.data)
+
+    @on(Tree.NodeSelected, "#course-tree")
+    async def _selected(self, event: Tree.NodeSelected[NodeRef]) -> None:
+        ref = event.node.data
+        if ref is not None and ref.kind == "lesson":
+            await self.app.open_screen("lesson", lesson_id=ref.id)
+
+    @on(Button.Pressed, "#continue")
+    async def _continue_pressed(self) -> None:
+        await self.action_continue_course()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "continue_course":
+            return bool(self.app.course.lessons)
+        return True
+
+    async def action_continue_course(self) -> None:
+        target = self.continue_target()
+        if target is not None:
+            await self.app.open_screen("lesson", lesson_id=target.id)

@@ -1,0 +1,167 @@
+"""One lesson: objectives, the Markdown text, sources, and the slot for its live simulation."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static
+
+from tutor.ui.marks import lesson_mark
+from tutor.ui.widgets.masthead import Masthead, place
+from tutor.ui.widgets.simulation_slot import SimulationSlot
+
+if TYPE_CHECKING:
+    from tutor.content.models import Lesson
+    from tutor.ui.app import LambdaTutorApp
+
+OBJECTIVES_HEADING = re.compile(r"^#{1,6}\s+(objectives|learning objectives|you will learn)\b", re.IGNORECASE | re.MULTILINE)
+SOURCES_HEADING = re.compile(r"^#{1,6}\s+(sources|references)\b", re.IGNORECASE | re.MULTILINE)
+
+
+FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+
+
+def plain_fences(body: str) -> str:
+    """Mark fences without a language as text: unmarked, Textual guesses one and colours diagrams."""
+    lines = body.split("\n")
+    open_fence = None
+    for number, line in enumerate(lines):
+        match = FENCE.match(line)
+        if match is None:
+            continue
+        fence = match["fence"]
+        if open_fence is None:
+            open_fence = fence
+            if not match["info"].strip():
+                lines[number] = f"{match['indent']}{fence}text"
+        elif fence[0] == open_fence[0] and len(fence) >= len(open_fence) and not match["info"].strip():
+            open_fence = None
+    return "\n".join(lines)
+
+
+def sources_markdown(lesson: Lesson) -> str:
+    return "## Sources\n\n" + "\n".join(f"- <{url}>" for url in lesson.sources) + "\n"
+
+
+class LessonScreen(Screen):
+    AUTO_FOCUS = "#lesson-scroll"
+    SCREEN_NAME = "lesson"
+    HELP_TITLE = "Lesson"
+    HELP_KEYS = (("↑ / ↓ / page up / page down / home / end", "Scroll the lesson"),)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "next_lesson", "Next", id="lesson.next"),
+        Binding("p", "previous_lesson", "Previous", id="lesson.previous"),
+        Binding("b", "back", "Back to map", id="lesson.back"),
+        Binding("escape", "back", "Back to map", show=False, id="lesson.back-escape"),
+        Binding("space", "page_down", "Page down", show=False, id="lesson.page-down"),
+    ]
+
+    app: LambdaTutorApp
+
+    def __init__(self, lesson_id: str) -> None:
+        super().__init__()
+        self.lesson = self.app.course.lesson(lesson_id)
+        self.counted = False
+
+    # Layout -------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        course = self.app.course
+        lesson = self.lesson
+        order = course.ordered_lesson_ids()
+        module = course.module(lesson.module)
+        self.position = f"{order.index(lesson.id) + 1} / {len(order)}"
+        yield Masthead(place(module.title))
+        with Container(id="lesson-layout"):
+            with VerticalScroll(id="lesson-scroll"):
+                if not OBJECTIVES_HEADING.search(lesson.body):
+                    yield Markdown(self._objectives(), id="lesson-objectives")
+                yield Markdown(id="lesson-body")
+                if not SOURCES_HEADING.search(lesson.body):
+                    yield Markdown(sources_markdown(lesson), id="lesson-sources")
+                yield Static("", id="lesson-end")
+            if lesson.scenario:
+                yield SimulationSlot(lesson.scenario, lesson.try_steps, id="simulation-slot")
+        yield Footer()
+
+    def _objectives(self) -> str:
+        return "**In this lesson you learn to**\n\n" + "\n".join(f"- {item}" for item in self.lesson.objectives)
+
+    async def on_mount(self) -> None:
+        self.already_read = self.lesson.id in self.app.store.read_lessons(self.app.profile)
+        self._show_read_state()
+        self.app.record(self.app.store.set_last_lesson, self.app.profile, self.lesson.id)
+        await self.query_one("#lesson-body", Markdown).update(plain_fences(self.lesson.body))
+        scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        # Only once the text is laid out can "at the end" mean the learner got there.
+        self.call_after_refresh(self._start_watching_end, scroll)
+
+    def _start_watching_end(self, scroll: VerticalScroll) -> None:
+        self.watch(scroll, "scroll_y", self._check_end, init=False)
+        self.watch(scroll, "virtual_size", self._check_end, init=False)
+        self._check_end()
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self.call_after_refresh(self._check_end)
+
+    # Reading ------------------------------------------------------------------------------------
+
+    def at_end(self) -> bool:
+        scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        return scroll.max_scroll_y == 0 or scroll.scroll_y >= scroll.max_scroll_y
+
+    def _check_end(self, *_: object) -> None:
+        if self.counted or not self.is_attached or not self.at_end():
+            return
+        self.counted = True
+        if self.already_read:
+            return
+        if self.app.record(self.app.store.mark_read, self.app.profile, self.lesson.id):
+            self.already_read = True
+            self._show_read_state(just_counted=True)
+            self.notify(f"Counted as read: {self.lesson.title}", title="✓ Lesson read", timeout=4)
+
+    def _show_read_state(self, just_counted: bool = False) -> None:
+        mark = lesson_mark(self.already_read)
+        self.query_one(Masthead).show(right=f"lesson {self.position} · {mark}")
+        following = self.app.course.next_lesson(self.lesson.id)
+        then = "press n for the next lesson" if following else "that was the last lesson; b returns to the map"
+        if just_counted:
+            text = f"✓ End of lesson: counted as read. {then.capitalize()}."
+        elif self.already_read:
+            text = f"✓ End of lesson (already read). {then.capitalize()}."
+        else:
+            text = "End of lesson."
+        self.query_one("#lesson-end", Static).update(text)
+
+    # Actions ------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        course = self.app.course
+        if action == "next_lesson":
+            return course.next_lesson(self.lesson.id) is not None
+        if action == "previous_lesson":
+            return course.previous_lesson(self.lesson.id) is not None
+        return True
+
+    async def action_next_lesson(self) -> None:
+        following = self.app.course.next_lesson(self.lesson.id)
+        if following is not None:
+            await self.app.open_screen("lesson", lesson_id=following.id)
+
+    async def action_previous_lesson(self) -> None:
+        previous = self.app.course.previous_lesson(self.lesson.id)
+        if previous is not None:
+            await self.app.open_screen("lesson", lesson_id=previous.id)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_page_down(self) -> None:
+        self.query_one("#lesson-scroll", VerticalScroll).scroll_page_down()

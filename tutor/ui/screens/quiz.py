@@ -1,0 +1,329 @@
+"""The quiz: one question at a time, feedback after each, a score and a per-topic breakdown at the end.
+
+Open it with `app.open_screen("quiz", module_id="sync")` for a module's quiz or
+`app.open_screen("quiz", review=True)` for the questions due for review. All state lives in a
+`tutor.quiz.session.QuizSession`; this screen only shows it and turns keys and clicks into
+responses. Scenario answers are computed off the UI thread (the simulator runs once per preset).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static
+
+from tutor.errors import UserError
+from tutor.quiz.grading import AnswerError
+from tutor.quiz.session import MODULE, QuizSession, presented_steps
+from tutor.ui.widgets.masthead import Masthead, place
+from tutor.ui.widgets.quiz import (
+    AnswerList,
+    NumberAnswer,
+    QuizFeedback,
+    QuizResults,
+    answer_widget_for,
+    hint_for,
+    question_meta,
+)
+
+if TYPE_CHECKING:
+    from tutor.ui.app import LambdaTutorApp
+
+LOADING, QUESTION, FEEDBACK, RESULTS, EMPTY = "loading", "question", "feedback", "results", "empty"
+
+
+class QuizScreen(Screen):
+    SCREEN_NAME = "quiz"
+    HELP_TITLE = "Quiz"
+    AUTO_FOCUS = ""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Submit", id="quiz.submit"),
+        Binding("enter", "next", "Next", id="quiz.next"),
+        Binding("l", "open_lesson", "Open the lesson", id="quiz.lesson"),
+        Binding("r", "retry", "Retry the ones I missed", id="quiz.retry"),
+        Binding("escape", "leave", "Leave", id="quiz.leave"),
+    ]
+
+    app: LambdaTutorApp
+
+    class Answered(Message):
+        """A question was graded (for tests and anything that listens)."""
+
+        def __init__(self, question_id: str, points: float, correct: bool) -> None:
+            super().__init__()
+            self.question_id = question_id
+            self.points = points
+            self.correct = correct
+
+    class Finished(Message):
+        """The last question was answered; `attempt_id` is set when a module attempt was stored."""
+
+        def __init__(self, mode: str, module_id: str | None, points: float, max_points: float,
+                     percent: float, attempt_id: int | None) -> None:
+            super().__init__()
+            self.mode = mode
+            self.module_id = module_id
+            self.points = points
+            self.max_points = max_points
+            self.percent = percent
+            self.attempt_id = attempt_id
+
+    def __init__(self, module_id: str | None = None, *, review: bool = False,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__()
+        course = self.app.course
+        if not review and module_id is None:
+            module_id = course.modules[0].id if course.modules else None
+        self.module_id = module_id
+        self.review = review
+        self.clock = clock
+        self.session: QuizSession | None = None
+        self.phase = LOADING
+        self.leave_armed = False
+        if review:
+            self.heading = "Review"
+        else:
+            self.heading = course.module(module_id).title if module_id else "Quiz"
+
+    # Layout -------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Masthead(place("Quiz", self.heading), "")
+        with VerticalScroll(id="quiz-scroll"):
+            yield Static("", id="quiz-status")
+            with Vertical(id="quiz-question-view"):
+                yield Static("", id="quiz-meta")
+                yield Static("", id="quiz-prompt", markup=False)
+                yield Container(id="quiz-answer")
+                yield Static("", id="quiz-hint")
+                yield QuizFeedback(id="quiz-feedback")
+                with Horizontal(id="quiz-buttons"):
+                    yield Button("Submit  ⏎", id="quiz-go", compact=True)
+            yield QuizResults(id="quiz-results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for button in self.query(Button):
+            # Enter always means the screen's submit / next, never "press the focused button".
+            button.can_focus = False
+        self.query_one("#quiz-question-view").display = False
+        self.query_one(QuizResults).display = False
+        self.query_one("#quiz-status", Static).update("Getting the questions ready…")
+        self.run_worker(self._load(), exclusive=True, group="quiz-load")
+
+    async def _load(self) -> None:
+        app = self.app
+        clock: dict[str, Any] = {"clock": self.clock} if self.clock is not None else {}
+        if self.review:
+            build = partial(QuizSession.for_review, app.course, app.store, app.profile, **clock)
+        elif self.module_id is not None:
+            build = partial(QuizSession.for_module, app.course, self.module_id, store=app.store,
+                            profile=app.profile, **clock)
+        else:
+            self._show_empty("There is no module to take a quiz on.")
+            return
+        # Scenario questions run the simulator: keep the UI responsive meanwhile.
+        session = await asyncio.to_thread(build)
+        self.start(session)
+
+    # Showing the session ------------------------------------------------------------------------
+
+    def start(self, session: QuizSession) -> None:
+        self.session = session
+        if session.notice:
+            self.notify(session.notice, title="Some questions left out", severity="warning", timeout=10)
+        if session.total == 0:
+            self._show_empty(self._nothing_to_ask())
+            return
+        self.query_one("#quiz-status", Static).display = False
+        self.query_one(QuizResults).display = False
+        self.query_one("#quiz-question-view").display = True
+        self.call_later(self._show_question)
+
+    def _nothing_to_ask(self) -> str:
+        if not self.review:
+            return "This module has no quiz questions yet. Escape returns to the course map."
+        from tutor.quiz.leitner import LAST_BOX
+
+        cards = self.app.store.review_cards(self.app.profile)
+        upcoming = sorted(card.due for card in cards.values() if card.box <= LAST_BOX)
+        if upcoming:
+            return (f"Nothing is due for review today. Your next review is on {upcoming[0].isoformat()} (UTC). "
+                    "Escape returns to the course map.")
+        return ("Nothing to review: questions you miss in a quiz come back here the next day. "
+                "Escape returns to the course map.")
+
+    def _show_empty(self, text: str) -> None:
+        self.phase = EMPTY
+        status = self.query_one("#quiz-status", Static)
+        status.update(text)
+        status.display = True
+        self.query_one("#quiz-question-view").display = False
+        self.query_one(Masthead).show(right="")
+        self.refresh_bindings()
+
+    async def _show_question(self) -> None:
+        session = self.session
+        question = session.current
+        self.phase = QUESTION
+        self.leave_armed = False
+        self.query_one(Masthead).show(right=session.counter)
+        self.query_one("#quiz-meta", Static).update(question_meta(question, session.lesson_title(question)))
+        self.query_one("#quiz-prompt", Static).update(question.prompt)
+        self.query_one("#quiz-hint", Static).update(hint_for(question, session.computed_answer(question) is not None))
+        feedback = self.query_one(QuizFeedback)
+        feedback.display = False
+        container = self.query_one("#quiz-answer", Container)
+        await container.remove_children()
+        steps = presented_steps(question) if question.kind == "ordering" else None
+        widget = answer_widget_for(question, steps, session.computed_answer(question))
+        await container.mount(widget)
+        self.query_one("#quiz-go", Button).label = "Submit  ⏎"
+        self.query_one("#quiz-scroll", VerticalScroll).scroll_home(animate=False)
+        widget.focus()
+        self.refresh_bindings()
+
+    def _answer_widget(self) -> AnswerList | NumberAnswer:
+        return self.query_one("#quiz-answer-input")  # type: ignore[return-value]
+
+    # Answering ----------------------------------------------------------------------------------
+
+    def action_submit(self) -> None:
+        if self.phase != QUESTION:
+            return
+        session = self.session
+        widget = self._answer_widget()
+        response = widget.response
+        if response is None:
+            self._hint_error("Pick an answer first (a digit key, or ↑↓ and space).")
+            return
+        try:
+            session.submit(response)
+        except AnswerError as error:
+            self._hint_error(f"{str(error)[:1].upper()}{str(error)[1:]}.")
+            return
+        except UserError as error:
+            # Graded, but the review card could not be saved: say so, carry on.
+            self.notify(str(error), title="Progress not saved", severity="error", timeout=15)
+        answered = session.current_result
+        self.phase = FEEDBACK
+        widget.disabled = True
+        widget.reveal()
+        self.query_one("#quiz-hint", Static).update("")
+        feedback = self.query_one(QuizFeedback)
+        feedback.show(answered, session.computed_answer(answered.question), session.lesson_title(answered.question),
+                      last=session.index == session.total - 1)
+        feedback.display = True
+        self.query_one("#quiz-go", Button).label = (
+            "See the results  ⏎" if session.index == session.total - 1 else "Next question  ⏎")
+        self.post_message(self.Answered(answered.question.id, answered.grade.points, answered.grade.correct))
+        self.call_after_refresh(feedback.scroll_visible, animate=False)
+        self.refresh_bindings()
+
+    def _hint_error(self, text: str) -> None:
+        self.query_one("#quiz-hint", Static).update(Content.styled(f"✗ {text}", "$text-error"))
+        self.app.bell()
+
+    @on(Input.Submitted, "#quiz-answer-input")
+    def _number_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.phase == QUESTION:
+            self.action_submit()
+        elif self.phase == FEEDBACK:
+            self.run_worker(self.action_next(), group="quiz-next")
+
+    @on(AnswerList.Changed)
+    def _response_changed(self) -> None:
+        if self.phase == QUESTION:
+            question = self.session.current
+            self.query_one("#quiz-hint", Static).update(
+                hint_for(question, self.session.computed_answer(question) is not None))
+
+    @on(Button.Pressed, "#quiz-go")
+    async def _go_pressed(self) -> None:
+        if self.phase == QUESTION:
+            self.action_submit()
+        elif self.phase == FEEDBACK:
+            await self.action_next()
+
+    async def action_next(self) -> None:
+        if self.phase != FEEDBACK:
+            return
+        session = self.session
+        try:
+            more = session.advance()
+        except UserError as error:
+            self.notify(str(error), title="Score not saved", severity="error", timeout=15)
+            more = not session.finished
+        if more:
+            await self._show_question()
+        else:
+            self._show_results()
+
+    # Results ------------------------------------------------------------------------------------
+
+    def _show_results(self) -> None:
+        session = self.session
+        self.phase = RESULTS
+        self.query_one("#quiz-question-view").display = False
+        results = self.query_one(QuizResults)
+        results.show(session)
+        results.display = True
+        self.query_one(Masthead).show(right=f"{session.total} / {session.total} · done")
+        self.query_one("#quiz-scroll", VerticalScroll).scroll_home(animate=False)
+        self.post_message(self.Finished(session.mode, session.module_id, session.points, session.max_points,
+                                        session.percent, session.attempt_id))
+        self.refresh_bindings()
+
+    @on(Button.Pressed, "#quiz-retry")
+    def _retry_pressed(self) -> None:
+        self.action_retry()
+
+    @on(Button.Pressed, "#quiz-back")
+    def _back_pressed(self) -> None:
+        self.dismiss_quiz()
+
+    def action_retry(self) -> None:
+        if self.phase == RESULTS and self.session.missed():
+            self.start(self.session.retry())
+
+    # Leaving and the lesson ---------------------------------------------------------------------
+
+    async def action_open_lesson(self) -> None:
+        if self.phase == FEEDBACK:
+            await self.app.open_screen("lesson", lesson_id=self.session.current.lesson)
+
+    def action_leave(self) -> None:
+        session = self.session
+        midway = (self.phase in (QUESTION, FEEDBACK) and session is not None and session.mode == MODULE
+                  and session.answered and not session.finished)
+        if midway and not self.leave_armed:
+            self.leave_armed = True
+            self.notify("Press escape again to leave. A quiz left half-way is not scored; "
+                        "the questions you missed still come back in review.", title="Leave the quiz?",
+                        timeout=6)
+            return
+        self.dismiss_quiz()
+
+    def dismiss_quiz(self) -> None:
+        self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "submit":
+            return self.phase == QUESTION
+        if action in ("next", "open_lesson"):
+            return self.phase == FEEDBACK
+        if action == "retry":
+            return self.phase == RESULTS and bool(self.session and self.session.missed())
+        return True

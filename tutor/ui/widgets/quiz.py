@@ -1,0 +1,397 @@
+"""Answer widgets of the quiz screen, one per way of answering, all driven the same way.
+
+Each is a focusable list of rows with a highlighted cursor row: ↑/↓ move it, digit keys act on
+row N, space acts on the cursor row, a click acts on the clicked row. What "act" means is the
+kind's: pick (single choice), toggle (multiple choice), assign an option (matching). Ordering
+moves the highlighted step with u/d or shift+↑/↓. Every widget offers `response` in the words
+`tutor.quiz.grading` expects, and `reveal()` marks each row right or wrong after grading.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.events import Click
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Input, Static
+
+from tutor.content.questions import MAX_CHOICES, Question
+from tutor.quiz.grading import format_number
+
+RIGHT = "✓"
+WRONG = "✗"
+
+
+class ChoiceRow(Static):
+    """One row of an answer list; clicking it tells the list which row."""
+
+    DEFAULT_CSS = """
+    ChoiceRow {
+        width: 1fr;
+        height: auto;
+        padding: 0 1;
+    }
+    ChoiceRow.-cursor {
+        background: $boost;
+        text-style: bold;
+    }
+    AnswerList:focus ChoiceRow.-cursor {
+        background: $accent 30%;
+    }
+    """
+
+    class Clicked(Message):
+        def __init__(self, row: ChoiceRow) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, index: int, **kwargs: Any) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.index = index
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        self.post_message(self.Clicked(self))
+
+
+class AnswerList(Vertical, can_focus=True):
+    DEFAULT_CSS = """
+    AnswerList {
+        height: auto;
+        padding: 0;
+        margin: 1 0 0 0;
+    }
+    AnswerList:disabled {
+        opacity: 1;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("home", "cursor_to(0)", show=False),
+        Binding("end", "cursor_to(-1)", show=False),
+        Binding("space", "act_on_cursor", "Pick", show=False),
+        *(Binding(str(n), f"digit({n})", show=False) for n in range(1, MAX_CHOICES + 1)),
+    ]
+
+    cursor: reactive[int] = reactive(0, init=False)
+
+    class Changed(Message):
+        """The learner's response changed (a pick, a toggle, a move)."""
+
+    def __init__(self, question: Question, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.question = question
+        self.revealed = False
+
+    # What subclasses say --------------------------------------------------------------------
+
+    def row_count(self) -> int:
+        return 0
+
+    def row_label(self, index: int) -> Content:
+        return Content("")
+
+    def act(self, index: int) -> None:
+        """Pick, toggle or assign row `index` (0-based)."""
+
+    @property
+    def response(self) -> Any:
+        return None
+
+    def reveal(self) -> None:
+        """After grading: mark rows right or wrong."""
+        self.revealed = True
+        self.refresh_rows()
+
+    # Shared machinery -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        for index in range(self.row_count()):
+            yield ChoiceRow(index)
+
+    def on_mount(self) -> None:
+        self.refresh_rows()
+
+    def rows(self) -> list[ChoiceRow]:
+        return list(self.query(ChoiceRow))
+
+    def refresh_rows(self) -> None:
+        for row in self.rows():
+            row.update(self.row_label(row.index))
+            row.set_class(row.index == self.cursor and not self.revealed, "-cursor")
+
+    def watch_cursor(self) -> None:
+        self.refresh_rows()
+        rows = self.rows()
+        if 0 <= self.cursor < len(rows):
+            rows[self.cursor].scroll_visible()
+
+    def changed(self) -> None:
+        self.refresh_rows()
+        self.post_message(self.Changed())
+
+    def action_cursor(self, step: int) -> None:
+        self.cursor = max(0, min(self.row_count() - 1, self.cursor + step))
+
+    def action_cursor_to(self, index: int) -> None:
+        self.cursor = index % self.row_count()
+
+    def action_act_on_cursor(self) -> None:
+        self.act(self.cursor)
+
+    def action_digit(self, number: int) -> None:
+        if number <= self.digit_limit():
+            self.act_on_digit(number - 1)
+        else:
+            self.app.bell()
+
+    def digit_limit(self) -> int:
+        return self.row_count()
+
+    def act_on_digit(self, index: int) -> None:
+        self.cursor = index
+        self.act(index)
+
+    def on_choice_row_clicked(self, message: ChoiceRow.Clicked) -> None:
+        message.stop()
+        if self.disabled:
+            return
+        self.focus()
+        self.clicked(message.row)
+
+    def clicked(self, row: ChoiceRow) -> None:
+        self.cursor = row.index
+        self.act(row.index)
+
+
+def _choice_text(question: Question, value: Any) -> str:
+    if isinstance(value, float):
+        text = format_number(value)
+        return f"{text} {question.unit}" if question.unit else text
+    return str(value)
+
+
+class SingleChoice(AnswerList):
+    """single, truefalse (True / False) and scenario questions with choices: pick one."""
+
+    def __init__(self, question: Question, right_value: Any, **kwargs: Any) -> None:
+        super().__init__(question, **kwargs)
+        if question.kind == "truefalse":
+            self.values: list[Any] = [True, False]
+            self.labels = ["True", "False"]
+        else:
+            self.values = list(question.choices)
+            self.labels = [_choice_text(question, value) for value in question.choices]
+        self.picked: int | None = None
+        self.right_value = right_value
+
+    def row_count(self) -> int:
+        return len(self.values)
+
+    def row_label(self, index: int) -> Content:
+        marker = "(•)" if index == self.picked else "( )"
+        line = Content.assemble(f"{marker} ", (f"{index + 1}", "bold"), f"  {self.labels[index]}")
+        if self.revealed:
+            if self.values[index] == self.right_value:
+                line = line.append(Content.styled(f"  {RIGHT} right answer", "$text-success"))
+            elif index == self.picked:
+                line = line.append(Content.styled(f"  {WRONG} your pick", "$text-error"))
+        return line
+
+    def act(self, index: int) -> None:
+        self.picked = index
+        self.changed()
+
+    @property
+    def response(self) -> Any:
+        return None if self.picked is None else self.values[self.picked]
+
+
+class MultipleChoice(AnswerList):
+    """Pick every right answer: each row toggles."""
+
+    def __init__(self, question: Question, **kwargs: Any) -> None:
+        super().__init__(question, **kwargs)
+        self.picked: set[int] = set()
+
+    def row_count(self) -> int:
+        return len(self.question.choices)
+
+    def row_label(self, index: int) -> Content:
+        marker = "[x]" if index in self.picked else "[ ]"
+        choice = self.question.choices[index]
+        line = Content.assemble(f"{marker} ", (f"{index + 1}", "bold"), f"  {choice}")
+        if self.revealed:
+            is_right = choice in self.question.answer
+            if is_right and index in self.picked:
+                line = line.append(Content.styled(f"  {RIGHT} right, picked", "$text-success"))
+            elif is_right:
+                line = line.append(Content.styled(f"  {WRONG} right, missed", "$text-error"))
+            elif index in self.picked:
+                line = line.append(Content.styled(f"  {WRONG} wrong, picked", "$text-error"))
+        return line
+
+    def act(self, index: int) -> None:
+        self.picked ^= {index}
+        self.changed()
+
+    @property
+    def response(self) -> set[str]:
+        return {self.question.choices[index] for index in self.picked}
+
+
+class OrderingAnswer(AnswerList):
+    """Steps in the learner's order; u/d or shift+↑/↓ move the highlighted step."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("u", "move(-1)", "Move up", key_display="u", id="quiz.move-up"),
+        Binding("d", "move(1)", "Move down", key_display="d", id="quiz.move-down"),
+        Binding("shift+up", "move(-1)", "Move up", show=False),
+        Binding("shift+down", "move(1)", "Move down", show=False),
+    ]
+
+    def __init__(self, question: Question, steps: list[str], **kwargs: Any) -> None:
+        super().__init__(question, **kwargs)
+        self.steps = list(steps)
+
+    def row_count(self) -> int:
+        return len(self.steps)
+
+    def row_label(self, index: int) -> Content:
+        step = self.steps[index]
+        grip = "↕" if index == self.cursor and not self.revealed else " "
+        line = Content.assemble(f"{grip} ", (f"{index + 1}.", "bold"), f" {step}")
+        if self.revealed:
+            right_place = self.question.choices.index(step)
+            if right_place == index:
+                line = line.append(Content.styled(f"  {RIGHT} in place", "$text-success"))
+            else:
+                line = line.append(Content.styled(f"  {WRONG} belongs at {right_place + 1}", "$text-error"))
+        return line
+
+    def act(self, index: int) -> None:
+        """Digits and clicks only choose the step to move."""
+
+    def action_move(self, step: int) -> None:
+        if self.disabled:
+            return
+        target = self.cursor + step
+        if not 0 <= target < len(self.steps):
+            self.app.bell()
+            return
+        self.steps[self.cursor], self.steps[target] = self.steps[target], self.steps[self.cursor]
+        self.cursor = target
+        self.changed()
+
+    @property
+    def response(self) -> list[str]:
+        return list(self.steps)
+
+
+class MatchingAnswer(AnswerList):
+    """One row per left item; a digit (or a click on an option below) matches the highlighted row."""
+
+    def __init__(self, question: Question, **kwargs: Any) -> None:
+        super().__init__(question, **kwargs)
+        self.left = list(question.matching_left)
+        self.assigned: dict[str, str | None] = dict.fromkeys(self.left)
+        self.width = max(len(item) for item in self.left)
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        options = "   ".join(f"{number}  {option}" for number, option in enumerate(self.question.choices, 1))
+        yield Static(Content.assemble(("Options  ", "$text-muted"), options), id="matching-options",
+                     markup=False)
+
+    def row_count(self) -> int:
+        return len(self.left)
+
+    def digit_limit(self) -> int:
+        return len(self.question.choices)
+
+    def row_label(self, index: int) -> Content:
+        item = self.left[index]
+        option = self.assigned[item]
+        shown = option if option is not None else "?"
+        line = Content.assemble(f"{item.ljust(self.width)}  →  ", (shown, "bold"))
+        if self.revealed:
+            right = self.question.answer[item]
+            if option == right:
+                line = line.append(Content.styled(f"  {RIGHT}", "$text-success"))
+            else:
+                line = line.append(Content.styled(f"  {WRONG} {right}", "$text-error"))
+        return line
+
+    def act(self, index: int) -> None:
+        """A click on a row only highlights it; the option comes from a digit."""
+
+    def act_on_digit(self, index: int) -> None:
+        self.assigned[self.left[self.cursor]] = self.question.choices[index]
+        self.changed()
+        if self.cursor < len(self.left) - 1:
+            self.cursor += 1
+
+    def action_act_on_cursor(self) -> None:
+        """Space cycles the highlighted row through the options (a digit picks one directly)."""
+        current = self.assigned[self.left[self.cursor]]
+        options = list(self.question.choices)
+        following = options[(options.index(current) + 1) % len(options)] if current in options else options[0]
+        self.assigned[self.left[self.cursor]] = following
+        self.changed()
+
+    def clicked(self, row: ChoiceRow) -> None:
+        self.cursor = row.index
+        self.action_act_on_cursor()
+
+    @property
+    def response(self) -> dict[str, str | None]:
+        return dict(self.assigned)
+
+
+class NumberAnswer(Input):
+    """numeric and scenario questions without choices: the learner types a number."""
+
+    DEFAULT_CSS = """
+    NumberAnswer {
+        width: 40;
+        margin: 1 0 0 0;
+    }
+    """
+
+    def __init__(self, question: Question, **kwargs: Any) -> None:
+        unit = f" (in {question.unit})" if question.unit else ""
+        super().__init__(placeholder=f"type a number{unit}", **kwargs)
+        self.question = question
+
+    @property
+    def response(self) -> str:
+        return self.value
+
+    def reveal(self) -> None:
+        """The feedback says the right number; the typed one stays as it was."""
+
+
+def answer_widget_for(question: Question, steps: list[str] | None = None,
+                      computed: float | None = None) -> AnswerList | NumberAnswer:
+    """The widget for this question; `computed` is a scenario question's answer (to mark it)."""
+    kind = question.kind
+    if kind in ("single", "truefalse") or (kind == "scenario" and question.choices):
+        right_value = question.answer
+        if kind == "scenario" and computed is not None:
+            right_value = min(question.choices, key=lambda choice: abs(choice - computed))
+        widget: AnswerList | NumberAnswer = SingleChoice(question, right_value, id="quiz-answer-input")
+    elif kind == "multiple":
+        widget = MultipleChoice(question, id="quiz-answer-input")
+    elif kind == "ordering":
+        widget = OrderingAnswer(question, steps or list(question.choices), id="quiz-answer-input")
+    elif kind == "matching":
+        widget = MatchingAnswer(question, id="quiz-answer-input")
+    else:
+        widget = NumberAnswer(question, id="quiz-answer-input")
+    return widget
