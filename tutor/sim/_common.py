@@ -1,0 +1,409 @@
+"""The parts every model shares: items, the function's execution environments, invocations,
+outcomes, destinations, random streams and the trace.
+
+A model (`_sync`, `_async`, `_sqs`, `_streams`) owns the flow in front of the function (a caller,
+the internal queue, pollers, shard readers); `Core` owns what happens at the function itself and
+the bookkeeping that the summary and the snapshot read. Everything here runs inside SimPy
+processes, so nothing may look at wall-clock time or any randomness but `Core.rng(concern)`.
+
+Interpretations of the contract made here (listed again in the engine's docstring):
+- Execution environments are never reclaimed while idle (AWS documents no idle lifetime).
+- The scaling rate is a token bucket of 1,000 new environments that refills at 100 a second and
+  never holds more than 1,000: a burst may start 1,000 environments at once, then 100 a second.
+- The Init phase (cold start) comes before the handler and does not count against `timeout_s`
+  (AWS caps on-demand Init separately at 10 s and `Duration` excludes it).
+- Random errors and durations are drawn when an invocation starts; a timeout ends the handler at
+  `timeout_s`. `duration_dist = "lognormal"` keeps `duration_ms` as its mean with shape 0.5.
+- A "successful processing" of an item is an invocation that did not report it failed; a batch
+  that fails as a whole (raise, timeout, or an item error without partial batch responses)
+  processed none of its items.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+
+# How many new execution environments a function may add per 10 s, refilled continuously.
+SCALE_BURST = 1000
+SCALE_REFILL_PER_S = SCALE_BURST / 10.0
+LOGNORMAL_SHAPE = 0.5
+# Backoff (s) for throttled retries and stream retries: starts here, doubles, stops growing here.
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MAX_S = 300.0
+
+OK, ERROR, TIMEOUT = "ok", "error", "timeout"
+# How a batch handler can report failures: not at all (the batch fails whole), each failed item
+# (SQS standard, streams), or the first failure and everything after it (SQS FIFO).
+WHOLE, EACH, REST = 0, 1, 2
+
+
+def t6(value: float) -> float:
+    """Times in the trace and summary: rounded so that the same run prints the same bytes."""
+    return round(value, 6)
+
+
+class Item:
+    """One request, event, message or record, from arrival to its final outcome."""
+
+    # SQS uses group, receives and state; streams use key, shard and slot.
+    __slots__ = (
+        "attempts", "faults", "group", "id", "key", "n", "outcome", "poisoned", "reason", "receives",
+        "shard", "slot", "state", "successes", "t",
+    )
+
+    def __init__(self, prefix: str, n: int, t: float):
+        self.id = f"{prefix}-{n}"
+        self.n = n
+        self.t = t
+        self.outcome = None  # None while unfinished, then "succeeded" or "failed"
+        self.reason = None
+        self.successes = 0
+        self.attempts = 0
+        self.faults = None
+        self.poisoned = False
+
+
+class Invocation:
+    """One run of the handler: who it holds, how long it takes, how it ends (decided at start)."""
+
+    __slots__ = ("cold", "failed", "id", "items", "outcome", "partial", "shard", "total_s")
+
+    def __init__(self, number, items, cold, total_s, outcome, failed, partial, shard):
+        self.id = number
+        self.items = items
+        self.cold = cold
+        self.total_s = total_s  # Init (if cold) plus the handler, as seen by whoever waits on it
+        self.outcome = outcome
+        self.failed = failed  # None, or the items reported failed (all of them for a whole failure)
+        self.partial = partial  # the handler reported some items failed (no raise, no timeout)
+        self.shard = shard
+
+
+class Core:
+    """Shared state of one run: environment pool, counters, trace, random streams."""
+
+    def __init__(self, scenario: Any, env: simpy.Environment, prefix: str, record_trace: bool = True):
+        self.scenario = scenario
+        self.env = env
+        self.prefix = prefix
+        fn = scenario.function
+        self.seed = scenario.seed
+        self.trace: list[dict] = []
+        self.tracing = record_trace
+        self.emit: Callable[[dict], None] = self.trace.append if record_trace else _discard
+
+        # The function's settings (interventions may change some of them mid-run).
+        self.duration_s = fn.duration_ms / 1000.0
+        self.duration_dist = fn.duration_dist
+        self.timeout_s = float(fn.timeout_s)
+        self.cold_start_s = fn.cold_start_ms / 1000.0
+        self.account_concurrency = fn.account_concurrency
+        self.reserved_concurrency = fn.reserved_concurrency
+        self.limit = fn.account_concurrency if fn.reserved_concurrency is None else fn.reserved_concurrency
+        self.error_rate = fn.error_rate
+        self.item_error_rate = fn.item_error_rate
+        self.faults_by_n: dict[int, list] = {}
+        for fault in fn.faults:
+            self.faults_by_n.setdefault(int(fault.item.rsplit("-", 1)[1]), []).append(fault)
+        self.poison_next = False
+        self.poisoned: list[Item] = []
+
+        self._durations = self.rng("durations")
+        self._errors = self.rng("errors")
+        self._item_errors = self.rng("item_errors")
+        if self.duration_dist == "lognormal" and self.duration_s > 0:
+            self._lognormal_mu = math.log(self.duration_s) - LOGNORMAL_SHAPE**2 / 2
+
+        # Execution environments.
+        self.busy = 0  # running an invocation (its Init phase included)
+        self.idle = 0  # warm, waiting for the next invocation
+        self.init_ends: deque[float] = deque()  # when the Init phases still running end (for snapshots)
+        self.tokens = float(SCALE_BURST)
+        self.tokens_t = 0.0
+
+        # Items and counters.
+        self.items: list[Item] = []
+        self.arrivals_done = False
+        self.drained = False
+        self.outstanding = 0  # work the model still holds (see each model); 0 + nothing running = drained
+        self.invocations = 0
+        self.cold_starts = 0
+        self.throttles = 0
+        self.max_concurrency = 0
+        self.succeeded = 0
+        self.failed = 0
+        self.failed_by_reason: dict[str, int] = {}
+        self.duplicates = 0
+        self.destinations = {"on_success": 0, "on_failure": 0, "dlq": 0}
+        self.dropped = 0
+        self.latencies: list[float] = []
+
+    # -- randomness -----------------------------------------------------------------------------
+
+    def rng(self, concern: str) -> random.Random:
+        """An independent stream per concern, so changing one parameter does not reshuffle others."""
+        return random.Random(f"lambda-tutor/{self.seed}/{concern}")
+
+    def sample_duration(self) -> float:
+        dist = self.duration_dist
+        mean = self.duration_s
+        if dist == "fixed" or mean <= 0:
+            return mean
+        if dist == "exponential":
+            return self._durations.expovariate(1.0 / mean)
+        return self._durations.lognormvariate(self._lognormal_mu, LOGNORMAL_SHAPE)
+
+    # -- items ----------------------------------------------------------------------------------
+
+    def new_item(self, n: int, t: float) -> Item:
+        item = Item(self.prefix, n, t)
+        if self.faults_by_n:
+            item.faults = self.faults_by_n.get(n)
+        if self.poison_next:
+            self.poison_next = False
+            item.poisoned = True
+            self.poisoned.append(item)
+        self.items.append(item)
+        return item
+
+    def succeed(self, item: Item) -> None:
+        """The item's final outcome is a success (first one wins)."""
+        if item.outcome is None:
+            item.outcome = "succeeded"
+            self.succeeded += 1
+            self.latencies.append(self.env._now - item.t)
+
+    def fail(self, item: Item, reason: str) -> None:
+        """The item's final outcome is a failure with an AWS condition name (first one wins)."""
+        if item.outcome is None:
+            item.outcome = "failed"
+            item.reason = reason
+            self.failed += 1
+            self.failed_by_reason[reason] = self.failed_by_reason.get(reason, 0) + 1
+            self.latencies.append(self.env._now - item.t)
+
+    def processed(self, item: Item) -> None:
+        """The handler finished this item successfully (again, perhaps: that is a duplicate)."""
+        if item.successes:
+            self.duplicates += 1
+        item.successes += 1
+
+    def deliver(self, items: list[Item], target: str, reason: str) -> None:
+        """Items sent to `target` (on_success, on_failure or dlq) with AWS's condition name."""
+        self.destinations[target] += len(items)
+        self.emit({"t": t6(self.env._now), "kind": "destination", "items": [i.id for i in items],
+                   "target": target, "reason": reason})
+
+    def drop(self, items: list[Item], reason: str) -> None:
+        self.dropped += len(items)
+        self.emit({"t": t6(self.env._now), "kind": "drop", "items": [i.id for i in items], "reason": reason})
+
+    def retry(self, items: list[Item], reason: str, at: float) -> None:
+        self.emit({"t": t6(self.env._now), "kind": "retry", "items": [i.id for i in items],
+                   "reason": reason, "at": t6(at)})
+
+    def settle(self) -> None:
+        """Mark the run drained once every item has arrived and nothing is left to do."""
+        if self.arrivals_done and not self.outstanding and not self.busy:
+            self.drained = True
+
+    # -- the function ---------------------------------------------------------------------------
+
+    def start(self, items: list[Item], report: int = WHOLE, shard: int | None = None) -> Invocation | None:
+        """Invoke the handler with `items`, or throttle (None) for lack of concurrency.
+
+        An invocation takes a warm idle environment when there is one, else starts a new one (a
+        cold start) if the function's concurrency limit and the scaling rate allow it.
+        """
+        now = self.env._now
+        if self.busy >= self.limit:
+            return self._throttle(items)
+        if self.idle:
+            self.idle -= 1
+            cold = False
+        else:
+            tokens = self.tokens + (now - self.tokens_t) * SCALE_REFILL_PER_S
+            self.tokens_t = now
+            tokens = min(tokens, SCALE_BURST)
+            if tokens < 1.0:
+                self.tokens = tokens
+                return self._throttle(items)
+            self.tokens = tokens - 1.0
+            cold = True
+            self.cold_starts += 1
+            if self.cold_start_s > 0:
+                self.init_ends.append(now + self.cold_start_s)
+        busy = self.busy = self.busy + 1
+        self.max_concurrency = max(self.max_concurrency, busy)
+        self.invocations += 1
+        number = self.invocations
+
+        run_s = self.sample_duration()
+        outcome = OK
+        failed = None
+        partial = False
+        whole = None
+        bad = None
+        if self.faults_by_n or self.poisoned:
+            for item in items:
+                item.attempts += 1
+                if item.faults is not None:
+                    for fault in item.faults:
+                        if fault.fails_attempt(item.attempts):
+                            kind = fault.kind
+                            if kind == "error":
+                                if bad is None:
+                                    bad = [item]
+                                elif bad[-1] is not item:
+                                    bad.append(item)
+                            elif kind == "timeout" or whole is None:
+                                whole = kind
+                if item.poisoned:
+                    if bad is None:
+                        bad = [item]
+                    elif bad[-1] is not item:
+                        bad.append(item)
+        if self.error_rate > 0.0 and self._errors.random() < self.error_rate and whole is None:
+            whole = "raise"
+        if self.item_error_rate > 0.0:
+            draw = self._item_errors.random
+            rate = self.item_error_rate
+            for item in items:
+                if draw() < rate:
+                    if bad is None:
+                        bad = [item]
+                    elif item not in bad:
+                        bad.append(item)
+        if whole == "timeout" or run_s > self.timeout_s:
+            outcome = TIMEOUT
+            run_s = self.timeout_s
+            failed = items
+        elif whole is not None:
+            outcome = ERROR
+            failed = items
+        elif bad is not None:
+            outcome = ERROR
+            partial = report != WHOLE
+            if report == EACH:
+                failed = [item for item in items if item in bad] if len(bad) > 1 else bad
+            elif report == REST:
+                first = min(items.index(item) for item in bad)
+                failed = items[first:]
+            else:
+                failed = items
+        invocation = Invocation(number, items, cold, (self.cold_start_s if cold else 0.0) + run_s,
+                                outcome, failed, partial, shard)
+        if self.tracing:
+            record = {"t": t6(now), "kind": "invoke_start", "invocation": number,
+                      "items": [item.id for item in items], "cold": cold}
+            if shard is not None:
+                record["shard"] = shard
+            self.trace.append(record)
+        return invocation
+
+    def _throttle(self, items: list[Item]) -> None:
+        self.throttles += 1
+        self.emit({"t": t6(self.env._now), "kind": "throttle", "items": [item.id for item in items]})
+
+    def finish(self, invocation: Invocation) -> None:
+        """The handler ends: its environment becomes idle and warm; successes are counted."""
+        self.busy -= 1
+        self.idle += 1
+        failed = invocation.failed
+        if failed is None:
+            for item in invocation.items:
+                if item.successes:
+                    self.duplicates += 1
+                item.successes += 1
+        elif failed is not invocation.items:
+            for item in invocation.items:
+                if item not in failed:
+                    self.processed(item)
+        if self.tracing:
+            record = {"t": t6(self.env._now), "kind": "invoke_end", "invocation": invocation.id,
+                      "outcome": invocation.outcome,
+                      "failed_items": [] if failed is None else [item.id for item in failed]}
+            if invocation.shard is not None:
+                record["shard"] = invocation.shard
+            self.trace.append(record)
+
+    def initializing(self) -> int:
+        now = self.env._now
+        ends = self.init_ends
+        while ends and ends[0] <= now:
+            ends.popleft()
+        return len(ends)
+
+
+def _discard(record: dict) -> None:
+    return None
+
+
+class Producer:
+    """The load: items enter in order; all items of one instant are handed over together.
+
+    `uniform` puts item n at (n - 1) / rate_per_s (the first at t = 0); `poisson` draws gaps from
+    the arrivals stream (the first after one gap); `burst` puts every item at t = 0.
+
+    This is the hottest path of a long run (one event per item), so instead of a SimPy process
+    with a new Timeout per arrival it re-schedules one event object on SimPy's queue: the same
+    order of events, without a generator resume and an allocation per item.
+    """
+
+    def __init__(self, core: Core, arrive: Callable[[list[Item]], None],
+                 arrive_one: Callable[[Item], None] | None = None):
+        self.core = core
+        self.env = env = core.env
+        self.arrive = arrive
+        self.arrive_one = arrive_one or (lambda item: arrive([item]))
+        load = core.scenario.load
+        self.count = load.count
+        self.pattern = load.pattern
+        self.gap = 1.0 / load.rate_per_s
+        self.rate = load.rate_per_s
+        self.draw = core.rng("arrivals").expovariate
+        self.n = 0
+        self.event = simpy.Event(env)
+        self.event._ok = True
+        self.event._value = None
+        if self.pattern == "burst":
+            self._schedule(0.0, self._burst)
+        elif self.pattern == "uniform":
+            self._schedule(0.0, self._next)
+        else:
+            self._schedule(self.draw(self.rate), self._next)
+
+    def _schedule(self, at: float, callback) -> None:
+        event = self.event
+        event.callbacks = [callback]
+        env = self.env
+        heapq.heappush(env._queue, (at, simpy.events.NORMAL, next(env._eid), event))
+
+    def _burst(self, _event) -> None:
+        core = self.core
+        self.arrive([core.new_item(n, 0.0) for n in range(1, self.count + 1)])
+        self.n = self.count
+        self._done()
+
+    def _next(self, _event) -> None:
+        core = self.core
+        now = self.env._now
+        n = self.n = self.n + 1
+        self.arrive_one(core.new_item(n, now))
+        if n >= self.count:
+            self._done()
+        elif self.pattern == "uniform":
+            self._schedule(n * self.gap, self._next)
+        else:
+            self._schedule(now + self.draw(self.rate), self._next)
+
+    def _done(self) -> None:
+        self.core.arrivals_done = True
+        self.core.settle()

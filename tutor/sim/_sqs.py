@@ -1,0 +1,432 @@
+"""Amazon SQS with an event source mapping: pollers receive batches and invoke synchronously.
+
+Flow: a message arrives visible; an idle poller receives it (its receive count rises and it stays
+invisible for `visibility_timeout_s`), gathers a batch, invokes; a success deletes the batch, a
+failure lets the visibility timeout lapse so the messages come back. A message received more than
+`max_receive_count` times is moved to the queue's DLQ instead (condition `maxReceiveCount`).
+
+Pollers: 5 at first (fewer if `maximum_concurrency` is lower), one more every 0.2 s (300 a
+minute) while messages wait that a poller could take, up to `maximum_concurrency` or 1,250. Each
+poller runs one batch at a time. Pollers are not limited by the function's concurrency: a
+throttled batch is retried by its poller after 1 s, 2 s, 4 s ... (up to 300 s) while its
+messages stay invisible; when the next retry would come at or after the visibility timeout, the
+poller lets the batch go and the messages return to the queue at their timeout.
+
+Batching: a poller's window starts when its previous invocation ends (for a new poller: when it
+starts). It sends its batch when it holds `batch_size` messages, or when the window is over and
+it holds at least one; after a window ends empty it sends as soon as it receives anything. With a
+window of 0 it sends whatever it received at once. Idle pollers receive one at a time in the
+order they became idle, each taking up to what it still has room for.
+
+Interpretations:
+- Messages received together share one visibility deadline and come back together; messages a
+  poller gathers at different instants of its window come back at different instants.
+- A message whose visibility timeout lapses while its batch is still running becomes visible
+  (a `retry` with reason `visibility_timeout`); when that batch later succeeds, it deletes the
+  message only if nobody received it again in between (an out-of-date receipt deletes nothing),
+  so the other receive processes it a second time: a duplicate.
+- An item's final outcome is its first successful processing or its move to the DLQ, whichever
+  comes first; later copies only count as `duplicates`.
+- A `retry` event is written when a failed (or given-up, throttled) batch's messages are due back,
+  with `at` = their visibility deadline.
+- Pollers do not scale down and do not back off after function errors (AWS reduces the mapping's
+  concurrency then; it documents no numbers).
+- FIFO: a receive takes, in queue order of the groups' oldest messages, every visible message of
+  each group that has nothing in flight, up to the batch size. A group stays locked while any of
+  its messages is in flight; returned messages go back in front of their group, in order.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from tutor.sim._common import BACKOFF_FIRST_S, BACKOFF_MAX_S, EACH, REST, WHOLE, Core, Item, t6
+
+INITIAL_POLLERS = 5
+MAX_POLLERS = 1250
+SCALE_STEP_S = 60.0 / 300  # one more concurrent batch every 0.2 s: 300 a minute
+VISIBLE, IN_FLIGHT, DONE = 0, 1, 2
+
+
+class Receipt:
+    """Messages received together by one poller: one visibility deadline."""
+
+    __slots__ = ("deadline", "guarded", "msgs", "receipts")
+
+    def __init__(self, deadline: float, msgs: list[Item]):
+        self.deadline = deadline
+        self.msgs = msgs
+        self.receipts = [m.receives for m in msgs]
+        self.guarded = False  # a visibility lapse is already scheduled
+
+
+class Poller:
+    __slots__ = ("count", "held", "number", "state", "wake", "window_end")
+
+    def __init__(self, number: int):
+        self.number = number
+        self.held: list[Receipt] = []
+        self.count = 0
+        self.wake = None
+        self.window_end = 0.0
+        self.state = "receiving"  # receiving | invoking | backing_off
+
+
+class SqsModel:
+    kind = "sqs"
+
+    def __init__(self, core: Core):
+        self.core = core
+        self.env = core.env
+        cfg = core.scenario.sqs
+        self.batch_size = cfg.batch_size
+        self.window_s = float(cfg.maximum_batching_window_s)
+        self.visibility_timeout_s = float(cfg.visibility_timeout_s)
+        self.max_receive_count = cfg.max_receive_count
+        self.fifo = cfg.fifo
+        self.message_groups = cfg.message_groups
+        if self.fifo:
+            self.report = REST if cfg.report_batch_item_failures else WHOLE
+        else:
+            self.report = EACH if cfg.report_batch_item_failures else WHOLE
+        cap = MAX_POLLERS if cfg.maximum_concurrency is None else min(cfg.maximum_concurrency, MAX_POLLERS)
+        self.cap = cap
+        self.visible: deque[Item] = deque()  # standard queue; deleted messages are skipped lazily
+        self.fifo_visible: dict[int, deque[Item]] = {}  # FIFO: group -> its visible messages in order
+        self.group_in_flight = [0] * (self.message_groups + 1) if self.fifo else []
+        self.visible_count = 0
+        self.max_queue_depth = 0
+        self.receivers: deque[Poller] = deque()
+        self.pollers: list[Poller] = []
+        self.scaling = False
+        self.batches_in_flight = 0
+        self.moved_to_dlq = 0
+        self.deleted = 0
+        for _ in range(min(INITIAL_POLLERS, cap)):
+            self.add_poller()
+
+    # -- the queue ------------------------------------------------------------------------------
+
+    def arrive(self, items: list[Item]) -> None:
+        """Messages sent at one instant become visible together (like SendMessageBatch)."""
+        core = self.core
+        emit = core.emit
+        t = t6(self.env._now)
+        if self.fifo:
+            groups = self.message_groups
+            for m in items:
+                m.state = VISIBLE
+                m.receives = 0
+                g = m.group = (m.n - 1) % groups + 1
+                emit({"t": t, "kind": "arrive", "item": m.id, "group": f"g-{g}"})
+                queue = self.fifo_visible.get(g)
+                if queue is None:
+                    queue = self.fifo_visible[g] = deque()
+                queue.append(m)
+        else:
+            for m in items:
+                m.state = VISIBLE
+                m.receives = 0
+                emit({"t": t, "kind": "arrive", "item": m.id})
+            if len(items) == 1:
+                self.visible.append(items[0])
+            else:
+                self.visible.extend(items)
+        core.outstanding += len(items)
+        count = self.visible_count = self.visible_count + len(items)
+        self.max_queue_depth = max(self.max_queue_depth, count)
+        if self.receivers:
+            self.offer()
+        elif not self.scaling and len(self.pollers) < self.cap:
+            self.start_scaling()
+
+    def arrive_one(self, m: Item) -> None:
+        """`arrive` for one message on a standard queue, the common case, without the lists."""
+        if self.fifo:
+            self.arrive([m])
+            return
+        m.state = VISIBLE
+        m.receives = 0
+        core = self.core
+        if core.tracing:
+            core.trace.append({"t": round(m.t, 6), "kind": "arrive", "item": m.id})
+        self.visible.append(m)
+        core.outstanding += 1
+        count = self.visible_count = self.visible_count + 1
+        self.max_queue_depth = max(self.max_queue_depth, count)
+        if self.receivers:
+            self.offer()
+        elif not self.scaling and len(self.pollers) < self.cap:
+            self.start_scaling()
+
+    def make_visible(self, msgs: list[Item]) -> None:
+        """Messages whose visibility timeout ended at this instant come back together."""
+        for m in msgs:
+            m.state = VISIBLE
+        if self.fifo:
+            by_group: dict[int, list[Item]] = {}
+            for m in msgs:
+                by_group.setdefault(m.group, []).append(m)
+            for g, back in by_group.items():
+                self.group_in_flight[g] -= len(back)
+                waiting = self.fifo_visible.get(g)
+                merged = sorted([*back, *(waiting or ())], key=lambda m: m.n)
+                self.fifo_visible[g] = deque(merged)
+        else:
+            self.visible.extend(msgs)
+        count = self.visible_count = self.visible_count + len(msgs)
+        self.max_queue_depth = max(self.max_queue_depth, count)
+        self.offer()
+
+    def takeable(self) -> bool:
+        """Whether some visible message could be received now (FIFO: its group has nothing in flight)."""
+        if not self.fifo:
+            return self.visible_count > 0
+        in_flight = self.group_in_flight
+        return any(not in_flight[g] for g in self.fifo_visible)
+
+    def take(self, room: int) -> list[Item]:
+        """ReceiveMessage: up to `room` visible messages, now invisible with a raised receive count."""
+        taken: list[Item] = []
+        redrive: list[Item] = []
+        limit = self.max_receive_count
+        if self.fifo:
+            in_flight = self.group_in_flight
+            order = sorted((queue[0].n, g) for g, queue in self.fifo_visible.items() if not in_flight[g])
+            for _, g in order:
+                queue = self.fifo_visible[g]
+                while queue and len(taken) < room:
+                    m = queue.popleft()
+                    if m.state:
+                        continue
+                    self.visible_count -= 1
+                    if limit is not None and m.receives >= limit:
+                        m.state = DONE
+                        redrive.append(m)
+                        continue
+                    m.receives += 1
+                    m.state = IN_FLIGHT
+                    in_flight[g] += 1
+                    taken.append(m)
+                if not queue:
+                    del self.fifo_visible[g]
+                if len(taken) >= room:
+                    break
+        else:
+            visible = self.visible
+            while visible and len(taken) < room:
+                m = visible.popleft()
+                if m.state:
+                    continue
+                self.visible_count -= 1
+                if limit is not None and m.receives >= limit:
+                    m.state = DONE
+                    redrive.append(m)
+                    continue
+                m.receives += 1
+                m.state = IN_FLIGHT
+                taken.append(m)
+        if redrive:
+            self.to_dlq(redrive)
+        return taken
+
+    def to_dlq(self, msgs: list[Item]) -> None:
+        core = self.core
+        core.deliver(msgs, "dlq", "maxReceiveCount")
+        for m in msgs:
+            core.fail(m, "maxReceiveCount")
+        self.moved_to_dlq += len(msgs)
+        core.outstanding -= len(msgs)
+        core.settle()
+
+    # -- pollers --------------------------------------------------------------------------------
+
+    def add_poller(self) -> None:
+        poller = Poller(len(self.pollers) + 1)
+        self.pollers.append(poller)
+        self.env.process(self.poll(poller))
+
+    def start_scaling(self) -> None:
+        if self.takeable():
+            self.scaling = True
+            self.env.process(self.scale_up())
+
+    def scale_up(self):
+        """While messages wait, add a poller every 0.2 s up to the cap."""
+        while len(self.pollers) < self.cap and self.takeable():
+            yield self.env.timeout(SCALE_STEP_S)
+            if self.takeable() and len(self.pollers) < self.cap:
+                self.add_poller()
+        self.scaling = False
+
+    def receive(self, poller: Poller) -> int:
+        room = self.batch_size - poller.count
+        if room <= 0 or not self.visible_count:
+            return 0
+        taken = self.take(room)
+        if not taken:
+            return 0
+        poller.held.append(Receipt(self.env._now + self.visibility_timeout_s, taken))
+        poller.count += len(taken)
+        return len(taken)
+
+    def offer(self) -> None:
+        """Newly visible messages go to the idle pollers, one poller at a time."""
+        receivers = self.receivers
+        now = self.env._now
+        while receivers and self.visible_count:
+            poller = receivers[0]
+            if not self.receive(poller):
+                break
+            if poller.count >= self.batch_size or now >= poller.window_end:
+                receivers.popleft()
+                poller.wake.succeed()
+            else:
+                # Still gathering: what it holds may need to lapse before its window ends.
+                self.guard(poller, poller.window_end)
+                break
+        if not self.scaling and len(self.pollers) < self.cap and self.visible_count:
+            self.start_scaling()
+
+    def poll(self, poller: Poller):
+        """One poller: gather a batch, send it, repeat."""
+        env = self.env
+        batch_size = self.batch_size
+        window_s = self.window_s
+        poller.window_end = env._now + window_s
+        while True:
+            poller.held = []
+            poller.count = 0
+            poller.state = "receiving"
+            self.receive(poller)
+            while poller.count < batch_size and (env._now < poller.window_end or not poller.count):
+                poller.wake = wake = env.event()
+                self.receivers.append(poller)
+                if env._now < poller.window_end:
+                    self.guard(poller, poller.window_end)
+                    env.process(self.window_timer(poller, wake))
+                yield wake
+            yield from self.deliver(poller)
+            poller.window_end = env._now + window_s
+
+    def window_timer(self, poller: Poller, wake):
+        yield self.env.timeout(poller.window_end - self.env._now)
+        if not wake.triggered and poller.count:
+            self.receivers.remove(poller)
+            wake.succeed()
+
+    def deliver(self, poller: Poller):
+        """Invoke with the batch; retry throttles while the messages are invisible; settle the batch."""
+        env = self.env
+        core = self.core
+        held = poller.held
+        items = held[0].msgs if len(held) == 1 else [m for receipt in held for m in receipt.msgs]
+        backoff = BACKOFF_FIRST_S
+        while True:
+            invocation = core.start(items, self.report)
+            if invocation is not None:
+                break
+            at = env._now + backoff
+            invisible_until = min((r.deadline for r in held if not r.guarded), default=env._now)
+            if at >= invisible_until:
+                self.let_lapse(poller, "visibility_timeout")
+                return
+            core.retry(items, "throttle", at)
+            poller.state = "backing_off"
+            yield env.timeout(backoff)
+            backoff = min(backoff * 2, BACKOFF_MAX_S)
+        poller.state = "invoking"
+        self.batches_in_flight += 1
+        self.guard(poller, env._now + invocation.total_s)
+        yield env.timeout(invocation.total_s)
+        core.finish(invocation)
+        self.batches_in_flight -= 1
+        failed = invocation.failed
+        failed_ids = None if failed is None else {id(m) for m in failed}
+        deleted: list[Item] = []
+        unlocked = False
+        for receipt in held:
+            back = None
+            for m, number in zip(receipt.msgs, receipt.receipts):
+                if failed_ids is None or id(m) not in failed_ids:
+                    core.succeed(m)
+                    if m.receives == number and m.state != DONE:
+                        if m.state == VISIBLE:
+                            self.visible_count -= 1
+                        elif self.fifo:
+                            in_flight = self.group_in_flight[m.group] = self.group_in_flight[m.group] - 1
+                            unlocked = unlocked or not in_flight
+                        m.state = DONE
+                        deleted.append(m)
+                elif m.receives == number and m.state == IN_FLIGHT:
+                    if back is None:
+                        back = [m]
+                    else:
+                        back.append(m)
+            if back is not None:
+                core.retry(back, "function_error", max(receipt.deadline, env._now))
+                self.env.process(self.visibility_timeout(receipt.deadline, back, None))
+        if deleted:
+            self.deleted += len(deleted)
+            core.emit({"t": t6(env._now), "kind": "delete", "items": [m.id for m in deleted]})
+            core.outstanding -= len(deleted)
+            core.settle()
+        if unlocked:
+            self.offer()
+
+    # -- visibility -----------------------------------------------------------------------------
+
+    def guard(self, poller: Poller, until: float) -> None:
+        """Schedule the lapse of every receipt whose deadline comes before the poller's next step."""
+        for receipt in poller.held:
+            if not receipt.guarded and receipt.deadline < until:
+                receipt.guarded = True
+                self.env.process(self.visibility_timeout(receipt.deadline, receipt, "visibility_timeout"))
+
+    def let_lapse(self, poller: Poller, reason: str) -> None:
+        """The poller gives its batch up; the messages return at their visibility deadlines."""
+        for receipt in poller.held:
+            if receipt.guarded:
+                continue
+            receipt.guarded = True
+            back = [m for m, number in zip(receipt.msgs, receipt.receipts)
+                    if m.receives == number and m.state == IN_FLIGHT]
+            if back:
+                self.core.retry(back, reason, receipt.deadline)
+                self.env.process(self.visibility_timeout(receipt.deadline, back, None))
+
+    def visibility_timeout(self, deadline: float, what, announce: str | None):
+        """At the deadline, messages still invisible under this receive become visible again."""
+        if deadline > self.env._now:
+            yield self.env.timeout(deadline - self.env._now)
+        if isinstance(what, Receipt):
+            back = [m for m, number in zip(what.msgs, what.receipts)
+                    if m.receives == number and m.state == IN_FLIGHT]
+        else:
+            back = [m for m in what if m.state == IN_FLIGHT]
+        if back:
+            if announce is not None:
+                self.core.retry(back, announce, self.env._now)
+            self.make_visible(back)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def snapshot(self) -> dict:
+        states = [p.state for p in self.pollers]
+        snap = {
+            "visible": self.visible_count,
+            "in_flight": self.core.outstanding - self.visible_count,
+            "pollers": len(self.pollers),
+            "pollers_receiving": states.count("receiving"),
+            "batches_in_flight": self.batches_in_flight,
+            "batches_backing_off": states.count("backing_off"),
+            "dlq": self.moved_to_dlq,
+            "deleted": self.deleted,
+            "max_queue_depth": self.max_queue_depth,
+        }
+        if self.fifo:
+            snap["groups_in_flight"] = sum(1 for count in self.group_in_flight if count)
+        return snap
+
+    def summary(self) -> dict:
+        return {"max_queue_depth": self.max_queue_depth}

@@ -1,0 +1,347 @@
+"""The simulation engine: a scenario in, a trace and a summary out (`/work/shared/sim-contract.md`).
+
+Built on SimPy. Each model is a set of processes that follow the AWS flow: a caller waits on an
+execution environment (`_sync`), an event waits on Lambda's internal queue (`_async`), pollers
+receive batches from a queue (`_sqs`), shard readers read in order per parallelization slot
+(`_streams`); the function itself (environments, cold starts, throttles, outcomes) is `_common`.
+
+API for the command line and the UI::
+
+    sim = Simulation(scenario, interventions=[(t, changes), ...])
+    sim.advance(until_s)       # run to min(until_s, scenario.until_s); stops early once drained
+    sim.now, sim.done          # simulated time reached; whether the run has ended
+    sim.snapshot()             # live state for the panes (keys below)
+    sim.drain_events()         # trace events since the last call
+    sim.trace, sim.summary()   # the whole trace so far; the contract's summary fields
+    sim.intervene(changes)     # lab faults, applied from sim.now and replayed after reset()
+    sim.reset()                # back to t = 0 (recorded interventions are kept and replayed)
+    result = run(scenario)     # result.trace, result.summary
+
+Stepping: `advance(t)` processes every event at a time <= t, so stepping in any slices gives the
+trace of one full run. The run ends when every item has arrived, the model holds no more work and
+no handler runs ("drained"), or at `scenario.until_s` ("until"); the last trace event is `end`.
+
+Interventions (`intervene`): `{"function.error_rate": 0..1}`, `{"function.item_error_rate": 0..1}`,
+`{"function.reserved_concurrency": n or None}`, `{"poison": True | False}`. Poison makes the next
+item to arrive fail every attempt as an item error (`kind = "error"`: reported on its own where
+the model allows partial batch responses); `False` cancels a pending poison and cures poisoned
+items from then on. An intervention made at `sim.now` applies after every event at or before
+`now` that has been processed; it is recorded with that time, and one made after stepping back
+discards the recorded interventions that came later. `Simulation(..., interventions=[(t, c)])`
+applies `c` as if `advance(t)` had been called first (for t = 0: before any event).
+
+snapshot() keys:
+- `model`, `t` (now), `done`, `until_s`
+- `counters`: `items`, `succeeded`, `failed`, `failed_by_reason` (AWS condition name -> count;
+  sync uses `TooManyRequestsException`, `CallerTimeout`, `FunctionError`), `unfinished`,
+  `throttles`, `cold_starts`, `invocations`, `concurrency` (executions running now),
+  `max_concurrency`, `duplicates`, `destinations` (`on_success`, `on_failure`, `dlq`), `dropped`
+- `function`: `busy` (running, Init included), `initializing`, `idle` (warm), `limit`,
+  `reserved_concurrency` (None if unset), `error_rate`, `poison_pending`
+- per model, under the model's own key (`sync`, `async`, `sqs`, or `streams` for both stream
+  models):
+  - `sync`: `callers_waiting`, `callers_backing_off`, `responses` (status -> count)
+  - `async`: `queue_depth` (events on the internal queue, those waiting for a retry or a backoff
+    included), `waiting_retry`, `waiting_backoff`, `in_flight`
+  - `sqs`: `visible`, `in_flight` (received, not yet deleted), `pollers`, `pollers_receiving`,
+    `batches_in_flight`, `batches_backing_off` (throttled, waiting to retry), `dlq` (moved to the
+    queue's DLQ), `deleted`, `max_queue_depth`, and for FIFO `groups_in_flight`
+  - `streams`: `shards`, one dict per shard: `shard`, `records` (put so far), `checkpoint`
+    (records before it are all done), `iterator_age_s` (of the last batch sent), 
+    `oldest_record_age_s` (of the oldest record not yet done), `blocked` (a failed batch waits
+    for its retry), `busy_slots`, `slots`
+
+Summary: the contract's fields, plus `failed_by_reason`. `latency_s` percentiles use the nearest
+rank and are None while no item has finished. `destinations` counts items per target (an async
+event sent to both an on-failure destination and a DLQ counts in both).
+
+The interpretations of the contract that the models make are in each model's docstring
+(`_common`, `_sync`, `_async`, `_sqs`, `_streams`).
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from tutor.errors import UserError
+from tutor.sim._async import AsyncModel
+from tutor.sim._common import Core, Producer, t6
+from tutor.sim._sqs import SqsModel
+from tutor.sim._streams import StreamModel
+from tutor.sim._sync import SyncModel
+
+ITEM_PREFIX = {"sync": "req", "async": "evt", "sqs": "msg", "kinesis": "rec", "dynamodb": "rec"}
+INTERVENTION_KEYS = ("function.error_rate", "function.item_error_rate", "function.reserved_concurrency",
+                     "poison")
+
+
+@dataclass
+class Result:
+    trace: list[dict]
+    summary: dict
+
+
+class Simulation:
+    """One run of a scenario that can be advanced in steps, inspected and reset."""
+
+    def __init__(self, scenario: Any, interventions: Iterable[tuple] | None = None, *,
+                 record_trace: bool = True):
+        self.scenario = scenario
+        self.until_s = float(scenario.until_s)
+        self._record_trace = record_trace
+        # (t, after_events_at_t, changes), in the order they were made
+        self._interventions: list[tuple[float, bool, dict]] = []
+        for entry in interventions or ():
+            t, changes = float(entry[0]), dict(entry[1])
+            check_changes(changes, scenario)
+            self._interventions.append((t, t > 0, changes))
+        self._interventions.sort(key=lambda entry: (entry[0], entry[1]))
+        self._build()
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        scenario = self.scenario
+        self.env = env = simpy.Environment(0.0)
+        model = scenario.model
+        self.core = core = Core(scenario, env, ITEM_PREFIX[model], self._record_trace)
+        if model == "sync":
+            self.model = SyncModel(core)
+        elif model == "async":
+            self.model = AsyncModel(core)
+        elif model == "sqs":
+            self.model = SqsModel(core)
+        else:
+            self.model = StreamModel(core, model)
+        Producer(core, self.model.arrive, getattr(self.model, "arrive_one", None))
+        self.done = False
+        self.end_reason: str | None = None
+        self._drained_at = 0
+        self._processed_through = -math.inf  # every event at a time <= this has been processed
+        self._next_intervention = 0
+
+    def reset(self) -> None:
+        """Back to the start; the recorded interventions will be replayed as time passes them."""
+        self._build()
+
+    # -- time -----------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return self.env._now
+
+    @property
+    def trace(self) -> list[dict]:
+        return self.core.trace
+
+    def advance(self, until_s: float) -> None:
+        """Process every event up to min(until_s, scenario.until_s); stop early once drained."""
+        if self.done:
+            return
+        target = min(float(until_s), self.until_s)
+        if target < self.env._now:
+            return
+        pending = self._interventions
+        while self._next_intervention < len(pending) and not self.core.drained:
+            t, after, changes = pending[self._next_intervention]
+            if t > target:
+                break
+            self._run_to(t, inclusive=after)
+            if self.core.drained:
+                break
+            self.env._now = max(self.env._now, t)
+            self._apply(changes)
+            self._next_intervention += 1
+        self._run_to(target, inclusive=True)
+        core = self.core
+        if core.drained:
+            self._finish("drained")
+        else:
+            self.env._now = max(self.env._now, target)
+            self._processed_through = max(self._processed_through, target)
+            if target >= self.until_s:
+                self._finish("until")
+
+    def _run_to(self, t: float, inclusive: bool) -> None:
+        # A long run allocates a trace record per event and keeps them all: the cyclic garbage
+        # collector would walk that ever-growing heap again and again for nothing (the engine
+        # makes almost no reference cycles), so it is paused while events are processed.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._step_to(t, inclusive)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _step_to(self, t: float, inclusive: bool) -> None:
+        queue = self.env._queue
+        step = self.env.step
+        core = self.core
+        if inclusive:
+            while queue and queue[0][0] <= t and not core.drained:
+                step()
+            self._processed_through = max(self._processed_through, t)
+        else:
+            while queue and queue[0][0] < t and not core.drained:
+                step()
+
+    def _finish(self, reason: str) -> None:
+        self.done = True
+        self.end_reason = reason
+        self.core.emit({"t": t6(self.env._now), "kind": "end", "reason": reason})
+
+    # -- interventions --------------------------------------------------------------------------
+
+    @property
+    def interventions(self) -> list[tuple[float, dict]]:
+        return [(t, dict(changes)) for t, _, changes in self._interventions]
+
+    def intervene(self, changes: Mapping[str, Any]) -> None:
+        """Apply lab changes from now on, and record them so a reset run reproduces them."""
+        changes = dict(changes)
+        check_changes(changes, self.scenario)
+        now = self.env._now
+        after = self._processed_through >= now
+        # A new intervention after stepping back starts a new timeline: later ones are forgotten.
+        keep = self._interventions[:self._next_intervention]
+        keep.append((now, after, changes))
+        self._interventions = keep
+        self._next_intervention = len(keep)
+        self._apply(changes)
+
+    def _apply(self, changes: Mapping[str, Any]) -> None:
+        core = self.core
+        for key, value in changes.items():
+            if key == "function.error_rate":
+                core.error_rate = float(value)
+            elif key == "function.item_error_rate":
+                core.item_error_rate = float(value)
+            elif key == "function.reserved_concurrency":
+                core.reserved_concurrency = value
+                core.limit = core.account_concurrency if value is None else int(value)
+            elif key == "poison":
+                if value:
+                    core.poison_next = True
+                else:
+                    core.poison_next = False
+                    for item in core.poisoned:
+                        item.poisoned = False
+                    core.poisoned = []
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def drain_events(self) -> list[dict]:
+        """The trace events written since the previous call."""
+        trace = self.core.trace
+        events = trace[self._drained_at:]
+        self._drained_at = len(trace)
+        return events
+
+    def snapshot(self) -> dict:
+        core = self.core
+        counters = self._counters()
+        counters["concurrency"] = core.busy
+        model_key = "streams" if self.scenario.model in ("kinesis", "dynamodb") else self.scenario.model
+        return {
+            "model": self.scenario.model,
+            "t": t6(self.env._now),
+            "done": self.done,
+            "until_s": self.until_s,
+            "counters": counters,
+            "function": {
+                "busy": core.busy,
+                "initializing": core.initializing(),
+                "idle": core.idle,
+                "limit": core.limit,
+                "reserved_concurrency": core.reserved_concurrency,
+                "error_rate": core.error_rate,
+                "poison_pending": core.poison_next,
+            },
+            model_key: self.model.snapshot(),
+        }
+
+    def _counters(self) -> dict:
+        core = self.core
+        items = len(core.items)
+        return {
+            "items": items,
+            "succeeded": core.succeeded,
+            "failed": core.failed,
+            "failed_by_reason": dict(sorted(core.failed_by_reason.items())),
+            "unfinished": items - core.succeeded - core.failed,
+            "throttles": core.throttles,
+            "cold_starts": core.cold_starts,
+            "invocations": core.invocations,
+            "max_concurrency": core.max_concurrency,
+            "duplicates": core.duplicates,
+            "destinations": dict(core.destinations),
+            "dropped": core.dropped,
+        }
+
+    def summary(self) -> dict:
+        core = self.core
+        counters = self._counters()
+        summary = {
+            "model": self.scenario.model,
+            "sim_time_s": t6(self.env._now),
+            "items": counters["items"],
+            "succeeded": counters["succeeded"],
+            "failed": counters["failed"],
+            "unfinished": counters["unfinished"],
+            "invocations": counters["invocations"],
+            "cold_starts": counters["cold_starts"],
+            "throttles": counters["throttles"],
+            "max_concurrency": counters["max_concurrency"],
+            "duplicates": counters["duplicates"],
+            "destinations": counters["destinations"],
+            "dropped": counters["dropped"],
+            "latency_s": latency_summary(core.latencies),
+            "failed_by_reason": counters["failed_by_reason"],
+        }
+        summary.update(self.model.summary())
+        return summary
+
+
+def latency_summary(latencies: list[float]) -> dict:
+    if not latencies:
+        return {"p50": None, "p95": None, "p99": None, "max": None}
+    ordered = sorted(latencies)
+    count = len(ordered)
+
+    def rank(p: float) -> float:
+        return t6(ordered[max(0, math.ceil(p * count) - 1)])
+
+    return {"p50": rank(0.50), "p95": rank(0.95), "p99": rank(0.99), "max": t6(ordered[-1])}
+
+
+def check_changes(changes: Mapping[str, Any], scenario: Any) -> None:
+    """Refuse an intervention the lab should never send, in one line naming the key and the range."""
+    for key, value in changes.items():
+        if key not in INTERVENTION_KEYS:
+            raise UserError(f"intervention {key!r}: unknown; allowed {', '.join(INTERVENTION_KEYS)}")
+        if key in ("function.error_rate", "function.item_error_rate"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise UserError(f"intervention {key} = {value!r}: allowed a number 0..1")
+        elif key == "function.reserved_concurrency":
+            highest = scenario.function.account_concurrency - 100
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or not 0 <= value <= highest):
+                raise UserError(f"intervention {key} = {value!r}: allowed a whole number 0..{highest:,} "
+                                "or None to remove the reservation")
+        elif not isinstance(value, bool):
+            raise UserError(f"intervention poison = {value!r}: allowed true or false")
+
+
+def run(scenario: Any, *, record_trace: bool = True) -> Result:
+    """Run a scenario to its end (drained, or `until_s`)."""
+    simulation = Simulation(scenario, record_trace=record_trace)
+    simulation.advance(simulation.until_s)
+    return Result(simulation.core.trace, simulation.summary())
+
