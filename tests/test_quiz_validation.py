@@ -1,10 +1,14 @@
 """A bad question bank is refused with one problem per mistake, naming file, line and field."""
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from tutor.content.loader import load_course
+from tutor.content.models import Course, Lesson, Module, SourceFile
+from tutor.content.questions import check_questions, parse_questions
+from tutor.locations import builtin_content_dir
 
 QUIZPACK = Path(__file__).parent / "data" / "quizpack"
 
@@ -43,6 +47,25 @@ def bank_problems(tmp_path, bank: str, files: dict[str, str] | None = None):
     return course, ours
 
 
+def small_course() -> Course:
+    lesson = Lesson(id="bank-lesson", title="A lesson", module="sync", objectives=["Know a thing"],
+                    sources=["https://docs.aws.amazon.com/lambda/"], scenario=None, try_steps=[], body="",
+                    path=Path("sync/99-bank.md"), pack=Path("pack"))
+    module = Module("sync", "Synchronous invocation", "", Path("pack"), lesson_ids=["bank-lesson"])
+    presets = {"sqs-lambda": builtin_content_dir() / "scenarios" / "sqs-lambda.toml"}
+    return Course(title="t", modules=[module], lessons={"bank-lesson": lesson}, scenario_files=presets)
+
+
+def parse_bank(bank: str):
+    """The loader's two calls, without loading the whole course: fast enough to try every refusal."""
+    course = small_course()
+    source = SourceFile(Path("pack/quizzes/bank.toml"), "pack/quizzes/bank.toml", bank)
+    questions, problems = parse_questions(tomllib.loads(bank), source, course)
+    course.questions.extend(questions)
+    problems += check_questions(course)
+    return course, problems
+
+
 def question(id="q-one", **fields) -> str:
     lines = [COMMON.format(id=id)]
     for key, value in fields.items():
@@ -57,7 +80,7 @@ def test_the_quiz_pack_loads_without_problems():
     assert kinds == {"single", "multiple", "truefalse", "numeric", "ordering", "matching", "scenario"}
 
 
-def test_a_good_question_of_every_kind_is_accepted(tmp_path):
+def test_a_good_question_of_every_kind_is_accepted():
     bank = "".join([
         question("q-single", kind='"single"', choices='["a", "b"]', answer='"a"'),
         question("q-multiple", kind='"multiple"', choices='["a", "b", "c"]', answer='["a", "c"]'),
@@ -68,7 +91,7 @@ def test_a_good_question_of_every_kind_is_accepted(tmp_path):
         question("q-scen", kind='"scenario"', scenario='"sqs-lambda"', measure='"invocations"',
                  overrides='{ "sqs.batch_size" = 5 }', seed="3", choices="[1, 2, 3]"),
     ])
-    course, problems = bank_problems(tmp_path, bank)
+    course, problems = parse_bank(bank)
     assert problems == []
     by_id = {q.id: q for q in course.questions}
     assert by_id["q-multiple"].answer == ("a", "c")
@@ -133,8 +156,8 @@ REFUSALS = [
 
 
 @pytest.mark.parametrize("bank, field, message, line", REFUSALS)
-def test_a_bad_question_is_refused_naming_file_line_and_field(tmp_path, bank, field, message, line):
-    course, problems = bank_problems(tmp_path, bank)
+def test_a_bad_question_is_refused_naming_file_line_and_field(bank, field, message, line):
+    course, problems = parse_bank(bank)
     assert [p.field for p in problems] == [field], problems
     problem = problems[0]
     assert problem.file.endswith("quizzes/bank.toml")
@@ -155,24 +178,23 @@ def test_duplicate_ids_across_files_name_both_places(tmp_path):
 
 
 def test_a_duplicate_of_a_builtin_question_is_refused(tmp_path):
-    builtin, _ = load_course()
-    if not builtin.questions:
-        pytest.fail("the built-in course has no questions to collide with")
-    taken = builtin.questions[0].id
+    banks = sorted((builtin_content_dir() / "quizzes").glob("*.toml"))
+    assert banks, "the built-in course has question banks to collide with"
+    taken = tomllib.loads(banks[0].read_text(encoding="utf-8"))["questions"][0]["id"]
     _, problems = bank_problems(tmp_path, question(taken, kind='"truefalse"', answer="true"))
     assert [(p.field, f"duplicate question id {taken!r}" in p.message) for p in problems] == [
         ("questions.0.id", True)]
 
 
-def test_a_file_without_questions_and_stray_keys_are_named(tmp_path):
-    _, problems = bank_problems(tmp_path, 'title = "My bank"\n')
+def test_a_file_without_questions_and_stray_keys_are_named():
+    _, problems = parse_bank('title = "My bank"\n')
     assert sorted(p.field for p in problems) == ["questions", "title"]
     assert all(p.file.endswith("quizzes/bank.toml") for p in problems)
 
 
-def test_one_bad_question_does_not_hide_the_good_ones(tmp_path):
+def test_one_bad_question_does_not_hide_the_good_ones():
     bank = question("q-bad", kind='"single"', choices='["a", "b"]', answer='"c"') + question(
         "q-good", kind='"truefalse"', answer="true")
-    course, problems = bank_problems(tmp_path, bank)
+    course, problems = parse_bank(bank)
     assert [p.field for p in problems] == ["questions.0.answer"]
     assert [q.id for q in course.questions if q.lesson == "bank-lesson"] == ["q-good"]

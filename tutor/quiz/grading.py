@@ -23,6 +23,13 @@ from typing import Any
 from tutor.content.questions import Question
 
 POINTS_PER_QUESTION = 1.0
+# Shown on the results screen and in help, so the learner knows how partial credit works.
+SCORING_RULE = (
+    "One point per question. Multiple choice: (right picks − wrong picks) ÷ number of right answers, "
+    "never below 0. Ordering: the share of steps in their right place. Matching: the share of pairs "
+    "matched right. Other questions: all or nothing (numbers within the stated tolerance). "
+    "A quiz is passed at 80 %, perfect at 100 %."
+)
 # Floats from the simulator (latencies) and from typed text must not miss by a rounding error.
 _EPSILON = 1e-9
 _GROUPED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")

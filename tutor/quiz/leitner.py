@@ -59,3 +59,9 @@ def record_review_answer(store, profile: str, question_id: str, correct: bool, t
     if card is not None:
         store.set_review_card(profile, question_id, card.box, card.due)
     return card
+
+
+def due_count(course, store, profile: str, today: date) -> int:
+    """Questions of this course due for review on `today` (UTC): the course map's "Review (N due)"."""
+    known = {question.id for question in course.questions}
+    return sum(1 for question_id in store.due_reviews(profile, today) if question_id in known)

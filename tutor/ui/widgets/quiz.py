@@ -13,12 +13,12 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Click
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from tutor.content.questions import MAX_CHOICES, Question
 from tutor.quiz.grading import format_number
@@ -395,3 +395,172 @@ def answer_widget_for(question: Question, steps: list[str] | None = None,
     else:
         widget = NumberAnswer(question, id="quiz-answer-input")
     return widget
+
+
+# Around the answer: what the question is about, how to answer, how it went --------------------
+
+KIND_NAMES = {
+    "single": "single choice", "multiple": "multiple choice", "truefalse": "true or false",
+    "numeric": "a number", "ordering": "put in order", "matching": "matching", "scenario": "simulation",
+}
+
+
+def question_meta(question: Question, topic: str) -> Content:
+    dots = "●" * question.difficulty + "○" * (3 - question.difficulty)
+    parts = [("Topic ", "$text-muted"), (topic, "bold"), ("  ·  ", "$text-muted"), KIND_NAMES[question.kind],
+             ("  ·  difficulty ", "$text-muted"), dots]
+    if question.kind == "scenario":
+        setting = ", ".join(f"{key} = {value}" for key, value in question.overrides.items())
+        scenario = f"{question.scenario} ({setting})" if setting else question.scenario
+        parts += [("\nScenario ", "$text-muted"), scenario,
+                  ("  ·  the answer is what the simulator measures", "$text-muted")]
+    return Content.assemble(*parts)
+
+
+def hint_for(question: Question, has_computed_answer: bool = True) -> Content:
+    kind = question.kind
+    count = len(question.choices) if question.choices else 2
+    if kind in ("single", "truefalse") or (kind == "scenario" and question.choices):
+        text = f"Press 1-{count} (or ↑↓ and space, or click) to pick; enter submits."
+    elif kind == "multiple":
+        text = (f"Pick every right answer: 1-{count} or space toggles; enter submits. "
+                "Partial credit: right picks minus wrong picks.")
+    elif kind == "ordering":
+        text = ("↑↓ choose a step, u/d (or shift+↑↓) move it; enter submits. "
+                "Partial credit for each step in its place.")
+    elif kind == "matching":
+        text = (f"For the highlighted item press the number of its match (1-{count}); ↑↓ change item, "
+                "space or a click cycles; enter submits.")
+    else:
+        unit = f" in {question.unit}" if question.unit else ""
+        text = f"Type a number{unit}, then enter."
+    return Content.styled(text, "$text-muted")
+
+
+class QuizFeedback(Static):
+    """✓ or ✗ in words, what the learner answered, the explanation, the source and the lesson."""
+
+    DEFAULT_CSS = """
+    QuizFeedback {
+        margin: 1 0 0 0;
+        padding: 0 1;
+        border: round $primary;
+        height: auto;
+    }
+    QuizFeedback.-right {
+        border: round $success;
+    }
+    QuizFeedback.-wrong {
+        border: round $error;
+    }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+
+    def show(self, answered, computed: float | None, lesson_title: str, last: bool = False) -> None:
+        from tutor.quiz.grading import format_points, response_text, right_answer_text
+
+        question = answered.question
+        grade = answered.grade
+        right = right_answer_text(question, computed)
+        points = f"{format_points(grade.points)} of {format_points(grade.max_points)} point"
+        if grade.correct:
+            head = Content.assemble((f"{RIGHT} Right", "bold $text-success"), (f"  ({points})", "$text-muted"))
+        elif grade.points > 0:
+            head = Content.assemble((f"{WRONG} Partly right", "bold $text-warning"), f" ({points}): the answer is ",
+                                    (right, "bold"))
+        else:
+            head = Content.assemble((f"{WRONG} Not quite", "bold $text-error"), ": the answer is ", (right, "bold"),
+                                    (f"  ({points})", "$text-muted"))
+        lines = [head]
+        if not grade.correct:
+            lines.append(Content.assemble(("You answered: ", "$text-muted"),
+                                          response_text(question, answered.response)))
+        lines += [Content(""), Content(question.explanation), Content("")]
+        lines.append(Content.assemble(("Source  ", "$text-muted"),
+                                      Content.styled(question.source, f"link {question.source}")))
+        following = "see the results" if last else "the next question"
+        lines.append(Content.assemble(("Keys    ", "$text-muted"), ("l", "bold"), f" opens the lesson “{lesson_title}”",
+                                      "  ·  ", ("enter", "bold"), f" {following}"))
+        self.set_class(grade.correct, "-right")
+        self.set_class(not grade.correct, "-wrong")
+        self.update(Content("\n").join(lines))
+
+
+class QuizResults(Vertical):
+    """The last screen: points and percent, a line per topic, and the way to retry what was missed."""
+
+    DEFAULT_CSS = """
+    QuizResults {
+        height: auto;
+        padding: 0 1;
+    }
+    QuizResults > #results-score {
+        margin: 1 0 1 0;
+    }
+    QuizResults > #results-topics {
+        margin: 0 0 1 0;
+    }
+    QuizResults > #results-rule {
+        margin: 1 0 0 0;
+        color: $text-muted;
+    }
+    QuizResults > Horizontal {
+        height: auto;
+        margin: 1 0 0 0;
+    }
+    QuizResults Button {
+        margin: 0 2 0 0;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        from tutor.quiz.grading import SCORING_RULE
+
+        yield Static("", id="results-score")
+        yield Static("", id="results-topics")
+        yield Static("", id="results-next")
+        with Horizontal():
+            yield Button("Retry the ones I missed (r)", id="quiz-retry", compact=True)
+            yield Button("Back (escape)", id="quiz-back", compact=True)
+        yield Static(Content.assemble(("How scoring works  ", "bold"), SCORING_RULE), id="results-rule")
+
+    def show(self, session) -> None:
+        from tutor.quiz.grading import format_points
+        from tutor.quiz.session import MODULE, PASS_PERCENT, REVIEW
+
+        points = f"{format_points(session.points)} of {format_points(session.max_points)} points"
+        percent = f"{session.percent:.0f} %"
+        if session.perfect:
+            verdict = ("★ Perfect", "bold $text-success")
+        elif session.passed:
+            verdict = (f"{RIGHT} Passed", "bold $text-success")
+        else:
+            verdict = (f"{WRONG} Not passed yet ({PASS_PERCENT:.0f} % passes)", "bold $text-warning")
+        what = {MODULE: "Quiz finished", REVIEW: "Review finished"}.get(session.mode, "Retry finished")
+        self.query_one("#results-score", Static).update(Content.assemble(
+            (f"{what}: {session.title}\n", "bold"), ("Score  ", "$text-muted"), (points, "bold"), "  ·  ",
+            (percent, "bold"), "  ·  ", verdict))
+        topics = session.topics()
+        width = min(44, max(len(topic.topic) for topic in topics)) if topics else 10
+        lines = [Content.styled("By topic", "bold")]
+        for topic in topics:
+            name = topic.topic if len(topic.topic) <= width else topic.topic[: width - 1] + "…"
+            mark = RIGHT if topic.right == topic.asked else WRONG
+            lines.append(Content.assemble(
+                f"{mark} ", name.ljust(width), f"  {topic.right} of {topic.asked} right",
+                (f"   {format_points(topic.points)} / {format_points(topic.max_points)} points", "$text-muted")))
+        self.query_one("#results-topics", Static).update(Content("\n").join(lines))
+        missed = len(session.missed())
+        if missed:
+            practice = " (practice: your stored score stays as it is)" if session.mode == MODULE else ""
+            follow = f"You missed {missed}. Press r to retry them{practice}; they also come back in review tomorrow."
+        elif session.mode == MODULE:
+            follow = "Every question right."
+        else:
+            follow = "Every question right: each moves up a review box."
+        self.query_one("#results-next", Static).update(follow)
+        retry = self.query_one("#quiz-retry", Button)
+        retry.display = bool(missed)
+        retry.label = f"Retry the {missed} I missed (r)" if missed != 1 else "Retry the one I missed (r)"

@@ -1,0 +1,35 @@
+"""`lambda-tutor quiz [MODULE] [--review]`: open the app straight on a module's quiz or the review."""
+
+from __future__ import annotations
+
+from tutor.errors import UserError
+
+
+def run(args) -> int:
+    module_id = getattr(args, "module", None)
+    review = bool(getattr(args, "review", False))
+    if review and module_id:
+        raise UserError("give a MODULE or --review, not both")
+    from tutor.ui.screens.quiz import app_opening_quiz
+
+    app = app_opening_quiz(args.profile, args.content, module_id=module_id, review=review)
+    if not review:
+        try:
+            check_module(app.course, module_id)
+        except UserError:
+            app.store.close()
+            raise
+    app.run()
+    return int(app.return_code or 0)
+
+
+def check_module(course, module_id: str | None) -> None:
+    """Refuse, before the app opens, a module that does not exist or has nothing to ask."""
+    if not course.modules:
+        raise UserError("the course has no modules, so there is no quiz to open")
+    known = [module.id for module in course.modules]
+    if module_id is not None and module_id not in known:
+        raise UserError(f"unknown module {module_id!r}; choose one of: {', '.join(known)}")
+    target = module_id or known[0]
+    if not any(question.module == target for question in course.questions):
+        raise UserError(f"module {target!r} has no quiz questions yet")
