@@ -105,6 +105,12 @@ def test_outcome_rows_break_failures_down_by_reason():
     assert rows == [("succeeded", 2), ("failed", 1), ("  maxReceiveCount", 1), ("unfinished", 0)]
 
 
+def test_outcome_rows_prefer_the_engines_reasons():
+    summary = {"succeeded": 5, "failed": 15, "unfinished": 0, "failed_by_reason": {"TooManyRequestsException": 15}}
+    assert report.outcome_rows(summary, []) == [("succeeded", 5), ("failed", 15), ("  TooManyRequestsException", 15),
+                                                ("unfinished", 0)]
+
+
 def test_latency_row():
     row = report.latency_row({"latency_s": {"p50": 0.2, "p95": 1.5, "p99": 12.0, "max": 61.25}})
     assert row == [("p50", "0.2 s"), ("p95", "1.5 s"), ("p99", "12.0 s"), ("max", "61.2 s")]

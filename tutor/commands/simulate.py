@@ -91,8 +91,10 @@ def _print_report(source: str, scenario, trace: list[dict[str, Any]], summary: d
     faults = resolved.get("function", {}).get("faults", [])
     if changed or faults:
         table = Table(title="Parameters that differ from the defaults", title_justify="left")
-        for column in ("key", "value", "default", "AWS name"):
-            table.add_column(column)
+        table.add_column("key", no_wrap=True)
+        table.add_column("value")
+        table.add_column("default")
+        table.add_column("AWS name", overflow="fold")
         for key, value, default, aws_name in changed:
             table.add_row(key, show_value(value), show_value(default), aws_name)
         for index, fault in enumerate(faults):

@@ -182,9 +182,14 @@ def failure_reasons(trace: Iterable[Mapping[str, Any]]) -> Counter[str]:
 
 
 def outcome_rows(summary: Mapping[str, Any], trace: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
-    """Succeeded, failed with a row per reason, unfinished."""
+    """Succeeded, failed with a row per reason, unfinished.
+
+    The engine's own `failed_by_reason` wins where the summary has it; otherwise the reasons are
+    read back from the trace.
+    """
     rows = [("succeeded", int(summary.get("succeeded", 0))), ("failed", int(summary.get("failed", 0)))]
-    reasons = failure_reasons(trace)
+    by_reason = summary.get("failed_by_reason")
+    reasons = Counter(by_reason) if isinstance(by_reason, Mapping) else failure_reasons(trace)
     for reason, count in sorted(reasons.items(), key=lambda pair: (-pair[1], pair[0])):
         rows.append((f"  {reason}", count))
     other = int(summary.get("failed", 0)) - sum(reasons.values())
