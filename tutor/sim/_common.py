@@ -14,9 +14,10 @@ Interpretations of the contract made here (listed again in the engine's docstrin
   (AWS caps on-demand Init separately at 10 s and `Duration` excludes it).
 - Random errors and durations are drawn when an invocation starts; a timeout ends the handler at
   `timeout_s`. `duration_dist = "lognormal"` keeps `duration_ms` as its mean with shape 0.5.
-- A "successful processing" of an item is an invocation that did not report it failed; a batch
-  that fails as a whole (raise, timeout, or an item error without partial batch responses)
-  processed none of its items.
+- A "successful processing" of an item (what `duplicates` counts beyond the first) is an
+  invocation in which that item did not fail: an item error fails only its own item (the others
+  in the batch were processed, even when the batch is reported failed because partial batch
+  responses are off), while a raise or a timeout processes none of the batch.
 """
 
 from __future__ import annotations
@@ -73,9 +74,9 @@ class Item:
 class Invocation:
     """One run of the handler: who it holds, how long it takes, how it ends (decided at start)."""
 
-    __slots__ = ("cold", "failed", "id", "items", "outcome", "partial", "shard", "total_s")
+    __slots__ = ("cold", "failed", "id", "items", "outcome", "partial", "processed", "shard", "total_s")
 
-    def __init__(self, number, items, cold, total_s, outcome, failed, partial, shard):
+    def __init__(self, number, items, cold, total_s, outcome, failed, partial, processed, shard):
         self.id = number
         self.items = items
         self.cold = cold
@@ -83,6 +84,7 @@ class Invocation:
         self.outcome = outcome
         self.failed = failed  # None, or the items reported failed (all of them for a whole failure)
         self.partial = partial  # the handler reported some items failed (no raise, no timeout)
+        self.processed = processed  # the items the handler did process successfully
         self.shard = shard
 
 
@@ -189,12 +191,6 @@ class Core:
             self.failed_by_reason[reason] = self.failed_by_reason.get(reason, 0) + 1
             self.latencies.append(self.env._now - item.t)
 
-    def processed(self, item: Item) -> None:
-        """The handler finished this item successfully (again, perhaps: that is a duplicate)."""
-        if item.successes:
-            self.duplicates += 1
-        item.successes += 1
-
     def deliver(self, items: list[Item], target: str, reason: str) -> None:
         """Items sent to `target` (on_success, on_failure or dlq) with AWS's condition name."""
         self.destinations[target] += len(items)
@@ -281,14 +277,18 @@ class Core:
                         bad = [item]
                     elif item not in bad:
                         bad.append(item)
+        processed = items
         if whole == "timeout" or run_s > self.timeout_s:
             outcome = TIMEOUT
             run_s = self.timeout_s
             failed = items
+            processed = ()
         elif whole is not None:
             outcome = ERROR
             failed = items
+            processed = ()
         elif bad is not None:
+            processed = [item for item in items if item not in bad]
             outcome = ERROR
             partial = report != WHOLE
             if report == EACH:
@@ -299,7 +299,7 @@ class Core:
             else:
                 failed = items
         invocation = Invocation(number, items, cold, (self.cold_start_s if cold else 0.0) + run_s,
-                                outcome, failed, partial, shard)
+                                outcome, failed, partial, processed, shard)
         if self.tracing:
             record = {"t": t6(now), "kind": "invoke_start", "invocation": number,
                       "items": [item.id for item in items], "cold": cold}
@@ -317,15 +317,10 @@ class Core:
         self.busy -= 1
         self.idle += 1
         failed = invocation.failed
-        if failed is None:
-            for item in invocation.items:
-                if item.successes:
-                    self.duplicates += 1
-                item.successes += 1
-        elif failed is not invocation.items:
-            for item in invocation.items:
-                if item not in failed:
-                    self.processed(item)
+        for item in invocation.processed:
+            if item.successes:
+                self.duplicates += 1
+            item.successes += 1
         if self.tracing:
             record = {"t": t6(self.env._now), "kind": "invoke_end", "invocation": invocation.id,
                       "outcome": invocation.outcome,

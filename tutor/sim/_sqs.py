@@ -19,6 +19,9 @@ window of 0 it sends whatever it received at once. Idle pollers receive one at a
 order they became idle, each taking up to what it still has room for.
 
 Interpretations:
+- Taken literally, the window rule means a poller whose window ended while it held nothing sends
+  the next message it receives at once: on a quiet queue only a poller that has just finished an
+  invocation gathers.
 - Messages received together share one visibility deadline and come back together; messages a
   poller gathers at different instants of its window come back at different instants.
 - A message whose visibility timeout lapses while its batch is still running becomes visible

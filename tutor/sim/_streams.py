@@ -5,7 +5,8 @@ Record n has partition key pk-k with k = (n - 1) mod partition_keys + 1; key k l
 slot is read in order by one reader, one batch at a time, so a key's records keep their order.
 
 A reader gathers a batch (`batch_size` records, or what it has when its batching window ends; the
-window starts when its previous invocation ends) and invokes. A failed batch blocks its slot and
+window starts when its previous invocation ends, so a reader whose window ended while it had
+nothing to read sends the next record at once) and invokes. A failed batch blocks its slot and
 is retried after 1 s, 2 s, 4 s ... (up to 300 s; AWS documents no curve) until it succeeds, its
 retries are used up (`RetryAttemptsExhausted`) or its oldest record is older than
 `maximum_record_age_s` (`RecordAgeExceeded`); then its records go to `on_failure` (or are
@@ -94,7 +95,7 @@ class StreamModel:
             shard = r.shard = (key - 1) % shards
             r.slot = ((key - 1) // shards) % self.factor
             r.key = f"pk-{key}"
-            emit({"t": t, "kind": "arrive", "item": r.id, "key": r.key, "shard": shard})
+            emit({"t": t, "kind": "arrive", "item": r.id, "key": r.key, "shard": shard, "slot": r.slot})
             self.shards[shard].records.append(r)
             slot = self.slots[shard][r.slot]
             slot.records.append(r)
