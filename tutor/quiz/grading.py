@@ -201,22 +201,3 @@ def _with_unit(value: float, question: Question) -> str:
     if question.tolerance:
         text += f" (± {format_number(question.tolerance)})"
     return text
-
-
-def response_text(question: Question, response: Any) -> str:
-    """What the learner answered, in words, for the feedback line."""
-    if response is None:
-        return "no answer"
-    kind = question.kind
-    if kind == "multiple":
-        picked = [choice for choice in question.choices if choice in set(response)]
-        return "; ".join(picked) if picked else "nothing picked"
-    if kind == "truefalse":
-        return "true" if response else "false"
-    if kind == "ordering":
-        return " → ".join(response)
-    if kind == "matching":
-        return "; ".join(f"{left} → {response.get(left) or '?'}" for left in question.answer)
-    if kind in ("numeric", "scenario") and isinstance(response, (int, float)):
-        return format_number(response)
-    return str(response)

@@ -55,6 +55,35 @@ class QuizScreen(Screen):
         Binding("escape", "leave", "Leave", id="quiz.leave"),
     ]
 
+    # Layout of this screen only; the look of the pieces lives with the widgets (tutor.ui.widgets.quiz).
+    DEFAULT_CSS = """
+    QuizScreen #quiz-scroll {
+        padding: 0 2;
+    }
+    QuizScreen #quiz-scroll > * {
+        max-width: 110;
+    }
+    QuizScreen #quiz-question-view, QuizScreen #quiz-answer, QuizScreen #quiz-actions {
+        height: auto;
+    }
+    QuizScreen #quiz-meta {
+        margin: 1 0 0 0;
+        color: $text-muted;
+    }
+    QuizScreen #quiz-prompt {
+        text-style: bold;
+    }
+    QuizScreen #quiz-actions {
+        margin: 1 0 0 0;
+    }
+    QuizScreen #quiz-hint {
+        width: 1fr;
+    }
+    QuizScreen #quiz-status {
+        margin: 1 0;
+    }
+    """
+
     app: LambdaTutorApp
 
     class Answered(Message):
@@ -106,10 +135,10 @@ class QuizScreen(Screen):
                 yield Static("", id="quiz-meta")
                 yield Static("", id="quiz-prompt", markup=False)
                 yield Container(id="quiz-answer")
-                yield Static("", id="quiz-hint")
-                yield QuizFeedback(id="quiz-feedback")
-                with Horizontal(id="quiz-buttons"):
+                with Horizontal(id="quiz-actions"):
+                    yield Static("", id="quiz-hint")
                     yield Button("Submit  ⏎", id="quiz-go", compact=True)
+                yield QuizFeedback(id="quiz-feedback")
             yield QuizResults(id="quiz-results")
         yield Footer()
 

@@ -442,7 +442,7 @@ class QuizFeedback(Static):
 
     DEFAULT_CSS = """
     QuizFeedback {
-        margin: 1 0 0 0;
+        margin: 0;
         padding: 0 1;
         border: round $primary;
         height: auto;
@@ -459,7 +459,7 @@ class QuizFeedback(Static):
         super().__init__("", **kwargs)
 
     def show(self, answered, computed: float | None, lesson_title: str, last: bool = False) -> None:
-        from tutor.quiz.grading import format_points, response_text, right_answer_text
+        from tutor.quiz.grading import format_points, right_answer_text
 
         question = answered.question
         grade = answered.grade
@@ -473,16 +473,14 @@ class QuizFeedback(Static):
         else:
             head = Content.assemble((f"{WRONG} Not quite", "bold $text-error"), ": the answer is ", (right, "bold"),
                                     (f"  ({points})", "$text-muted"))
-        lines = [head]
-        if not grade.correct:
-            lines.append(Content.assemble(("You answered: ", "$text-muted"),
-                                          response_text(question, answered.response)))
-        lines += [Content(""), Content(question.explanation), Content("")]
-        lines.append(Content.assemble(("Source  ", "$text-muted"),
-                                      Content.styled(question.source, f"link {question.source}")))
-        following = "see the results" if last else "the next question"
-        lines.append(Content.assemble(("Keys    ", "$text-muted"), ("l", "bold"), f" opens the lesson “{lesson_title}”",
-                                      "  ·  ", ("enter", "bold"), f" {following}"))
+        following = "see the results" if last else "next question"
+        lines = [
+            head,
+            Content(question.explanation),
+            Content.assemble(("Source ", "$text-muted"), Content.styled(question.source, f"link {question.source}")),
+            Content.assemble(("l", "bold"), f" opens the lesson “{lesson_title}”  ·  ", ("enter", "bold"),
+                             f" {following}"),
+        ]
         self.set_class(grade.correct, "-right")
         self.set_class(not grade.correct, "-wrong")
         self.update(Content("\n").join(lines))

@@ -1,0 +1,214 @@
+"""The quiz screen driven like a learner would: keys (and a few clicks), feedback, results, review.
+
+These use the tiny pack in tests/data/quizpack (one question of each kind), so they do not move
+while the built-in bank grows.
+"""
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tutor.content.questions import Question
+from tutor.progress.store import open_store
+from tutor.quiz.session import presented_steps
+from tutor.ui.screens.quiz import QuizScreen, app_opening_quiz
+from tutor.ui.widgets.quiz import QuizFeedback, QuizResults
+
+QUIZPACK = str(Path(__file__).parent / "data" / "quizpack")
+SIZE = (80, 24)
+
+
+def quiz_app(**options):
+    return app_opening_quiz("ann", [QUIZPACK], **({"module_id": "quizpack"} | options))
+
+
+async def wait_for(pilot: Pilot, condition, what: str, tries: int = 200) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def quiz_screen(pilot: Pilot, phase: str = "question") -> QuizScreen:
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, QuizScreen) and pilot.app.screen.phase == phase,
+                   f"the quiz screen in phase {phase}")
+    await pilot.pause()  # let the new question's layout settle before anything clicks on it
+    return pilot.app.screen
+
+
+def keys_for_right_answer(question: Question, computed: float | None) -> list[str]:
+    """The keys a learner who knows the answer would press, ending with enter (submit)."""
+    kind = question.kind
+    if kind == "single":
+        return [str(question.choices.index(question.answer) + 1), "enter"]
+    if kind == "truefalse":
+        return ["1" if question.answer else "2", "enter"]
+    if kind == "multiple":
+        return [str(question.choices.index(choice) + 1) for choice in question.answer] + ["enter"]
+    if kind == "matching":
+        return [str(question.choices.index(question.answer[left]) + 1) for left in question.matching_left] + ["enter"]
+    if kind == "ordering":
+        steps, cursor, keys = presented_steps(question), 0, []
+        for target, step in enumerate(question.choices):
+            position = steps.index(step)
+            keys += ["down"] * (position - cursor) + ["up"] * (cursor - position)
+            keys += ["u"] * (position - target)
+            steps.insert(target, steps.pop(position))
+            cursor = target
+        return keys + ["enter"]
+    value = question.answer if kind == "numeric" else computed
+    if question.choices:
+        return [str(question.choices.index(value) + 1), "enter"]
+    return [*f"{value:g}", "enter"]
+
+
+async def answer_right(pilot: Pilot, screen: QuizScreen) -> None:
+    question = screen.session.current
+    await pilot.press(*keys_for_right_answer(question, screen.session.computed_answer(question)))
+    await quiz_screen(pilot, "feedback")
+
+
+async def test_a_whole_quiz_by_keyboard_is_scored_and_still_there_after_a_restart():
+    messages = []
+    app = quiz_app()
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        screen = await quiz_screen(pilot)
+        assert screen.session.total == 7
+        # Question 1 wrong on purpose (202 instead of 200), the other six right.
+        await pilot.press("2", "enter")
+        await quiz_screen(pilot, "feedback")
+        assert "Not quite: the answer is 200" in str(screen.query_one(QuizFeedback).render())
+        await pilot.press("enter")
+        for number in range(2, 8):
+            screen = await quiz_screen(pilot)
+            assert screen.session.counter == f"{number} / 7"
+            await answer_right(pilot, screen)
+            assert "✓ Right" in str(screen.query_one(QuizFeedback).render())
+            await pilot.press("enter")
+        await quiz_screen(pilot, "results")
+        shown = str(screen.query_one("#results-score").render())
+        assert "6 of 7 points" in shown and "86 %" in shown and "Passed" in shown
+        topics = str(screen.query_one("#results-topics").render())
+        assert "Status codes" in topics and "3 of 4 right" in topics and "3 of 3 right" in topics
+    unique = list({id(message): message for message in messages}.values())  # bubbling hands each on twice
+    answered = [(m.question_id, m.correct) for m in unique if isinstance(m, QuizScreen.Answered)]
+    assert answered[0] == ("qp-sync-status", False) and all(correct for _, correct in answered[1:])
+    [finished] = [m for m in unique if isinstance(m, QuizScreen.Finished)]
+    assert finished.attempt_id is not None and round(finished.percent) == 86
+
+    restarted = app_opening_quiz("ann", [QUIZPACK], module_id="quizpack")
+    async with restarted.run_test(size=SIZE) as pilot:
+        await quiz_screen(pilot)
+        best = restarted.store.quiz_best("ann")["quizpack"]
+        assert (best.points, best.max_points, round(best.percent)) == (6, 7, 86)
+        assert [r.question_id for r in restarted.store.quiz_attempts("ann")[0].results if not r.correct] == [
+            "qp-sync-status"]
+        assert restarted.store.review_card("ann", "qp-sync-status") is not None, "the miss is in review"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: getattr(restarted.screen, "SCREEN_NAME", "") == "map", "the course map")
+
+
+async def test_retry_asks_only_the_missed_questions_and_stores_no_new_attempt():
+    app = quiz_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)
+        while True:
+            if screen.session.current.kind == "truefalse":
+                await pilot.press("2", "enter")  # the answer is true
+                await quiz_screen(pilot, "feedback")
+            else:
+                await answer_right(pilot, screen)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: screen.phase in ("question", "results"), "next question or results")
+            if screen.phase == "results":
+                break
+        assert "Retry the one I missed" in str(screen.query_one("#quiz-retry").label)
+        await pilot.press("r")
+        await quiz_screen(pilot)
+        assert [q.id for q in screen.session.questions] == ["qp-async-202"]
+        assert screen.query_one("#quiz-meta").render() and screen.session.counter == "1 / 1"
+        await pilot.press("1", "enter")
+        await quiz_screen(pilot, "feedback")
+        await pilot.press("enter")
+        await quiz_screen(pilot, "results")
+        assert "Retry finished" in str(screen.query_one("#results-score").render())
+        assert len(app.store.quiz_attempts("ann")) == 1
+
+
+async def test_the_mouse_picks_and_submits_and_l_opens_the_lesson():
+    app = quiz_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)
+        rows = list(screen.query("ChoiceRow"))
+        await pilot.click(rows[0])
+        await pilot.pause()
+        assert screen.query_one("#quiz-answer-input").response == "200"
+        await pilot.click("#quiz-go")
+        await pilot.pause()
+        await quiz_screen(pilot, "feedback")
+        assert screen.session.answered[0].grade.correct
+        await pilot.press("l")
+        await wait_for(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "lesson", "the lesson")
+        assert app.screen.lesson.id == "quizpack-status"
+        await pilot.press("escape")
+        await quiz_screen(pilot, "feedback")
+
+
+async def test_a_typed_answer_that_is_not_a_number_is_explained_and_not_graded():
+    app = quiz_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)
+        while screen.session.current.kind != "numeric":
+            await answer_right(pilot, screen)
+            await pilot.press("enter")
+            await quiz_screen(pilot)
+        await pilot.press(*"two", "enter")
+        await pilot.pause()
+        assert screen.phase == "question"
+        assert "'two' is not a number" in str(screen.query_one("#quiz-hint").render())
+        await pilot.press("backspace", "backspace", "backspace", "2", "enter")
+        await quiz_screen(pilot, "feedback")
+        assert screen.session.current_result.grade.correct
+
+
+async def test_leaving_half_way_asks_first_and_stores_nothing():
+    app = quiz_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)
+        await answer_right(pilot, screen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen, "the first escape only asks"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "map", "the course map")
+        assert app.store.quiz_attempts("ann") == []
+
+
+async def test_review_asks_the_due_questions_and_moves_their_cards():
+    store = open_store()
+    store.set_review_card("ann", "qp-async-202", 1, date(2026, 3, 1))
+    store.set_review_card("ann", "qp-retry-count", 2, date(2026, 3, 9))  # not due yet
+    store.close()
+    frozen = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    app = quiz_app(module_id=None, review=True, clock=lambda: frozen)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)
+        assert [q.id for q in screen.session.questions] == ["qp-async-202"]
+        await answer_right(pilot, screen)
+        await pilot.press("enter")
+        await quiz_screen(pilot, "results")
+        assert "Review finished" in str(screen.query_one(QuizResults).query_one("#results-score").render())
+        assert app.store.review_card("ann", "qp-async-202") == (2, date(2026, 3, 4))
+        assert app.store.quiz_attempts("ann") == []
+
+
+async def test_an_empty_review_says_when_the_next_one_is():
+    store = open_store()
+    store.set_review_card("ann", "qp-retry-count", 2, date(2026, 3, 9))
+    store.close()
+    app = quiz_app(module_id=None, review=True, clock=lambda: datetime(2026, 3, 2, tzinfo=UTC))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot, "empty")
+        assert "next review is on 2026-03-09" in str(screen.query_one("#quiz-status").render())
