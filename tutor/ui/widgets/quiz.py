@@ -453,6 +453,9 @@ class QuizFeedback(Static):
     QuizFeedback.-wrong {
         border: round $error;
     }
+    QuizFeedback.-partly {
+        border: round $warning;
+    }
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -482,7 +485,8 @@ class QuizFeedback(Static):
                              f" {following}"),
         ]
         self.set_class(grade.correct, "-right")
-        self.set_class(not grade.correct, "-wrong")
+        self.set_class(0 < grade.points < grade.max_points, "-partly")
+        self.set_class(grade.points == 0, "-wrong")
         self.update(Content("\n").join(lines))
 
 
