@@ -22,6 +22,7 @@ Interpretations of the contract made here (listed again in the engine's docstrin
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import random
@@ -30,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL
 
 # How many new execution environments a function may add per 10 s, refilled continuously.
 SCALE_BURST = 1000
@@ -40,6 +42,7 @@ BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 300.0
 
 OK, ERROR, TIMEOUT = "ok", "error", "timeout"
+SUCCEEDED = "succeeded"
 # How a batch handler can report failures: not at all (the batch fails whole), each failed item
 # (SQS standard, streams), or the first failure and everything after it (SQS FIFO).
 WHOLE, EACH, REST = 0, 1, 2
@@ -55,7 +58,7 @@ class Item:
 
     # SQS uses group, receives and state; streams use key, shard and slot.
     __slots__ = (
-        "attempts", "faults", "group", "id", "key", "n", "outcome", "poisoned", "reason", "receives",
+        "attempts", "faults", "group", "holder", "id", "key", "n", "outcome", "poisoned", "receives",
         "shard", "slot", "state", "successes", "t",
     )
 
@@ -63,8 +66,7 @@ class Item:
         self.id = f"{prefix}-{n}"
         self.n = n
         self.t = t
-        self.outcome = None  # None while unfinished, then "succeeded" or "failed"
-        self.reason = None
+        self.outcome = None  # None while unfinished, then SUCCEEDED or the failure's condition name
         self.successes = 0
         self.attempts = 0
         self.faults = None
@@ -97,9 +99,13 @@ class Core:
         self.prefix = prefix
         fn = scenario.function
         self.seed = scenario.seed
-        self.trace: list[dict] = []
+        # The trace as written: dicts for most events, compact tuples for the frequent kinds (see
+        # `materialise`), turned into dicts in place when somebody reads the trace. A long run
+        # read only for its summary never pays for a dict and a rounding per event.
+        self.rows: list = []
+        self._materialised = 0
         self.tracing = record_trace
-        self.emit: Callable[[dict], None] = self.trace.append if record_trace else _discard
+        self.emit: Callable[[Any], None] = self.rows.append if record_trace else _discard
 
         # The function's settings (interventions may change some of them mid-run).
         self.duration_s = fn.duration_ms / 1000.0
@@ -131,7 +137,7 @@ class Core:
         self.tokens_t = 0.0
 
         # Items and counters.
-        self.items: list[Item] = []
+        self.arrived = 0
         self.arrivals_done = False
         self.drained = False
         self.outstanding = 0  # work the model still holds (see each model); 0 + nothing running = drained
@@ -172,21 +178,20 @@ class Core:
             self.poison_next = False
             item.poisoned = True
             self.poisoned.append(item)
-        self.items.append(item)
+        self.arrived += 1
         return item
 
     def succeed(self, item: Item) -> None:
         """The item's final outcome is a success (first one wins)."""
         if item.outcome is None:
-            item.outcome = "succeeded"
+            item.outcome = SUCCEEDED
             self.succeeded += 1
             self.latencies.append(self.env._now - item.t)
 
     def fail(self, item: Item, reason: str) -> None:
         """The item's final outcome is a failure with an AWS condition name (first one wins)."""
         if item.outcome is None:
-            item.outcome = "failed"
-            item.reason = reason
+            item.outcome = reason
             self.failed += 1
             self.failed_by_reason[reason] = self.failed_by_reason.get(reason, 0) + 1
             self.latencies.append(self.env._now - item.t)
@@ -301,11 +306,7 @@ class Core:
         invocation = Invocation(number, items, cold, (self.cold_start_s if cold else 0.0) + run_s,
                                 outcome, failed, partial, processed, shard)
         if self.tracing:
-            record = {"t": t6(now), "kind": "invoke_start", "invocation": number,
-                      "items": [item.id for item in items], "cold": cold}
-            if shard is not None:
-                record["shard"] = shard
-            self.trace.append(record)
+            self.rows.append((INVOKE_START, now, number, items, cold, shard))
         return invocation
 
     def _throttle(self, items: list[Item]) -> None:
@@ -322,12 +323,26 @@ class Core:
                 self.duplicates += 1
             item.successes += 1
         if self.tracing:
-            record = {"t": t6(self.env._now), "kind": "invoke_end", "invocation": invocation.id,
-                      "outcome": invocation.outcome,
-                      "failed_items": [] if failed is None else [item.id for item in failed]}
-            if invocation.shard is not None:
-                record["shard"] = invocation.shard
-            self.trace.append(record)
+            self.rows.append((INVOKE_END, self.env._now, invocation.id, invocation.outcome, failed,
+                              invocation.shard))
+
+    def materialise(self) -> list[dict]:
+        """The trace so far as the contract's dicts (rows written since the last call converted)."""
+        rows = self.rows
+        if self._materialised == len(rows):
+            return rows
+        collecting = gc.isenabled()
+        gc.disable()  # thousands of new dicts, no cycles: see Simulation._run_to
+        try:
+            for index in range(self._materialised, len(rows)):
+                row = rows[index]
+                if type(row) is tuple:
+                    rows[index] = _as_record(row)
+        finally:
+            if collecting:
+                gc.enable()
+        self._materialised = len(rows)
+        return rows
 
     def initializing(self) -> int:
         now = self.env._now
@@ -337,8 +352,31 @@ class Core:
         return len(ends)
 
 
-def _discard(record: dict) -> None:
+def _discard(record: Any) -> None:
     return None
+
+
+# Codes of the compact trace rows (tuples whose first element is one of these).
+ARRIVE, INVOKE_START, INVOKE_END, DELETE = range(4)
+
+
+def _as_record(row: tuple) -> dict:
+    code = row[0]
+    if code == ARRIVE:
+        return {"t": round(row[1], 6), "kind": "arrive", "item": row[2].id}
+    if code == INVOKE_START:
+        _, t, number, items, cold, shard = row
+        record = {"t": round(t, 6), "kind": "invoke_start", "invocation": number,
+                  "items": [item.id for item in items], "cold": cold}
+    elif code == INVOKE_END:
+        _, t, number, outcome, failed, shard = row
+        record = {"t": round(t, 6), "kind": "invoke_end", "invocation": number, "outcome": outcome,
+                  "failed_items": [] if failed is None else [item.id for item in failed]}
+    else:
+        return {"t": round(row[1], 6), "kind": "delete", "items": [item.id for item in row[2]]}
+    if shard is not None:
+        record["shard"] = shard
+    return record
 
 
 class Producer:
@@ -361,6 +399,7 @@ class Producer:
         load = core.scenario.load
         self.count = load.count
         self.pattern = load.pattern
+        self.uniform = load.pattern == "uniform"
         self.gap = 1.0 / load.rate_per_s
         self.rate = load.rate_per_s
         self.draw = core.rng("arrivals").expovariate
@@ -379,7 +418,7 @@ class Producer:
         event = self.event
         event.callbacks = [callback]
         env = self.env
-        heapq.heappush(env._queue, (at, simpy.events.NORMAL, next(env._eid), event))
+        heapq.heappush(env._queue, (at, NORMAL, next(env._eid), event))
 
     def _burst(self, _event) -> None:
         core = self.core
@@ -389,15 +428,22 @@ class Producer:
 
     def _next(self, _event) -> None:
         core = self.core
-        now = self.env._now
+        env = self.env
+        now = env._now
         n = self.n = self.n + 1
-        self.arrive_one(core.new_item(n, now))
+        if core.faults_by_n or core.poison_next:
+            item = core.new_item(n, now)
+        else:
+            item = Item(core.prefix, n, now)
+            core.arrived += 1
+        self.arrive_one(item)
         if n >= self.count:
             self._done()
-        elif self.pattern == "uniform":
-            self._schedule(n * self.gap, self._next)
-        else:
-            self._schedule(now + self.draw(self.rate), self._next)
+            return
+        event = self.event
+        event.callbacks = [self._next]
+        at = n * self.gap if self.uniform else now + self.draw(self.rate)
+        heapq.heappush(env._queue, (at, NORMAL, next(env._eid), event))
 
     def _done(self) -> None:
         self.core.arrivals_done = True

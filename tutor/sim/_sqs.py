@@ -43,7 +43,19 @@ from __future__ import annotations
 
 from collections import deque
 
-from tutor.sim._common import BACKOFF_FIRST_S, BACKOFF_MAX_S, EACH, REST, WHOLE, Core, Item, t6
+from tutor.sim._common import (
+    ARRIVE,
+    BACKOFF_FIRST_S,
+    BACKOFF_MAX_S,
+    DELETE,
+    EACH,
+    REST,
+    SUCCEEDED,
+    WHOLE,
+    Core,
+    Item,
+    t6,
+)
 
 INITIAL_POLLERS = 5
 MAX_POLLERS = 1250
@@ -52,14 +64,17 @@ VISIBLE, IN_FLIGHT, DONE = 0, 1, 2
 
 
 class Receipt:
-    """Messages received together by one poller: one visibility deadline."""
+    """Messages received together by one poller: one visibility deadline.
 
-    __slots__ = ("deadline", "guarded", "msgs", "receipts")
+    Each message points at the receipt that received it last (`Item.holder`); a receipt whose
+    messages were received again since is out of date for them and can no longer delete them.
+    """
 
-    def __init__(self, deadline: float, msgs: list[Item]):
+    __slots__ = ("deadline", "guarded", "msgs")
+
+    def __init__(self, deadline: float):
         self.deadline = deadline
-        self.msgs = msgs
-        self.receipts = [m.receives for m in msgs]
+        self.msgs: list[Item] = []
         self.guarded = False  # a visibility lapse is already scheduled
 
 
@@ -152,7 +167,7 @@ class SqsModel:
         m.receives = 0
         core = self.core
         if core.tracing:
-            core.trace.append({"t": round(m.t, 6), "kind": "arrive", "item": m.id})
+            core.rows.append((ARRIVE, m.t, m))
         self.visible.append(m)
         core.outstanding += 1
         count = self.visible_count = self.visible_count + 1
@@ -188,11 +203,12 @@ class SqsModel:
         in_flight = self.group_in_flight
         return any(not in_flight[g] for g in self.fifo_visible)
 
-    def take(self, room: int) -> list[Item]:
+    def take(self, room: int, receipt: Receipt) -> list[Item]:
         """ReceiveMessage: up to `room` visible messages, now invisible with a raised receive count."""
-        taken: list[Item] = []
+        taken = receipt.msgs
         redrive: list[Item] = []
         limit = self.max_receive_count
+        popped = 0
         if self.fifo:
             in_flight = self.group_in_flight
             order = sorted((queue[0].n, g) for g, queue in self.fifo_visible.items() if not in_flight[g])
@@ -202,13 +218,14 @@ class SqsModel:
                     m = queue.popleft()
                     if m.state:
                         continue
-                    self.visible_count -= 1
+                    popped += 1
                     if limit is not None and m.receives >= limit:
                         m.state = DONE
                         redrive.append(m)
                         continue
                     m.receives += 1
                     m.state = IN_FLIGHT
+                    m.holder = receipt
                     in_flight[g] += 1
                     taken.append(m)
                 if not queue:
@@ -217,18 +234,24 @@ class SqsModel:
                     break
         else:
             visible = self.visible
-            while visible and len(taken) < room:
-                m = visible.popleft()
+            popleft = visible.popleft
+            append = taken.append
+            got = 0
+            while visible and got < room:
+                m = popleft()
                 if m.state:
                     continue
-                self.visible_count -= 1
+                popped += 1
                 if limit is not None and m.receives >= limit:
                     m.state = DONE
                     redrive.append(m)
                     continue
                 m.receives += 1
                 m.state = IN_FLIGHT
-                taken.append(m)
+                m.holder = receipt
+                append(m)
+                got += 1
+        self.visible_count -= popped
         if redrive:
             self.to_dlq(redrive)
         return taken
@@ -266,10 +289,11 @@ class SqsModel:
         room = self.batch_size - poller.count
         if room <= 0 or not self.visible_count:
             return 0
-        taken = self.take(room)
+        receipt = Receipt(self.env._now + self.visibility_timeout_s)
+        taken = self.take(room, receipt)
         if not taken:
             return 0
-        poller.held.append(Receipt(self.env._now + self.visibility_timeout_s, taken))
+        poller.held.append(receipt)
         poller.count += len(taken)
         return len(taken)
 
@@ -345,15 +369,21 @@ class SqsModel:
         core.finish(invocation)
         self.batches_in_flight -= 1
         failed = invocation.failed
-        failed_ids = None if failed is None else {id(m) for m in failed}
+        now = env._now
         deleted: list[Item] = []
         unlocked = False
-        for receipt in held:
-            back = None
-            for m, number in zip(receipt.msgs, receipt.receipts):
-                if failed_ids is None or id(m) not in failed_ids:
-                    core.succeed(m)
-                    if m.receives == number and m.state != DONE:
+        if failed is None:
+            # The common case, kept lean: every message succeeded.
+            latencies = core.latencies
+            succeeded = 0
+            for receipt in held:
+                msgs = receipt.msgs
+                for m in msgs:
+                    if m.outcome is None:
+                        m.outcome = SUCCEEDED
+                        latencies.append(now - m.t)
+                        succeeded += 1
+                    if m.holder is receipt and m.state != DONE:
                         if m.state == VISIBLE:
                             self.visible_count -= 1
                         elif self.fifo:
@@ -361,17 +391,34 @@ class SqsModel:
                             unlocked = unlocked or not in_flight
                         m.state = DONE
                         deleted.append(m)
-                elif m.receives == number and m.state == IN_FLIGHT:
-                    if back is None:
-                        back = [m]
-                    else:
-                        back.append(m)
-            if back is not None:
-                core.retry(back, "function_error", max(receipt.deadline, env._now))
-                self.env.process(self.visibility_timeout(receipt.deadline, back, None))
+            core.succeeded += succeeded
+        else:
+            failed_ids = {id(m) for m in failed}
+            for receipt in held:
+                back = None
+                for m in receipt.msgs:
+                    current = m.holder is receipt
+                    if id(m) not in failed_ids:
+                        core.succeed(m)
+                        if current and m.state != DONE:
+                            if m.state == VISIBLE:
+                                self.visible_count -= 1
+                            elif self.fifo:
+                                in_flight = self.group_in_flight[m.group] = self.group_in_flight[m.group] - 1
+                                unlocked = unlocked or not in_flight
+                            m.state = DONE
+                            deleted.append(m)
+                    elif current and m.state == IN_FLIGHT:
+                        if back is None:
+                            back = [m]
+                        else:
+                            back.append(m)
+                if back is not None:
+                    core.retry(back, "function_error", max(receipt.deadline, now))
+                    self.env.process(self.visibility_timeout(receipt.deadline, back, None))
         if deleted:
             self.deleted += len(deleted)
-            core.emit({"t": t6(env._now), "kind": "delete", "items": [m.id for m in deleted]})
+            core.emit((DELETE, env._now, deleted))
             core.outstanding -= len(deleted)
             core.settle()
         if unlocked:
@@ -392,8 +439,7 @@ class SqsModel:
             if receipt.guarded:
                 continue
             receipt.guarded = True
-            back = [m for m, number in zip(receipt.msgs, receipt.receipts)
-                    if m.receives == number and m.state == IN_FLIGHT]
+            back = [m for m in receipt.msgs if m.holder is receipt and m.state == IN_FLIGHT]
             if back:
                 self.core.retry(back, reason, receipt.deadline)
                 self.env.process(self.visibility_timeout(receipt.deadline, back, None))
@@ -403,8 +449,7 @@ class SqsModel:
         if deadline > self.env._now:
             yield self.env.timeout(deadline - self.env._now)
         if isinstance(what, Receipt):
-            back = [m for m, number in zip(what.msgs, what.receipts)
-                    if m.receives == number and m.state == IN_FLIGHT]
+            back = [m for m in what.msgs if m.holder is what and m.state == IN_FLIGHT]
         else:
             back = [m for m in what if m.state == IN_FLIGHT]
         if back:

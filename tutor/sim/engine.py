@@ -64,7 +64,6 @@ from __future__ import annotations
 import gc
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import simpy
@@ -81,10 +80,18 @@ INTERVENTION_KEYS = ("function.error_rate", "function.item_error_rate", "functio
                      "poison")
 
 
-@dataclass
 class Result:
-    trace: list[dict]
-    summary: dict
+    """A finished run: `summary` (the contract's fields) and `trace` (its events, built on first use)."""
+
+    __slots__ = ("_core", "summary")
+
+    def __init__(self, core: Core, summary: dict):
+        self._core = core
+        self.summary = summary
+
+    @property
+    def trace(self) -> list[dict]:
+        return self._core.materialise()
 
 
 class Simulation:
@@ -138,7 +145,7 @@ class Simulation:
 
     @property
     def trace(self) -> list[dict]:
-        return self.core.trace
+        return self.core.materialise()
 
     def advance(self, until_s: float) -> None:
         """Process every event up to min(until_s, scenario.until_s); stop early once drained."""
@@ -239,7 +246,7 @@ class Simulation:
 
     def drain_events(self) -> list[dict]:
         """The trace events written since the previous call."""
-        trace = self.core.trace
+        trace = self.core.materialise()
         events = trace[self._drained_at:]
         self._drained_at = len(trace)
         return events
@@ -269,7 +276,7 @@ class Simulation:
 
     def _counters(self) -> dict:
         core = self.core
-        items = len(core.items)
+        items = core.arrived
         return {
             "items": items,
             "succeeded": core.succeeded,
@@ -343,5 +350,5 @@ def run(scenario: Any, *, record_trace: bool = True) -> Result:
     """Run a scenario to its end (drained, or `until_s`)."""
     simulation = Simulation(scenario, record_trace=record_trace)
     simulation.advance(simulation.until_s)
-    return Result(simulation.core.trace, simulation.summary())
+    return Result(simulation.core, simulation.summary())
 

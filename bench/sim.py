@@ -1,0 +1,169 @@
+"""Simulator speed: the engine against a hand-written floor, and simulated time per wall second.
+
+    python bench/sim.py [--count 200000] [--repeat 3]
+
+1. A 200,000-message SQS workload (Poisson arrivals at 800/s, the mapping's maximum concurrency
+   10, batch size 10, exponential 100 ms handler, no throttling) run end to end through
+   `lambda-tutor simulate SCENARIO.toml --json`, beside a minimal hand-written heapq model of the
+   same workload in this process. Goal: the command at most 5x the floor.
+2. The same scenario through `tutor.sim.engine.run` in this process (no interpreter start-up).
+3. Simulated seconds per wall second of the `async-retries-destination` preset, run whole and
+   stepped in 0.1 s slices as a pane would.
+
+Times are the best of `--repeat` runs: the machine is shared, and the best run is the one least
+disturbed by others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import math
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from pathlib import Path
+
+RATE_PER_S = 800.0
+MAX_CONCURRENCY = 10
+BATCH_SIZE = 10
+MEAN_DURATION_S = 0.1
+
+SCENARIO_TOML = """\
+model = "sqs"
+seed = 1
+until_s = 604800
+
+[function]
+duration_ms = 100
+duration_dist = "exponential"
+timeout_s = 3
+
+[load]
+count = {count}
+rate_per_s = 800
+pattern = "poisson"
+
+[sqs]
+batch_size = 10
+maximum_concurrency = 10
+"""
+
+
+def heapq_floor(count: int, seed: int = 1) -> dict:
+    """The same workload with nothing but a heap: arrivals, 10 pollers, batches, latencies."""
+    arrivals_rng = random.Random(f"floor/{seed}/arrivals")
+    durations_rng = random.Random(f"floor/{seed}/durations")
+    events: list = []
+    sequence = 0
+    visible: deque = deque()
+    idle_pollers = MAX_CONCURRENCY
+    latencies: list[float] = []
+    invocations = 0
+    max_depth = 0
+    arrived = 0
+    now = arrivals_rng.expovariate(RATE_PER_S)
+    heapq.heappush(events, (now, sequence, None))
+    while events:
+        now, _, batch = heapq.heappop(events)
+        if batch is None:
+            visible.append(now)
+            arrived += 1
+            if arrived < count:
+                sequence += 1
+                heapq.heappush(events, (now + arrivals_rng.expovariate(RATE_PER_S), sequence, None))
+        else:
+            for sent in batch:
+                latencies.append(now - sent)
+            idle_pollers += 1
+        max_depth = max(max_depth, len(visible))
+        while idle_pollers and visible:
+            batch = [visible.popleft() for _ in range(min(BATCH_SIZE, len(visible)))]
+            idle_pollers -= 1
+            invocations += 1
+            sequence += 1
+            heapq.heappush(events, (now + durations_rng.expovariate(1 / MEAN_DURATION_S), sequence, batch))
+    latencies.sort()
+
+    def rank(p: float) -> float:
+        return round(latencies[max(0, math.ceil(p * len(latencies)) - 1)], 6)
+
+    return {"items": arrived, "succeeded": len(latencies), "invocations": invocations,
+            "sim_time_s": round(now, 6), "max_queue_depth": max_depth,
+            "latency_s": {"p50": rank(0.5), "p95": rank(0.95), "p99": rank(0.99), "max": round(latencies[-1], 6)}}
+
+
+def best_of(repeat: int, action) -> tuple[float, object]:
+    best, value = math.inf, None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        value = action()
+        best = min(best, time.perf_counter() - started)
+    return best, value
+
+
+def run_cli(arguments: list[str]) -> dict:
+    done = subprocess.run(["lambda-tutor", "simulate", *arguments], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    options = parser.parse_args()
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tutor.sim.engine import Simulation, run
+    from tutor.sim.scenario import load_scenario
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "sqs-200k.toml"
+        path.write_text(SCENARIO_TOML.format(count=options.count), encoding="utf-8")
+        floor_s, floor = best_of(options.repeat, lambda: heapq_floor(options.count))
+        cli_s, document = best_of(options.repeat, lambda: run_cli([str(path), "--json"]))
+        startup_s, _ = best_of(options.repeat, lambda: run_cli(["sqs-lambda", "--json"]))
+        scenario = load_scenario(path)
+        engine_s, result = best_of(options.repeat, lambda: run(scenario))
+        traced_s, traced_len = best_of(1, lambda: len(run(scenario).trace))
+
+    summary = document["summary"]
+    print(f"SQS workload: {options.count:,} messages, Poisson {RATE_PER_S:g}/s, maximum concurrency "
+          f"{MAX_CONCURRENCY}, batch {BATCH_SIZE}, exponential {MEAN_DURATION_S * 1000:g} ms handler")
+    print(f"  heapq floor (in process)            {floor_s:7.3f} s   invocations {floor['invocations']:,}, "
+          f"p50 {floor['latency_s']['p50']} s, p99 {floor['latency_s']['p99']} s")
+    print(f"  lambda-tutor simulate --json        {cli_s:7.3f} s   invocations {summary['invocations']:,}, "
+          f"p50 {summary['latency_s']['p50']} s, p99 {summary['latency_s']['p99']} s")
+    print(f"    of which start-up (tiny preset)   {startup_s:7.3f} s")
+    print(f"  ratio command / floor               {cli_s / floor_s:7.2f} x   (goal <= 5)")
+    print(f"  engine.run in process               {engine_s:7.3f} s   ratio {engine_s / floor_s:.2f} x "
+          f"(summary {'equal' if result.summary == summary else 'DIFFERENT'} to the command's)")
+    print(f"  engine.run + building the trace     {traced_s:7.3f} s   ({traced_len:,} events)")
+
+    preset = load_scenario("async-retries-destination")
+    whole_s, result = best_of(options.repeat * 10, lambda: run(preset))
+    sim_s = result.summary["sim_time_s"]
+
+    def stepped() -> float:
+        sim = Simulation(preset)
+        tick = 0
+        while not sim.done:
+            tick += 1
+            sim.advance(tick * 0.1)
+            sim.snapshot()
+            sim.drain_events()
+        return sim.now
+
+    stepped_s, _ = best_of(options.repeat, stepped)
+    print(f"async-retries-destination: {sim_s:g} simulated s")
+    print(f"  run whole                           {sim_s / whole_s:12,.0f} simulated s per wall s")
+    print(f"  stepped in 0.1 s slices + snapshot  {sim_s / stepped_s:12,.0f} simulated s per wall s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
