@@ -31,7 +31,6 @@ WRITER = textwrap.dedent(
     for i in range(count):
         store.mark_read("shared", f"{name}-lesson-{i}")
         store.record_quiz_attempt(name, "sync", [QuestionResult(f"q{i}", 1, 1, True)], datetime.now(UTC))
-        store.set_setting("shared", f"{name}-{i}", i)
         time.sleep(0.002)  # a learner's writes come spaced out; without a gap one writer can hog the lock
     store.close()
     """
@@ -40,7 +39,7 @@ WRITER = textwrap.dedent(
 
 def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     path = tmp_path / "progress.sqlite3"
-    count = 100
+    count = 40
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path), name, str(count)],
@@ -60,7 +59,6 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     with open_store(path) as store:
         expected = {f"{name}-lesson-{i}" for name in ("ann", "bob") for i in range(count)}
         assert store.read_lessons("shared") == expected
-        assert len(store.settings("shared")) == 2 * count
         ann, bob = store.quiz_attempts("ann"), store.quiz_attempts("bob")
         assert len(ann) == len(bob) == count
         # The writes really were interleaved, not one process after the other.
@@ -70,7 +68,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
 def test_threads_sharing_one_store_lose_nothing():
     with open_store() as store:
         def write(name: str) -> None:
-            for i in range(40):
+            for i in range(15):
                 store.mark_read(name, f"lesson-{i}")
 
         threads = [threading.Thread(target=write, args=(f"p{n}",)) for n in range(4)]
@@ -78,7 +76,7 @@ def test_threads_sharing_one_store_lose_nothing():
             thread.start()
         for thread in threads:
             thread.join()
-        assert all(len(store.read_lessons(f"p{n}")) == 40 for n in range(4))
+        assert all(len(store.read_lessons(f"p{n}")) == 15 for n in range(4))
 
 
 # -- damaged files ------------------------------------------------------------------------------
@@ -88,7 +86,7 @@ def _store_with_progress(path):
     with open_store(path) as store:
         for i in range(3):
             store.record_quiz_attempt("ann", "sync", [QuestionResult("q1", 1, 1, True)], T0)
-        for i in range(200):
+        for i in range(40):
             store.mark_read("ann", f"lesson-{i:03d}")
 
 
@@ -130,21 +128,15 @@ def test_a_truncated_database_is_moved_aside():
 def test_a_database_failing_its_integrity_check_is_moved_aside():
     path = database_path()
     _store_with_progress(path)
-    connection = sqlite3.connect(path)
-    # Out of WAL mode SQLite lists the faults it finds instead of stopping at the first.
-    connection.execute("PRAGMA journal_mode = DELETE")
-    (root,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = 'quiz_attempt'").fetchone()
-    (page_size,) = connection.execute("PRAGMA page_size").fetchone()
-    connection.close()
     damaged = bytearray(path.read_bytes())
-    # Point the cell pointers of the quiz table's page past the end of the page.
-    start = (root - 1) * page_size + 8
-    damaged[start:start + 6] = b"\xff" * 6
+    # The header claims five free pages that the file does not have: every page still reads,
+    # only the integrity check notices.
+    damaged[36:40] = (5).to_bytes(4, "big")
     path.write_bytes(bytes(damaged))
 
     with open_store(clock=lambda: T0) as store:
         _assert_moved_aside(store, path, bytes(damaged))
-        assert "integrity check failed" in store.notice
+        assert "integrity check failed: Main freelist" in store.notice
 
 
 def test_damage_twice_in_the_same_second_keeps_both_copies():

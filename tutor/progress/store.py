@@ -649,12 +649,16 @@ def _find_damage(path: Path, busy_timeout_s: float) -> str | None:
         if _is_damage(error):
             return _one_line(error)
         raise ProgressError(f"cannot open the progress store {path}: {_one_line(error)}") from error
+    rows: list[tuple] = []
     try:
-        rows = checker.execute("PRAGMA quick_check").fetchall()
+        # Row by row: SQLite may list faults and then give up with "malformed"; the list says more.
+        for row in checker.execute("PRAGMA quick_check"):
+            rows.append(row)  # noqa: PERF402 - keep the rows read before an error
     except sqlite3.Error as error:
-        if _is_damage(error):
+        if not _is_damage(error):
+            raise ProgressError(f"cannot check the progress store {path}: {_one_line(error)}") from error
+        if not rows:
             return _one_line(error)
-        raise ProgressError(f"cannot check the progress store {path}: {_one_line(error)}") from error
     finally:
         checker.close()
     if rows != [("ok",)]:
