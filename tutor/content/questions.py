@@ -11,7 +11,6 @@ simulator, so a lesson and the simulator cannot drift apart.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -24,24 +23,10 @@ MIN_CHOICES = 2
 # Digit keys 1-8 pick a choice on the quiz screen, so a question offers at most eight.
 MAX_CHOICES = 8
 
-# Numeric fields of the simulator's summary (sim-contract.md, "Summary"); `responses.<status>`
-# (sync) is matched by pattern. Non-numeric fields such as `model` cannot be a measure.
-SUMMARY_MEASURES = (
-    "sim_time_s", "items", "succeeded", "failed", "unfinished", "invocations", "cold_starts",
-    "throttles", "max_concurrency", "duplicates", "destinations.on_success", "destinations.on_failure",
-    "destinations.dlq", "dropped", "latency_s.p50", "latency_s.p95", "latency_s.p99", "latency_s.max",
-    "max_event_age_s", "max_queue_depth", "max_iterator_age_s",
-)
-RESPONSE_MEASURE = re.compile(r"^responses\.[1-5][0-9][0-9]$")
-
 Number = Annotated[StrictFloat, Field(allow_inf_nan=False)]
 Tolerance = Annotated[StrictFloat, Field(ge=0, allow_inf_nan=False)]
 ChoiceText = Annotated[str, Field(min_length=1, max_length=200)]
 Choices = Annotated[list[ChoiceText], Field(min_length=MIN_CHOICES, max_length=MAX_CHOICES)]
-
-
-def is_known_measure(measure: str) -> bool:
-    return measure in SUMMARY_MEASURES or bool(RESPONSE_MEASURE.match(measure))
 
 
 class _Common(Strict):
@@ -266,9 +251,11 @@ def _check_kind_rules(spec: _Common, refuse) -> None:
             if right not in choices:
                 refuse("answer", f"{left!r} is matched to {right!r}, which is not one of the choices ({shown})")
     elif isinstance(spec, ScenarioSpec):
-        if not is_known_measure(spec.measure):
-            refuse("measure", f"unknown measure {spec.measure!r}; use a numeric summary field: "
-                              + ", ".join(SUMMARY_MEASURES) + ", or responses.<status> (e.g. responses.504)")
+        from tutor.sim.fields import field_problem
+
+        measure_problem = field_problem(spec.measure)
+        if measure_problem:
+            refuse("measure", measure_problem)
         if spec.choices is not None and any(math.isclose(a, b) for a, b in _pairs(spec.choices)):
             refuse("choices", "two choices are the same number")
 
