@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from tutor.content.loader import load_course
+from tutor.content.models import Course, Problem
 from tutor.errors import UserError
 from tutor.progress.store import ProgressStore, open_store
 from tutor.ui.palette import JumpProvider
@@ -42,13 +43,15 @@ class LambdaTutorApp(App[None]):
         extra_packs: Sequence[Path | str] = (),
         *,
         store: ProgressStore | None = None,
+        loaded: tuple[Course, list[Problem]] | None = None,
     ) -> None:
+        """`store` and `loaded` (a `load_course` result) let a caller that already has them skip the work."""
         super().__init__()
         self.profile = profile
         self.extra_packs = list(extra_packs)
         # Both happen before the first frame: a store that cannot open at all is a one-line
         # error on the command line, not a traceback inside the app.
-        self.course, self.problems = load_course(self.extra_packs)
+        self.course, self.problems = loaded if loaded is not None else load_course(self.extra_packs)
         self.store = store if store is not None else open_store()
         self.course_map: Screen | None = None
         self._too_small_screen: TooSmallScreen | None = None
@@ -58,7 +61,7 @@ class LambdaTutorApp(App[None]):
         if self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.course_map = screen_class("map")()
+        self.course_map = screen_class("map")(classes=self.width_class())
         await self.push_screen(self.course_map)
         if self.store.notice:
             self.notify(self.store.notice, title="Progress store", severity="warning", timeout=20)
@@ -83,10 +86,15 @@ class LambdaTutorApp(App[None]):
         if self._too_small_screen is not None:
             return
         screen = screen_class(name)(**params)
+        # Give the screen its width class now: added after mounting, it would restyle every widget.
+        screen.add_class(self.width_class())
         if type(self.screen) is type(screen):
             await self.switch_screen(screen)
         else:
             await self.push_screen(screen)
+
+    def width_class(self) -> str:
+        return next(name for width, name in reversed(self.HORIZONTAL_BREAKPOINTS) if self.size.width >= width)
 
     async def go_home(self) -> None:
         while self.screen is not self.course_map and len(self.screen_stack) > 2:

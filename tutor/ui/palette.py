@@ -33,7 +33,17 @@ def lesson_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
             yield Destination(f"Lesson: {lesson.title}", module.title, "lesson", {"lesson_id": lesson.id})
 
 
-DESTINATION_SOURCES: list[Callable[[LambdaTutorApp], Iterable[Destination]]] = [lesson_destinations]
+def quiz_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
+    # Imported when the palette opens, not at start-up.
+    from tutor.ui.screens.quiz import quiz_destinations as destinations
+
+    return destinations(app)
+
+
+DESTINATION_SOURCES: list[Callable[[LambdaTutorApp], Iterable[Destination]]] = [
+    lesson_destinations,
+    quiz_destinations,
+]
 
 
 class JumpProvider(Provider):

@@ -18,6 +18,7 @@ SCREENS: dict[str, str] = {
     "lesson": "tutor.ui.screens.lesson:LessonScreen",
     "help": "tutor.ui.screens.help:HelpScreen",
     "problems": "tutor.ui.screens.problems:ProblemsScreen",
+    "quiz": "tutor.ui.screens.quiz:QuizScreen",
 }
 
 

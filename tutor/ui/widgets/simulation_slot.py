@@ -1,18 +1,33 @@
 """Where a lesson's live simulation goes: beside the text from 120 columns, below it when narrower.
 
 The lesson screen composes one `SimulationSlot` (id `simulation-slot`) for every lesson with a
-`scenario`; the simulation pane is mounted into it (`slot.mount(pane)`). While the slot has no
-displayed children the stylesheet hides it (`SimulationSlot:empty`), so the text keeps the room.
+`scenario`. The slot finds the scenario (a preset, or a pack's scenario file through
+`course.scenario_files`) and shows it in a `SimPane`, with the lesson's "try this" steps as
+buttons (and keys 1 to 9) that set the pane's parameters. A scenario that cannot run is one line
+in the slot, never a crash: the text of the lesson stays readable.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from textual.app import ComposeResult
 from textual.containers import Container
+from textual.widgets import Static
+
+from tutor.errors import UserError
+from tutor.ui.widgets.sim_pane import SimPane
 
 if TYPE_CHECKING:
     from tutor.content.models import TryStep
+
+
+def find_scenario(name: str, scenario_files: dict[str, Any] | None = None) -> Any:
+    """The validated scenario a lesson names; raises `UserError` with the one-line reason."""
+    from tutor.sim.scenario import load_scenario
+
+    path = (scenario_files or {}).get(name)
+    return load_scenario(path if path is not None else name)
 
 
 class SimulationSlot(Container):
@@ -20,3 +35,18 @@ class SimulationSlot(Container):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.try_steps = try_steps
+
+    def compose(self) -> ComposeResult:
+        course = getattr(self.app, "course", None)
+        try:
+            scenario = find_scenario(self.scenario, getattr(course, "scenario_files", None))
+        except UserError as problem:
+            yield Static(f"✗ The simulation {self.scenario!r} cannot run: {problem}", classes="slot-problem",
+                         markup=False)
+            return
+        yield SimPane(scenario, title=f"{self.scenario}: {scenario.title or scenario.model}",
+                      try_steps=self.try_steps, id="lesson-sim")
+
+    @property
+    def pane(self) -> SimPane:
+        return self.query_one(SimPane)

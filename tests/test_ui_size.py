@@ -1,0 +1,83 @@
+"""Below 80x24 the app shows one clear message instead of a broken layout, and recovers when it grows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from tutor.ui.app import LambdaTutorApp
+from tutor.ui.screens.course_map import CourseMapScreen
+from tutor.ui.screens.lesson import LessonScreen
+from tutor.ui.screens.too_small import TooSmallScreen
+
+UI_PACK = Path(__file__).parent / "data" / "ui-pack"
+
+
+@pytest.fixture(autouse=True)
+def ui_pack(monkeypatch):
+    monkeypatch.setattr("tutor.locations.builtin_content_dir", lambda: UI_PACK)
+
+
+def screen_text(app: LambdaTutorApp) -> str:
+    update = app.screen._compositor.render_full_update(simplify=True)
+    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
+
+
+async def test_starting_too_small_shows_only_the_message_until_the_terminal_grows():
+    app = LambdaTutorApp()
+    async with app.run_test(size=(70, 20)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        text = screen_text(app)
+        assert "terminal too small: need 80x24 (now 70x20)" in text
+        assert "lessons read" not in text
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        assert "lessons read" in screen_text(app)
+
+
+async def test_shrinking_a_lesson_shows_the_message_blocks_keys_and_growing_returns_to_it():
+    app = LambdaTutorApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.open_screen("lesson", lesson_id="ui-long")
+        await pilot.pause()
+        await pilot.resize_terminal(100, 23)
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        assert "terminal too small: need 80x24 (now 100x23)" in screen_text(app)
+
+        await pilot.resize_terminal(79, 40)
+        await pilot.pause()
+        assert "(now 79x40)" in screen_text(app), "the message follows the size"
+
+        await pilot.press("f1", "question_mark", "ctrl+p", "n", "b", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen), "nothing opens behind the message"
+
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.id == "ui-long"
+        assert "A lesson longer than the screen" in screen_text(app)
+
+
+async def test_the_simulation_slot_sits_beside_the_text_when_wide_and_below_when_narrow():
+    app = LambdaTutorApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.open_screen("lesson", lesson_id="ui-queue")
+        await pilot.pause()
+        slot = app.screen.query_one("#simulation-slot")
+        text = app.screen.query_one("#lesson-scroll")
+        assert slot.region.width == 0 and text.region.width == 120, "an empty slot takes no room"
+
+        # A pane put in the slot appears beside the text from 120 columns ...
+        await slot.show_pane(Static("pane", id="pane"))
+        await pilot.pause()
+        assert slot.region.width > 0 and slot.region.x >= text.region.right
+        # ... and below it on a narrower terminal.
+        await pilot.resize_terminal(100, 40)
+        await pilot.pause()
+        assert slot.region.y >= text.region.bottom and slot.region.width > 0
