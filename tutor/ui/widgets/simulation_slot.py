@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Container
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tutor.errors import UserError
@@ -31,21 +32,32 @@ def find_scenario(name: str, scenario_files: dict[str, Any] | None = None) -> An
 
 
 class SimulationSlot(Container):
+    """Hidden by the stylesheet until it holds something (class `-filled`)."""
+
     def __init__(self, scenario: str, try_steps: list[TryStep], **kwargs) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
         self.try_steps = try_steps
 
     def compose(self) -> ComposeResult:
+        self.add_class("-filled")
+        yield self._content()
+
+    def _content(self) -> Widget:
         course = getattr(self.app, "course", None)
         try:
             scenario = find_scenario(self.scenario, getattr(course, "scenario_files", None))
         except UserError as problem:
-            yield Static(f"✗ The simulation {self.scenario!r} cannot run: {problem}", classes="slot-problem",
-                         markup=False)
-            return
-        yield SimPane(scenario, title=f"{self.scenario}: {scenario.title or scenario.model}",
-                      try_steps=self.try_steps, id="lesson-sim")
+            return Static(f"✗ The simulation {self.scenario!r} cannot run: {problem}", classes="slot-problem",
+                          markup=False)
+        return SimPane(scenario, title=f"{self.scenario}: {scenario.title or scenario.model}",
+                       try_steps=self.try_steps, id="lesson-sim")
+
+    async def show_pane(self, pane: Widget) -> None:
+        """Put another widget in the slot instead of what it holds."""
+        await self.remove_children()
+        await self.mount(pane)
+        self.add_class("-filled")
 
     @property
     def pane(self) -> SimPane:

@@ -1,0 +1,11 @@
+"""`lambda-tutor lab`: open the app straight on the lab (the three models side by side)."""
+
+from __future__ import annotations
+
+
+def run(args) -> int:
+    from tutor.ui.screens.lab import app_opening_lab
+
+    app = app_opening_lab(args.profile, args.content)
+    app.run()
+    return int(app.return_code or 0)

@@ -1,0 +1,351 @@
+"""The lab: the three invocation models side by side on one load, with faults injected into all three.
+
+The three scenarios share their load (count, rate, pattern), seed and function, so the only
+difference is how the function is invoked. One `Player` keeps them on one simulated clock; the
+fault keys call `Simulation.intervene` on every run at the same simulated moment. From 150 columns
+the models stand side by side; narrower, one at a time in tabs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal
+from textual.events import Resize
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Button, Footer, TabbedContent, TabPane
+
+from tutor.sim.scenario import load_scenario
+from tutor.ui.widgets.masthead import Masthead, place
+from tutor.ui.widgets.sim_pane import PLAYER_ACTIONS, PLAYER_BINDINGS, PlayerHost, SimControls, SimView
+from tutor.ui.widgets.sim_player import Player, SimRun
+
+WIDE_FROM = 150
+LAB_SPEED = 10.0
+LAB_SEED = 1
+LAB_UNTIL_S = 1800
+# Two items a second for ten minutes, each taking the function a second: about two executions
+# busy at once, so reserved concurrency 1 is a real squeeze in every model.
+LAB_LOAD = {"count": 1200, "rate_per_s": 2, "pattern": "uniform"}
+LAB_FUNCTION = {"duration_ms": 1000, "timeout_s": 3, "cold_start_ms": 300}
+LAB_MODELS: dict[str, dict[str, Any]] = {
+    "sync": {"title": "Synchronous: API Gateway -> Lambda", "sync": {"client_timeout_s": 29}},
+    "async": {"title": "Asynchronous: S3 event -> Lambda", "async": {"on_failure": "sqs"}},
+    # maxReceiveCount 5: the least AWS advises for a redrive policy.
+    "sqs": {"title": "Poll-based: SQS -> Lambda",
+            "sqs": {"batch_size": 10, "visibility_timeout_s": 30, "max_receive_count": 5}},
+}
+TAB_TITLES = {"sync": "1 Synchronous", "async": "2 Asynchronous", "sqs": "3 Poll-based (SQS)"}
+
+# What to watch in each model, with no fault and under each fault.
+CAPTIONS: dict[str, dict[str | None, str]] = {
+    "sync": {
+        None: "Each caller waits for its own answer; Lambda never retries, the caller decides.",
+        "errors": "Every answer is 200 with a function error: the caller sees it and nobody retries.",
+        "throttle": "One execution at a time: callers that find it busy get 429 at once.",
+        "poison": "The poisoned request answers 200 with a function error, once; the rest go on.",
+    },
+    "async": {
+        None: "Each event is accepted at once (202); the function runs it later from the event queue.",
+        "errors": "Failed events wait 1 min, then 2 min, for their two retries, then go to the "
+                  "on-failure destination (RetriesExhausted).",
+        "throttle": "Throttled events wait on the queue with backoff (1 s doubling up to 5 min); "
+                    "throttles do not use up the retries.",
+        "poison": "The poisoned event is tried three times (retries after 1 and 2 min), then goes to "
+                  "the on-failure destination.",
+    },
+    "sqs": {
+        None: "Pollers take batches from the queue; a batch that succeeds is deleted.",
+        "errors": "A failed batch stays in flight until its 30 s visibility timeout ends, then is "
+                  "received again; after 5 receives a message moves to the queue's DLQ.",
+        "throttle": "Pollers send batches beyond concurrency 1; throttled batches back off while "
+                    "their visibility timeout runs, so receive counts rise and messages reach the DLQ.",
+        "poison": "The poisoned message fails its whole batch; the batch comes back after 30 s, "
+                  "and after 5 receives the message moves to the DLQ.",
+    },
+}
+FAULT_ORDER = ("errors", "throttle", "poison")
+FAULT_WORDS = {"errors": "errors (error_rate 1.0)", "throttle": "reserved concurrency 1"}
+# Said once more in help, beyond the bindings' own descriptions.
+# Said once more in help, beyond the bindings' own short descriptions.
+LAB_HELP_KEYS = (
+    ("e", "What Errors does: every invocation fails (error_rate 1.0), in all three models"),
+    ("t", "What Throttle does: reserved concurrency 1, in all three models"),
+    ("p", "What Poison does: the next item to arrive fails every attempt, in all three models"),
+    ("1 / 2 / 3", "Show one model (when the models are in tabs)"),
+)
+
+
+def lab_scenarios(load: dict[str, Any] | None = None, seed: int = LAB_SEED) -> list[Any]:
+    """The sync, async and SQS scenarios of the lab, built from one shared load and seed."""
+    shared_load = dict(LAB_LOAD, **(load or {}))
+    scenarios = []
+    for model, extra in LAB_MODELS.items():
+        data = {"model": model, "seed": seed, "until_s": LAB_UNTIL_S, "function": dict(LAB_FUNCTION),
+                "load": dict(shared_load), **extra}
+        scenarios.append(load_scenario(data))
+    return scenarios
+
+
+def caption(model: str, faults: list[str]) -> str:
+    title = LAB_MODELS[model]["title"]
+    words = CAPTIONS[model][faults[0] if faults else None]
+    return f"{title}\nWatch: {words}"
+
+
+class LabBoard(Container):
+    """The three views: side by side when `wide`, else in tabs (rebuilt when the width crosses)."""
+
+    wide: reactive[bool] = reactive(False, recompose=True)
+
+    def __init__(self, runs: list[SimRun], player: Player, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.runs = runs
+        self.player = player
+        self.faults: list[str] = []
+        self.active_model = runs[0].scenario.model
+
+    def compose(self) -> ComposeResult:
+        if self.wide:
+            with Horizontal(id="lab-columns"):
+                for run in self.runs:
+                    yield SimView(run, self.player, caption=caption(run.scenario.model, self.faults),
+                                  classes="lab-view", id=f"lab-view-{run.scenario.model}")
+        else:
+            with TabbedContent(id="lab-tabs", initial=f"lab-tab-{self.active_model}"):
+                for run in self.runs:
+                    model = run.scenario.model
+                    with TabPane(TAB_TITLES[model], id=f"lab-tab-{model}"):
+                        yield SimView(run, self.player, caption=caption(model, self.faults),
+                                      classes="lab-view", id=f"lab-view-{model}")
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.active_model = (event.pane.id or "").removeprefix("lab-tab-") or self.active_model
+
+    def views(self) -> list[SimView]:
+        return list(self.query(SimView))
+
+    def show_tab(self, model: str) -> None:
+        self.active_model = model
+        if not self.wide:
+            self.query_one(TabbedContent).active = f"lab-tab-{model}"
+
+
+class LabScreen(PlayerHost, Screen):
+    AUTO_FOCUS = None
+    SCREEN_NAME = "lab"
+    HELP_TITLE = "Lab"
+    HELP_KEYS = LAB_HELP_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # The fault keys come first: at 80 columns the footer has room for only some keys.
+        Binding("e", "errors(True)", "Errors", id="lab.errors-on"),
+        Binding("e", "errors(False)", "Stop errors", id="lab.errors-off"),
+        Binding("t", "throttle(True)", "Throttle", id="lab.throttle-on"),
+        Binding("t", "throttle(False)", "Stop throttle", id="lab.throttle-off"),
+        Binding("p", "poison", "Poison", id="lab.poison"),
+        Binding("c", "clear", "Clear", id="lab.clear"),
+        *PLAYER_BINDINGS,
+        Binding("1", "show('sync')", "Sync", show=False, id="lab.show-sync"),
+        Binding("2", "show('async')", "Async", show=False, id="lab.show-async"),
+        Binding("3", "show('sqs')", "SQS", show=False, id="lab.show-sqs"),
+        Binding("escape", "leave", "Close the lab", show=False, id="lab.close"),
+    ]
+
+    def __init__(self, *, speed: float = LAB_SPEED, load: dict[str, Any] | None = None, seed: int = LAB_SEED,
+                 clock=None) -> None:
+        super().__init__()
+        self.runs = [SimRun(scenario) for scenario in lab_scenarios(load, seed)]
+        options = {"clock": clock} if clock is not None else {}
+        self.player = Player(self.runs, speed=speed, **options)
+        # (simulated time, item number) of each poison injected, to name the item in the status.
+        self.poisons: list[tuple[float, int]] = []
+        self.faults: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Masthead(place("Lab: one load, three invocation models"), "faults: none", id="lab-masthead")
+        yield SimControls(id="lab-controls")
+        board = LabBoard(self.runs, self.player, id="lab-board")
+        # Chosen before the first compose, so the board is built once at the start.
+        board.set_reactive(LabBoard.wide, self.app.size.width >= WIDE_FROM)
+        yield board
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.start_player_timer()
+        self._fit(self.size.width)
+        self.repaint()
+
+    def on_resize(self, event: Resize) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        board = self.query_one(LabBoard)
+        wide = width >= WIDE_FROM
+        if board.wide != wide:
+            # The focused widget (a tab) is about to go: hand the keys back to the screen.
+            if self.focused is not None and board in self.focused.ancestors:
+                self.set_focus(None)
+            board.wide = wide
+            self.refresh_bindings()
+
+    @property
+    def board(self) -> LabBoard:
+        return self.query_one(LabBoard)
+
+    # Faults ----------------------------------------------------------------------------------------
+
+    def active_faults(self) -> list[str]:
+        """The faults in force now, read back from the first model's live state."""
+        function = self.runs[0].sim.snapshot()["function"]
+        base = self.runs[0].scenario.function
+        faults = []
+        if function["error_rate"] >= 1.0 > base.error_rate:
+            faults.append("errors")
+        if function["reserved_concurrency"] == 1 != base.reserved_concurrency:
+            faults.append("throttle")
+        if function["poison_pending"] or self._poison_shown() is not None:
+            faults.append("poison")
+        return faults
+
+    def _poison_pending(self) -> bool:
+        return bool(self.runs[0].sim.snapshot()["function"]["poison_pending"])
+
+    def _poison_shown(self) -> int | None:
+        shown = [item for t, item in self.poisons if t <= self.player.time]
+        return shown[-1] if shown else None
+
+    def fault_text(self, faults: list[str]) -> str:
+        """The faults on, in words: 'faults on: errors · throttle · poison item 37'."""
+        if not faults:
+            return "faults: none"
+        words = []
+        for fault in faults:
+            if fault != "poison":
+                words.append(FAULT_WORDS[fault])
+                continue
+            item = self._poison_shown()
+            words.append("poison: next item" if item is None or self._poison_pending() else f"poison: item {item}")
+        return "faults on: " + " · ".join(words)
+
+    def _intervene(self, changes: dict[str, Any]) -> None:
+        self.player.intervene(changes)
+        # A change after a step back starts a new timeline: poisons recorded later are gone.
+        self.poisons = [(t, item) for t, item in self.poisons if t <= self.player.time]
+        self.player_changed()
+
+    def action_errors(self, on: bool) -> None:
+        base = self.runs[0].scenario.function.error_rate
+        self._intervene({"function.error_rate": 1.0 if on else base})
+
+    def action_throttle(self, on: bool) -> None:
+        base = self.runs[0].scenario.function.reserved_concurrency
+        self._intervene({"function.reserved_concurrency": 1 if on else base})
+
+    def action_poison(self) -> None:
+        self.player.intervene({"poison": True})
+        item = self.runs[0].sim.snapshot()["counters"]["items"] + 1
+        self.poisons = [(t, n) for t, n in self.poisons if t <= self.player.time]
+        self.poisons.append((self.player.time, item))
+        self.player_changed()
+
+    def action_clear(self) -> None:
+        function = self.runs[0].scenario.function
+        self._intervene({"function.error_rate": function.error_rate,
+                         "function.reserved_concurrency": function.reserved_concurrency, "poison": False})
+        self.poisons = []
+        self.player_changed()
+
+    def action_reset(self) -> None:
+        # A reset starts over with the faults that are on now in force from the first event.
+        faults = self.active_faults()
+        changes: dict[str, Any] = {}
+        if "errors" in faults:
+            changes["function.error_rate"] = 1.0
+        if "throttle" in faults:
+            changes["function.reserved_concurrency"] = 1
+        for run in self.runs:
+            run.start_changes = dict(changes)
+        self.poisons = []
+        super().action_reset()
+
+    # Views -----------------------------------------------------------------------------------------
+
+    def action_show(self, model: str) -> None:
+        self.board.show_tab(model)
+
+    def action_leave(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in PLAYER_ACTIONS:
+            return self.player_check_action(action)
+        if action in ("errors", "throttle"):
+            switch_on = bool(parameters and parameters[0])
+            return (action in self.faults) != switch_on
+        if action == "clear":
+            return bool(self.faults)
+        if action == "poison":
+            return not self._poison_pending()
+        if action == "show":
+            return not self.board.wide
+        return True
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.press_player_button(event)
+
+    def repaint(self, live: bool = False) -> None:
+        if not self.is_mounted:
+            return
+        faults = self.active_faults()
+        text = self.fault_text(faults)
+        self.faults = faults
+        if faults != self.board.faults:
+            self.board.faults = faults
+            for view in self.board.views():
+                view.set_caption(caption(view.run.scenario.model, faults))
+            self.refresh_bindings()
+        self.query_one("#lab-masthead", Masthead).show(right=text)
+        self.query_one(SimControls).show(self.player)
+        for view in self.board.views():
+            view.show(live=live)
+
+
+def app_opening_lab(profile: str = "default", extra_packs=(), *, store=None, loaded=None, **lab_options):
+    """The course app with the lab on top of the course map: `lambda-tutor lab`.
+
+    Escape leaves the lab for the map, exactly as if the learner had opened it from there.
+    """
+    import inspect
+    from pathlib import Path
+
+    from tutor.ui.app import LambdaTutorApp
+
+    app_dir = Path(inspect.getfile(LambdaTutorApp)).parent
+
+    class LabFirstApp(LambdaTutorApp):
+        # Textual reads CSS_PATH relative to the file defining the class: point at the app's own.
+        CSS_PATH = app_dir / str(LambdaTutorApp.CSS_PATH)
+
+        # Every on_mount in the MRO runs; this one only queues the lab for after the map is up.
+        def on_mount(self) -> None:
+            self.call_later(self._open_lab)
+
+        async def _open_lab(self) -> None:
+            if self._too_small_screen is not None:
+                return  # below the floor: the lab opens once the terminal is large enough
+            if not isinstance(self.screen, LabScreen):
+                await self.push_screen(LabScreen(**lab_options))
+            self.lab_opened = True
+
+        def on_resize(self) -> None:
+            # Runs before the base app's handler, which takes the size message away: open after it.
+            if not getattr(self, "lab_opened", False):
+                self.call_later(self._open_lab)
+
+    return LabFirstApp(profile=profile, extra_packs=extra_packs, store=store, loaded=loaded)

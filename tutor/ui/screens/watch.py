@@ -1,0 +1,96 @@
+"""One simulation pane full screen: `lambda-tutor simulate PRESET --watch`.
+
+`WatchScreen(scenario, name)` works inside the course app (push it) and alone: `run_watch` opens a
+small app holding only this screen, without loading the course or the progress store.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tutor.ui.screens.too_small import TooSmallScreen, too_small
+from tutor.ui.widgets.masthead import Masthead, place
+from tutor.ui.widgets.sim_pane import SimPane
+
+WATCH_HELP_KEYS = (
+    ("space", "Play or pause"),
+    ("s / .", "Step to the next event"),
+    ("b / ,", "Step back to the previous event (the run is replayed from the start)"),
+    ("r", "Reset to the start"),
+    ("- / +", "Slower / faster: 0.5 to 3,600 simulated seconds per second"),
+    ("1 … 9", "Apply a lesson's try step (in a lesson's pane)"),
+    ("tab", "Move to the tabs: Live, Try this, Parameters"),
+)
+
+
+class WatchScreen(Screen):
+    AUTO_FOCUS = "#watch-pane"
+    SCREEN_NAME = "watch"
+    HELP_TITLE = "Simulation"
+    HELP_KEYS = WATCH_HELP_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Close", id="watch.close"),
+        Binding("q", "leave", "Close", show=False, id="watch.close-q"),
+    ]
+
+    def __init__(self, scenario: Any, name: str = "", *, speed: float | None = None) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.scenario_name = name or scenario.model
+        self.speed = speed
+
+    def compose(self) -> ComposeResult:
+        title = self.scenario.title or self.scenario_name
+        yield Masthead(place("Simulation", self.scenario_name), f"model {self.scenario.model}")
+        yield SimPane(self.scenario, title=title, speed=self.speed, id="watch-pane")
+        yield Footer()
+
+    @property
+    def pane(self) -> SimPane:
+        return self.query_one("#watch-pane", SimPane)
+
+    def action_leave(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit()
+
+
+class WatchApp(App[None]):
+    """Only the watch screen, with the app's stylesheet and its size floor."""
+
+    CSS_PATH = "../tutor.tcss"
+    TITLE = "lambda-tutor"
+
+    def __init__(self, scenario: Any, name: str = "", *, speed: float | None = None) -> None:
+        super().__init__()
+        self.watch_screen = WatchScreen(scenario, name, speed=speed)
+        self._too_small_screen: TooSmallScreen | None = None
+
+    def on_mount(self) -> None:
+        self.push_screen(self.watch_screen)
+
+    def on_resize(self, event: Resize) -> None:
+        if too_small(event.size):
+            if self._too_small_screen is None:
+                self._too_small_screen = TooSmallScreen(event.size)
+                self.push_screen(self._too_small_screen)
+            else:
+                self._too_small_screen.show_size(event.size)
+        elif self._too_small_screen is not None:
+            if self.screen is self._too_small_screen:
+                self.pop_screen()
+            self._too_small_screen = None
+
+
+def run_watch(scenario: Any, name: str = "") -> int:
+    """Open `scenario` in one pane, full screen, until the learner closes it."""
+    app = WatchApp(scenario, name)
+    app.run()
+    return int(app.return_code or 0)

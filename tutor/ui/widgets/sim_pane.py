@@ -1,0 +1,556 @@
+"""The live simulation pane: a flow diagram with live numbers, counters, charts, an event log, controls.
+
+Pieces, reused by the lesson slot, the watch screen and the lab:
+
+- `SimView` draws one `SimRun` (diagram, counters, sparklines, event log). It never steps the
+  engine: whoever owns the `Player` advances the runs and then asks the views to `show` them.
+- `SimControls` is the control bar (state, speed, simulated time and buttons for the mouse).
+- `PlayerHost` is the timer and the actions (play/pause, step, step back, reset, speed) shared by
+  `SimPane` and the lab screen. The timer runs only while playing, ten ticks a second, and each
+  tick repaints once: the engine may process thousands of events in a tick, the screen is written
+  at most ten times a second, and the log gets one batch per tick.
+- `ParamForm` edits the scenario with AWS's names and ranges (from `tutor.sim.params`); a refused
+  value is shown inline with the scenario loader's one-line reason.
+- `SimPane` is one run with its controls, its "try this" steps and its parameter form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Button, Input, Log, Select, Static, TabbedContent, TabPane
+
+from tutor.errors import UserError
+from tutor.sim.params import Param, params_for
+from tutor.sim.scenario import show_value
+from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, diagram, log_line
+from tutor.ui.widgets.sim_player import SPEEDS, Player, SimRun
+
+if TYPE_CHECKING:
+    from tutor.content.models import TryStep
+
+TICKS_PER_SECOND = 10
+LOG_LINES = 200
+# The diagram's width before the first layout; narrower panes stack its boxes.
+DEFAULT_DIAGRAM_WIDTH = 48
+CRAMPED_BELOW = 24
+
+PLAYER_BINDINGS: list[BindingType] = [
+    Binding("space", "play_pause", "Play", id="sim.play"),
+    Binding("s,full_stop", "step", "Step", key_display="s", id="sim.step"),
+    Binding("b,comma", "step_back", "Back", key_display="b", id="sim.back"),
+    Binding("r", "reset", "Reset", id="sim.reset"),
+    Binding("minus", "slower", "Slower", key_display="-", id="sim.slower"),
+    Binding("plus,equals_sign", "faster", "Faster", key_display="+", id="sim.faster"),
+]
+PLAYER_ACTIONS = {"play_pause", "step", "step_back", "reset", "slower", "faster"}
+BUTTON_ACTIONS = {
+    "sim-play": "play_pause",
+    "sim-step": "step",
+    "sim-back": "step_back",
+    "sim-reset": "reset",
+    "sim-slower": "slower",
+    "sim-faster": "faster",
+}
+
+
+def styled(lines: Sequence[str]) -> Content:
+    """Box lines drawn in the theme's primary colour, numbers in bold, states in their colour.
+
+    Every state is written out as well ("✗ blocked", "3 throttles"), so colour only helps.
+    """
+    content = Content("\n".join(lines))
+    return (content.highlight_regex(r"[╭╮╰╯─│▶▼█░]+", style="$primary")
+            .highlight_regex(r"\d[\d,.]*", style="bold")
+            .highlight_regex(r"✗[^·\n]*", style="$text-error")
+            .highlight_regex(r"✓[^·\n]*", style="$text-success"))
+
+
+class SimView(Vertical):
+    """What one run looks like now. Widgets are written only when their text changes."""
+
+    def __init__(self, run: SimRun, player: Player, caption: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.run = run
+        self.player = player
+        self.caption = caption
+        self._shown: dict[str, str] = {}
+        self._log_generation = -1
+        self._log_index = 0
+        self._chart_key: tuple[int, float, int] | None = None
+
+    def compose(self) -> ComposeResult:
+        if self.caption:
+            yield Static(self.caption, classes="sim-caption", markup=False)
+        with VerticalScroll(classes="sim-body", can_focus=False):
+            yield Static("", classes="sim-diagram", markup=False)
+            yield Static("", classes="sim-counters", markup=False)
+            yield Static("", classes="sim-charts", markup=False)
+        yield Log(max_lines=LOG_LINES, classes="sim-log", auto_scroll=True)
+
+    def on_mount(self) -> None:
+        self.show()
+
+    def on_resize(self) -> None:
+        # Short views drop the blank lines between their parts to keep room for the log.
+        self.set_class(self.size.height < CRAMPED_BELOW, "-cramped")
+        self._chart_key = None
+        self.show()
+
+    def set_caption(self, caption: str) -> None:
+        if caption != self.caption and self.caption:
+            self.caption = caption
+            self.query_one(".sim-caption", Static).update(caption)
+
+    def _width(self) -> int:
+        width = self.content_size.width
+        return width - 1 if width > 0 else DEFAULT_DIAGRAM_WIDTH
+
+    def _write(self, selector: str, lines: Sequence[str]) -> None:
+        text = "\n".join(lines)
+        if self._shown.get(selector) == text:
+            return
+        self._shown[selector] = text
+        self.query_one(selector, Static).update(styled(lines))
+
+    def show(self, *, live: bool = False) -> None:
+        """Draw the run as it is at the player's simulated time.
+
+        `live` (a timer tick) lets the charts wait until the time has grown by one bar, since they
+        span the whole run and are the only part whose cost grows with the trace.
+        """
+        if not self.is_mounted:
+            return
+        time = self.player.time
+        run = self.run
+        sim = run.sim
+        snapshot = sim.snapshot()
+        width = self._width()
+        self._write(".sim-diagram", diagram(snapshot, run.scenario, width))
+        self._write(".sim-counters", counter_lines(snapshot))
+        bars = max(8, width - 24)
+        key = (run.generation, time, bars)
+        stale = self._chart_key is None or key[0] != self._chart_key[0] or key[2] != self._chart_key[2]
+        if not live or stale or time >= self._chart_key[1] * (1 + 1 / bars) or time < self._chart_key[1]:
+            self._chart_key = key
+            self._write(".sim-charts", chart_lines(snapshot["model"], sim.trace, time, width))
+        self._write_log()
+
+    def _write_log(self) -> None:
+        run = self.run
+        trace = run.sim.trace
+        log = self.query_one(".sim-log", Log)
+        if run.generation != self._log_generation:
+            self._log_generation = run.generation
+            log.clear()
+            self._log_index = 0
+        start = max(self._log_index, len(trace) - LOG_LINES)
+        if start < len(trace):
+            log.write_lines([log_line(event) for event in trace[start:]])
+        self._log_index = len(trace)
+
+    def log_text(self) -> str:
+        return "\n".join(self.query_one(".sim-log", Log).lines)
+
+
+BUTTONS = (
+    # id, label, short label (narrow panes), tooltip
+    ("sim-play", "▶ Play", "▶", "Play or pause (space)"),
+    ("sim-step", "⏭ Step", "⏭", "Step to the next event (s or .)"),
+    ("sim-back", "⏮ Back", "⏮", "Step back to the previous event (b or ,)"),
+    ("sim-reset", "↺ Reset", "↺", "Back to the start (r)"),
+    ("sim-slower", "− Slower", "−", "Slower (-)"),
+    ("sim-faster", "+ Faster", "+", "Faster (+)"),
+)
+# Room the full labels need beside the status; below it the buttons show only their symbols.
+FULL_LABELS_FROM = 100
+
+
+class SimControls(Horizontal):
+    """State, speed and simulated time, and a button for every key (for the mouse), on one line."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="sim-status", markup=False)
+        with Horizontal(classes="sim-buttons"):
+            for button_id, label, _short, tooltip in BUTTONS:
+                button = Button(label, id=button_id, compact=True, tooltip=tooltip)
+                # Clicks press them; the keyboard has the keys, so tab does not stop on them.
+                button.can_focus = False
+                yield button
+
+    def on_resize(self) -> None:
+        self._label_buttons()
+
+    def _label_buttons(self, playing: bool | None = None) -> None:
+        full = self.size.width >= FULL_LABELS_FROM
+        for button_id, label, short, _tooltip in BUTTONS:
+            button = self.query_one(f"#{button_id}", Button)
+            if button_id == "sim-play":
+                if playing is None:
+                    playing = button.has_class("-playing")
+                button.set_class(playing, "-playing")
+                label, short = ("⏸ Pause", "⏸") if playing else (label, short)
+            text = label if full else short
+            if str(button.label) != text:
+                button.label = text
+
+    def show(self, player: Player, note: str = "") -> None:
+        if not self.is_mounted:
+            return
+        status = player.status_text() + (f" · {note}" if note else "")
+        self.query_one(".sim-status", Static).update(status)
+        self._label_buttons(player.playing)
+        self.query_one("#sim-play", Button).disabled = player.finished
+        self.query_one("#sim-step", Button).disabled = player.finished
+        self.query_one("#sim-slower", Button).disabled = player.speed <= SPEEDS[0]
+        self.query_one("#sim-faster", Button).disabled = player.speed >= SPEEDS[-1]
+
+
+class PlayerHost:
+    """The timer and the player actions, for a widget or screen that owns a `Player`.
+
+    The host provides `player` and `repaint(live=...)`, calls `start_player_timer()` once mounted,
+    and routes `on_button_pressed` through `press_player_button`.
+    """
+
+    player: Player
+    _player_timer: Timer | None = None
+
+    def start_player_timer(self) -> None:
+        self._player_timer = self.set_interval(1 / TICKS_PER_SECOND, self._player_tick, pause=True)  # type: ignore[attr-defined]
+
+    def _player_tick(self) -> None:
+        if self.player.tick():
+            self.repaint(live=self.player.playing)  # type: ignore[attr-defined]
+        if not self.player.playing:
+            self._sync_timer()
+
+    def _sync_timer(self) -> None:
+        timer = self._player_timer
+        if timer is None:
+            return
+        if self.player.playing:
+            timer.resume()
+        else:
+            timer.pause()
+
+    def player_changed(self) -> None:
+        self._sync_timer()
+        self.repaint(live=False)  # type: ignore[attr-defined]
+        self.refresh_bindings()  # type: ignore[attr-defined]
+
+    def player_check_action(self, action: str) -> bool | None:
+        player = self.player
+        if action in ("play_pause", "step"):
+            return not player.finished
+        if action == "slower":
+            return player.speed > SPEEDS[0]
+        if action == "faster":
+            return player.speed < SPEEDS[-1]
+        return True
+
+    def press_player_button(self, event: Button.Pressed) -> bool:
+        action = BUTTON_ACTIONS.get(event.button.id or "")
+        if action is None:
+            return False
+        event.stop()
+        getattr(self, f"action_{action}")()
+        return True
+
+    def action_play_pause(self) -> None:
+        self.player.toggle()
+        self.player_changed()
+
+    def action_step(self) -> None:
+        self.player.step()
+        self.player_changed()
+
+    def action_step_back(self) -> None:
+        self.player.step_back()
+        self.player_changed()
+
+    def action_reset(self) -> None:
+        self.player.reset()
+        self.player_changed()
+
+    def action_slower(self) -> None:
+        self.player.change_speed(-1)
+        self.player_changed()
+
+    def action_faster(self) -> None:
+        self.player.change_speed(+1)
+        self.player_changed()
+
+
+# -- the parameter form ------------------------------------------------------------------------
+
+
+def param_label(param: Param) -> str:
+    return param.aws_name or param.key
+
+
+def field_text(param: Param, value: Any) -> str:
+    """A value as its form field shows it (choices and booleans bare, the rest as in TOML)."""
+    if param.kind == "bool":
+        return "true" if value else "false"
+    if param.kind == "choice":
+        return str(value)
+    return show_value(value)
+
+
+def param_hint(param: Param) -> str:
+    unit = f" {param.unit}" if param.unit and param.kind in ("int", "float") else ""
+    return f"{param.key} · {param.allowed()}{unit} · {param.help}"
+
+
+class ParamForm(VerticalScroll):
+    """One field per parameter that applies to the model: AWS's name, the value, the allowed range."""
+
+    class Applied(Message):
+        """A value was accepted: the pane restarts the run with `scenario`."""
+
+        def __init__(self, scenario: Any, key: str) -> None:
+            super().__init__()
+            self.scenario = scenario
+            self.key = key
+
+    def __init__(self, scenario: Any, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.params = params_for(scenario.model)
+
+    def compose(self) -> ComposeResult:
+        yield Static("Enter applies a value and restarts the run. Names are AWS's; ranges are AWS's "
+                     "unless marked as the simulator's.", classes="param-intro", markup=False)
+        for param in self.params:
+            field_id = self.field_id(param.key)
+            with Vertical(classes="param-row"):
+                with Horizontal(classes="param-line"):
+                    yield Static(param_label(param), classes="param-name", markup=False)
+                    value = self.scenario.value(param.key)
+                    if param.kind in ("choice", "bool"):
+                        options = param.choices if param.kind == "choice" else ("true", "false")
+                        yield Select([(option, option) for option in options], value=field_text(param, value),
+                                     allow_blank=False, compact=True, id=field_id, classes="param-field")
+                    else:
+                        yield Input(field_text(param, value), compact=True, id=field_id, classes="param-field",
+                                    select_on_focus=False)
+                yield Static(param_hint(param), classes="param-hint", markup=False)
+                yield Static("", classes="param-error", markup=False)
+
+    @staticmethod
+    def field_id(key: str) -> str:
+        return "param-" + key.replace(".", "--")
+
+    def _param_of(self, widget_id: str | None) -> Param | None:
+        for param in self.params:
+            if self.field_id(param.key) == widget_id:
+                return param
+        return None
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        param = self._param_of(event.input.id)
+        if param is not None:
+            event.stop()
+            self.apply(param, event.value)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        param = self._param_of(event.select.id)
+        if param is None or event.value is Select.BLANK:
+            return
+        event.stop()
+        if str(event.value) != field_text(param, self.scenario.value(param.key)):
+            self.apply(param, str(event.value))
+
+    def apply(self, param: Param, text: str) -> bool:
+        """Try a value as typed; refuse it inline (with the AWS range) or post `Applied`."""
+        text = text.strip()
+        if not text and param.optional:
+            text = "none"
+        row = self.query_one(f"#{self.field_id(param.key)}").parent.parent  # type: ignore[union-attr]
+        error = row.query_one(".param-error", Static)
+        try:
+            if not text:
+                raise UserError(f"{param.key}: empty; allowed {param.allowed()}")
+            scenario = self.scenario.with_overrides([f"{param.key}={text}"])
+        except UserError as refusal:
+            error.update(f"✗ refused: {refusal}")
+            row.add_class("-invalid")
+            self._restore_select(param)
+            return False
+        error.update("")
+        row.remove_class("-invalid")
+        self.scenario = scenario
+        self.post_message(self.Applied(scenario, param.key))
+        return True
+
+    def _restore_select(self, param: Param) -> None:
+        field = self.query_one(f"#{self.field_id(param.key)}")
+        if isinstance(field, Select):
+            with field.prevent(Select.Changed):
+                field.value = field_text(param, self.scenario.value(param.key))
+
+    def show_scenario(self, scenario: Any) -> None:
+        """Another source (a try step) changed the scenario: show its values, clear the errors."""
+        self.scenario = scenario
+        for param in self.params:
+            field = self.query_one(f"#{self.field_id(param.key)}")
+            value = field_text(param, scenario.value(param.key))
+            if isinstance(field, Select):
+                with field.prevent(Select.Changed):
+                    field.value = value
+            elif isinstance(field, Input):
+                field.value = value
+        for row in self.query(".param-row.-invalid"):
+            row.remove_class("-invalid")
+            row.query_one(".param-error", Static).update("")
+
+
+# -- the pane ----------------------------------------------------------------------------------
+
+
+def overrides_text(changes: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key} = {show_value(value)}" for key, value in changes.items())
+
+
+class TryStepList(VerticalScroll):
+    """The lesson's "try this" steps, each a button (or its number key) that sets parameters."""
+
+    def __init__(self, steps: Sequence[TryStep], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.steps = list(steps)
+
+    def compose(self) -> ComposeResult:
+        yield Static("Each step starts from the lesson's scenario; keys 1 to 9 apply them too.",
+                     classes="try-intro", markup=False)
+        for number, step in enumerate(self.steps, start=1):
+            with Horizontal(classes="try-row"):
+                button = Button(f"Try {number}", id=f"try-{number}", compact=True, classes="try-button")
+                button.can_focus = False
+                yield button
+                yield Static(f"{step.text}\n[sets {overrides_text(step.set)}]", classes="try-text",
+                             markup=False)
+        with Horizontal(classes="try-row"):
+            button = Button("As set", id="try-0", compact=True, classes="try-button")
+            button.can_focus = False
+            yield button
+            yield Static("Back to the lesson's own scenario.", classes="try-text", markup=False)
+
+
+class SimPane(PlayerHost, Vertical, can_focus=True):
+    """One scenario, live: controls, the view, the lesson's try steps and the parameter form."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *PLAYER_BINDINGS,
+        *(Binding(str(number), f"try_step({number})", f"Try {number}", show=False, id=f"sim.try-{number}")
+          for number in range(1, 10)),
+    ]
+
+    def __init__(self, scenario: Any, *, title: str = "", try_steps: Sequence[TryStep] = (),
+                 speed: float | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.base_scenario = scenario
+        self.title = title or scenario.title or scenario.model
+        self.try_steps = list(try_steps)
+        self.run = SimRun(scenario)
+        self.player = Player([self.run], speed=speed)
+        self.note = ""
+
+    def compose(self) -> ComposeResult:
+        yield SimControls(classes="sim-controls")
+        with TabbedContent(classes="sim-tabs"):
+            with TabPane("Live", id="sim-live"):
+                yield SimView(self.run, self.player, caption=self.title, classes="sim-view")
+            if self.try_steps:
+                with TabPane("Try this", id="sim-try"):
+                    yield TryStepList(self.try_steps, classes="try-list")
+            with TabPane("Parameters", id="sim-params"):
+                yield ParamForm(self.run.scenario, classes="param-form")
+
+    def on_mount(self) -> None:
+        self.start_player_timer()
+        self.repaint()
+
+    def on_unmount(self) -> None:
+        self.player.pause()
+
+    @property
+    def view(self) -> SimView:
+        return self.query_one(SimView)
+
+    def repaint(self, live: bool = False) -> None:
+        if not self.is_mounted:
+            return
+        self.query_one(SimControls).show(self.player, self._end_note())
+        self.view.show(live=live)
+
+    def _end_note(self) -> str:
+        sim = self.run.sim
+        if sim.done:
+            words = "all work done" if sim.end_reason == "drained" else "reached until_s with work left"
+            return f"run ended: {words}"
+        return self.note
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in PLAYER_ACTIONS:
+            return self.player_check_action(action)
+        if action == "try_step":
+            return bool(parameters) and 1 <= int(parameters[0]) <= len(self.try_steps)  # type: ignore[call-overload]
+        return True
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if self.press_player_button(event):
+            return
+        button_id = event.button.id or ""
+        if button_id.startswith("try-"):
+            event.stop()
+            self.action_try_step(int(button_id.removeprefix("try-")))
+
+    def on_click(self) -> None:
+        # A click anywhere in the pane gives it the keyboard, so its keys work at once.
+        if self.screen.focused is None or self not in self.screen.focused.ancestors_with_self:
+            self.focus()
+
+    def on_param_form_applied(self, message: ParamForm.Applied) -> None:
+        message.stop()
+        self.note = f"{message.key} = {show_value(message.scenario.value(message.key))}: run restarted"
+        self.player.restart(self.run, message.scenario)
+        self.player_changed()
+
+    # Try steps -------------------------------------------------------------------------------------
+
+    def action_try_step(self, number: int) -> None:
+        """Apply a try step's settings to the lesson's scenario (0: the scenario as the lesson set it)."""
+        if number == 0:
+            scenario, note = self.base_scenario, "the lesson's scenario"
+        else:
+            if not 1 <= number <= len(self.try_steps):
+                return
+            step = self.try_steps[number - 1]
+            try:
+                scenario = self.base_scenario.with_overrides(dict(step.set))
+            except UserError as refusal:
+                self.notify(str(refusal), title=f"Try {number} cannot run", severity="error")
+                return
+            note = f"try {number}: {overrides_text(step.set)}"
+        self.note = note
+        self.player.restart(self.run, scenario)
+        self.query_one(ParamForm).show_scenario(scenario)
+        self.query_one(TabbedContent).active = "sim-live"
+        self.player.play()
+        self.player_changed()
+
+    def apply_overrides(self, changes: Mapping[str, Any]) -> None:
+        """Set parameters from outside (e.g. a lesson); raises `UserError` with the one-line reason."""
+        scenario = self.run.scenario.with_overrides(dict(changes))
+        self.note = overrides_text(changes)
+        self.player.restart(self.run, scenario)
+        self.query_one(ParamForm).show_scenario(scenario)
+        self.player_changed()

@@ -1,0 +1,256 @@
+"""Simulations played against the wall clock: the speed ladder, play/pause, step, step back, reset.
+
+Nothing here imports Textual. The panes call `Player.tick()` from a timer and repaint from the
+runs, so the timing rule is plain code that a test drives with a fake clock: while playing, the
+simulated time is `time at play + speed × wall seconds since play`, computed from the clock at
+every tick rather than by adding a fixed slice per tick, so a late or skipped tick never makes the
+simulation fall behind.
+
+Stepping back re-runs the deterministic simulation from the start to an earlier event time (the
+engine replays the interventions recorded on the way), so the picture after a step back is the
+one the learner saw when going forward.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from tutor.sim.engine import Simulation
+
+# Simulated seconds per real second. 3,600 plays a six-hour event age in six minutes.
+SPEEDS: tuple[float, ...] = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600)
+# A run should play through in about a minute at its starting speed.
+TARGET_REAL_SECONDS = 60
+
+
+def default_speed(until_s: float) -> float:
+    """The slowest speed on the ladder that plays `until_s` simulated seconds in about a minute."""
+    for speed in SPEEDS:
+        if until_s / speed <= TARGET_REAL_SECONDS:
+            return speed
+    return SPEEDS[-1]
+
+
+def speed_text(speed: float) -> str:
+    return f"{speed:g}×" if speed < 1000 else f"{speed:,.0f}×"
+
+
+def clock_text(seconds: float) -> str:
+    """Simulated time as hh:mm:ss.t; fixed width so the display does not jump while it runs."""
+    tenths = round(max(seconds, 0.0) * 10)
+    whole, tenth = divmod(tenths, 10)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{tenth}"
+
+
+def _event_time(event: Mapping[str, Any]) -> float:
+    return event["t"]
+
+
+class SimRun:
+    """One scenario's simulation, rebuilt (new `generation`) whenever it restarts or rewinds."""
+
+    def __init__(self, scenario: Any, *, label: str = "", start_changes: Mapping[str, Any] | None = None):
+        self.scenario = scenario
+        self.label = label or scenario.model
+        # Interventions applied before any event (the lab's faults that are on when it resets).
+        self.start_changes: dict[str, Any] = dict(start_changes or {})
+        self.generation = 0
+        self._build()
+
+    def _build(self) -> None:
+        interventions = [(0.0, self.start_changes)] if self.start_changes else []
+        self.sim = Simulation(self.scenario, interventions)
+        self.generation += 1
+
+    @property
+    def done(self) -> bool:
+        return self.sim.done
+
+    def restart(self, scenario: Any | None = None) -> None:
+        """Start again from t = 0, with a new scenario if given; recorded interventions are dropped."""
+        if scenario is not None:
+            self.scenario = scenario
+        self._build()
+
+    def rewind(self, to_s: float | None) -> None:
+        """Re-run from the start to `to_s` (None: to before the first event), keeping interventions."""
+        self.sim.reset()
+        self.generation += 1
+        if to_s is not None:
+            self.sim.advance(to_s)
+
+    def next_time(self) -> float:
+        """When the engine has something to do next (the end of the run if nothing is scheduled)."""
+        return min(self.sim.env.peek(), self.sim.until_s)
+
+    def last_event_time(self, at_most: float, *, strictly_before: bool = False) -> float | None:
+        trace = self.sim.trace
+        find = bisect_left if strictly_before else bisect_right
+        index = find(trace, at_most, key=_event_time)
+        return trace[index - 1]["t"] if index else None
+
+
+class Player:
+    """Plays one or more runs on one simulated clock (the lab keeps its three models in step)."""
+
+    def __init__(self, runs: Iterable[SimRun], speed: float | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.runs = list(runs)
+        self.clock = clock
+        self.speed = speed if speed is not None else default_speed(self.until_s)
+        self.playing = False
+        self.time = 0.0
+        self._anchor_wall = 0.0
+        self._anchor_sim = 0.0
+
+    # -- state ------------------------------------------------------------------------------------
+
+    @property
+    def until_s(self) -> float:
+        return max(run.sim.until_s for run in self.runs)
+
+    @property
+    def finished(self) -> bool:
+        return all(run.done for run in self.runs)
+
+    def state_text(self) -> str:
+        if self.finished:
+            return "■ ended"
+        return "▶ playing" if self.playing else "⏸ paused"
+
+    def status_text(self) -> str:
+        """What the control bar shows, e.g. '▶ playing · 60× · sim 00:03:12.0'."""
+        return f"{self.state_text()} · {speed_text(self.speed)} · sim {clock_text(self.time)}"
+
+    # -- playing ----------------------------------------------------------------------------------
+
+    def play(self) -> bool:
+        if self.playing or self.finished:
+            return False
+        self.playing = True
+        self._rebase()
+        return True
+
+    def pause(self) -> bool:
+        if not self.playing:
+            return False
+        self._catch_up()
+        self.playing = False
+        return True
+
+    def toggle(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def tick(self) -> bool:
+        """Advance to the wall clock's time; False when there was nothing to do (not playing)."""
+        if not self.playing:
+            return False
+        self._catch_up()
+        if self.finished:
+            self.playing = False
+        return True
+
+    def _rebase(self) -> None:
+        self._anchor_wall = self.clock()
+        self._anchor_sim = self.time
+
+    def _catch_up(self) -> None:
+        target = self._anchor_sim + (self.clock() - self._anchor_wall) * self.speed
+        self._advance_to(target)
+
+    def _advance_to(self, target: float) -> None:
+        target = min(target, self.until_s)
+        for run in self.runs:
+            run.sim.advance(target)
+        if self.finished:
+            self.time = max(run.sim.now for run in self.runs)
+        else:
+            self.time = max(self.time, target)
+
+    # -- speed ------------------------------------------------------------------------------------
+
+    def change_speed(self, steps: int) -> bool:
+        """Move up (+1) or down (-1) the ladder; False at either end."""
+        index = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - self.speed))
+        new_index = max(0, min(len(SPEEDS) - 1, index + steps))
+        if SPEEDS[new_index] == self.speed:
+            return False
+        if self.playing:
+            self._catch_up()
+        self.speed = SPEEDS[new_index]
+        self._rebase()
+        return True
+
+    # -- stepping ---------------------------------------------------------------------------------
+
+    def step(self) -> bool:
+        """Pause and go to the next moment when something happens in any run."""
+        self.pause()
+        before = [len(run.sim.trace) for run in self.runs]
+        # Some engine events (a poller waking up, a timer) write nothing to the trace: keep going
+        # until one that does, so every step shows a change.
+        while not self.finished:
+            target = min(run.next_time() for run in self.runs if not run.done)
+            self._advance_to(target)
+            if any(len(run.sim.trace) > count for run, count in zip(self.runs, before, strict=True)):
+                return True
+        return False
+
+    def step_back(self) -> bool:
+        """Pause and re-run every model to the event time before the latest one shown."""
+        self.pause()
+        shown = [run.last_event_time(self.time) for run in self.runs]
+        latest = max((t for t in shown if t is not None), default=None)
+        if latest is None:
+            return False
+        earlier = [run.last_event_time(latest, strictly_before=True) for run in self.runs]
+        target = max((t for t in earlier if t is not None), default=None)
+        for run in self.runs:
+            run.rewind(target)
+        self.time = target if target is not None else 0.0
+        return True
+
+    def reset(self) -> None:
+        """Back to t = 0 with a fresh run of every model (and the start changes each run carries)."""
+        self.pause()
+        for run in self.runs:
+            run.restart()
+        self.time = 0.0
+
+    def restart(self, run: SimRun, scenario: Any) -> None:
+        """A run's parameters changed: every run starts again from t = 0; playing goes on."""
+        run.restart(scenario)
+        for other in self.runs:
+            if other is not run:
+                other.restart()
+        self.time = 0.0
+        if self.playing:
+            self._rebase()
+
+    def seek(self, to_s: float) -> None:
+        """Pause and show the runs at `to_s` (tests and snapshots use this for a fixed picture)."""
+        self.pause()
+        if to_s < self.time:
+            for run in self.runs:
+                run.rewind(to_s)
+            self.time = to_s
+        else:
+            self._advance_to(to_s)
+
+    # -- lab interventions ------------------------------------------------------------------------
+
+    def intervene(self, changes: Mapping[str, Any]) -> None:
+        """Apply a change to every run from the current time on (recorded; replayed after a step back)."""
+        if self.playing:
+            self._catch_up()
+        for run in self.runs:
+            if not run.done:
+                run.sim.intervene(changes)
