@@ -155,9 +155,9 @@ def test_window_gathers_records_until_the_window_after_the_previous_invocation_e
     scenario = build(function={"duration_ms": 200, "cold_start_ms": 0},
                      load={"count": 6, "rate_per_s": 1, "partition_keys": 1},
                      kinesis={"batch_size": 10, "maximum_batching_window_s": 3})
-    # The first window (0..3) ends as rec-4 arrives, which joins the batch; the invocation ends at
-    # 3.2, so the next window gathers rec-5 and rec-6 until 6.2.
-    assert batches(run(scenario).trace) == [(3.0, recs(1, 2, 3, 4)), (6.2, recs(5, 6))]
+    # The first window (0..3) closes just before rec-4 arrives at 3.0; the invocation ends at 3.2,
+    # so the next window gathers rec-4 to rec-6 until 6.2.
+    assert batches(run(scenario).trace) == [(3.0, recs(1, 2, 3)), (6.2, recs(4, 5, 6))]
 
 
 def test_dynamodb_uses_the_same_stream_semantics():

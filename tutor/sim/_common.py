@@ -23,7 +23,6 @@ Interpretations of the contract made here (listed again in the engine's docstrin
 from __future__ import annotations
 
 import gc
-import heapq
 import math
 import random
 from collections import deque
@@ -31,7 +30,6 @@ from collections.abc import Callable
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL
 
 # How many new execution environments a function may add per 10 s, refilled continuously.
 SCALE_BURST = 1000
@@ -306,7 +304,7 @@ class Core:
         invocation = Invocation(number, items, cold, (self.cold_start_s if cold else 0.0) + run_s,
                                 outcome, failed, partial, processed, shard)
         if self.tracing:
-            self.rows.append((INVOKE_START, now, number, items, cold, shard))
+            self.rows.append((INVOKE_START, now, number, [item.id for item in items], cold, shard))
         return invocation
 
     def _throttle(self, items: list[Item]) -> None:
@@ -323,8 +321,8 @@ class Core:
                 self.duplicates += 1
             item.successes += 1
         if self.tracing:
-            self.rows.append((INVOKE_END, self.env._now, invocation.id, invocation.outcome, failed,
-                              invocation.shard))
+            self.rows.append((INVOKE_END, self.env._now, invocation.id, invocation.outcome,
+                              [] if failed is None else [item.id for item in failed], invocation.shard))
 
     def materialise(self) -> list[dict]:
         """The trace so far as the contract's dicts (rows written since the last call converted)."""
@@ -356,24 +354,24 @@ def _discard(record: Any) -> None:
     return None
 
 
-# Codes of the compact trace rows (tuples whose first element is one of these).
+# Codes of the compact trace rows (tuples whose first element is one of these). Rows hold item
+# ids, not items, so that an item is freed as soon as the model is done with it.
 ARRIVE, INVOKE_START, INVOKE_END, DELETE = range(4)
 
 
 def _as_record(row: tuple) -> dict:
     code = row[0]
     if code == ARRIVE:
-        return {"t": round(row[1], 6), "kind": "arrive", "item": row[2].id}
+        return {"t": round(row[1], 6), "kind": "arrive", "item": row[2]}
     if code == INVOKE_START:
-        _, t, number, items, cold, shard = row
-        record = {"t": round(t, 6), "kind": "invoke_start", "invocation": number,
-                  "items": [item.id for item in items], "cold": cold}
+        _, t, number, ids, cold, shard = row
+        record = {"t": round(t, 6), "kind": "invoke_start", "invocation": number, "items": ids, "cold": cold}
     elif code == INVOKE_END:
-        _, t, number, outcome, failed, shard = row
+        _, t, number, outcome, failed_ids, shard = row
         record = {"t": round(t, 6), "kind": "invoke_end", "invocation": number, "outcome": outcome,
-                  "failed_items": [] if failed is None else [item.id for item in failed]}
+                  "failed_items": failed_ids}
     else:
-        return {"t": round(row[1], 6), "kind": "delete", "items": [item.id for item in row[2]]}
+        return {"t": round(row[1], 6), "kind": "delete", "items": row[2]}
     if shard is not None:
         record["shard"] = shard
     return record
@@ -385,66 +383,50 @@ class Producer:
     `uniform` puts item n at (n - 1) / rate_per_s (the first at t = 0); `poisson` draws gaps from
     the arrivals stream (the first after one gap); `burst` puts every item at t = 0.
 
-    This is the hottest path of a long run (one event per item), so instead of a SimPy process
-    with a new Timeout per arrival it re-schedules one event object on SimPy's queue: the same
-    order of events, without a generator resume and an allocation per item.
+    Arrivals are the hottest path of a long run (one per item), so they are not SimPy events: the
+    engine's loop merges this stream, whose next arrival is at `next_at`, with SimPy's queue,
+    taking SimPy's events first when both are due at the same instant (so processes started at
+    t = 0 are ready before the first arrival). That saves an event allocation, a heap push and pop
+    and a callback dispatch per item, and keeps one fixed order, whatever the slicing.
     """
 
     def __init__(self, core: Core, arrive: Callable[[list[Item]], None],
                  arrive_one: Callable[[Item], None] | None = None):
         self.core = core
-        self.env = env = core.env
+        self.env = core.env
         self.arrive = arrive
         self.arrive_one = arrive_one or (lambda item: arrive([item]))
         load = core.scenario.load
         self.count = load.count
-        self.pattern = load.pattern
+        self.burst = load.pattern == "burst"
         self.uniform = load.pattern == "uniform"
         self.gap = 1.0 / load.rate_per_s
         self.rate = load.rate_per_s
         self.draw = core.rng("arrivals").expovariate
         self.n = 0
-        self.event = simpy.Event(env)
-        self.event._ok = True
-        self.event._value = None
-        if self.pattern == "burst":
-            self._schedule(0.0, self._burst)
-        elif self.pattern == "uniform":
-            self._schedule(0.0, self._next)
+        if self.burst or self.uniform:
+            self.next_at = 0.0
         else:
-            self._schedule(self.draw(self.rate), self._next)
+            self.next_at = self.draw(self.rate)
 
-    def _schedule(self, at: float, callback) -> None:
-        event = self.event
-        event.callbacks = [callback]
-        env = self.env
-        heapq.heappush(env._queue, (at, NORMAL, next(env._eid), event))
-
-    def _burst(self, _event) -> None:
+    def fire(self) -> None:
+        """The arrival (or, for a burst, all arrivals) due at `next_at`, which is now."""
         core = self.core
-        self.arrive([core.new_item(n, 0.0) for n in range(1, self.count + 1)])
-        self.n = self.count
-        self._done()
-
-    def _next(self, _event) -> None:
-        core = self.core
-        env = self.env
-        now = env._now
-        n = self.n = self.n + 1
-        if core.faults_by_n or core.poison_next:
-            item = core.new_item(n, now)
+        now = self.next_at
+        if self.burst:
+            self.arrive([core.new_item(n, 0.0) for n in range(1, self.count + 1)])
+            self.n = self.count
         else:
-            item = Item(core.prefix, n, now)
-            core.arrived += 1
-        self.arrive_one(item)
-        if n >= self.count:
-            self._done()
-            return
-        event = self.event
-        event.callbacks = [self._next]
-        at = n * self.gap if self.uniform else now + self.draw(self.rate)
-        heapq.heappush(env._queue, (at, NORMAL, next(env._eid), event))
-
-    def _done(self) -> None:
-        self.core.arrivals_done = True
-        self.core.settle()
+            n = self.n = self.n + 1
+            if core.faults_by_n or core.poison_next:
+                item = core.new_item(n, now)
+            else:
+                item = Item(core.prefix, n, now)
+                core.arrived += 1
+            self.arrive_one(item)
+            if n < self.count:
+                self.next_at = n * self.gap if self.uniform else now + self.draw(self.rate)
+                return
+        self.next_at = math.inf
+        core.arrivals_done = True
+        core.settle()

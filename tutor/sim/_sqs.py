@@ -167,11 +167,12 @@ class SqsModel:
         m.receives = 0
         core = self.core
         if core.tracing:
-            core.rows.append((ARRIVE, m.t, m))
+            core.rows.append((ARRIVE, m.t, m.id))
         self.visible.append(m)
         core.outstanding += 1
         count = self.visible_count = self.visible_count + 1
-        self.max_queue_depth = max(self.max_queue_depth, count)
+        if count > self.max_queue_depth:  # noqa: PLR1730 - once per message: a call to max() costs more
+            self.max_queue_depth = count
         if self.receivers:
             self.offer()
         elif not self.scaling and len(self.pollers) < self.cap:
@@ -258,6 +259,8 @@ class SqsModel:
 
     def to_dlq(self, msgs: list[Item]) -> None:
         core = self.core
+        for m in msgs:
+            m.holder = None
         core.deliver(msgs, "dlq", "maxReceiveCount")
         for m in msgs:
             core.fail(m, "maxReceiveCount")
@@ -390,6 +393,7 @@ class SqsModel:
                             in_flight = self.group_in_flight[m.group] = self.group_in_flight[m.group] - 1
                             unlocked = unlocked or not in_flight
                         m.state = DONE
+                        m.holder = None  # no cycle message <-> receipt once it is gone
                         deleted.append(m)
             core.succeeded += succeeded
         else:
@@ -407,6 +411,7 @@ class SqsModel:
                                 in_flight = self.group_in_flight[m.group] = self.group_in_flight[m.group] - 1
                                 unlocked = unlocked or not in_flight
                             m.state = DONE
+                            m.holder = None
                             deleted.append(m)
                     elif current and m.state == IN_FLIGHT:
                         if back is None:
@@ -418,7 +423,7 @@ class SqsModel:
                     self.env.process(self.visibility_timeout(receipt.deadline, back, None))
         if deleted:
             self.deleted += len(deleted)
-            core.emit((DELETE, env._now, deleted))
+            core.emit((DELETE, env._now, [m.id for m in deleted]))
             core.outstanding -= len(deleted)
             core.settle()
         if unlocked:

@@ -126,7 +126,7 @@ class Simulation:
             self.model = SqsModel(core)
         else:
             self.model = StreamModel(core, model)
-        Producer(core, self.model.arrive, getattr(self.model, "arrive_one", None))
+        self.producer = Producer(core, self.model.arrive, getattr(self.model, "arrive_one", None))
         self.done = False
         self.end_reason: str | None = None
         self._drained_at = 0
@@ -188,16 +188,27 @@ class Simulation:
                 gc.enable()
 
     def _step_to(self, t: float, inclusive: bool) -> None:
-        queue = self.env._queue
-        step = self.env.step
+        """Process SimPy's events and the arrivals, in time order, up to t (or just before it)."""
+        env = self.env
+        queue = env._queue
+        step = env.step
         core = self.core
+        producer = self.producer
+        fire = producer.fire
+        while not core.drained:
+            head = queue[0][0] if queue else math.inf
+            due = producer.next_at
+            if due < head:
+                if due > t or (due == t and not inclusive):
+                    break
+                env._now = due
+                fire()
+            elif head < t or (head == t and inclusive):
+                step()
+            else:
+                break
         if inclusive:
-            while queue and queue[0][0] <= t and not core.drained:
-                step()
             self._processed_through = max(self._processed_through, t)
-        else:
-            while queue and queue[0][0] < t and not core.drained:
-                step()
 
     def _finish(self, reason: str) -> None:
         self.done = True
