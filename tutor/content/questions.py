@@ -122,9 +122,18 @@ class Question:
     file: str = ""                      # how problems name the bank file
     index: int = 0                      # position in its file: problems say `questions.<index>.<field>`
     lines: dict[str, int | None] = field(default_factory=dict, repr=False)
+    bank: SourceFile | None = field(default=None, repr=False)
 
     def line(self, field_name: str = "id") -> int | None:
-        return self.lines.get(field_name) or self.lines.get("id")
+        """The line of a field in the bank file, found only when a problem needs it (loading stays fast)."""
+        if field_name not in self.lines and self.bank is not None:
+            self.lines[field_name] = self.bank.line_of(("questions", self.index, field_name))
+        return self.lines.get(field_name) or self.line_of_id()
+
+    def line_of_id(self) -> int | None:
+        if "id" not in self.lines and self.bank is not None:
+            self.lines["id"] = self.bank.line_of(("questions", self.index, "id"))
+        return self.lines.get("id")
 
     def problem(self, field_name: str, message: str) -> Problem:
         return Problem(self.file, self.line(field_name), f"questions.{self.index}.{field_name}", message)
@@ -205,7 +214,6 @@ def _parse_one(entry: dict, index: int, source: SourceFile, course: Course, prob
         refuse("lesson", f"unknown lesson {spec.lesson!r}")
     if len(problems) > before:
         return None
-    lines = {name: source.line_of(prefix + (name,)) for name in ("id", *fields)}
     values = spec.model_dump(exclude={"id", "kind", "lesson", "difficulty", "prompt", "explanation", "source"})
     if "choices" in values:
         values["choices"] = tuple(values["choices"] or ())
@@ -216,7 +224,7 @@ def _parse_one(entry: dict, index: int, source: SourceFile, course: Course, prob
     return Question(
         id=spec.id, kind=kind, lesson=spec.lesson, module=lesson.module, difficulty=spec.difficulty,
         prompt=spec.prompt, explanation=spec.explanation, source=spec.source,
-        file=source.display, index=index, lines=lines, **values,
+        file=source.display, index=index, bank=source, **values,
     )
 
 
