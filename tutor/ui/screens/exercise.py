@@ -1,0 +1,410 @@
+"""One workshop exercise: the brief, the goals, a parameter form (and a prediction), Run, the verdict.
+
+Open it with `app.open_screen("exercise", exercise_id="sqs-partial-batch")`. The simulation runs in
+a worker thread, in slices of simulated time, so the screen stays responsive and a progress bar
+appears when a run takes a while; leaving the screen cancels the run. Every finished run is an
+attempt in the progress store, with the parameters it used (and the prediction, for predict
+exercises). Deciding what is allowed and what passed is `tutor.workshop.exercises`' job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Input, Markdown, ProgressBar, Select, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from tutor.errors import UserError
+from tutor.ui.widgets.exercise import (
+    HELD,
+    MISSED,
+    GoalBoard,
+    ParamField,
+    exercise_meta,
+    exercise_state,
+    prediction_text,
+)
+from tutor.ui.widgets.masthead import Masthead, place
+from tutor.workshop.exercises import (
+    Attempt,
+    form_fields,
+    hint_due,
+    parse_prediction,
+    prepare_attempt,
+    show_number,
+    show_value,
+)
+
+if TYPE_CHECKING:
+    from tutor.ui.app import LambdaTutorApp
+
+# Runs shorter than this finish before a progress bar would be worth showing.
+PROGRESS_AFTER_S = 0.3
+RUN_GROUP = "exercise-run"
+
+
+class ExerciseScreen(Screen):
+    SCREEN_NAME = "exercise"
+    HELP_TITLE = "Exercise"
+    AUTO_FOCUS = ""
+    HELP_KEYS = (
+        ("tab / shift+tab", "Move between your prediction, the parameters and Run"),
+        ("enter", "In a field: run the simulation"),
+        ("↑ / ↓", "In a true/false or choice field: open it and pick"),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "run", "Run", id="exercise.run"),
+        Binding("ctrl+b", "reset_values", "Start values", id="exercise.reset"),
+        Binding("escape", "back", "Back", id="exercise.back"),
+    ]
+
+    # The screen's own layout; the pieces' look lives with the widgets (tutor.ui.widgets.exercise).
+    # Not scoped, so the breakpoint classes on the screen itself (-wide, -narrow) can be matched.
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    ExerciseScreen #exercise-layout {
+        height: 1fr;
+    }
+    ExerciseScreen.-wide #exercise-layout {
+        layout: horizontal;
+    }
+    ExerciseScreen.-narrow #exercise-layout {
+        layout: vertical;
+    }
+    ExerciseScreen #exercise-brief-pane, ExerciseScreen #exercise-work-pane {
+        padding: 0 2;
+    }
+    ExerciseScreen.-wide #exercise-brief-pane {
+        width: 1fr;
+        height: 1fr;
+    }
+    ExerciseScreen.-wide #exercise-work-pane {
+        width: 1fr;
+        height: 1fr;
+        border-left: solid $primary 50%;
+    }
+    ExerciseScreen.-narrow #exercise-brief-pane {
+        height: auto;
+        max-height: 40%;
+        border-bottom: solid $primary 50%;
+    }
+    ExerciseScreen.-narrow #exercise-work-pane {
+        height: 1fr;
+    }
+    ExerciseScreen #exercise-title {
+        margin: 1 0 0 0;
+        text-style: bold;
+    }
+    ExerciseScreen #exercise-meta {
+        color: $text-muted;
+    }
+    ExerciseScreen .exercise-heading {
+        margin: 1 0 0 0;
+        text-style: bold;
+        color: $text-primary;
+    }
+    ExerciseScreen #prediction-row, ExerciseScreen #run-row {
+        height: auto;
+    }
+    ExerciseScreen #prediction {
+        width: 16;
+    }
+    ExerciseScreen #prediction-tolerance, ExerciseScreen #run-status {
+        width: 1fr;
+        padding: 0 1;
+    }
+    ExerciseScreen #prediction-tolerance {
+        color: $text-muted;
+    }
+    ExerciseScreen #run-row, ExerciseScreen #run-progress {
+        margin: 1 0 0 0;
+    }
+    ExerciseScreen #exercise-outcome {
+        margin: 1 0 0 0;
+    }
+    ExerciseScreen #exercise-hint {
+        margin: 1 0;
+        padding: 0 1;
+        border: round $warning;
+    }
+    """
+
+    app: LambdaTutorApp
+
+    class Ran(Message):
+        """A run finished and was judged (for tests and anything that listens)."""
+
+        def __init__(self, exercise_id: str, attempt: Attempt, stored: bool) -> None:
+            super().__init__()
+            self.exercise_id = exercise_id
+            self.attempt = attempt
+            self.stored = stored
+
+    def __init__(self, exercise_id: str, *, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__()
+        course = self.app.course
+        matches = [exercise for exercise in course.exercises if exercise.id == exercise_id]
+        if not matches:
+            raise UserError(f"no exercise {exercise_id!r} in this course")
+        self.exercise = matches[0]
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.fields = form_fields(self.exercise, course)
+        self.running = False
+        self.progress = 0.0  # written by the worker thread, read by the UI timer
+        self.started_at = 0.0
+        self.ticker: Timer | None = None
+        self.last_attempt: Attempt | None = None
+
+    # Layout -------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        exercise = self.exercise
+        yield Masthead(place("Exercises", exercise.title), "")
+        with Container(id="exercise-layout"):
+            with VerticalScroll(id="exercise-brief-pane"):
+                yield Static(exercise.title, id="exercise-title", markup=False)
+                yield Static(exercise_meta(exercise, self.app.course), id="exercise-meta", markup=False)
+                yield Markdown(exercise.brief, id="exercise-brief")
+            with VerticalScroll(id="exercise-work-pane"):
+                if exercise.predict is not None:
+                    yield Static("Your prediction", classes="exercise-heading")
+                    yield Static(exercise.predict.prompt, id="prediction-prompt", markup=False)
+                    with Horizontal(id="prediction-row"):
+                        yield Input(placeholder="a number", id="prediction", compact=True)
+                        yield Static(self._tolerance_words(), id="prediction-tolerance", markup=False)
+                    yield Static("", id="prediction-result")
+                if exercise.goals:
+                    yield Static("Goals", classes="exercise-heading")
+                    yield GoalBoard(exercise.goals, id="exercise-goals")
+                yield Static("", id="exercise-outcome")
+                yield Static("", id="exercise-hint")
+                if self.fields:
+                    heading = "Parameters you may change" if exercise.kind == "tune" else "Parameters"
+                    yield Static(heading, classes="exercise-heading")
+                    for spec in self.fields:
+                        yield ParamField(exercise, spec)
+                with Horizontal(id="run-row"):
+                    yield Button("▶ Run", id="run", compact=True)
+                    yield Static("", id="run-status", markup=False)
+                yield ProgressBar(total=1.0, show_eta=False, id="run-progress")
+        yield Footer()
+
+    def _tolerance_words(self) -> str:
+        predict = self.exercise.predict
+        unit = f" {predict.unit}" if predict.unit else ""
+        if predict.tolerance:
+            return f"{unit.strip()}  counts if within ±{show_number(predict.tolerance)}{unit}".strip()
+        return f"{unit.strip()}  must be exact".strip()
+
+    def on_mount(self) -> None:
+        for hidden in ("#run-progress", "#exercise-hint", "#exercise-outcome", "#prediction-result"):
+            for widget in self.query(hidden):
+                widget.display = False
+        self._show_state()
+        if self.exercise.predict is not None:
+            self.query_one("#prediction", Input).focus()
+        elif self.fields:
+            self.query(ParamField).first().entry.focus()
+        self._status(self._ready_words())
+
+    def _ready_words(self) -> str:
+        if self.exercise.predict is not None:
+            return "Type your prediction, then run (enter or ctrl+r)."
+        return "Change the parameters, then run (enter or ctrl+r)."
+
+    # State shown around the work --------------------------------------------------------------------
+
+    def _result(self):
+        return self.app.store.exercise_results(self.app.profile).get(self.exercise.id)
+
+    def _show_state(self) -> None:
+        result = self._result()
+        self.query_one(Masthead).show(right=exercise_state(result))
+        hint = self.query_one("#exercise-hint", Static)
+        failed = result.failed_attempts if result else 0
+        if hint_due(self.exercise, self.app.course, failed):
+            hint.update(Content.assemble(("Hint  ", "bold $text-warning"), self.exercise.hint.strip()))
+            hint.display = True
+        else:
+            hint.display = False
+
+    def _status(self, text: str, tone: str = "") -> None:
+        status = self.query_one("#run-status", Static)
+        status.update(Content.styled(text, tone) if tone else text)
+
+    # Running ------------------------------------------------------------------------------------------
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_run()
+
+    @on(Button.Pressed, "#run")
+    def _run_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_run()
+
+    def action_run(self) -> None:
+        if self.running:
+            return
+        fields = list(self.query(ParamField))
+        for field in fields:
+            entry = field.entry
+            if isinstance(entry, Input):
+                field.check(entry.value)
+        refused = [field for field in fields if field.error]
+        if refused:
+            refused[0].entry.focus()
+            self._status(f"{MISSED} {refused[0].error}", "$text-error")
+            return
+        predicted = None
+        if self.exercise.predict is not None:
+            box = self.query_one("#prediction", Input)
+            if not box.value.strip():
+                box.focus()
+                self._status(f"{MISSED} Commit a prediction first: type a number.", "$text-error")
+                return
+            try:
+                predicted = parse_prediction(self.exercise, box.value)
+            except UserError as error:
+                box.focus()
+                self._status(f"{MISSED} {error}", "$text-error")
+                return
+        values = {field.spec.key: field.value for field in fields if field.changed}
+        try:
+            scenario = prepare_attempt(self.exercise, self.app.course, values, predicted)
+        except UserError as error:
+            self._status(f"{MISSED} {error}", "$text-error")
+            return
+        self._start(scenario, values, predicted)
+
+    def _start(self, scenario: Any, values: dict[str, Any], predicted: float | None) -> None:
+        self.running = True
+        self.progress = 0.0
+        self.started_at = time.monotonic()
+        if self.exercise.predict is not None:
+            # The prediction is committed: it cannot change while the run reveals the answer.
+            self.query_one("#prediction", Input).disabled = True
+        self.query_one("#run", Button).disabled = True
+        self._status("Running the simulation…")
+        self.query_one("#exercise-outcome").display = False
+        self.ticker = self.set_interval(0.1, self._tick)
+        self._simulate(scenario, values, predicted)
+        self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, group=RUN_GROUP, exit_on_error=False)
+    def _simulate(self, scenario: Any, values: dict[str, Any], predicted: float | None) -> Attempt | None:
+        from tutor.workshop.exercises import attempt_exercise
+
+        worker = get_current_worker()
+        return attempt_exercise(self.exercise, scenario, values, predicted,
+                                progress=partial(setattr, self, "progress"),
+                                cancelled=lambda: worker.is_cancelled)
+
+    def _tick(self) -> None:
+        if not self.running:
+            return
+        bar = self.query_one("#run-progress", ProgressBar)
+        if not bar.display and time.monotonic() - self.started_at >= PROGRESS_AFTER_S:
+            bar.display = True
+        bar.update(progress=self.progress)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != RUN_GROUP or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR,
+                                                                     WorkerState.CANCELLED):
+            return
+        self._stop()
+        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
+            self._finish(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self._status(f"{MISSED} The simulation stopped: {error}", "$text-error")
+        else:
+            self._status(self._ready_words())
+
+    def _stop(self) -> None:
+        self.running = False
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
+        self.query_one("#run-progress").display = False
+        self.query_one("#run", Button).disabled = False
+        if self.exercise.predict is not None:
+            self.query_one("#prediction", Input).disabled = False
+        self.refresh_bindings()
+
+    def _finish(self, attempt: Attempt) -> None:
+        self.last_attempt = attempt
+        exercise = self.exercise
+        if exercise.goals:
+            self.query_one(GoalBoard).show_results(attempt.verdict.goals)
+        if attempt.prediction is not None:
+            result = self.query_one("#prediction-result", Static)
+            result.update(prediction_text(attempt.prediction))
+            result.display = True
+        outcome = self.query_one("#exercise-outcome", Static)
+        outcome.update(self._outcome_words(attempt))
+        outcome.display = True
+        params = dict(attempt.params)
+        if attempt.prediction is not None:
+            params["prediction"] = attempt.prediction.predicted
+        stored = self.app.record(self.app.store.record_exercise_attempt, self.app.profile, exercise.id,
+                                 attempt.passed, params, self.clock())
+        self._status("Done: the verdict is at the top. Change something and run again.")
+        self._show_state()
+        # The verdict sits above the form: bring it into view.
+        self.query_one("#exercise-work-pane", VerticalScroll).scroll_home(animate=False)
+        self.post_message(self.Ran(exercise.id, attempt, stored))
+
+    def _outcome_words(self, attempt: Attempt) -> Content:
+        goals = attempt.verdict.goals
+        missed = sum(1 for goal in goals if not goal.passed)
+        if attempt.passed:
+            what = "every goal held" if goals and attempt.prediction is None else (
+                "your prediction holds" if not goals else "your prediction and every goal held")
+            return Content.assemble((f"{HELD} Passed: ", "bold $text-success"),
+                                    f"{what}. Your parameters are saved with the attempt.")
+        reasons = []
+        if missed:
+            reasons.append(f"{missed} of {len(goals)} goal{'s' if len(goals) != 1 else ''} missed")
+        if attempt.prediction is not None and not attempt.prediction.within:
+            reasons.append("the prediction is off")
+        return Content.assemble((f"{MISSED} Not yet: ", "bold $text-error"), "; ".join(reasons) + ".")
+
+    # Other actions ----------------------------------------------------------------------------------
+
+    def action_reset_values(self) -> None:
+        """Back to the values the exercise starts from."""
+        if self.running:
+            return
+        for field in self.query(ParamField):
+            entry = field.entry
+            if isinstance(entry, Select):
+                if field.spec.value in field.spec.choices:
+                    entry.value = field.spec.value
+            else:
+                entry.value = show_value(field.spec.value)
+                field.check(entry.value)
+        self._status("Back to the starting values.")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "run":
+            return not self.running
+        if action == "reset_values":
+            return bool(self.fields) and not self.running
+        return True

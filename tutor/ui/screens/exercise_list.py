@@ -1,0 +1,188 @@
+"""Every workshop exercise, grouped by invocation model, each marked ✓ passed or ○ not yet.
+
+Open it with `app.open_screen("exercises")`; enter opens the highlighted exercise. Exercises from
+instructor packs sit in the group of their scenario's model, after the built-in ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tutor.ui.widgets.exercise import exercise_mark, exercise_meta
+from tutor.ui.widgets.masthead import Masthead, place
+from tutor.workshop.exercises import exercise_model
+
+if TYPE_CHECKING:
+    from tutor.content.exercises import Exercise
+    from tutor.ui.app import LambdaTutorApp
+    from tutor.ui.palette import Destination
+
+GROUPS = (
+    ("sync", "Synchronous invocation"),
+    ("async", "Asynchronous invocation"),
+    ("sqs", "Event source mappings: SQS"),
+    ("streams", "Event source mappings: Kinesis and DynamoDB Streams"),
+    ("other", "Other"),
+)
+GROUP_OF_MODEL = {"sync": "sync", "async": "async", "sqs": "sqs", "kinesis": "streams", "dynamodb": "streams"}
+
+
+def grouped(exercises: Iterable[Exercise], models: dict[str, str | None]) -> list[tuple[str, list[Exercise]]]:
+    by_group: dict[str, list[Exercise]] = {key: [] for key, _ in GROUPS}
+    for exercise in exercises:
+        by_group[GROUP_OF_MODEL.get(models.get(exercise.id) or "", "other")].append(exercise)
+    return [(title, by_group[key]) for key, title in GROUPS if by_group[key]]
+
+
+def first_paragraph(markdown: str) -> str:
+    """The brief's opening paragraph as plain words (emphasis and code marks dropped)."""
+    paragraph = markdown.strip().split("\n\n", 1)[0].replace("\n", " ")
+    return paragraph.replace("**", "").replace("`", "")
+
+
+class ExerciseOptions(OptionList):
+    """The list, with enter shown in the footer as what it does here."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", "Open", id="exercises.open")]
+
+
+class ExerciseListScreen(Screen):
+    SCREEN_NAME = "exercises"
+    HELP_TITLE = "Exercises"
+    AUTO_FOCUS = "#exercise-list"
+    HELP_KEYS = (("↑ / ↓", "Move through the exercises"), ("enter", "Open the highlighted exercise"))
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "back", "Back to map", id="exercises.back"),
+        Binding("escape", "back", "Back to map", show=False, id="exercises.back-escape"),
+    ]
+
+    # Not scoped, so the breakpoint classes on the screen itself (-wide, -narrow) can be matched.
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    ExerciseListScreen #exercises-body {
+        height: 1fr;
+    }
+    ExerciseListScreen.-wide #exercises-body {
+        layout: horizontal;
+    }
+    ExerciseListScreen.-narrow #exercises-body {
+        layout: vertical;
+    }
+    ExerciseListScreen #exercise-list {
+        height: 1fr;
+        border: none;
+        padding: 0 1;
+        background: $background;
+    }
+    ExerciseListScreen.-wide #exercise-list {
+        width: 3fr;
+    }
+    ExerciseListScreen.-wide #exercise-detail {
+        width: 2fr;
+        padding: 1 2;
+        border-left: solid $primary 50%;
+        background: $surface;
+    }
+    ExerciseListScreen.-narrow #exercise-detail {
+        height: 8;
+        padding: 0 1;
+        border-top: solid $primary 50%;
+        background: $surface;
+    }
+    ExerciseListScreen #exercise-detail-meta {
+        margin: 0 0 1 0;
+    }
+    """
+
+    app: LambdaTutorApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        course = self.app.course
+        self.models = {exercise.id: exercise_model(exercise, course) for exercise in course.exercises}
+        self.groups = grouped(course.exercises, self.models)
+
+    def compose(self) -> ComposeResult:
+        yield Masthead(place("Exercises"), "")
+        with Container(id="exercises-body"):
+            yield ExerciseOptions(id="exercise-list")
+            with VerticalScroll(id="exercise-detail", can_focus=False):
+                yield Static("", id="exercise-detail-title")
+                yield Static("", id="exercise-detail-meta")
+                yield Static("", id="exercise-detail-brief", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_marks()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_marks()
+
+    def refresh_marks(self) -> None:
+        results = self.app.store.exercise_results(self.app.profile)
+        options = self.query_one(OptionList)
+        highlighted = options.highlighted_option.id if options.highlighted_option is not None else None
+        options.clear_options()
+        for title, exercises in self.groups:
+            options.add_option(Option(Content.styled(title, "bold $text-primary"), disabled=True))
+            for exercise in exercises:
+                mark = exercise_mark(results.get(exercise.id))
+                options.add_option(Option(Content.assemble(
+                    (f"{mark}".ljust(11), f"$text-{mark.tone}"), exercise.title), id=exercise.id))
+        course_ids = [exercise.id for exercise in self.app.course.exercises]
+        passed = sum(1 for exercise_id in course_ids if results.get(exercise_id) and results[exercise_id].passed)
+        self.query_one(Masthead).show(right=f"{passed} / {len(course_ids)} exercises passed")
+        if not course_ids:
+            self.query_one("#exercise-detail-title", Static).update("No exercises in this course yet.")
+            return
+        target = highlighted if highlighted in course_ids else self.groups[0][1][0].id
+        options.highlighted = options.get_option_index(target)
+        self._describe(target)
+
+    @on(OptionList.OptionHighlighted, "#exercise-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._describe(event.option.id)
+
+    @on(OptionList.OptionSelected, "#exercise-list")
+    async def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            await self.app.open_screen("exercise", exercise_id=event.option.id)
+
+    def _describe(self, exercise_id: str | None) -> None:
+        exercise = next((item for item in self.app.course.exercises if item.id == exercise_id), None)
+        if exercise is None:
+            return
+        result = self.app.store.exercise_results(self.app.profile).get(exercise.id)
+        mark = exercise_mark(result)
+        attempts = result.attempts if result else 0
+        self.query_one("#exercise-detail-title", Static).update(Content.styled(exercise.title, "bold"))
+        self.query_one("#exercise-detail-meta", Static).update(Content.assemble(
+            (str(mark), f"$text-{mark.tone}"),
+            f"  ·  {exercise_meta(exercise, self.app.course)}",
+            f"  ·  {attempts} attempt{'s' if attempts != 1 else ''}",
+        ))
+        self.query_one("#exercise-detail-brief", Static).update(first_paragraph(exercise.brief))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def exercise_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
+    """Command palette entries: the exercise list and every exercise (append to DESTINATION_SOURCES)."""
+    from tutor.ui.palette import Destination
+
+    if app.course.exercises:
+        yield Destination("Exercises: all workshop exercises", "Workshop", "exercises")
+    for exercise in app.course.exercises:
+        yield Destination(f"Exercise: {exercise.title}", f"Workshop · {exercise.kind}", "exercise",
+                          {"exercise_id": exercise.id})
