@@ -1,7 +1,10 @@
 """The engine's API: determinism, conservation, stepping in slices, snapshots, interventions."""
 
 import json
+import os
 import random
+import subprocess
+import sys
 
 import pytest
 
@@ -267,3 +270,27 @@ def test_latency_percentiles_use_the_nearest_rank():
     assert summary["latency_s"] == {"p50": 0.0, "p95": 1.3, "p99": 1.3, "max": 1.3}
     nothing = run(load_scenario("sqs-lambda", overrides={"until_s": 1, "function.cold_start_ms": 2000}))
     assert nothing.summary["latency_s"] == {"p50": None, "p95": None, "p99": None, "max": None}
+
+
+def test_same_seed_same_bytes_across_processes_with_different_hash_seeds():
+    code = (
+        "import json, sys\n"
+        "from tutor.sim.engine import run\n"
+        "from tutor.sim.scenario import load_scenario\n"
+        "out = []\n"
+        "for model in ('sync', 'async', 'sqs', 'kinesis'):\n"
+        "    scenario = load_scenario({'model': model, 'until_s': 300,\n"
+        "        'function': {'duration_dist': 'exponential', 'error_rate': 0.2, 'item_error_rate': 0.1,\n"
+        "                     'reserved_concurrency': 3},\n"
+        "        'load': {'count': 60, 'rate_per_s': 20, 'pattern': 'poisson'}})\n"
+        "    result = run(scenario)\n"
+        "    out.append({'trace': result.trace, 'summary': result.summary})\n"
+        "sys.stdout.write(json.dumps(out))\n"
+    )
+    outputs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env=env)
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) > 10_000
