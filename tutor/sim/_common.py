@@ -14,6 +14,8 @@ Interpretations of the contract made here (listed again in the engine's docstrin
   (AWS caps on-demand Init separately at 10 s and `Duration` excludes it).
 - Random errors and durations are drawn when an invocation starts; a timeout ends the handler at
   `timeout_s`. `duration_dist = "lognormal"` keeps `duration_ms` as its mean with shape 0.5.
+- Load: `uniform` puts item n at (n - 1) / rate_per_s, `poisson` draws exponential gaps (the first
+  item after one gap), `burst` puts every item at t = 0 (see `Producer`).
 - A "successful processing" of an item (what `duplicates` counts beyond the first) is an
   invocation in which that item did not fail: an item error fails only its own item (the others
   in the batch were processed, even when the batch is reported failed because partial batch

@@ -55,8 +55,18 @@ Summary: the contract's fields, plus `failed_by_reason`. `latency_s` percentiles
 rank and are None while no item has finished. `destinations` counts items per target (an async
 event sent to both an on-failure destination and a DLQ counts in both).
 
-The interpretations of the contract that the models make are in each model's docstring
-(`_common`, `_sync`, `_async`, `_sqs`, `_streams`).
+Interpretations of the contract made here (each model's docstring lists its own: `_common`,
+`_sync`, `_async`, `_sqs`, `_streams`):
+- Events at the same instant run in the order they were scheduled (SimPy's rule); arrivals due at
+  an instant come after the SimPy events already due then.
+- "Drained" means: every item has arrived, the model holds no unfinished work (a waiting caller,
+  an event on the internal queue, a message not yet deleted or redriven, a record not yet
+  checkpointed or sent on) and no handler is running. Timers that could change nothing (an idle
+  poller's batching window, say) are not waited for. `sim_time_s` is when the run ended.
+- An item's final outcome is the first one it reaches (a success, or a failure with its
+  condition); `latency_s` runs from its arrival to that moment. Later copies only add to
+  `duplicates`.
+- `throttles` counts refused invocation attempts, so a batch throttled three times counts three.
 """
 
 from __future__ import annotations
