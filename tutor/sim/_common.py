@@ -99,11 +99,14 @@ class Core:
         self.prefix = prefix
         fn = scenario.function
         self.seed = scenario.seed
-        # The trace as written: dicts for most events, compact tuples for the frequent kinds (see
-        # `materialise`), turned into dicts in place when somebody reads the trace. A long run
-        # read only for its summary never pays for a dict and a rounding per event.
+        # The trace as written: a flat list holding dicts for most events and a compact encoding of
+        # the frequent kinds (see ARRIVE), turned into the contract's dicts (`trace`) when somebody
+        # reads the trace. A long run read only for its summary never pays for a dict and a
+        # rounding per event, and its rows are plain numbers and strings that the cyclic garbage
+        # collector never has to visit.
         self.rows: list = []
-        self._materialised = 0
+        self.trace: list[dict] = []
+        self._arrive_rows = 0
         self.tracing = record_trace
         self.emit: Callable[[Any], None] = self.rows.append if record_trace else _discard
 
@@ -306,7 +309,7 @@ class Core:
         invocation = Invocation(number, items, cold, (self.cold_start_s if cold else 0.0) + run_s,
                                 outcome, failed, partial, processed, shard)
         if self.tracing:
-            self.rows.append((INVOKE_START, now, number, [item.id for item in items], cold, shard))
+            self.rows.extend((INVOKE_START, now, number, ",".join([item.id for item in items]), cold, shard))
         return invocation
 
     def _throttle(self, items: list[Item]) -> None:
@@ -323,26 +326,58 @@ class Core:
                 self.duplicates += 1
             item.successes += 1
         if self.tracing:
-            self.rows.append((INVOKE_END, self.env._now, invocation.id, invocation.outcome,
-                              [] if failed is None else [item.id for item in failed], invocation.shard))
+            self.rows.extend((INVOKE_END, self.env._now, invocation.id, invocation.outcome,
+                              "" if failed is None else ",".join([item.id for item in failed]), invocation.shard))
 
     def materialise(self) -> list[dict]:
-        """The trace so far as the contract's dicts (rows written since the last call converted)."""
+        """The trace so far as the contract's dicts (the rows written since the last call decoded)."""
         rows = self.rows
-        if self._materialised == len(rows):
-            return rows
+        if not rows:
+            return self.trace
         collecting = gc.isenabled()
         gc.disable()  # thousands of new dicts, no cycles: see Simulation._run_to
         try:
-            for index in range(self._materialised, len(rows)):
-                row = rows[index]
-                if type(row) is tuple:
-                    rows[index] = _as_record(row)
+            self._decode(rows)
         finally:
             if collecting:
                 gc.enable()
-        self._materialised = len(rows)
-        return rows
+        rows.clear()
+        return self.trace
+
+    def _decode(self, rows: list) -> None:
+        out = self.trace.append
+        prefix = self.prefix + "-"
+        index = 0
+        size = len(rows)
+        while index < size:
+            row = rows[index]
+            kind = type(row)
+            if kind is float:
+                self._arrive_rows += 1
+                out({"t": round(row, 6), "kind": "arrive", "item": f"{prefix}{self._arrive_rows}"})
+                index += 1
+            elif kind is dict:
+                out(row)
+                index += 1
+            elif row == INVOKE_START:
+                _, t, number, ids, cold, shard = rows[index:index + 6]
+                record = {"t": round(t, 6), "kind": "invoke_start", "invocation": number,
+                          "items": ids.split(","), "cold": cold}
+                if shard is not None:
+                    record["shard"] = shard
+                out(record)
+                index += 6
+            elif row == INVOKE_END:
+                _, t, number, outcome, ids, shard = rows[index:index + 6]
+                record = {"t": round(t, 6), "kind": "invoke_end", "invocation": number, "outcome": outcome,
+                          "failed_items": ids.split(",") if ids else []}
+                if shard is not None:
+                    record["shard"] = shard
+                out(record)
+                index += 6
+            else:
+                out({"t": round(rows[index + 1], 6), "kind": "delete", "items": rows[index + 2].split(",")})
+                index += 3
 
     def initializing(self) -> int:
         now = self.env._now
@@ -356,27 +391,12 @@ def _discard(record: Any) -> None:
     return None
 
 
-# Codes of the compact trace rows (tuples whose first element is one of these). Rows hold item
-# ids, not items, so that an item is freed as soon as the model is done with it.
-ARRIVE, INVOKE_START, INVOKE_END, DELETE = range(4)
-
-
-def _as_record(row: tuple) -> dict:
-    code = row[0]
-    if code == ARRIVE:
-        return {"t": round(row[1], 6), "kind": "arrive", "item": row[2]}
-    if code == INVOKE_START:
-        _, t, number, ids, cold, shard = row
-        record = {"t": round(t, 6), "kind": "invoke_start", "invocation": number, "items": ids, "cold": cold}
-    elif code == INVOKE_END:
-        _, t, number, outcome, failed_ids, shard = row
-        record = {"t": round(t, 6), "kind": "invoke_end", "invocation": number, "outcome": outcome,
-                  "failed_items": failed_ids}
-    else:
-        return {"t": round(row[1], 6), "kind": "delete", "items": row[2]}
-    if shard is not None:
-        record["shard"] = shard
-    return record
+# How the frequent events are written into `Core.rows`, a flat list that a reader decodes in order:
+# a bare float is an `arrive` at that time, of the next item (items arrive in order, so the k-th
+# is item k; only a model whose `arrive` carries no other field writes it so); INVOKE_START,
+# t, invocation, ids, cold, shard; INVOKE_END, t, invocation, outcome, failed ids, shard; DELETE,
+# t, ids; ids joined by commas. Anything else is written as its finished dict.
+INVOKE_START, INVOKE_END, DELETE = 1, 2, 3
 
 
 class Producer:

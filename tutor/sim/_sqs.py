@@ -44,7 +44,6 @@ from __future__ import annotations
 from collections import deque
 
 from tutor.sim._common import (
-    ARRIVE,
     BACKOFF_FIRST_S,
     BACKOFF_MAX_S,
     DELETE,
@@ -145,7 +144,7 @@ class SqsModel:
             for m in items:
                 m.state = VISIBLE
                 m.receives = 0
-                emit({"t": t, "kind": "arrive", "item": m.id})
+                emit(m.t)  # an `arrive` row (see _common.INVOKE_START)
             if len(items) == 1:
                 self.visible.append(items[0])
             else:
@@ -167,7 +166,7 @@ class SqsModel:
         m.receives = 0
         core = self.core
         if core.tracing:
-            core.rows.append((ARRIVE, m.t, m.id))
+            core.rows.append(m.t)  # an `arrive` row (see _common.INVOKE_START)
         self.visible.append(m)
         core.outstanding += 1
         count = self.visible_count = self.visible_count + 1
@@ -423,7 +422,8 @@ class SqsModel:
                     self.env.process(self.visibility_timeout(receipt.deadline, back, None))
         if deleted:
             self.deleted += len(deleted)
-            core.emit((DELETE, env._now, [m.id for m in deleted]))
+            if core.tracing:
+                core.rows.extend((DELETE, env._now, ",".join([m.id for m in deleted])))
             core.outstanding -= len(deleted)
             core.settle()
         if unlocked:
