@@ -92,15 +92,26 @@ async def test_a_whole_quiz_by_keyboard_is_scored_and_still_there_after_a_restar
         assert "6 of 7 points" in shown and "86 %" in shown and "Passed" in shown
         topics = str(screen.query_one("#results-topics").render())
         assert "Status codes" in topics and "3 of 4 right" in topics and "3 of 3 right" in topics
+        # "Retry the ones I missed": only question 1 again, as practice.
+        assert "Retry the one I missed" in str(screen.query_one("#quiz-retry").label)
+        await pilot.press("r")
+        await quiz_screen(pilot)
+        assert [q.id for q in screen.session.questions] == ["qp-sync-status"] and screen.session.counter == "1 / 1"
+        await answer_right(pilot, screen)
+        await pilot.press("enter")
+        await quiz_screen(pilot, "results")
+        assert "Retry finished" in str(screen.query_one("#results-score").render())
     unique = list({id(message): message for message in messages}.values())  # bubbling hands each on twice
     answered = [(m.question_id, m.correct) for m in unique if isinstance(m, QuizScreen.Answered)]
     assert answered[0] == ("qp-sync-status", False) and all(correct for _, correct in answered[1:])
-    [finished] = [m for m in unique if isinstance(m, QuizScreen.Finished)]
-    assert finished.attempt_id is not None and round(finished.percent) == 86
+    quiz_done, retry_done = [m for m in unique if isinstance(m, QuizScreen.Finished)]
+    assert quiz_done.attempt_id is not None and round(quiz_done.percent) == 86
+    assert retry_done.mode == "retry" and retry_done.attempt_id is None and retry_done.percent == 100
 
     restarted = app_opening_quiz("ann", [QUIZPACK], module_id="quizpack")
     async with restarted.run_test(size=SIZE) as pilot:
         await quiz_screen(pilot)
+        assert len(restarted.store.quiz_attempts("ann")) == 1, "the retry stored no attempt"
         best = restarted.store.quiz_best("ann")["quizpack"]
         assert (best.points, best.max_points, round(best.percent)) == (6, 7, 86)
         assert [r.question_id for r in restarted.store.quiz_attempts("ann")[0].results if not r.correct] == [
@@ -110,37 +121,12 @@ async def test_a_whole_quiz_by_keyboard_is_scored_and_still_there_after_a_restar
         await wait_for(pilot, lambda: getattr(restarted.screen, "SCREEN_NAME", "") == "map", "the course map")
 
 
-async def test_retry_asks_only_the_missed_questions_and_stores_no_new_attempt():
-    app = quiz_app()
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await quiz_screen(pilot)
-        while True:
-            if screen.session.current.kind == "truefalse":
-                await pilot.press("2", "enter")  # the answer is true
-                await quiz_screen(pilot, "feedback")
-            else:
-                await answer_right(pilot, screen)
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: screen.phase in ("question", "results"), "next question or results")
-            if screen.phase == "results":
-                break
-        assert "Retry the one I missed" in str(screen.query_one("#quiz-retry").label)
-        await pilot.press("r")
-        await quiz_screen(pilot)
-        assert [q.id for q in screen.session.questions] == ["qp-async-202"]
-        assert screen.query_one("#quiz-meta").render() and screen.session.counter == "1 / 1"
-        await pilot.press("1", "enter")
-        await quiz_screen(pilot, "feedback")
-        await pilot.press("enter")
-        await quiz_screen(pilot, "results")
-        assert "Retry finished" in str(screen.query_one("#results-score").render())
-        assert len(app.store.quiz_attempts("ann")) == 1
-
-
 async def test_the_mouse_picks_and_submits_and_l_opens_the_lesson():
     app = quiz_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await quiz_screen(pilot)
+        await pilot.press("tab", "2")
+        assert screen.query_one("#quiz-answer-input").response == "202", "tab never takes the keys elsewhere"
         rows = list(screen.query("ChoiceRow"))
         await pilot.click(rows[0])
         await pilot.pause()
@@ -157,13 +143,13 @@ async def test_the_mouse_picks_and_submits_and_l_opens_the_lesson():
 
 
 async def test_a_typed_answer_that_is_not_a_number_is_explained_and_not_graded():
-    app = quiz_app()
+    store = open_store()
+    store.set_review_card("ann", "qp-retry-count", 1, date(2026, 3, 1))  # the numeric question, due
+    store.close()
+    app = quiz_app(module_id=None, review=True, clock=lambda: datetime(2026, 3, 2, tzinfo=UTC))
     async with app.run_test(size=SIZE) as pilot:
         screen = await quiz_screen(pilot)
-        while screen.session.current.kind != "numeric":
-            await answer_right(pilot, screen)
-            await pilot.press("enter")
-            await quiz_screen(pilot)
+        assert screen.session.current.kind == "numeric"
         await pilot.press(*"two", "enter")
         await pilot.pause()
         assert screen.phase == "question"
@@ -212,3 +198,53 @@ async def test_an_empty_review_says_when_the_next_one_is():
     async with app.run_test(size=SIZE) as pilot:
         screen = await quiz_screen(pilot, "empty")
         assert "next review is on 2026-03-09" in str(screen.query_one("#quiz-status").render())
+
+
+async def test_random_keys_never_break_the_quiz():
+    """A seeded storm of the keys a learner might mash, through questions, feedback, results and retry."""
+    import random
+
+    keys = ["1", "2", "3", "4", "5", "9", "space", "enter", "enter", "enter", "up", "down", "u", "d", "shift+up",
+            "shift+down", "l", "r", "x", "backspace", "tab", "home", "end", "escape"]
+    rng = random.Random(5)
+    app = quiz_app()
+    phases = set()
+    async with app.run_test(size=SIZE) as pilot:
+        await quiz_screen(pilot)
+        for _ in range(20):
+            for key in rng.sample(keys, 2):
+                await pilot.press(key)
+            screen = app.screen
+            if isinstance(screen, QuizScreen):
+                phases.add(screen.phase)
+                # Then carry on like a learner, so the storm also reaches feedback, results and retries.
+                if screen.phase == "question":
+                    question = screen.session.current
+                    await pilot.press(*keys_for_right_answer(question, screen.session.computed_answer(question)))
+                elif screen.phase == "feedback":
+                    await pilot.press("enter")
+                phases.add(screen.phase)
+            elif getattr(screen, "SCREEN_NAME", "") == "lesson":
+                await pilot.press("escape")
+            else:
+                await app.push_screen(QuizScreen("quizpack"))
+                await quiz_screen(pilot)
+        assert app.is_running
+    assert {"question", "feedback", "results"} <= phases
+
+
+def test_the_palette_offers_each_module_quiz_and_the_review_with_its_count():
+    from tutor.ui.screens.quiz import quiz_destinations
+
+    store = open_store()
+    store.set_review_card("ann", "qp-async-202", 1, date(2020, 1, 1))
+    store.set_review_card("ann", "a-removed-question", 1, date(2020, 1, 1))
+    store.close()
+    app = quiz_app()
+    places = list(quiz_destinations(app))
+    app.store.close()
+    by_title = {place.title: place for place in places}
+    assert by_title["Quiz: Quiz pack: one question of each kind"].params == {"module_id": "quizpack"}
+    assert by_title["Quiz: Quiz pack: one question of each kind"].help == "7 questions"
+    assert by_title["Review (1 due)"].params == {"review": True}, "only questions still in the course count"
+    assert {place.screen for place in places} == {"quiz"}

@@ -53,6 +53,8 @@ class QuizScreen(Screen):
         Binding("l", "open_lesson", "Open the lesson", id="quiz.lesson"),
         Binding("r", "retry", "Retry the ones I missed", id="quiz.retry"),
         Binding("escape", "leave", "Leave", id="quiz.leave"),
+        Binding("pageup", "scroll(-1)", "Scroll up", show=False, id="quiz.page-up"),
+        Binding("pagedown", "scroll(1)", "Scroll down", show=False, id="quiz.page-down"),
     ]
 
     # Layout of this screen only; the look of the pieces lives with the widgets (tutor.ui.widgets.quiz).
@@ -129,7 +131,8 @@ class QuizScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Masthead(place("Quiz", self.heading), "")
-        with VerticalScroll(id="quiz-scroll"):
+        # Not focusable: the answer widget is the one thing tab can reach, so keys always land there.
+        with VerticalScroll(id="quiz-scroll", can_focus=False):
             yield Static("", id="quiz-status")
             with Vertical(id="quiz-question-view"):
                 yield Static("", id="quiz-meta")
@@ -327,6 +330,13 @@ class QuizScreen(Screen):
         if self.phase == RESULTS and self.session.missed():
             self.start(self.session.retry())
 
+    def action_scroll(self, direction: int) -> None:
+        scroll = self.query_one("#quiz-scroll", VerticalScroll)
+        if direction < 0:
+            scroll.scroll_page_up()
+        else:
+            scroll.scroll_page_down()
+
     # Leaving and the lesson ---------------------------------------------------------------------
 
     async def action_open_lesson(self) -> None:
@@ -387,3 +397,24 @@ def app_opening_quiz(profile: str, extra_packs, *, module_id: str | None = None,
             await self.push_screen(QuizScreen(module_id, review=review, clock=clock))
 
     return QuizFirstApp(profile=profile, extra_packs=extra_packs, store=store)
+
+
+def quiz_destinations(app: LambdaTutorApp):
+    """Command palette entries: each module's quiz, and the review with how many questions are due.
+
+    For `tutor.ui.palette.DESTINATION_SOURCES`; both open the screen registered as "quiz".
+    """
+    from tutor.quiz.leitner import due_count, utc_today
+    from tutor.ui.palette import Destination
+
+    course = app.course
+    counts: dict[str, int] = {}
+    for question in course.questions:
+        counts[question.module] = counts.get(question.module, 0) + 1
+    for module in course.modules:
+        if counts.get(module.id):
+            yield Destination(f"Quiz: {module.title}", f"{counts[module.id]} questions", "quiz",
+                              {"module_id": module.id})
+    due = due_count(course, app.store, app.profile, utc_today())
+    yield Destination(f"Review ({due} due)", "Questions you missed, back on their Leitner schedule", "quiz",
+                      {"review": True})

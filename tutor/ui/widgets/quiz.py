@@ -124,7 +124,9 @@ class AnswerList(Vertical, can_focus=True):
     def refresh_rows(self) -> None:
         for row in self.rows():
             row.update(self.row_label(row.index))
-            row.set_class(row.index == self.cursor and not self.revealed, "-cursor")
+            highlighted = row.index == self.cursor and not self.revealed
+            if row.has_class("-cursor") != highlighted:  # restyling is the costly part: only on change
+                row.set_class(highlighted, "-cursor")
 
     def watch_cursor(self) -> None:
         self.refresh_rows()
