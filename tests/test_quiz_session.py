@@ -53,14 +53,14 @@ def test_a_module_quiz_asks_its_questions_lesson_by_lesson(course):
 
 
 def test_ordering_steps_are_shuffled_the_same_way_every_time_and_never_shown_solved(course):
-    question = next(q for q in course.questions if q.kind == "ordering")
+    question = next(q for q in course.questions if q.id == "qp-async-steps")
     first = presented_steps(question)
     assert first == presented_steps(question)
     assert sorted(first) == sorted(question.choices) and first != list(question.choices)
 
 
 def test_matching_shows_the_left_items_in_the_bank_order(course):
-    question = next(q for q in course.questions if q.kind == "matching")
+    question = next(q for q in course.questions if q.id == "qp-status-match")
     assert question.matching_left == ("RequestResponse", "Event", "DryRun")
 
 
