@@ -45,6 +45,8 @@ class AsyncModel:
         self.in_flight = 0
         self.max_event_age_s = 0.0
 
+    arrive_one = None  # the producer hands over single items as lists
+
     def arrive(self, items: list[Item]) -> None:
         core = self.core
         emit = core.emit

@@ -29,6 +29,7 @@ import math
 import random
 from collections import deque
 from collections.abc import Callable
+from math import log
 from typing import Any
 
 import simpy
@@ -127,6 +128,7 @@ class Core:
         self.poisoned: list[Item] = []
 
         self._durations = self.rng("durations")
+        self._duration_draw = self._durations.random
         self._errors = self.rng("errors")
         self._item_errors = self.rng("item_errors")
         if self.duration_dist == "lognormal" and self.duration_s > 0:
@@ -168,7 +170,8 @@ class Core:
         if dist == "fixed" or mean <= 0:
             return mean
         if dist == "exponential":
-            return self._durations.expovariate(1.0 / mean)
+            # random.expovariate(1 / mean), inlined: the same numbers, one call less.
+            return -log(1.0 - self._duration_draw()) / (1.0 / mean)
         return self._durations.lognormvariate(self._lognormal_mu, LOGNORMAL_SHAPE)
 
     # -- items ----------------------------------------------------------------------------------
@@ -424,12 +427,13 @@ class Producer:
         self.uniform = load.pattern == "uniform"
         self.gap = 1.0 / load.rate_per_s
         self.rate = load.rate_per_s
-        self.draw = core.rng("arrivals").expovariate
+        # random.expovariate's own formula, inlined: the same numbers, one call less per item.
+        self.uniform_draw = core.rng("arrivals").random
         self.n = 0
         if self.burst or self.uniform:
             self.next_at = 0.0
         else:
-            self.next_at = self.draw(self.rate)
+            self.next_at = -log(1.0 - self.uniform_draw()) / self.rate
 
     def fire(self) -> None:
         """The arrival (or, for a burst, all arrivals) due at `next_at`, which is now."""
@@ -447,7 +451,10 @@ class Producer:
                 core.arrived += 1
             self.arrive_one(item)
             if n < self.count:
-                self.next_at = n * self.gap if self.uniform else now + self.draw(self.rate)
+                if self.uniform:
+                    self.next_at = n * self.gap
+                else:
+                    self.next_at = now - log(1.0 - self.uniform_draw()) / self.rate
                 return
         self.next_at = math.inf
         core.arrivals_done = True

@@ -119,6 +119,9 @@ class SqsModel:
         self.batches_in_flight = 0
         self.moved_to_dlq = 0
         self.deleted = 0
+        self.can_grow = True  # fewer pollers than the cap
+        # The producer's fast path for one message; FIFO messages go through `arrive`.
+        self.arrive_one = None if self.fifo else self._arrive_one
         for _ in range(min(INITIAL_POLLERS, cap)):
             self.add_poller()
 
@@ -157,11 +160,8 @@ class SqsModel:
         elif not self.scaling and len(self.pollers) < self.cap:
             self.start_scaling()
 
-    def arrive_one(self, m: Item) -> None:
+    def _arrive_one(self, m: Item) -> None:
         """`arrive` for one message on a standard queue, the common case, without the lists."""
-        if self.fifo:
-            self.arrive([m])
-            return
         m.state = VISIBLE
         m.receives = 0
         core = self.core
@@ -174,7 +174,7 @@ class SqsModel:
             self.max_queue_depth = count
         if self.receivers:
             self.offer()
-        elif not self.scaling and len(self.pollers) < self.cap:
+        elif self.can_grow and not self.scaling:
             self.start_scaling()
 
     def make_visible(self, msgs: list[Item]) -> None:
@@ -272,6 +272,7 @@ class SqsModel:
     def add_poller(self) -> None:
         poller = Poller(len(self.pollers) + 1)
         self.pollers.append(poller)
+        self.can_grow = len(self.pollers) < self.cap
         self.env.process(self.poll(poller))
 
     def start_scaling(self) -> None:

@@ -84,6 +84,8 @@ class StreamModel:
             for slot in shard_slots:
                 self.env.process(self.read(slot))
 
+    arrive_one = None  # the producer hands over single items as lists
+
     def arrive(self, items: list[Item]) -> None:
         core = self.core
         emit = core.emit

@@ -35,6 +35,8 @@ class SyncModel:
         self.backing_off = 0  # callers waiting to retry
         self.responses: dict[str, int] = {}
 
+    arrive_one = None  # the producer hands over single items as lists
+
     def arrive(self, items: list[Item]) -> None:
         core = self.core
         emit = core.emit

@@ -136,7 +136,7 @@ class Simulation:
             self.model = SqsModel(core)
         else:
             self.model = StreamModel(core, model)
-        self.producer = Producer(core, self.model.arrive, getattr(self.model, "arrive_one", None))
+        self.producer = Producer(core, self.model.arrive, self.model.arrive_one)
         self.done = False
         self.end_reason: str | None = None
         self._drained_at = 0
@@ -205,8 +205,9 @@ class Simulation:
         core = self.core
         producer = self.producer
         fire = producer.fire
+        never = math.inf
         while not core.drained:
-            head = queue[0][0] if queue else math.inf
+            head = queue[0][0] if queue else never
             due = producer.next_at
             if due < head:
                 if due > t or (due == t and not inclusive):
