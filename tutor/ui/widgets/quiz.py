@@ -304,12 +304,21 @@ class MatchingAnswer(AnswerList):
         self.left = list(question.matching_left)
         self.assigned: dict[str, str | None] = dict.fromkeys(self.left)
         self.width = max(len(item) for item in self.left)
+        self.side_by_side = self.width + 5 + max(len(option) for option in question.choices) <= self.SIDE_BY_SIDE_WIDTH
+
+    # Wider than this, an item and its match no longer sit side by side in 80 columns.
+    SIDE_BY_SIDE_WIDTH = 70
+    OPTIONS_ON_ONE_LINE = 64
 
     def compose(self) -> ComposeResult:
         yield from super().compose()
-        options = "   ".join(f"{number}  {option}" for number, option in enumerate(self.question.choices, 1))
-        yield Static(Content.assemble(("Options  ", "$text-muted"), options), id="matching-options",
-                     markup=False)
+        numbered = [f"{number}  {option}" for number, option in enumerate(self.question.choices, 1)]
+        if sum(len(text) + 3 for text in numbered) <= self.OPTIONS_ON_ONE_LINE:
+            options = Content.assemble(("Options  ", "$text-muted"), "   ".join(numbered))
+        else:
+            options = Content("\n").join([Content.styled("Options", "$text-muted"),
+                                           *(Content(f"  {text}") for text in numbered)])
+        yield Static(options, id="matching-options", markup=False)
 
     def row_count(self) -> int:
         return len(self.left)
@@ -321,7 +330,10 @@ class MatchingAnswer(AnswerList):
         item = self.left[index]
         option = self.assigned[item]
         shown = option if option is not None else "?"
-        line = Content.assemble(f"{item.ljust(self.width)}  →  ", (shown, "bold"))
+        if not self.side_by_side:
+            line = Content.assemble(f"{item}\n    →  ", (shown, "bold"))
+        else:
+            line = Content.assemble(f"{item.ljust(self.width)}  →  ", (shown, "bold"))
         if self.revealed:
             right = self.question.answer[item]
             if option == right:
@@ -414,8 +426,7 @@ def question_meta(question: Question, topic: str) -> Content:
     if question.kind == "scenario":
         setting = ", ".join(f"{key} = {value}" for key, value in question.overrides.items())
         scenario = f"{question.scenario} ({setting})" if setting else question.scenario
-        parts += [("\nScenario ", "$text-muted"), scenario,
-                  ("  ·  the answer is what the simulator measures", "$text-muted")]
+        parts += [("\nSimulated ", "$text-muted"), scenario]
     return Content.assemble(*parts)
 
 
@@ -423,18 +434,15 @@ def hint_for(question: Question, has_computed_answer: bool = True) -> Content:
     kind = question.kind
     count = len(question.choices) if question.choices else 2
     if kind in ("single", "truefalse") or (kind == "scenario" and question.choices):
-        text = f"Press 1-{count} (or ↑↓ and space, or click) to pick; enter submits."
+        text = f"1-{count}, or ↑↓ and space, or a click picks; enter submits."
     elif kind == "multiple":
-        text = (f"Pick every right answer: 1-{count} or space toggles; enter submits. "
-                "Partial credit: right picks minus wrong picks.")
+        text = f"1-{count} or space toggles; enter submits. Partial credit: right − wrong picks."
     elif kind == "ordering":
-        text = ("↑↓ choose a step, u/d (or shift+↑↓) move it; enter submits. "
-                "Partial credit for each step in its place.")
+        text = "↑↓ choose a step, u/d or shift+↑↓ move it; enter submits."
     elif kind == "matching":
-        text = (f"For the highlighted item press the number of its match (1-{count}); ↑↓ change item, "
-                "space or a click cycles; enter submits.")
+        text = f"↑↓ choose an item, 1-{count} sets its match; enter submits."
     else:
-        unit = f" in {question.unit}" if question.unit else ""
+        unit = f" (in {question.unit})" if question.unit else ""
         text = f"Type a number{unit}, then enter."
     return Content.styled(text, "$text-muted")
 
