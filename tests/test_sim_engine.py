@@ -294,3 +294,19 @@ def test_same_seed_same_bytes_across_processes_with_different_hash_seeds():
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) > 10_000
+
+
+def test_step_moves_to_the_next_instant_that_writes_events():
+    scenario = load_scenario("async-retries-destination")
+    whole = run(scenario).trace
+    sim = Simulation(scenario)
+    instants = []
+    while not sim.done:
+        assert sim.next_event_at is not None
+        before = len(sim.trace)
+        instants.append(sim.step())
+        assert len(sim.trace) > before
+    assert sim.trace == whole
+    assert sim.next_event_at is None
+    assert instants[:4] == [0.0, 0.5, 1.0, 1.2]
+    assert instants[-1] == 181.6

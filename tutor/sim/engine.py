@@ -9,6 +9,8 @@ API for the command line and the UI::
 
     sim = Simulation(scenario, interventions=[(t, changes), ...])
     sim.advance(until_s)       # run to min(until_s, scenario.until_s); stops early once drained
+    sim.step()                 # to the next instant that writes to the trace ("step one event")
+    sim.next_event_at          # when the next event is due (None once done)
     sim.now, sim.done          # simulated time reached; whether the run has ended
     sim.snapshot()             # live state for the panes (keys below)
     sim.drain_events()         # trace events since the last call
@@ -184,6 +186,32 @@ class Simulation:
             self._processed_through = max(self._processed_through, target)
             if target >= self.until_s:
                 self._finish("until")
+
+    @property
+    def next_event_at(self) -> float | None:
+        """When the next event is due (SimPy's queue or the next arrival), or None if nothing is."""
+        if self.done:
+            return None
+        queue = self.env._queue
+        due = min(queue[0][0] if queue else math.inf, self.producer.next_at)
+        return None if due == math.inf else due
+
+    def step(self) -> float:
+        """Advance to the next instant at which something is written to the trace (or to the end).
+
+        For a "step one event" control: every event of that instant is processed, so stepping
+        this way is the same as slicing at event times. Returns the new `now`.
+        """
+        written = len(self.core.rows) + len(self.core.trace)
+        while not self.done:
+            due = self.next_event_at
+            if due is None or due > self.until_s:
+                self.advance(self.until_s)
+                break
+            self.advance(due)
+            if len(self.core.rows) + len(self.core.trace) > written:
+                break
+        return self.now
 
     def _run_to(self, t: float, inclusive: bool) -> None:
         # A long run allocates a trace record per event and keeps them all: the cyclic garbage
