@@ -248,3 +248,12 @@ def test_the_palette_offers_each_module_quiz_and_the_review_with_its_count():
     assert by_title["Quiz: Quiz pack: one question of each kind"].help == "7 questions"
     assert by_title["Review (1 due)"].params == {"review": True}, "only questions still in the course count"
     assert {place.screen for place in places} == {"quiz"}
+
+
+async def test_an_unknown_module_is_said_in_words_not_a_crash():
+    app = quiz_app(module_id="no-such-module")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot, "empty")
+        assert "There is no module 'no-such-module'" in str(screen.query_one("#quiz-status").render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "map", "the course map")

@@ -122,10 +122,14 @@ class QuizScreen(Screen):
         self.session: QuizSession | None = None
         self.phase = LOADING
         self.leave_armed = False
-        if review:
-            self.heading = "Review"
-        else:
-            self.heading = course.module(module_id).title if module_id else "Quiz"
+        self.heading = "Review" if review else "Quiz"
+        self.unavailable = "This course has no modules yet."
+        if not review and module_id is not None:
+            try:
+                self.heading = course.module(module_id).title
+            except KeyError:
+                self.module_id = None
+                self.unavailable = f"There is no module {module_id!r} in this course."
 
     # Layout -------------------------------------------------------------------------------------
 
@@ -163,10 +167,14 @@ class QuizScreen(Screen):
             build = partial(QuizSession.for_module, app.course, self.module_id, store=app.store,
                             profile=app.profile, **clock)
         else:
-            self._show_empty("There is no module to take a quiz on.")
+            self._show_empty(f"{self.unavailable} Escape returns to the course map.")
             return
         # Scenario questions run the simulator: keep the UI responsive meanwhile.
-        session = await asyncio.to_thread(build)
+        try:
+            session = await asyncio.to_thread(build)
+        except UserError as error:  # the progress store could not be read
+            self._show_empty(f"The quiz cannot start: {error}")
+            return
         self.start(session)
 
     # Showing the session ------------------------------------------------------------------------
