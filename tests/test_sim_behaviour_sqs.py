@@ -180,3 +180,14 @@ def test_random_item_errors_are_reported_one_by_one_with_partial_batch_responses
     assert 0 < len(failed) < 40
     returned = [m for e in of_kind(trace, "retry") if e["t"] < 1 for m in e["items"]]
     assert sorted(returned) == sorted(failed)
+
+
+def test_a_timeout_fails_the_whole_batch_at_the_function_timeout():
+    scenario = build(function={"duration_ms": 200, "timeout_s": 3,
+                               "faults": [{"item": "msg-2", "kind": "timeout", "attempts": 1}]},
+                     load={"count": 3, "pattern": "burst"}, sqs={"visibility_timeout_s": 20})
+    trace = run(scenario).trace
+    assert [(e["t"], e["outcome"], e["failed_items"]) for e in of_kind(trace, "invoke_end")] == [
+        (3.3, "timeout", msgs(1, 2, 3)), (20.2, "ok", [])]
+    assert [(e["t"], e["items"], e["reason"], e["at"]) for e in of_kind(trace, "retry")] == [
+        (3.3, msgs(1, 2, 3), "function_error", 20.0)]

@@ -164,3 +164,10 @@ def test_dynamodb_uses_the_same_stream_semantics():
     kinesis = run(load_scenario("kinesis-bisect")).trace
     dynamodb = run(load_scenario("kinesis-bisect", overrides={"model": "dynamodb"})).trace
     assert kinesis == dynamodb
+
+
+def test_stream_retry_backoff_stops_growing_at_300_s():
+    scenario = load_scenario("kinesis-poison-blocks-shard", overrides={"until_s": 1500})
+    retries = [e["at"] for e in of_kind(run(scenario).trace, "retry", "rec-5")]
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(retries)]
+    assert gaps[7:10] == [256.2, 300.2, 300.2]
