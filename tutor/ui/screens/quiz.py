@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
+from tutor.content.questions import MAX_CHOICES
 from tutor.errors import UserError
 from tutor.quiz.grading import AnswerError
 from tutor.quiz.session import MODULE, QuizSession, presented_steps
@@ -30,6 +31,7 @@ from tutor.ui.widgets.masthead import Masthead, place
 from tutor.ui.widgets.quiz import (
     AnswerList,
     NumberAnswer,
+    OrderingAnswer,
     QuizFeedback,
     QuizResults,
     answer_widget_for,
@@ -53,6 +55,17 @@ class QuizScreen(Screen):
         Binding("l", "open_lesson", "Open the lesson", id="quiz.lesson"),
         Binding("r", "retry", "Retry the ones I missed", id="quiz.retry"),
         Binding("escape", "leave", "Leave", id="quiz.leave"),
+        # The answer widget has these keys itself; here they also reach it when focus is elsewhere,
+        # and help lists them.
+        Binding("1", "pick(1)", "Pick a choice (1-8); in matching, the highlighted item's match",
+                key_display="1-8", show=False, id="quiz.pick"),
+        *(Binding(str(n), f"pick({n})", show=False) for n in range(2, MAX_CHOICES + 1)),
+        Binding("space", "pick_highlighted", "Pick, or toggle in multiple choice, the highlighted choice",
+                show=False, id="quiz.pick-highlighted"),
+        Binding("u", "move(-1)", "Ordering: move the highlighted step up (also shift+↑)", show=False,
+                id="quiz.move-up"),
+        Binding("d", "move(1)", "Ordering: move the highlighted step down (also shift+↓)", show=False,
+                id="quiz.move-down"),
         Binding("pageup", "scroll(-1)", "Scroll up", show=False, id="quiz.page-up"),
         Binding("pagedown", "scroll(1)", "Scroll down", show=False, id="quiz.page-down"),
     ]
@@ -337,6 +350,30 @@ class QuizScreen(Screen):
     def action_retry(self) -> None:
         if self.phase == RESULTS and self.session.missed():
             self.start(self.session.retry())
+
+    def _answer_list(self) -> AnswerList | None:
+        if self.phase != QUESTION:
+            return None
+        widget = self._answer_widget()
+        if isinstance(widget, AnswerList) and not widget.disabled:
+            widget.focus()
+            return widget
+        return None
+
+    def action_pick(self, number: int) -> None:
+        widget = self._answer_list()
+        if widget is not None:
+            widget.action_digit(number)
+
+    def action_pick_highlighted(self) -> None:
+        widget = self._answer_list()
+        if widget is not None:
+            widget.action_act_on_cursor()
+
+    def action_move(self, step: int) -> None:
+        widget = self._answer_list()
+        if isinstance(widget, OrderingAnswer):
+            widget.action_move(step)
 
     def action_scroll(self, direction: int) -> None:
         scroll = self.query_one("#quiz-scroll", VerticalScroll)
