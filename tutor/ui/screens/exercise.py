@@ -23,6 +23,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Markdown, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -165,6 +166,7 @@ class ExerciseScreen(Screen):
         self.progress = 0.0  # written by the worker thread, read by the UI timer
         self.started_at = 0.0
         self.ticker: Timer | None = None
+        self.focus_before_run: Widget | None = None
         self.last_attempt: Attempt | None = None
 
     # Layout -------------------------------------------------------------------------------------
@@ -294,6 +296,8 @@ class ExerciseScreen(Screen):
         self.running = True
         self.progress = 0.0
         self.started_at = time.monotonic()
+        # Disabling the prediction box moves focus away; it comes back here when the run ends.
+        self.focus_before_run = self.focused
         if self.exercise.predict is not None:
             # The prediction is committed: it cannot change while the run reveals the answer.
             self.query_one("#prediction", Input).disabled = True
@@ -343,6 +347,8 @@ class ExerciseScreen(Screen):
         self.query_one("#run", Button).disabled = False
         if self.exercise.predict is not None:
             self.query_one("#prediction", Input).disabled = False
+        if self.focus_before_run is not None and self.focus_before_run.is_attached:
+            self.focus_before_run.focus()
         self.refresh_bindings()
 
     def _finish(self, attempt: Attempt) -> None:

@@ -1,0 +1,261 @@
+"""The exercise screens driven like a learner: change a parameter, run, read the verdict, get a hint."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, ProgressBar, Select
+
+from tutor.content.loader import load_course
+from tutor.progress.store import open_store
+from tutor.ui.app import LambdaTutorApp
+from tutor.ui.screens import SCREENS
+from tutor.ui.screens.exercise import ExerciseScreen
+from tutor.ui.screens.exercise_list import ExerciseListScreen
+from tutor.ui.widgets.exercise import GoalBoard, ParamField
+
+LOADED = load_course()
+COURSE = LOADED[0]
+SIZE = (80, 24)
+
+
+@pytest.fixture(autouse=True)
+def exercise_screens(monkeypatch):
+    """The screens by name, as the lead registers them in tutor.ui.screens.SCREENS."""
+    monkeypatch.setitem(SCREENS, "exercises", "tutor.ui.screens.exercise_list:ExerciseListScreen")
+    monkeypatch.setitem(SCREENS, "exercise", "tutor.ui.screens.exercise:ExerciseScreen")
+
+
+def make_app(profile: str = "ann", course=None) -> LambdaTutorApp:
+    loaded = LOADED if course is None else (course, [])
+    return LambdaTutorApp(profile=profile, loaded=loaded)
+
+
+def screen_text(app) -> str:
+    update = app.screen._compositor.render_full_update(simplify=True)
+    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
+
+
+def work_text(screen: ExerciseScreen) -> str:
+    """Everything in the work pane, scrolled or not."""
+    parts = []
+    for widget in screen.query("#exercise-work-pane Static"):
+        if widget.display and widget.parent.display:
+            parts.append(str(widget.render()))
+    return "\n".join(parts)
+
+
+async def wait_for(pilot: Pilot, condition, what: str, tries: int = 300) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def open_exercise(pilot: Pilot, exercise_id: str) -> ExerciseScreen:
+    await pilot.app.open_screen("exercise", exercise_id=exercise_id)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExerciseScreen), "the exercise screen")
+    await pilot.pause()
+    return pilot.app.screen
+
+
+async def run_and_wait(pilot: Pilot, screen: ExerciseScreen, *keys: str) -> None:
+    before = screen.last_attempt
+    await pilot.press(*keys)
+    await wait_for(pilot, lambda: screen.last_attempt is not before and not screen.running, "the run to finish")
+    await pilot.pause()
+
+
+def attempts(profile: str, exercise_id: str):
+    with open_store() as store:
+        return store.exercise_results(profile).get(exercise_id)
+
+
+async def test_a_tune_exercise_changing_a_parameter_turns_a_missed_goal_into_a_held_one():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_exercise(pilot, "async-throttled-events-wait")
+        assert "○ every event is done within 6 s of arriving" in work_text(screen)
+        # As it starts (reserved concurrency 1) the burst waits far too long.
+        await run_and_wait(pilot, screen, "ctrl+r")
+        board = screen.query_one(GoalBoard)
+        verdict = {result.label: (result.passed, result.measured) for result in board.results}
+        assert verdict["every event is done within 6 s of arriving"] == (False, 33.0)
+        text = work_text(screen)
+        assert "✗ missed every event is done within 6 s of arriving" in text
+        assert "measured 33, target ≤ 6" in text and "✗ Not yet: 1 of 3 goals missed." in text
+        result = attempts("ann", "async-throttled-events-wait")
+        assert (result.attempts, result.passed) == (1, False)
+
+        # The learner types a new reserved concurrency and presses enter in the field.
+        assert isinstance(app.focused, Input)
+        await run_and_wait(pilot, screen, "3", "enter")
+        text = work_text(screen)
+        assert "✓ held   every event is done within 6 s of arriving" in text
+        assert "✓ Passed" in text and "✗" not in text.split("Parameters")[0]
+        result = attempts("ann", "async-throttled-events-wait")
+        assert (result.attempts, result.failed_attempts, result.passed) == (2, 1, True)
+        assert result.passing_params == {"function.reserved_concurrency": 3}
+        assert "✓ passed · 2 attempts" in screen_text(app)
+
+
+async def test_a_value_outside_the_exercise_range_is_refused_inline_and_nothing_runs():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_exercise(pilot, "async-throttled-events-wait")
+        await pilot.press("9")
+        field = screen.query_one(ParamField)
+        error = field.query_one(".param-error")
+        assert error.display
+        assert str(error.render()) == "✗ function.reserved_concurrency = 9: allowed 1..5 in this exercise"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.last_attempt is None and not screen.running
+        assert "allowed 1..5 in this exercise" in str(screen.query_one("#run-status").render())
+        assert attempts("ann", "async-throttled-events-wait") is None
+        await pilot.press("backspace", "2")
+        assert not error.display
+
+
+async def test_a_choice_parameter_is_picked_from_a_list():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_exercise(pilot, "sqs-partial-batch")
+        select = screen.query_one(Select)
+        assert app.focused is select and select.value is False
+        await pilot.press("enter", "up", "enter")  # open the list, move to "true", pick it
+        assert select.value is True
+        await run_and_wait(pilot, screen, "ctrl+r")
+        assert screen.last_attempt.passed
+        assert attempts("ann", "sqs-partial-batch").passing_params == {
+            "sqs.report_batch_item_failures": True, "sqs.batch_size": 10}
+
+
+async def test_a_predict_exercise_needs_the_number_first_then_reveals_it():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_exercise(pilot, "sync-count-cold-starts")
+        box = screen.query_one("#prediction", Input)
+        assert app.focused is box
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "Commit a prediction first" in str(screen.query_one("#run-status").render())
+        assert screen.last_attempt is None and attempts("ann", "sync-count-cold-starts") is None
+        assert "measured" not in work_text(screen)
+
+        await run_and_wait(pilot, screen, "2", "enter")
+        text = work_text(screen)
+        assert "✗ Your prediction is off (needed exactly): you said 2, the run measured 5." in text
+        result = attempts("ann", "sync-count-cold-starts")
+        assert (result.attempts, result.passed) == (1, False)
+        assert result.history[0].params == {"prediction": 2.0}
+
+        await run_and_wait(pilot, screen, "backspace", "5", "enter")
+        assert "✓ Your prediction holds (exactly): you said 5, the run measured 5." in work_text(screen)
+        assert attempts("ann", "sync-count-cold-starts").passed
+
+
+async def test_the_hint_appears_after_two_failed_attempts():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_exercise(pilot, "sqs-visibility-timeout")
+        hint = screen.query_one("#exercise-hint")
+        await run_and_wait(pilot, screen, "ctrl+r")
+        assert not hint.display
+        await run_and_wait(pilot, screen, "ctrl+r")
+        assert hint.display and "6 × 10 s + 5 s = 65 s" in str(hint.render())
+
+
+async def test_a_pack_with_hints_off_never_shows_one():
+    quiet = dataclasses.replace(COURSE, hints=False)
+    app = make_app(course=quiet)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_exercise(pilot, "sqs-visibility-timeout")
+        for _ in range(2):
+            await run_and_wait(pilot, screen, "ctrl+r")
+        assert attempts("ann", "sqs-visibility-timeout").failed_attempts == 2
+        assert not screen.query_one("#exercise-hint").display
+
+
+async def test_the_list_marks_passed_exercises_and_enter_opens_one():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.open_screen("exercises")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExerciseListScreen), "the list")
+        await pilot.pause()
+        first = COURSE.exercises[0]
+        assert f"○ not yet  {first.title}" in screen_text(app)
+        assert f"0 / {len(COURSE.exercises)} exercises passed" in screen_text(app)
+        options = app.screen.query_one(OptionList)
+        assert options.highlighted_option.id == first.id
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.focused, Input), "the exercise, ready for a prediction")
+        assert app.screen.exercise.id == first.id
+        await run_and_wait(pilot, app.screen, "2", "1", "enter")  # the concurrency estimate, within ±2
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExerciseListScreen), "back to the list")
+        await pilot.pause()
+        assert f"✓ passed   {first.title}" in screen_text(app)
+        assert f"1 / {len(COURSE.exercises)} exercises passed" in screen_text(app)
+
+
+async def test_profiles_keep_their_exercise_attempts_apart():
+    app = make_app("ann")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_exercise(pilot, "sync-count-cold-starts")
+        await run_and_wait(pilot, screen, "5", "enter")
+    assert attempts("ann", "sync-count-cold-starts").passed
+    assert attempts("bob", "sync-count-cold-starts") is None
+    app = make_app("bob")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_exercise(pilot, "sync-count-cold-starts")
+        assert "○ not yet · 0 attempts" in screen_text(app)
+        await app.open_screen("exercises")
+        await pilot.pause()
+        assert f"0 / {len(COURSE.exercises)} exercises passed" in screen_text(app)
+
+
+def long_pack(tmp_path: Path) -> Path:
+    """A pack whose only exercise takes a noticeable time to run: 60,000 SQS messages."""
+    pack = tmp_path / "long-pack"
+    (pack / "exercises").mkdir(parents=True)
+    (pack / "course.toml").write_text("format_version = 1\n")
+    (pack / "exercises" / "long.toml").write_text('''
+id = "long-run"
+title = "A long run"
+kind = "tune"
+scenario = "sqs-lambda"
+brief = "Many messages."
+overrides = { "load.count" = 60000, "load.rate_per_s" = 1000, "until_s" = 600 }
+
+[[params]]
+key = "sqs.batch_size"
+min = 1
+max = 10
+
+[[goals]]
+field = "duplicates"
+op = "=="
+value = 0
+''')
+    return pack
+
+
+async def test_a_long_run_shows_progress_keeps_the_screen_responsive_and_stops_when_left(tmp_path):
+    course, problems = load_course([long_pack(tmp_path)])
+    assert problems == []
+    app = LambdaTutorApp(profile="ann", loaded=(course, problems))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_exercise(pilot, "long-run")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen.query_one(ProgressBar).display, "the progress bar")
+        assert screen.running
+        # Keys still work while it runs: the learner leaves, and the run is dropped, not stored.
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ExerciseScreen), "leaving the exercise")
+        await pilot.pause(0.3)
+    assert attempts("ann", "long-run") is None
