@@ -20,7 +20,14 @@ from textual.widgets import Button, Footer, TabbedContent, TabPane
 
 from tutor.sim.scenario import load_scenario
 from tutor.ui.widgets.masthead import Masthead, place
-from tutor.ui.widgets.sim_pane import PLAYER_ACTIONS, PLAYER_BINDINGS, PlayerHost, SimControls, SimView
+from tutor.ui.widgets.sim_pane import (
+    PLAYER_ACTIONS,
+    PLAYER_BINDINGS,
+    Composed,
+    PlayerHost,
+    SimControls,
+    SimView,
+)
 from tutor.ui.widgets.sim_player import Player, SimRun
 
 WIDE_FROM = 150
@@ -44,27 +51,27 @@ TAB_TITLES = {"sync": "1 Synchronous", "async": "2 Asynchronous", "sqs": "3 Poll
 CAPTIONS: dict[str, dict[str | None, str]] = {
     "sync": {
         None: "Each caller waits for its own answer; Lambda never retries, the caller decides.",
-        "errors": "Every answer is 200 with a function error: the caller sees it and nobody retries.",
-        "throttle": "One execution at a time: callers that find it busy get 429 at once.",
+        "errors": "Every answer is 200 with a function error: the caller sees it; nobody retries.",
+        "throttle": "One execution at a time: a caller who finds it busy gets 429 at once.",
         "poison": "The poisoned request answers 200 with a function error, once; the rest go on.",
     },
     "async": {
-        None: "Each event is accepted at once (202); the function runs it later from the event queue.",
-        "errors": "Failed events wait 1 min, then 2 min, for their two retries, then go to the "
-                  "on-failure destination (RetriesExhausted).",
-        "throttle": "Throttled events wait on the queue with backoff (1 s doubling up to 5 min); "
-                    "throttles do not use up the retries.",
-        "poison": "The poisoned event is tried three times (retries after 1 and 2 min), then goes to "
-                  "the on-failure destination.",
+        None: "Each event gets 202 at once; the function runs it later from the event queue.",
+        "errors": "Failed events wait 1 min, then 2 min, for two retries, then go to the on-failure "
+                  "destination.",
+        "throttle": "Throttled events wait on the queue, backing off from 1 s up to 5 min; throttles "
+                    "use up no retries.",
+        "poison": "The poisoned event is tried 3 times (retries after 1 and 2 min), then goes to "
+                  "on-failure.",
     },
     "sqs": {
         None: "Pollers take batches from the queue; a batch that succeeds is deleted.",
-        "errors": "A failed batch stays in flight until its 30 s visibility timeout ends, then is "
-                  "received again; after 5 receives a message moves to the queue's DLQ.",
-        "throttle": "Pollers send batches beyond concurrency 1; throttled batches back off while "
-                    "their visibility timeout runs, so receive counts rise and messages reach the DLQ.",
-        "poison": "The poisoned message fails its whole batch; the batch comes back after 30 s, "
-                  "and after 5 receives the message moves to the DLQ.",
+        "errors": "A failed batch comes back after its 30 s visibility timeout; after 5 receives, a "
+                  "message goes to the DLQ.",
+        "throttle": "Throttled batches back off while their visibility timeout runs: receive counts "
+                    "rise and messages reach the DLQ.",
+        "poison": "The poisoned message fails its whole batch, which comes back after 30 s; after 5 "
+                  "receives it goes to the DLQ.",
     },
 }
 FAULT_ORDER = ("errors", "throttle", "poison")
@@ -134,7 +141,7 @@ class LabBoard(Container):
             self.query_one(TabbedContent).active = f"lab-tab-{model}"
 
 
-class LabScreen(PlayerHost, Screen):
+class LabScreen(Composed, PlayerHost, Screen):
     AUTO_FOCUS = None
     SCREEN_NAME = "lab"
     HELP_TITLE = "Lab"
@@ -163,10 +170,11 @@ class LabScreen(PlayerHost, Screen):
         # (simulated time, item number) of each poison injected, to name the item in the status.
         self.poisons: list[tuple[float, int]] = []
         self.faults: list[str] = []
+        self._fault_text = "faults: none"
 
     def compose(self) -> ComposeResult:
         yield Masthead(place("Lab: one load, three invocation models"), "faults: none", id="lab-masthead")
-        yield SimControls(id="lab-controls")
+        yield SimControls(self.player, id="lab-controls")
         board = LabBoard(self.runs, self.player, id="lab-board")
         # Chosen before the first compose, so the board is built once at the start.
         board.set_reactive(LabBoard.wide, self.app.size.width >= WIDE_FROM)
@@ -189,7 +197,7 @@ class LabScreen(PlayerHost, Screen):
             if self.focused is not None and board in self.focused.ancestors:
                 self.set_focus(None)
             board.wide = wide
-            self.refresh_bindings()
+            self.refresh_bindings_if_changed()
 
     @property
     def board(self) -> LabBoard:
@@ -296,11 +304,14 @@ class LabScreen(PlayerHost, Screen):
             return not self.board.wide
         return True
 
+    def binding_state(self) -> tuple:
+        return (*super().binding_state(), tuple(self.faults), self._poison_pending(), self.board.wide)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.press_player_button(event)
 
     def repaint(self, live: bool = False) -> None:
-        if not self.is_mounted:
+        if not self.composed:
             return
         faults = self.active_faults()
         text = self.fault_text(faults)
@@ -309,9 +320,11 @@ class LabScreen(PlayerHost, Screen):
             self.board.faults = faults
             for view in self.board.views():
                 view.set_caption(caption(view.run.scenario.model, faults))
-            self.refresh_bindings()
-        self.query_one("#lab-masthead", Masthead).show(right=text)
-        self.query_one(SimControls).show(self.player)
+            self.refresh_bindings_if_changed()
+        if text != self._fault_text:
+            self._fault_text = text
+            self.query_one("#lab-masthead", Masthead).show(right=text)
+        self.query_one(SimControls).show()
         for view in self.board.views():
             view.show(live=live)
 

@@ -199,5 +199,9 @@ def chart_lines(model: str, trace: Sequence[Mapping[str, Any]], end: float, widt
     return lines
 
 
+# Log lines begin with the simulated time, right-aligned in this many columns.
+TIME_COLUMNS = 9
+
+
 def log_line(event: Mapping[str, Any]) -> str:
-    return f"{report.format_time(event['t']):>9}  {report.describe_event(event)}"
+    return f"{report.format_time(event['t']):>{TIME_COLUMNS}}  {report.describe_event(event)}"

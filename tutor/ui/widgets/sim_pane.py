@@ -16,6 +16,7 @@ Pieces, reused by the lesson slot, the watch screen and the lab:
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -25,12 +26,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, Input, Log, Select, Static, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import Button, Input, Select, Static, TabbedContent, TabPane
 
 from tutor.errors import UserError
 from tutor.sim.params import Param, params_for
 from tutor.sim.scenario import show_value
-from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, diagram, log_line
+from tutor.ui.widgets.sim_diagram import TIME_COLUMNS, chart_lines, counter_lines, diagram, log_line
+from tutor.ui.widgets.sim_log import EventLog
 from tutor.ui.widgets.sim_player import SPEEDS, Player, SimRun
 
 if TYPE_CHECKING:
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
 
 TICKS_PER_SECOND = 10
 LOG_LINES = 200
+# Where the words of a log line start, after the time and two spaces.
+LOG_INDENT = TIME_COLUMNS + 2
 # The diagram's width before the first layout; narrower panes stack its boxes.
 DEFAULT_DIAGRAM_WIDTH = 48
 CRAMPED_BELOW = 24
@@ -61,19 +66,39 @@ BUTTON_ACTIONS = {
 }
 
 
-def styled(lines: Sequence[str]) -> Content:
-    """Box lines drawn in the theme's primary colour, numbers in bold, states in their colour.
+class Composed:
+    """`composed`: the children exist, so updates may be written (true from on_mount on).
 
-    Every state is written out as well ("✗ blocked", "3 throttles"), so colour only helps.
+    Textual's `is_mounted` only turns true after every on_mount handler has run, too late for
+    the first picture.
+    """
+
+    @property
+    def composed(self) -> bool:
+        return bool(self.children)  # type: ignore[attr-defined]
+
+
+def styled(lines: Sequence[str]) -> Content:
+    """Box lines in the theme's primary colour, numbers in bold, bad and good states in their colours.
+
+    Every state is written out as well ("✗ blocked", "✗ 3 failed"), so colour only helps.
     """
     content = Content("\n".join(lines))
-    return (content.highlight_regex(r"[╭╮╰╯─│▶▼█░]+", style="$primary")
+    return (content.highlight_regex(r"[╭╮╰╯─│▶▼░]+", style="$primary")
+            .highlight_regex(r"[▁▂▃▄▅▆▇█]+", style="$secondary")
             .highlight_regex(r"\d[\d,.]*", style="bold")
-            .highlight_regex(r"✗[^·\n]*", style="$text-error")
-            .highlight_regex(r"✓[^·\n]*", style="$text-success"))
+            .highlight_regex(r"✗ (?:[1-9][\d,]* failed|blocked[^·\n]*)", style="$text-error")
+            .highlight_regex(r"✓ (?:[1-9][\d,]* succeeded|moving)", style="$text-success"))
 
 
-class SimView(Vertical):
+def wrap_log_line(line: str, width: int) -> list[str]:
+    """A log line cut into rows that fit, continuations indented under the words (no sideways scroll)."""
+    if len(line) <= width or width < 30:
+        return [line]
+    return textwrap.wrap(line, width, subsequent_indent=" " * LOG_INDENT, break_on_hyphens=False) or [line]
+
+
+class SimView(Composed, Vertical):
     """What one run looks like now. Widgets are written only when their text changes."""
 
     def __init__(self, run: SimRun, player: Player, caption: str = "", **kwargs) -> None:
@@ -93,7 +118,7 @@ class SimView(Vertical):
             yield Static("", classes="sim-diagram", markup=False)
             yield Static("", classes="sim-counters", markup=False)
             yield Static("", classes="sim-charts", markup=False)
-        yield Log(max_lines=LOG_LINES, classes="sim-log", auto_scroll=True)
+        yield EventLog(max_lines=LOG_LINES, classes="sim-log")
 
     def on_mount(self) -> None:
         self.show()
@@ -113,12 +138,17 @@ class SimView(Vertical):
         width = self.content_size.width
         return width - 1 if width > 0 else DEFAULT_DIAGRAM_WIDTH
 
-    def _write(self, selector: str, lines: Sequence[str]) -> None:
+    def _write(self, selector: str, lines: Sequence[str], width: int) -> None:
         text = "\n".join(lines)
-        if self._shown.get(selector) == text:
+        before = self._shown.get(selector)
+        if before == text:
             return
         self._shown[selector] = text
-        self.query_one(selector, Static).update(styled(lines))
+        # Most ticks change numbers, not the shape: then only a repaint is needed, not a new
+        # layout of the whole screen (the costliest part of a tick).
+        same_shape = before is not None and before.count("\n") == text.count("\n") and all(
+            len(line) <= width for line in (*lines, *before.split("\n")))
+        self.query_one(selector, Static).update(styled(lines), layout=not same_shape)
 
     def show(self, *, live: bool = False) -> None:
         """Draw the run as it is at the player's simulated time.
@@ -126,45 +156,46 @@ class SimView(Vertical):
         `live` (a timer tick) lets the charts wait until the time has grown by one bar, since they
         span the whole run and are the only part whose cost grows with the trace.
         """
-        if not self.is_mounted:
+        if not self.composed:
             return
         time = self.player.time
         run = self.run
         sim = run.sim
         snapshot = sim.snapshot()
         width = self._width()
-        self._write(".sim-diagram", diagram(snapshot, run.scenario, width))
-        self._write(".sim-counters", counter_lines(snapshot))
+        self._write(".sim-diagram", diagram(snapshot, run.scenario, width), width)
+        self._write(".sim-counters", counter_lines(snapshot), width)
         bars = max(8, width - 24)
         key = (run.generation, time, bars)
         stale = self._chart_key is None or key[0] != self._chart_key[0] or key[2] != self._chart_key[2]
         if not live or stale or time >= self._chart_key[1] * (1 + 1 / bars) or time < self._chart_key[1]:
             self._chart_key = key
-            self._write(".sim-charts", chart_lines(snapshot["model"], sim.trace, time, width))
+            self._write(".sim-charts", chart_lines(snapshot["model"], sim.trace, time, width), width)
         self._write_log()
 
     def _write_log(self) -> None:
         run = self.run
         trace = run.sim.trace
-        log = self.query_one(".sim-log", Log)
+        log = self.query_one(".sim-log", EventLog)
         if run.generation != self._log_generation:
             self._log_generation = run.generation
             log.clear()
             self._log_index = 0
         start = max(self._log_index, len(trace) - LOG_LINES)
         if start < len(trace):
-            log.write_lines([log_line(event) for event in trace[start:]])
+            width = log.scrollable_content_region.width or DEFAULT_DIAGRAM_WIDTH
+            log.write_lines([row for event in trace[start:] for row in wrap_log_line(log_line(event), width)])
         self._log_index = len(trace)
 
     def log_text(self) -> str:
-        return "\n".join(self.query_one(".sim-log", Log).lines)
+        return "\n".join(self.query_one(".sim-log", EventLog).lines)
 
 
 BUTTONS = (
     # id, label, short label (narrow panes), tooltip
     ("sim-play", "▶ Play", "▶", "Play or pause (space)"),
-    ("sim-step", "⏭ Step", "⏭", "Step to the next event (s or .)"),
-    ("sim-back", "⏮ Back", "⏮", "Step back to the previous event (b or ,)"),
+    ("sim-step", "» Step", "»", "Step to the next event (s or .)"),
+    ("sim-back", "« Back", "«", "Step back to the previous event (b or ,)"),
     ("sim-reset", "↺ Reset", "↺", "Back to the start (r)"),
     ("sim-slower", "− Slower", "−", "Slower (-)"),
     ("sim-faster", "+ Faster", "+", "Faster (+)"),
@@ -173,8 +204,18 @@ BUTTONS = (
 FULL_LABELS_FROM = 100
 
 
-class SimControls(Horizontal):
+class SimControls(Composed, Horizontal):
     """State, speed and simulated time, and a button for every key (for the mouse), on one line."""
+
+    _status = ""
+
+    def __init__(self, player: Player, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.player = player
+        self.note = ""
+
+    def on_mount(self) -> None:
+        self.show(self.note)
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="sim-status", markup=False)
@@ -196,21 +237,27 @@ class SimControls(Horizontal):
                 if playing is None:
                     playing = button.has_class("-playing")
                 button.set_class(playing, "-playing")
-                label, short = ("⏸ Pause", "⏸") if playing else (label, short)
+                label, short = ("‖ Pause", "‖") if playing else (label, short)
             text = label if full else short
             if str(button.label) != text:
                 button.label = text
 
-    def show(self, player: Player, note: str = "") -> None:
-        if not self.is_mounted:
+    def show(self, note: str = "") -> None:
+        self.note = note
+        if not self.composed:
             return
+        player = self.player
         status = player.status_text() + (f" · {note}" if note else "")
-        self.query_one(".sim-status", Static).update(status)
+        if status != self._status:
+            self._status = status
+            self.query_one(".sim-status", Static).update(status, layout=False)
         self._label_buttons(player.playing)
-        self.query_one("#sim-play", Button).disabled = player.finished
-        self.query_one("#sim-step", Button).disabled = player.finished
-        self.query_one("#sim-slower", Button).disabled = player.speed <= SPEEDS[0]
-        self.query_one("#sim-faster", Button).disabled = player.speed >= SPEEDS[-1]
+        for button_id, disabled in (("sim-play", player.finished), ("sim-step", player.finished),
+                                    ("sim-slower", player.speed <= SPEEDS[0]),
+                                    ("sim-faster", player.speed >= SPEEDS[-1])):
+            button = self.query_one(f"#{button_id}", Button)
+            if button.disabled != disabled:
+                button.disabled = disabled
 
 
 class PlayerHost:
@@ -244,7 +291,18 @@ class PlayerHost:
     def player_changed(self) -> None:
         self._sync_timer()
         self.repaint(live=False)  # type: ignore[attr-defined]
-        self.refresh_bindings()  # type: ignore[attr-defined]
+        self.refresh_bindings_if_changed()
+
+    def binding_state(self) -> tuple:
+        """What decides which keys apply; the footer is rebuilt only when this changes."""
+        player = self.player
+        return (player.finished, player.speed <= SPEEDS[0], player.speed >= SPEEDS[-1])
+
+    def refresh_bindings_if_changed(self) -> None:
+        state = self.binding_state()
+        if state != getattr(self, "_binding_state", None):
+            self._binding_state = state
+            self.refresh_bindings()  # type: ignore[attr-defined]
 
     def player_check_action(self, action: str) -> bool | None:
         player = self.player
@@ -307,7 +365,25 @@ def field_text(param: Param, value: Any) -> str:
 
 def param_hint(param: Param) -> str:
     unit = f" {param.unit}" if param.unit and param.kind in ("int", "float") else ""
-    return f"{param.key} · {param.allowed()}{unit} · {param.help}"
+    key = f"{param.key} · " if param.aws_name else ""
+    return f"{key}{param.allowed()}{unit} · {param.help}"
+
+
+def param_words(param: Param, error: str | None = None) -> Content:
+    """A field's words: AWS's name, then the key, range and meaning, then any refusal."""
+    parts = [Content.styled(param_label(param), "bold"), Content("\n"),
+             Content.styled(param_hint(param), "$text-muted")]
+    if error:
+        parts += [Content("\n"), Content.styled(f"✗ refused: {error}", "bold $text-error")]
+    return Content.assemble(*parts)
+
+
+def form_order(model: str) -> list[Param]:
+    """The model's own settings first, then the function's, then the load and the run."""
+    section = "kinesis" if model in ("kinesis", "dynamodb") else model
+    rank = {section: 0, "function": 1, "load": 2}
+    params = params_for(model)
+    return sorted(params, key=lambda param: rank.get(param.key.split(".")[0], 3))
 
 
 class ParamForm(VerticalScroll):
@@ -324,26 +400,35 @@ class ParamForm(VerticalScroll):
     def __init__(self, scenario: Any, **kwargs) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
-        self.params = params_for(scenario.model)
+        self.params = form_order(scenario.model)
 
     def compose(self) -> ComposeResult:
         yield Static("Enter applies a value and restarts the run. Names are AWS's; ranges are AWS's "
                      "unless marked as the simulator's.", classes="param-intro", markup=False)
+
+    @property
+    def built(self) -> bool:
+        return bool(self.query(".param-row"))
+
+    async def build(self) -> None:
+        """Mount the fields (done when the tab is first opened: a hidden form costs nothing)."""
+        if not self.built:
+            await self.mount_all(list(self._rows()))
+
+    def _rows(self):
+        # Two widgets a row (the words and the field): the form has twenty-odd rows to mount.
         for param in self.params:
             field_id = self.field_id(param.key)
-            with Vertical(classes="param-row"):
-                with Horizontal(classes="param-line"):
-                    yield Static(param_label(param), classes="param-name", markup=False)
-                    value = self.scenario.value(param.key)
-                    if param.kind in ("choice", "bool"):
-                        options = param.choices if param.kind == "choice" else ("true", "false")
-                        yield Select([(option, option) for option in options], value=field_text(param, value),
-                                     allow_blank=False, compact=True, id=field_id, classes="param-field")
-                    else:
-                        yield Input(field_text(param, value), compact=True, id=field_id, classes="param-field",
-                                    select_on_focus=False)
-                yield Static(param_hint(param), classes="param-hint", markup=False)
-                yield Static("", classes="param-error", markup=False)
+            value = self.scenario.value(param.key)
+            if param.kind in ("choice", "bool"):
+                options = param.choices if param.kind == "choice" else ("true", "false")
+                field: Widget = Select([(option, option) for option in options], value=field_text(param, value),
+                                       allow_blank=False, compact=True, id=field_id, classes="param-field")
+            else:
+                field = Input(field_text(param, value), compact=True, id=field_id, classes="param-field",
+                              select_on_focus=False)
+            words = Static(param_words(param), classes="param-words")
+            yield Horizontal(words, field, classes="param-row")
 
     @staticmethod
     def field_id(key: str) -> str:
@@ -354,6 +439,9 @@ class ParamForm(VerticalScroll):
             if self.field_id(param.key) == widget_id:
                 return param
         return None
+
+    def _row(self, param: Param) -> Widget:
+        return self.query_one(f"#{self.field_id(param.key)}").parent  # type: ignore[return-value]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         param = self._param_of(event.input.id)
@@ -374,22 +462,27 @@ class ParamForm(VerticalScroll):
         text = text.strip()
         if not text and param.optional:
             text = "none"
-        row = self.query_one(f"#{self.field_id(param.key)}").parent.parent  # type: ignore[union-attr]
-        error = row.query_one(".param-error", Static)
+        row = self._row(param)
         try:
             if not text:
                 raise UserError(f"{param.key}: empty; allowed {param.allowed()}")
             scenario = self.scenario.with_overrides([f"{param.key}={text}"])
         except UserError as refusal:
-            error.update(f"✗ refused: {refusal}")
-            row.add_class("-invalid")
+            self._show_error(param, str(refusal))
             self._restore_select(param)
+            self.call_after_refresh(row.scroll_visible)
             return False
-        error.update("")
-        row.remove_class("-invalid")
+        self._show_error(param, None)
         self.scenario = scenario
         self.post_message(self.Applied(scenario, param.key))
         return True
+
+    def _show_error(self, param: Param, error: str | None) -> None:
+        row = self._row(param)
+        if error is None and not row.has_class("-invalid"):
+            return
+        row.set_class(error is not None, "-invalid")
+        row.query_one(".param-words", Static).update(param_words(param, error))
 
     def _restore_select(self, param: Param) -> None:
         field = self.query_one(f"#{self.field_id(param.key)}")
@@ -400,6 +493,8 @@ class ParamForm(VerticalScroll):
     def show_scenario(self, scenario: Any) -> None:
         """Another source (a try step) changed the scenario: show its values, clear the errors."""
         self.scenario = scenario
+        if not self.built:
+            return
         for param in self.params:
             field = self.query_one(f"#{self.field_id(param.key)}")
             value = field_text(param, scenario.value(param.key))
@@ -408,9 +503,7 @@ class ParamForm(VerticalScroll):
                     field.value = value
             elif isinstance(field, Input):
                 field.value = value
-        for row in self.query(".param-row.-invalid"):
-            row.remove_class("-invalid")
-            row.query_one(".param-error", Static).update("")
+            self._show_error(param, None)
 
 
 # -- the pane ----------------------------------------------------------------------------------
@@ -444,7 +537,7 @@ class TryStepList(VerticalScroll):
             yield Static("Back to the lesson's own scenario.", classes="try-text", markup=False)
 
 
-class SimPane(PlayerHost, Vertical, can_focus=True):
+class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
     """One scenario, live: controls, the view, the lesson's try steps and the parameter form."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -464,7 +557,7 @@ class SimPane(PlayerHost, Vertical, can_focus=True):
         self.note = ""
 
     def compose(self) -> ComposeResult:
-        yield SimControls(classes="sim-controls")
+        yield SimControls(self.player, classes="sim-controls")
         with TabbedContent(classes="sim-tabs"):
             with TabPane("Live", id="sim-live"):
                 yield SimView(self.run, self.player, caption=self.title, classes="sim-view")
@@ -486,17 +579,19 @@ class SimPane(PlayerHost, Vertical, can_focus=True):
         return self.query_one(SimView)
 
     def repaint(self, live: bool = False) -> None:
-        if not self.is_mounted:
+        if not self.composed:
             return
-        self.query_one(SimControls).show(self.player, self._end_note())
-        self.view.show(live=live)
+        self.query_one(SimControls).show(self._end_note())
+        view = self.view
+        view.set_caption(f"{self.title}\n{self.note}" if self.note else self.title)
+        view.show(live=live)
 
     def _end_note(self) -> str:
         sim = self.run.sim
         if sim.done:
             words = "all work done" if sim.end_reason == "drained" else "reached until_s with work left"
             return f"run ended: {words}"
-        return self.note
+        return ""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in PLAYER_ACTIONS:
@@ -517,6 +612,10 @@ class SimPane(PlayerHost, Vertical, can_focus=True):
         # A click anywhere in the pane gives it the keyboard, so its keys work at once.
         if self.screen.focused is None or self not in self.screen.focused.ancestors_with_self:
             self.focus()
+
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "sim-params":
+            await self.query_one(ParamForm).build()
 
     def on_param_form_applied(self, message: ParamForm.Applied) -> None:
         message.stop()

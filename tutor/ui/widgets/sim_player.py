@@ -13,6 +13,7 @@ one the learner saw when going forward.
 
 from __future__ import annotations
 
+import math
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
@@ -24,6 +25,8 @@ from tutor.sim.engine import Simulation
 SPEEDS: tuple[float, ...] = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600)
 # A run should play through in about a minute at its starting speed.
 TARGET_REAL_SECONDS = 60
+# Trace times are rounded to the microsecond (the engine's t6).
+TIME_EPSILON = 5e-7
 
 
 def default_speed(until_s: float) -> float:
@@ -82,16 +85,30 @@ class SimRun:
         self.sim.reset()
         self.generation += 1
         if to_s is not None:
-            self.sim.advance(to_s)
+            # `to_s` is a trace time (rounded): take in the events it stands for.
+            self.sim.advance(to_s + TIME_EPSILON)
 
     def next_time(self) -> float:
-        """When the engine has something to do next (the end of the run if nothing is scheduled)."""
-        return min(self.sim.env.peek(), self.sim.until_s)
+        """When the engine has something to do next (the end of the run if nothing is scheduled).
+
+        Arrivals are not SimPy events (the engine merges its producer's stream with SimPy's
+        queue), so both are looked at.
+        """
+        producer = getattr(self.sim, "producer", None)
+        arrival = producer.next_at if producer is not None else math.inf
+        return min(self.sim.env.peek(), arrival, self.sim.until_s)
 
     def last_event_time(self, at_most: float, *, strictly_before: bool = False) -> float | None:
+        """The time of the last trace event at or before (or strictly before) `at_most`.
+
+        Trace times are rounded to the microsecond, the clock is not: they are compared with half
+        a microsecond to spare.
+        """
         trace = self.sim.trace
-        find = bisect_left if strictly_before else bisect_right
-        index = find(trace, at_most, key=_event_time)
+        if strictly_before:
+            index = bisect_left(trace, at_most - TIME_EPSILON, key=_event_time)
+        else:
+            index = bisect_right(trace, at_most + TIME_EPSILON, key=_event_time)
         return trace[index - 1]["t"] if index else None
 
 
@@ -121,7 +138,7 @@ class Player:
     def state_text(self) -> str:
         if self.finished:
             return "■ ended"
-        return "▶ playing" if self.playing else "⏸ paused"
+        return "▶ playing" if self.playing else "‖ paused"
 
     def status_text(self) -> str:
         """What the control bar shows, e.g. '▶ playing · 60× · sim 00:03:12.0'."""
