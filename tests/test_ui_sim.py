@@ -28,6 +28,11 @@ def screen_text(app) -> str:
     return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
+def flat_text(app) -> str:
+    """The screen's words with wrapping undone, for sentences that may break across lines."""
+    return " ".join(screen_text(app).split())
+
+
 def shown_time(app) -> str:
     match = re.search(r"sim (\d\d:\d\d:\d\d\.\d)", screen_text(app))
     assert match, "the status line shows the simulated time"
@@ -255,13 +260,12 @@ async def test_an_out_of_range_value_is_refused_inline_with_the_aws_range_and_th
         reached = pane_of(app).player.time
         form = await open_form(pilot)
         await type_into(pilot, form.query_one("#param-sqs--batch_size", Input), "0")
-        text = screen_text(app)
-        assert "✗ refused: sqs.batch_size = 0: allowed a whole number 1..10,000" in text
+        assert "✗ refused: sqs.batch_size = 0: allowed a whole number 1..10,000" in flat_text(app)
         assert pane_of(app).run.scenario.sqs.batch_size == 1
         assert pane_of(app).player.time == reached, "a refused value does not restart the run"
 
         await type_into(pilot, form.query_one("#param-sqs--visibility_timeout_s", Input), "2")
-        assert "must be at least function.timeout_s = 3" in screen_text(app)
+        assert "visibility_timeout_s = 2: must be at least function.timeout_s = 3" in flat_text(app)
 
 
 async def test_a_valid_value_restarts_the_run_with_it():
