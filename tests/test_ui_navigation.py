@@ -1,7 +1,14 @@
-"""Moving around the real course with the keyboard: lessons, next/previous, back, continue, help, palette."""
+"""Moving around with the keyboard: lessons, next/previous, back, continue, help, the palette.
+
+The first tests walk the real course; the rest use the small frozen pack in tests/data/ui-pack,
+whose lessons are quick to draw.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import tutor.locations
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp
 from tutor.ui.screens.course_map import CourseMapScreen, CourseTree
@@ -9,14 +16,23 @@ from tutor.ui.screens.help import HelpScreen
 from tutor.ui.screens.lesson import LessonScreen
 
 SIZE = (100, 30)
-LOADED = load_course()  # once for the module: each app below reuses it instead of reloading
-COURSE = LOADED[0]
-FIRST_MODULE = COURSE.modules[0]
-FIRST_MODULE_LESSONS = COURSE.lessons_in(FIRST_MODULE.id)
+UI_PACK = Path(__file__).parent / "data" / "ui-pack"
+
+REAL = load_course()  # loaded once for the module; each app below reuses it
+COURSE = REAL[0]
+FIRST_MODULE_LESSONS = COURSE.lessons_in(COURSE.modules[0].id)
 
 
-def make_app() -> LambdaTutorApp:
-    return LambdaTutorApp(loaded=LOADED)
+def load_ui_pack():
+    original = tutor.locations.builtin_content_dir
+    tutor.locations.builtin_content_dir = lambda: UI_PACK
+    try:
+        return load_course()
+    finally:
+        tutor.locations.builtin_content_dir = original
+
+
+SMALL = load_ui_pack()
 
 
 def screen_text(app: LambdaTutorApp) -> str:
@@ -29,87 +45,107 @@ def footer_keys(app: LambdaTutorApp) -> set[str]:
     return {key for key, active in app.screen.active_bindings.items() if active.binding.show and active.enabled}
 
 
-async def test_enter_opens_the_highlighted_lesson_and_b_or_escape_returns_to_the_map():
-    app = LambdaTutorApp()
+# The real course ---------------------------------------------------------------------------------
+
+
+async def test_the_real_course_opens_reads_forward_and_back_and_returns_to_the_map():
+    app = LambdaTutorApp()  # loads the built-in course itself, as `lambda-tutor` does
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, CourseMapScreen)
+        assert f"0 / {len(COURSE.lessons)} lessons read · 0 %" in screen_text(app)
         await pilot.press("down", "enter")
         assert isinstance(app.screen, LessonScreen)
         assert app.screen.lesson.id == FIRST_MODULE_LESSONS[0].id
-        assert FIRST_MODULE_LESSONS[0].title in screen_text(app)
-        await pilot.press("b")
-        assert isinstance(app.screen, CourseMapScreen)
-        await pilot.press("enter")
-        assert isinstance(app.screen, LessonScreen)
-        await pilot.press("escape")
-        assert isinstance(app.screen, CourseMapScreen)
-
-
-async def test_next_and_previous_cross_module_boundaries_without_stacking_screens():
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("down", "enter", "n")
+        depth = len(app.screen_stack)
+        await pilot.press("n")
         assert app.screen.lesson.id == FIRST_MODULE_LESSONS[1].id
+        assert FIRST_MODULE_LESSONS[1].title in screen_text(app)
         await pilot.press("p")
         assert app.screen.lesson.id == FIRST_MODULE_LESSONS[0].id
-        depth = len(app.screen_stack)
-
-        await app.open_screen("lesson", lesson_id=FIRST_MODULE_LESSONS[-1].id)
-        await pilot.press("n")
-        second_module_first = COURSE.lessons_in(COURSE.modules[1].id)[0]
-        assert app.screen.lesson.id == second_module_first.id
-        assert COURSE.modules[1].title in screen_text(app)
-        await pilot.press("p")
-        assert app.screen.lesson.id == FIRST_MODULE_LESSONS[-1].id
         assert len(app.screen_stack) == depth, "next and previous replace the lesson, so back leads home"
+        await pilot.press("escape")
+        assert isinstance(app.screen, CourseMapScreen)
+        await pilot.press("c")
+        assert app.screen.lesson.id == FIRST_MODULE_LESSONS[0].id, "continue reopens the last lesson"
         await pilot.press("b")
         assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_next_crosses_from_one_module_into_the_next():
+    app = LambdaTutorApp(loaded=REAL)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.open_screen("lesson", lesson_id=FIRST_MODULE_LESSONS[-1].id)
+        await pilot.press("n")
+        second_module = COURSE.modules[1]
+        assert app.screen.lesson.id == COURSE.lessons_in(second_module.id)[0].id
+        assert second_module.title in screen_text(app)
+
+
+async def test_palette_jumps_to_a_lesson_of_the_real_course_and_back_leads_home():
+    target = COURSE.lessons_in(COURSE.modules[2].id)[1]
+    app = LambdaTutorApp(loaded=REAL)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1", "ctrl+p")
+        await pilot.press(*target.title)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.id == target.id
+        await pilot.press("b")
+        assert isinstance(app.screen, CourseMapScreen), "a jump from help still returns to the map"
+
+
+async def test_the_real_course_map_marks_every_lesson_and_module_in_words():
+    app = LambdaTutorApp(loaded=REAL)
+    async with app.run_test(size=SIZE):
+        tree = app.screen.query_one(CourseTree)
+        for module_node in tree.root.children:
+            module_node.expand()
+        text = screen_text(app)
+        assert "○ not started" in text
+        assert f"0/{len(FIRST_MODULE_LESSONS)} read" in text
+
+
+# The small pack ------------------------------------------------------------------------------------
 
 
 async def test_the_footer_offers_only_the_moves_that_exist():
-    app = make_app()
+    app = LambdaTutorApp(loaded=SMALL)
     async with app.run_test(size=SIZE) as pilot:
-        assert {"c", "f1"} <= footer_keys(app)
+        assert {"enter", "c", "f1"} <= footer_keys(app)
         assert "n" not in footer_keys(app)
         await pilot.press("down", "enter")
+        assert app.screen.lesson.id == "ui-short"
         assert {"n", "b", "f1"} <= footer_keys(app)
         assert "p" not in footer_keys(app), "the first lesson has no previous one"
         assert "c" not in footer_keys(app)
-        last = list(COURSE.lessons)[-1]
-        await app.open_screen("lesson", lesson_id=last)
+        await app.open_screen("lesson", lesson_id="ui-queue")
         await pilot.pause()
+        assert "p" in footer_keys(app)
         assert "n" not in footer_keys(app), "the last lesson has no next one"
         await pilot.press("n")
-        assert app.screen.lesson.id == last
+        assert app.screen.lesson.id == "ui-queue"
 
 
-async def test_continue_reopens_the_last_lesson_even_after_a_restart():
-    third = FIRST_MODULE_LESSONS[2]
-    app = make_app()
+async def test_continue_reopens_the_last_lesson_after_a_restart():
+    app = LambdaTutorApp(loaded=SMALL)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("down", "down", "down", "enter")
-        assert app.screen.lesson.id == third.id
-        await pilot.press("b", "c")
-        assert app.screen.lesson.id == third.id
+        assert "▶ Start" in screen_text(app), "before any lesson the button starts the course"
+        await app.open_screen("lesson", lesson_id="ui-queue")
+        await pilot.press("b")
 
-    app = make_app()
+    app = LambdaTutorApp(loaded=SMALL)
     async with app.run_test(size=SIZE) as pilot:
-        assert "Continue" in screen_text(app) and third.title in screen_text(app)
+        text = screen_text(app)
+        assert "▶ Continue" in text and "Pollers read the queue" in text
         await pilot.click("#continue")
         assert isinstance(app.screen, LessonScreen)
-        assert app.screen.lesson.id == third.id
+        assert app.screen.lesson.id == "ui-queue"
 
 
-async def test_before_any_lesson_the_button_starts_the_course():
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        assert "▶ Start" in screen_text(app)
-        await pilot.press("c")
-        assert app.screen.lesson.id == next(iter(COURSE.lessons))
-
-
-async def test_f1_and_question_mark_open_help_about_the_current_screen():
-    app = make_app()
+async def test_f1_and_question_mark_open_help_about_the_current_screen_and_close_it():
+    app = LambdaTutorApp(loaded=SMALL)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
@@ -126,42 +162,12 @@ async def test_f1_and_question_mark_open_help_about_the_current_screen():
         text = screen_text(app)
         assert "Keys on this screen: Lesson" in text
         assert "Next" in text and "Back to map" in text
-        await pilot.press("escape")
-        assert isinstance(app.screen, LessonScreen)
-
-
-async def test_help_lists_every_screens_keys():
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+        sections = {title: keys.plain for title, keys in app.screen.all_keys()}
         await pilot.press("f1")
-        markdown = app.screen.help_markdown()
-        for heading in ("## Course map", "## Lesson", "## Everywhere", "How lambda-tutor works"):
-            assert heading in markdown
-        assert "`c`  Continue" in markdown and "`b` `esc`  Back to map" in markdown
-
-
-async def test_palette_jumps_to_any_lesson_and_back_leads_home():
-    target = COURSE.lessons_in(COURSE.modules[2].id)[1]
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("down", "enter", "ctrl+p")
-        await pilot.press(*target.title)
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
         assert isinstance(app.screen, LessonScreen)
-        assert app.screen.lesson.id == target.id
-        await pilot.press("b")
-        assert isinstance(app.screen, CourseMapScreen)
 
-
-async def test_the_map_marks_every_lesson_and_module_in_words():
-    app = make_app()
-    async with app.run_test(size=SIZE):
-        tree = app.screen.query_one(CourseTree)
-        for module_node in tree.root.children:
-            module_node.expand()
-        text = screen_text(app)
-        assert "○ not started" in text
-        assert f"0 / {len(COURSE.lessons)} lessons read · 0 %" in text
-        assert f"0/{len(FIRST_MODULE_LESSONS)} read" in text
+        assert {"Course map", "Lesson", "Everywhere"} <= set(sections)
+        assert "Continue" in sections["Course map"]
+        assert any(line.startswith("b, esc") and line.endswith("Back to map")
+                   for line in sections["Lesson"].splitlines())
+        assert "Command palette" in sections["Everywhere"]

@@ -27,7 +27,9 @@ ACTIONS_WHILE_TOO_SMALL = {"quit", "help_quit"}
 
 
 class LambdaTutorApp(App[None]):
-    CSS_PATH = "tutor.tcss"
+    # Absolute, because Textual reads a relative CSS_PATH beside the file of the class that runs,
+    # which for a subclass (a test's, or `lambda-tutor quiz`'s) is somewhere else.
+    CSS_PATH = Path(__file__).parent / "tutor.tcss"
     TITLE = "lambda-tutor"
     # The lesson screen puts the simulation beside the text from 120 columns, below it otherwise.
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]

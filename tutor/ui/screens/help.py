@@ -1,4 +1,9 @@
-"""Help (F1 or ?): the keys of the screen you came from, how the app works, and every screen's keys."""
+"""Help (F1 or ?): the keys of the screen you came from, how the app works, and every screen's keys.
+
+Key lists are built from each registered screen's BINDINGS (plus `HELP_KEYS` for keys its widgets
+handle), so a new screen's keys appear here without touching this file. Each list is one Static
+rather than Markdown: help opens often, and a widget per list item made it slow.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,21 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Footer, Markdown, Static
 
 from tutor.ui.screens import SCREENS, screen_class
 from tutor.ui.widgets.masthead import Masthead, place
 
 if TYPE_CHECKING:
     from tutor.ui.app import LambdaTutorApp
+
+EVERYWHERE = (
+    ("ctrl+p", "Command palette: jump to a lesson or a quiz, change the theme"),
+    ("tab / shift+tab", "Move between the parts of a screen"),
+    ("ctrl+q", "Quit"),
+)
 
 
 def help_prose() -> str:
@@ -41,46 +53,45 @@ class HelpScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Masthead(place("Help"), "escape closes help")
         with VerticalScroll(id="help-scroll"):
-            yield Markdown(self.help_markdown(), id="help-text")
+            about_title = getattr(self.about, "HELP_TITLE", None)
+            if self.about is not None and about_title:
+                yield Static(f"Keys on this screen: {about_title}", classes="help-heading", markup=False)
+                yield Static(self.screen_keys(type(self.about)), classes="help-keys")
+            yield Markdown(help_prose(), id="help-text")
+            yield Static("Keys, screen by screen", classes="help-heading")
+            for title, keys in self.all_keys():
+                yield Static(title, classes="help-subheading", markup=False)
+                yield Static(keys, classes="help-keys")
         yield Footer()
 
-    def help_markdown(self) -> str:
-        parts = []
-        about_title = getattr(self.about, "HELP_TITLE", None)
-        if self.about is not None and about_title:
-            parts.append(f"# Keys on this screen: {about_title}\n\n" + self.screen_keys(type(self.about)))
-        parts.append(help_prose())
-        parts.append("# Keys, screen by screen")
+    def all_keys(self) -> list[tuple[str, Content]]:
+        """(screen title, its keys) for every registered screen, then the keys that work everywhere."""
+        sections = []
         for name in SCREENS:
             screen = screen_class(name)
-            if name == "help" or not getattr(screen, "BINDINGS", None):
-                continue
-            parts.append(f"## {getattr(screen, 'HELP_TITLE', name)}\n\n" + self.screen_keys(screen))
-        parts.append("## Everywhere\n\n" + self.key_table(self.app.BINDINGS, extra=self._everywhere()))
-        return "\n\n".join(parts) + "\n"
+            if name != "help" and getattr(screen, "BINDINGS", None):
+                sections.append((getattr(screen, "HELP_TITLE", name), self.screen_keys(screen)))
+        sections.append(("Everywhere", self.key_list(self.app.BINDINGS, extra=EVERYWHERE)))
+        return sections
 
-    def _everywhere(self) -> list[tuple[str, str]]:
-        return [
-            ("ctrl+p", "Command palette: jump to a lesson, change the theme"),
-            ("tab / shift+tab", "Move between the parts of a screen"),
-            ("ctrl+q", "Quit"),
-        ]
-
-    def screen_keys(self, screen: type[Screen]) -> str:
+    def screen_keys(self, screen: type[Screen]) -> Content:
         """A screen's own bindings plus the keys its widgets handle (`HELP_KEYS`)."""
-        return self.key_table(screen.BINDINGS, extra=getattr(screen, "HELP_KEYS", ()))
+        return self.key_list(screen.BINDINGS, extra=getattr(screen, "HELP_KEYS", ()))
 
-    def key_table(self, bindings: Iterable[BindingType], extra: Iterable[tuple[str, str]] = ()) -> str:
-        """One line per action with all its keys: '- `b` `escape` Back to map'."""
-        rows: dict[str, tuple[list[str], str]] = {}
+    def key_list(self, bindings: Iterable[BindingType], extra: Iterable[tuple[str, str]] = ()) -> Content:
+        """One line per action with all its keys, in a column: 'b, esc      Back to map'."""
+        rows: dict[tuple[str, str], list[str]] = {}
         for binding in Binding.make_bindings(bindings):
-            if not binding.description or binding.system:
-                continue
-            keys, _ = rows.setdefault(binding.action, ([], binding.description))
-            keys.append(self.app.get_key_display(binding))
-        lines = [(keys, description) for keys, description in rows.values()]
-        lines += [(keys.split(" / "), description) for keys, description in extra]
-        return "\n".join(f"- {' '.join(f'`{key}`' for key in keys)}  {text}" for keys, text in lines)
+            if binding.description and not binding.system:
+                rows.setdefault((binding.action, binding.description), []).append(
+                    self.app.get_key_display(binding)
+                )
+        lines = [(", ".join(keys), description) for (_, description), keys in rows.items()]
+        lines += [(keys.replace(" / ", ", "), description) for keys, description in extra]
+        width = max((len(keys) for keys, _ in lines), default=0) + 3
+        return Content("\n").join(
+            Content.assemble((keys.ljust(width), "bold $text-accent"), description) for keys, description in lines
+        )
 
     def action_close(self) -> None:
         self.app.pop_screen()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, VerticalScroll
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
@@ -80,7 +80,12 @@ class LessonScreen(Screen):
         with Container(id="lesson-layout"):
             with VerticalScroll(id="lesson-scroll"):
                 if not OBJECTIVES_HEADING.search(lesson.body):
-                    yield Markdown(self._objectives(), id="lesson-objectives")
+                    with Vertical(id="lesson-objectives"):
+                        yield Static("In this lesson you learn to", classes="objectives-heading")
+                        for objective in lesson.objectives:
+                            with Horizontal(classes="objective"):
+                                yield Static("•", classes="objective-bullet")
+                                yield Static(objective, classes="objective-text", markup=False)
                 yield Markdown(id="lesson-body")
                 if not SOURCES_HEADING.search(lesson.body):
                     yield Markdown(sources_markdown(lesson), id="lesson-sources")
@@ -88,9 +93,6 @@ class LessonScreen(Screen):
             if lesson.scenario:
                 yield SimulationSlot(lesson.scenario, lesson.try_steps, id="simulation-slot")
         yield Footer()
-
-    def _objectives(self) -> str:
-        return "**In this lesson you learn to**\n\n" + "\n".join(f"- {item}" for item in self.lesson.objectives)
 
     async def on_mount(self) -> None:
         self.already_read = self.lesson.id in self.app.store.read_lessons(self.app.profile)

@@ -1,0 +1,98 @@
+"""2,000 seeded random key presses and resizes, spread over every screen, raise no exception.
+
+A new screen joins by adding one entry to VISITS.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from tutor.ui.app import LambdaTutorApp
+from tutor.ui.screens import SCREENS
+
+DATA = Path(__file__).parent / "data"
+UI_PACK = DATA / "ui-pack"
+QUIZ_PACK = DATA / "quizpack"
+
+# Every screen to visit, as (registered screen name, parameters); "map" means go home.
+VISITS: list[tuple[str, dict]] = [
+    ("map", {}),
+    ("lesson", {"lesson_id": "ui-short"}),
+    ("lesson", {"lesson_id": "ui-queue"}),
+    ("help", {}),
+    ("problems", {}),
+    ("quiz", {"module_id": "quizpack"}),
+    ("quiz", {"review": True}),
+]
+
+PRESSES = 2000
+SEED = 20260101
+# Keys that open, close or switch screens cost a screen build each, so they are drawn less often
+# than keys that act within a screen; both kinds reach every screen.
+SWITCHING_KEYS = [
+    "enter", "escape", "tab", "shift+tab", "f1", "question_mark", "ctrl+p", "ctrl+q", "ctrl+c",
+    "n", "p", "b", "c", "q", "l", "r",
+]
+WITHIN_KEYS = [
+    *(key for key in "abcdefghijklmnopqrstuvwxyz0123456789" if key not in SWITCHING_KEYS),
+    "space", "backspace", "up", "down", "left", "right", "pageup", "pagedown", "home", "end",
+    "shift+up", "shift+down",
+]
+SWITCHING_CHANCE = 0.04
+SIZES = [(80, 24), (100, 30), (120, 40), (200, 60), (79, 24), (80, 23), (40, 12), (132, 43)]
+RESIZE_CHANCE = 0.01
+
+
+class KeptOpenApp(LambdaTutorApp):
+    """Quitting (q, ctrl+q, the palette's Quit) and screenshots are counted, not done, so the walk goes on."""
+
+    quit_requests = 0
+
+    async def action_quit(self) -> None:
+        self.quit_requests += 1
+
+    def deliver_screenshot(self, *args, **kwargs) -> None:
+        return None
+
+
+@pytest.fixture(autouse=True)
+def ui_pack(monkeypatch):
+    monkeypatch.setattr("tutor.locations.builtin_content_dir", lambda: UI_PACK)
+    monkeypatch.setattr("webbrowser.open", lambda *args, **kwargs: True)
+
+
+def test_every_registered_screen_is_visited():
+    assert {name for name, _ in VISITS} == set(SCREENS)
+
+
+async def test_random_keys_and_resizes_on_every_screen_raise_nothing():
+    rng = random.Random(SEED)
+    app = KeptOpenApp(extra_packs=[QUIZ_PACK])
+    presses = 0
+    async with app.run_test(size=(100, 30)) as pilot:
+        for index, (name, params) in enumerate(VISITS):
+            await pilot.resize_terminal(100, 30)
+            await pilot.pause()
+            if name == "map":
+                await app.go_home()
+            else:
+                await app.jump_to(name, **params)
+            await pilot.pause()
+            share = PRESSES // len(VISITS) + (1 if index < PRESSES % len(VISITS) else 0)
+            for _ in range(share):
+                draw = rng.random()
+                if draw < RESIZE_CHANCE:
+                    await pilot.resize_terminal(*rng.choice(SIZES))
+                    continue
+                keys = SWITCHING_KEYS if draw < RESIZE_CHANCE + SWITCHING_CHANCE else WITHIN_KEYS
+                await pilot.press(rng.choice(keys))
+                presses += 1
+                assert app.is_running, f"the app stopped on the {name} screen"
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+    assert app.return_code in (None, 0)
+    assert presses > PRESSES * 0.95
+    assert app.quit_requests > 0, "the walk pressed the quit keys too"
