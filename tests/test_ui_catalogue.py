@@ -1,0 +1,240 @@
+"""The services catalogue driven like a learner would: filter, move, open a lesson, come back.
+
+The rows come from the frozen pack in tests/data/catalogue-pack (ten services, four lessons), so
+these tests do not move while the built-in catalogue grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tutor.content.loader import load_course
+from tutor.content.models import ServiceSpec
+from tutor.ui.app import LambdaTutorApp
+from tutor.ui.screens.catalogue import CatalogueScreen, ServiceFilter, ServiceTable
+from tutor.ui.screens.course_map import CourseMapScreen
+from tutor.ui.screens.lesson import LessonScreen
+
+PACK = Path(__file__).parent / "data" / "catalogue-pack"
+SIZE = (80, 24)
+
+
+def pack_course():
+    """The pack on its own: its module, lessons and services, without the built-in course around it."""
+    course, problems = load_course([PACK])
+    assert problems == []
+    lessons = {key: lesson for key, lesson in course.lessons.items() if lesson.pack == PACK}
+    services = [service for service in course.services if service.lesson in lessons]
+    assert len(lessons) == 4 and len(services) == 10
+    return replace(course, title="Catalogue test course", lessons=lessons, services=services, questions=[],
+                   modules=[module for module in course.modules if module.pack == PACK])
+
+
+COURSE = pack_course()
+NAMES = [service.name for service in COURSE.services]
+SQS = ["Amazon SQS (standard queues)", "Amazon SQS (FIFO queues)"]
+POLL = [*SQS, "Amazon Kinesis Data Streams"]
+
+
+def catalogue_app(course=COURSE) -> LambdaTutorApp:
+    return LambdaTutorApp(loaded=(course, []))
+
+
+async def open_catalogue(pilot: Pilot, query: str = "") -> CatalogueScreen:
+    screen = CatalogueScreen(query)
+    screen.add_class(pilot.app.width_class())
+    await pilot.app.push_screen(screen)
+    await pilot.pause()
+    return screen
+
+
+def screen_text(app: LambdaTutorApp) -> str:
+    """What the learner sees, as plain text."""
+    update = app.screen._compositor.render_full_update(simplify=True)
+    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
+
+
+def rows(app: LambdaTutorApp) -> list[str]:
+    """The service names in the table, top to bottom."""
+    return [service.name for service in app.screen.query_one(ServiceTable).shown]
+
+
+def footer_keys(app: LambdaTutorApp) -> set[str]:
+    return {key for key, active in app.screen.active_bindings.items() if active.binding.show and active.enabled}
+
+
+async def type_filter(pilot: Pilot, text: str) -> None:
+    pilot.app.screen.query_one(ServiceFilter).value = ""
+    await pilot.press(*text)
+    await pilot.pause()
+
+
+async def test_it_opens_with_every_service_and_the_filter_ready_for_typing():
+    app = catalogue_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_catalogue(pilot)
+        assert rows(app) == NAMES
+        assert isinstance(app.focused, ServiceFilter)
+        text = screen_text(app)
+        assert "10 of 10 services" in text
+        assert "⇄ sync" in text and "→ async" in text and "↻ poll" in text and "± sync/async" in text
+
+
+async def test_typing_sqs_narrows_to_the_sqs_rows_and_says_how_many():
+    app = catalogue_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_catalogue(pilot)
+        await pilot.press("s", "q", "s")
+        await pilot.pause()
+        assert rows(app) == SQS
+        assert "2 of 10 services" in screen_text(app)
+        await type_filter(pilot, "SQS fifo")  # any case; every word must match
+        assert rows(app) == SQS[1:]
+        assert "1 of 10 services" in screen_text(app)
+
+
+async def test_a_model_word_narrows_to_that_model():
+    app = catalogue_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_catalogue(pilot)
+        await type_filter(pilot, "poll")
+        assert rows(app) == POLL
+        assert "3 of 10 services" in screen_text(app)
+        await type_filter(pilot, "async")
+        assert rows(app) == ["AWS CLI and SDKs (Invoke API)", "Amazon S3 (event notifications)", "Amazon SNS",
+                             "Amazon CloudWatch Logs (subscription filters)"]
+        # "sync" means the start of a word: the asynchronous services stay out. The SQS row stays
+        # in because its note says "Synchronous invokes".
+        await type_filter(pilot, "sync")
+        assert rows(app) == ["Application Load Balancer", "Amazon API Gateway", "AWS CLI and SDKs (Invoke API)",
+                             "Amazon SQS (standard queues)"]
+
+
+async def test_the_filter_reads_triggers_and_notes_and_says_when_nothing_matches():
+    app = catalogue_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_catalogue(pilot)
+        await type_filter(pilot, "bucket")  # in S3's trigger only
+        assert rows(app) == ["Amazon S3 (event notifications)"]
+        await type_filter(pilot, "visibility timeout")  # in the note of standard SQS
+        assert rows(app) == SQS[:1]
+        await type_filter(pilot, "sqs kafka")
+        assert rows(app) == []
+        text = screen_text(app)
+        assert "0 of 10 services" in text and "No service matches the filter" in text
+        assert "enter" not in footer_keys(app) and "down" not in footer_keys(app), "nothing to open or move to"
+        await pilot.press("enter", "down")
+        assert isinstance(app.screen, CatalogueScreen) and isinstance(app.focused, ServiceFilter)
+        await type_filter(pilot, "")
+        assert rows(app) == NAMES
+
+
+async def test_the_pane_below_shows_the_highlighted_service_whole_with_its_source():
+    app = catalogue_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_catalogue(pilot)
+        await pilot.press("down")
+        assert isinstance(app.focused, ServiceTable)
+        text = screen_text(app)
+        assert "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/l" in text
+        assert "Callers that wait for the answer" in text, "the lesson title, cut from the table at 80 columns"
+        await pilot.press("down", "down")
+        text = screen_text(app)
+        assert "https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html" in text
+        assert "± sync or async" in text
+        assert "elasticloadbalancing" not in text
+
+
+async def test_enter_opens_the_lesson_of_the_highlighted_row_and_escape_comes_back():
+    app = catalogue_app()
+    async with app.run_test(size=SIZE) as pilot:
+        catalogue = await open_catalogue(pilot)
+        await pilot.press("s", "q", "s", "down", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.id == "cat-fifo-queues"
+        assert "FIFO queues keep order per group" in screen_text(app)
+        await pilot.press("escape")
+        assert app.screen is catalogue
+        assert rows(app) == SQS and app.screen.query_one(ServiceTable).cursor_row == 1, "the list is as it was"
+        await pilot.press("escape")
+        assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_enter_in_the_filter_opens_the_first_match():
+    app = catalogue_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_catalogue(pilot)
+        await pilot.press(*"kinesis", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.id == "cat-pollers"
+        assert "Pollers read queues and streams" in screen_text(app)
+
+
+async def test_a_click_highlights_a_row_and_a_click_on_the_highlighted_row_opens_its_lesson():
+    app = catalogue_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_catalogue(pilot)
+        fourth_row = (5, 4)  # the header is line 0 of the table
+        await pilot.click(ServiceTable, offset=fourth_row)
+        await pilot.pause()
+        assert isinstance(app.screen, CatalogueScreen)
+        assert app.screen.query_one(ServiceTable).highlighted.name == "Amazon S3 (event notifications)"
+        await pilot.click(ServiceTable, offset=fourth_row)
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.id == "cat-async-callers"
+
+
+async def test_slash_down_and_up_move_between_the_filter_and_the_list_and_the_footer_follows():
+    app = catalogue_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_catalogue(pilot)
+        assert footer_keys(app) >= {"down", "enter", "escape"}
+        assert "slash" not in footer_keys(app), "while typing, / is a character of the filter"
+        await pilot.press("down", "down")
+        assert isinstance(app.focused, ServiceTable)
+        assert app.screen.query_one(ServiceTable).cursor_row == 1
+        assert footer_keys(app) >= {"slash", "enter", "escape"}
+        assert "down" not in footer_keys(app), "in the list, down moves the cursor"
+        await pilot.press("slash")
+        assert isinstance(app.focused, ServiceFilter)
+        await pilot.press("down", "up", "up")
+        assert isinstance(app.focused, ServiceFilter), "up from the first row returns to the filter"
+        await pilot.press("a", "l", "b")
+        assert app.screen.query_one(ServiceFilter).value == "alb"
+
+
+async def test_a_service_whose_lesson_is_missing_says_so_instead_of_opening():
+    orphan = ServiceSpec(name="Amazon Orphan", model="async", trigger="Nothing at all", note="Points nowhere.",
+                         source="https://docs.aws.amazon.com/lambda/latest/dg/lambda-services.html",
+                         lesson="no-such-lesson")
+    app = catalogue_app(replace(COURSE, services=[*COURSE.services, orphan]))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_catalogue(pilot)
+        await pilot.press(*"orphan", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CatalogueScreen)
+        assert "'no-such-lesson' is not a lesson of this course" in screen_text(app)
+        assert any("no-such-lesson" in notice.message for notice in app._notifications)
+
+
+async def test_wide_terminals_show_the_lesson_column_and_the_models_in_full_words():
+    app = catalogue_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        await open_catalogue(pilot)
+        text = screen_text(app)
+        header = next(line for line in text.splitlines() if "Triggered by" in line)
+        assert "Lesson" in header
+        assert "↻ event source mapping (poll)" in text and "⇄ synchronous" in text
+        assert "Callers that hand the event over" in text
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        text = screen_text(app)
+        header = next(line for line in text.splitlines() if "Triggered by" in line)
+        assert "Lesson" not in header, "at 80 columns the lesson title is in the pane below the table"
+        assert "↻ poll (ESM)" in text and "⇄ sync " in text

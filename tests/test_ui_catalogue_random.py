@@ -1,0 +1,111 @@
+"""2,000 seeded random keys and resizes on the services catalogue: nothing breaks, the count stays true.
+
+Keys arrive in bursts, as from a fast typist or a paste, and the app settles after each burst, so
+the test stays quick while every key still goes through the app's own key handling. A burst ends
+at a key that may leave the catalogue (enter, escape, help); the test then comes back to it.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from test_ui_catalogue import COURSE, catalogue_app, open_catalogue
+from textual import events
+
+from tutor.ui.screens.catalogue import CatalogueScreen, ServiceFilter, ServiceTable, model_label
+from tutor.ui.screens.too_small import TooSmallScreen
+
+SEED = 20240611
+KEY_COUNT = 2_000
+# Words that match some services, so the table is often full, and junk that matches none.
+WORDS = ["sqs", "poll", "async", "sync", "kinesis", "amazon", "api", "s3", "fifo", "event", "zz", "-1.@"]
+MOVES = ["down", "down", "down", "up", "pageup", "pagedown", "home", "end", "left", "right", "delete", "backspace"]
+# Rarer, because each costs the app far more than a keystroke: moving focus (the footer is rebuilt)
+# and leaving the screen (a lesson or help opens).
+FOCUS = ["tab", "shift+tab", "slash"]
+LEAVING = ["enter", "enter", "escape", "escape", "f1", "question_mark"]
+SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
+TOO_SMALL = [(79, 24), (80, 23)]  # the app covers everything with its "too small" message
+# Textual's names for the punctuation keys used here, and the characters they type.
+CHARACTERS = {"space": " ", "slash": "/", "question_mark": "?", "full_stop": ".", "minus": "-", "commercial_at": "@"}
+NAMES = {character: name for name, character in CHARACTERS.items()}
+
+
+def random_gesture(rng: random.Random) -> list[str]:
+    """A few keys a learner might press together: a word, a move, a clear, a focus change, a way out."""
+    roll = rng.random()
+    if roll < 0.35:
+        return [NAMES.get(character, character) for character in rng.choice(WORDS) + " "][: rng.randint(1, 6)]
+    if roll < 0.42:
+        return ["ctrl+u"]
+    if roll < 0.50:
+        character = rng.choice("abcdefghijklmnopqrstuvwxyz0123456789 .-/?@")
+        return [NAMES.get(character, character)]
+    if roll < 0.95:
+        return [rng.choice(MOVES)] * rng.randint(1, 3)
+    if roll < 0.98:
+        return [rng.choice(FOCUS)]
+    return [rng.choice(LEAVING)]
+
+
+def key_event(key: str) -> events.Key:
+    """The event a terminal would send for the key."""
+    return events.Key(key, CHARACTERS.get(key, key if len(key) == 1 else None))
+
+
+async def back_to_the_catalogue(pilot, app) -> None:
+    if isinstance(app.screen, TooSmallScreen | CatalogueScreen):
+        return
+    if any(isinstance(screen, CatalogueScreen) for screen in app.screen_stack):
+        while not isinstance(app.screen, CatalogueScreen):
+            await app.pop_screen()
+    else:
+        await open_catalogue(pilot)
+
+
+def check_the_catalogue(app) -> None:
+    """What the learner sees agrees with itself: the count, the rows, the pane below the table."""
+    screen = app.screen
+    table = screen.query_one(ServiceTable)
+    count = str(screen.query_one("#catalogue-count").render())
+    assert count == f"{table.row_count} of {len(COURSE.services)} services"
+    typed = re.findall(r"[a-z0-9]+", screen.query_one(ServiceFilter).value.lower())
+    for service in table.shown:
+        label = model_label(service.model)
+        text = f"{service.name} {label.words} {label.short} {service.trigger} {service.note}".lower()
+        assert all(word in text for word in typed), (typed, service.name)
+    if table.row_count:
+        assert 0 <= table.cursor_row < table.row_count
+        assert str(screen.query_one("#catalogue-name").render()).startswith(table.highlighted.name)
+
+
+async def test_random_keys_and_resizes_never_break_the_catalogue():
+    rng = random.Random(SEED)
+    app = catalogue_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_catalogue(pilot)
+        sent = 0
+        while sent < KEY_COUNT:
+            roll = rng.random()
+            if roll < 0.05 or isinstance(app.screen, TooSmallScreen):
+                # One burst in the "too small" state at most, so the keys mostly reach the catalogue.
+                await pilot.resize_terminal(*rng.choice(TOO_SMALL if roll < 0.05 else SIZES))
+            elif roll < 0.3:
+                await pilot.resize_terminal(*rng.choice(SIZES))
+            burst: list[str] = []
+            while len(burst) < 40 and sent + len(burst) < KEY_COUNT and not set(burst) & set(LEAVING):
+                burst += random_gesture(rng)
+            burst = burst[: KEY_COUNT - sent]
+            sent += len(burst)
+            for key in burst:
+                app.post_message(key_event(key))
+            await pilot.pause()
+            await back_to_the_catalogue(pilot, app)
+            await pilot.pause()
+            if isinstance(app.screen, CatalogueScreen):
+                check_the_catalogue(app)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await back_to_the_catalogue(pilot, app)
+        assert isinstance(app.screen, CatalogueScreen)

@@ -1,0 +1,363 @@
+"""The services catalogue: which AWS service invokes Lambda how, filtered as you type.
+
+Open it with `app.open_screen("catalogue")`. Every row is a `ServiceSpec` of `course.services`;
+enter (or a click on the highlighted row) opens the lesson that covers it. The table keeps one
+line per service, so cells are cut with an ellipsis when the terminal is narrow; the pane below
+the table shows the highlighted service whole, with its source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical
+from textual.content import Content
+from textual.events import Resize
+from textual.screen import Screen
+from textual.style import Style
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tutor.ui.widgets.masthead import Masthead, place
+
+if TYPE_CHECKING:
+    from tutor.content.models import Course, ServiceSpec
+    from tutor.ui.app import LambdaTutorApp
+
+
+@dataclass(frozen=True)
+class ModelLabel:
+    symbol: str
+    words: str  # what the pane below the table and wide tables say
+    short: str  # what a narrow table says
+
+    def full(self) -> str:
+        return f"{self.symbol} {self.words}"
+
+    def brief(self) -> str:
+        return f"{self.symbol} {self.short}"
+
+
+# The models of docs/content-format.md, each with a symbol and words so no state rests on colour.
+MODEL_LABELS: dict[str, ModelLabel] = {
+    "sync": ModelLabel("⇄", "synchronous", "sync"),
+    "async": ModelLabel("→", "asynchronous", "async"),
+    "poll": ModelLabel("↻", "event source mapping (poll)", "poll (ESM)"),
+    "sync-or-async": ModelLabel("±", "sync or async", "sync/async"),
+    "other": ModelLabel("◇", "other", "other"),
+}
+
+
+def model_label(model: str) -> ModelLabel:
+    return MODEL_LABELS.get(model, ModelLabel("◇", model, model))
+
+
+# Filtering ----------------------------------------------------------------------------------------
+
+WORD = re.compile(r"[^\W_]+")
+# Parts of a run like "EventBridge", "DynamoDB" or "RESPONSE": each is a word start one can type.
+CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def query_words(query: str) -> list[str]:
+    return [word.lower() for word in WORD.findall(query)]
+
+
+def searchable_words(texts: Iterable[str]) -> frozenset[str]:
+    """Every word of the texts, plus the camel-case parts of each, lower-cased."""
+    words: set[str] = set()
+    for text in texts:
+        for run in WORD.findall(text):
+            words.add(run.lower())
+            words.update(part.lower() for part in CAMEL_PART.findall(run))
+    return frozenset(words)
+
+
+def service_words(service: ServiceSpec) -> frozenset[str]:
+    label = model_label(service.model)
+    return searchable_words((service.name, label.words, label.short, service.model, service.trigger, service.note))
+
+
+def matches(words: frozenset[str], wanted: Sequence[str]) -> bool:
+    """Each typed word must start some word of the service.
+
+    Word starts rather than any substring, so that "sync" finds the synchronous services
+    without every asynchronous one too.
+    """
+    return all(any(word.startswith(part) for word in words) for part in wanted)
+
+
+# Column widths ------------------------------------------------------------------------------------
+
+CELL_PADDING = 1
+COLUMNS = ("service", "model", "trigger", "note", "lesson")
+HEADINGS = {"service": "Service", "model": "Model", "trigger": "Triggered by", "note": "Note", "lesson": "Lesson"}
+SCROLLBAR = 1  # tutor.tcss sets the table's vertical scrollbar to one cell
+LESSON_COLUMN_FROM = 110  # table cells: narrower, the lesson title is only in the pane below the table
+FULL_MODEL_WORDS_FROM = 160  # table cells: narrower, the model column says "sync", "poll (ESM)"...
+MIN_WIDTH = 8
+
+
+def column_widths(table_width: int, longest: dict[str, int]) -> tuple[dict[str, int], bool]:
+    """Cells for each column shown at this table width, and whether the model column has its full words.
+
+    The service name comes first, then the trigger; the note gives way and, when narrow, the
+    lesson column goes, since the pane below the table shows the highlighted service whole.
+    """
+    columns = COLUMNS if table_width >= LESSON_COLUMN_FROM else COLUMNS[:-1]
+    content = max(0, table_width - SCROLLBAR - 2 * CELL_PADDING * len(columns))
+    full_words = table_width >= FULL_MODEL_WORDS_FROM
+    labels = [model_label(model) for model in MODEL_LABELS]
+    widths = {"model": max(len(label.full() if full_words else label.brief()) for label in labels)}
+    widths["service"] = min(longest["service"], max(26, round(content * 0.3)))
+    if "lesson" in columns:
+        widths["lesson"] = min(longest["lesson"], max(16, round(content * 0.22)))
+    rest = content - sum(widths.values())
+    widths["trigger"] = min(longest["trigger"], max(12, round(rest * 0.5)))
+    widths["note"] = rest - widths["trigger"]
+    return {key: max(MIN_WIDTH, widths[key]) for key in columns}, full_words
+
+
+def cell(text: str, style: str = "") -> Text:
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+# Widgets ----------------------------------------------------------------------------------------
+
+
+class ServiceFilter(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "screen.focus_results", "Results", key_display="↓", id="catalogue.results"),
+        Binding("enter", "submit", "Open lesson", id="catalogue.open-first"),
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "submit":
+            return self.screen.query_one(ServiceTable).row_count > 0
+        return super().check_action(action, parameters)
+
+
+class ServiceTable(DataTable):
+    """The services that pass the filter, one line each, in catalogue order."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Open lesson", id="catalogue.open")]
+
+    def __init__(self, course: Course, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING, **kwargs)
+        self._course = course
+        self.shown: list[ServiceSpec] = []
+        self._layout: tuple[dict[str, int], bool] | None = None
+        services = course.services
+        self._longest = {
+            "service": max((len(service.name) for service in services), default=MIN_WIDTH),
+            "trigger": max((len(service.trigger) for service in services), default=MIN_WIDTH),
+            "lesson": max((len(self._lesson_title(service)) for service in services), default=MIN_WIDTH),
+        }
+
+    def _lesson_title(self, service: ServiceSpec) -> str:
+        lesson = self._course.lessons.get(service.lesson)
+        return lesson.title if lesson is not None else f"✗ no lesson {service.lesson!r}"
+
+    @property
+    def highlighted(self) -> ServiceSpec | None:
+        if not self.shown or not 0 <= self.cursor_row < len(self.shown):
+            return None
+        return self.shown[self.cursor_row]
+
+    def show(self, services: list[ServiceSpec]) -> None:
+        self.shown = services
+        self._fill(cursor_row=0)
+
+    def on_resize(self, event: Resize) -> None:
+        if column_widths(event.size.width, self._longest) != self._layout:
+            self._fill(cursor_row=self.cursor_row)
+
+    def _fill(self, cursor_row: int) -> None:
+        """Columns sized for the current width, then the rows; widths of a DataTable column are fixed once added."""
+        layout = column_widths(self.size.width, self._longest)
+        widths, full_words = layout
+        if layout == self._layout:
+            self.clear()
+        else:
+            self._layout = layout
+            self.clear(columns=True)
+            for key in widths:
+                self.add_column(HEADINGS[key], width=widths[key], key=key)
+        for index, service in enumerate(self.shown):
+            label = model_label(service.model)
+            cells = {
+                "service": cell(service.name, "bold"),
+                "model": cell(label.full() if full_words else label.brief()),
+                "trigger": cell(service.trigger),
+                "note": cell(service.note),
+                "lesson": cell(self._lesson_title(service)),
+            }
+            self.add_row(*(cells[key] for key in widths), key=str(index))
+        if self.shown:
+            self.move_cursor(row=min(cursor_row, len(self.shown) - 1), column=0, scroll=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_cursor":
+            return self.row_count > 0
+        return super().check_action(action, parameters)
+
+    def action_cursor_up(self) -> None:
+        # Up from the first row goes back to the filter, the way Down came in.
+        if self.cursor_row <= 0:
+            self.screen.query_one(ServiceFilter).focus()
+        else:
+            super().action_cursor_up()
+
+
+# The screen ---------------------------------------------------------------------------------------
+
+NOTHING_YET = object()
+# The pane below the table: the highlighted service whole, whatever the table had to cut.
+DETAIL_FIELDS = {"name": "Service", "trigger": "Trigger", "note": "Note", "lesson": "Lesson", "source": "Source"}
+
+
+class CatalogueScreen(Screen):
+    AUTO_FOCUS = "#catalogue-filter"
+    SCREEN_NAME = "catalogue"
+    HELP_TITLE = "Services catalogue"
+    HELP_KEYS = (
+        ("type", "Narrow the list: every word must start a word of the name, model, trigger or note"),
+        ("↓ / ↑", "From the filter into the list and back"),
+        ("enter / click", "Open the lesson that covers the highlighted service"),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_filter", "Filter", key_display="/", id="catalogue.filter"),
+        Binding("escape", "back", "Back", id="catalogue.back"),
+    ]
+
+    app: LambdaTutorApp
+
+    def __init__(self, query: str = "", **kwargs) -> None:
+        """`query` starts the filter with some text, e.g. a service name."""
+        super().__init__(**kwargs)
+        self.initial_query = query
+        self._searchable: list[tuple[ServiceSpec, frozenset[str]]] = []
+        self._had_rows: bool | None = None
+        self._described: object = NOTHING_YET
+
+    def compose(self) -> ComposeResult:
+        course = self.app.course
+        self._searchable = [(service, service_words(service)) for service in course.services]
+        yield Masthead(place("Services catalogue"), "how each AWS service invokes Lambda")
+        with Horizontal(id="catalogue-filter-bar"):
+            yield Static("Filter", id="catalogue-filter-label")
+            yield ServiceFilter(
+                self.initial_query,
+                placeholder="service, model (sync, async, poll), trigger or note",
+                id="catalogue-filter",
+                compact=True,
+            )
+            yield Static("", id="catalogue-count")
+        yield ServiceTable(course, id="catalogue-table")
+        with Vertical(id="catalogue-detail"):
+            with Grid(id="catalogue-fields"):
+                for key, label in DETAIL_FIELDS.items():
+                    yield Static(label, classes="catalogue-field-label")
+                    yield Static("", id=f"catalogue-{key}", classes="catalogue-field", markup=False)
+            yield Static("", id="catalogue-empty", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.apply_filter(self.initial_query)
+
+    # Filtering ----------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#catalogue-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.apply_filter(event.value)
+
+    def apply_filter(self, query: str) -> None:
+        wanted = query_words(query)
+        shown = [service for service, words in self._searchable if matches(words, wanted)]
+        table = self.query_one(ServiceTable)
+        if self._had_rows is not None and shown == table.shown:
+            return  # another letter of a word already matched: nothing on screen changes
+        table.show(shown)
+        self.query_one("#catalogue-count", Static).update(f"{len(shown)} of {len(self._searchable)} services")
+        self._describe()
+        # Only going from some rows to none (or back) changes which keys apply; the footer is
+        # rebuilt on every refresh, so not on every keystroke.
+        if self._had_rows is not None and bool(shown) != self._had_rows:
+            self.refresh_bindings()
+        self._had_rows = bool(shown)
+
+    # The pane below the table -------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#catalogue-table")
+    def _highlighted(self) -> None:
+        self._describe()
+
+    def _describe(self) -> None:
+        service = self.query_one(ServiceTable).highlighted
+        if service is self._described:
+            return
+        self._described = service
+        self.query_one("#catalogue-fields").display = service is not None
+        empty = self.query_one("#catalogue-empty", Static)
+        empty.display = service is None
+        if service is None:
+            empty.update(
+                "This course has no services catalogue." if not self._searchable else
+                "No service matches the filter. Each word typed must start a word of a service's "
+                "name, model, trigger or note; backspace widens the list again."
+            )
+            return
+        lesson = self.app.course.lessons.get(service.lesson)
+        values = {
+            "name": Content.assemble((service.name, "bold"), "  ", (model_label(service.model).full(), "bold")),
+            "trigger": Content(service.trigger),
+            "note": Content(service.note),
+            "lesson": Content(lesson.title) if lesson is not None
+            else Content.styled(f"✗ {service.lesson!r} is not a lesson of this course", "$text-warning"),
+            "source": Content.styled(service.source, Style(link=service.source, underline=True)),
+        }
+        for key, value in values.items():
+            self.query_one(f"#catalogue-{key}", Static).update(value)
+
+    # Actions ------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_filter":
+            # While typing, "/" is a character of the filter, so the footer does not offer it.
+            return not isinstance(self.focused, ServiceFilter)
+        if action == "focus_results":
+            return self.query_one(ServiceTable).row_count > 0
+        return True
+
+    def action_focus_filter(self) -> None:
+        self.query_one(ServiceFilter).focus()
+
+    def action_focus_results(self) -> None:
+        self.query_one(ServiceTable).focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Input.Submitted, "#catalogue-filter")
+    async def _filter_submitted(self) -> None:
+        await self.open_highlighted()
+
+    @on(DataTable.RowSelected, "#catalogue-table")
+    async def _row_selected(self) -> None:
+        await self.open_highlighted()
+
+    async def open_highlighted(self) -> None:
+        service = self.query_one(ServiceTable).highlighted
+        if service is None:
+            return
+        if service.lesson not in self.app.course.lessons:
+            self.notify(f"{service.name}: the lesson {service.lesson!r} is not part of this course.",
+                        title="No lesson", severity="warning")
+            return
+        await self.app.open_screen("lesson", lesson_id=service.lesson)
