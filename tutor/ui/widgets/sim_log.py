@@ -51,11 +51,17 @@ class EventLog(ScrollView, can_focus=True):
         self._lines.extend(lines)
         if len(self._lines) > self.max_lines:
             del self._lines[:len(self._lines) - self.max_lines]
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._lines))
+        # Lines never scroll sideways: the virtual width is nominal, and steady as scrollbars come and go.
+        self.virtual_size = Size(1, len(self._lines))
         if following:
-            # Forced: the scrollbar a longer log needs only appears at the next layout.
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+            self._scroll_to_end()
+            # Scrollbars come and go with the next layout, moving the end: go there again after it.
+            self.call_after_refresh(self._scroll_to_end)
         self.refresh()
+
+    def _scroll_to_end(self) -> None:
+        # Forced: a log that has just grown has no scrollbar yet to scroll with.
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

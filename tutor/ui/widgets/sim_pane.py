@@ -241,6 +241,7 @@ class SimControls(Composed, Horizontal):
             text = label if full else short
             if str(button.label) != text:
                 button.label = text
+                button.refresh(layout=True)  # a label is not a layout change to Textual; its width is
 
     def show(self, note: str = "") -> None:
         self.note = note

@@ -66,8 +66,10 @@ class SimRun:
         self._build()
 
     def _build(self) -> None:
-        interventions = [(0.0, self.start_changes)] if self.start_changes else []
-        self.sim = Simulation(self.scenario, interventions)
+        self.sim = Simulation(self.scenario)
+        if self.start_changes:
+            # Made before any event, so in force (and shown) from the start and replayed by reset().
+            self.sim.intervene(self.start_changes)
         self.generation += 1
 
     @property

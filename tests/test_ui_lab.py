@@ -1,0 +1,176 @@
+"""The lab: three models on one load, faults injected into all three at once, tabs when narrow.
+
+Time is moved with the lab's own player (`seek`, as a learner who waits would see it), so each
+test looks at a fixed simulated moment without waiting in real time.
+"""
+
+from __future__ import annotations
+
+import re
+
+from textual.app import App
+from textual.widgets import TabbedContent
+
+from tutor.content.loader import load_course
+from tutor.ui.screens.course_map import CourseMapScreen
+from tutor.ui.screens.lab import LAB_SPEED, LabScreen, app_opening_lab, lab_scenarios
+from tutor.ui.widgets.sim_pane import SimView
+
+WIDE = (200, 50)
+NARROW = (80, 24)
+
+
+class LabApp(App[None]):
+    CSS_PATH = "../tutor/ui/tutor.tcss"
+
+    def on_mount(self) -> None:
+        self.push_screen(LabScreen())
+
+
+def screen_text(app) -> str:
+    update = app.screen._compositor.render_full_update(simplify=True)
+    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
+
+
+def counters(app) -> dict[str, str]:
+    """Each model's counters, as its view shows them."""
+    return {view.run.scenario.model: view.query_one(".sim-counters").render().plain
+            for view in app.screen.query(SimView)}
+
+
+def picture(app) -> list[str]:
+    """The status and, for each model, its diagram, counters and event log."""
+    shown = [app.screen.query_one(".sim-status").render().plain]
+    for view in app.screen.query(SimView):
+        shown += [view.query_one(".sim-diagram").render().plain, view.query_one(".sim-counters").render().plain,
+                  view.log_text()]
+    return shown
+
+
+def failed(text: str) -> int:
+    return int(re.search(r"✗ ([\d,]+) failed", text).group(1).replace(",", ""))
+
+
+def throttles(text: str) -> int:
+    return int(re.search(r"([\d,]+) throttles?\b", text).group(1).replace(",", ""))
+
+
+async def at(pilot, seconds: float) -> LabScreen:
+    lab = pilot.app.screen
+    lab.player.seek(seconds)
+    lab.player_changed()
+    await pilot.pause()
+    return lab
+
+
+def test_the_three_models_share_one_load_seed_and_function():
+    sync, asynchronous, sqs = lab_scenarios()
+    assert [s.model for s in (sync, asynchronous, sqs)] == ["sync", "async", "sqs"]
+    for scenario in (asynchronous, sqs):
+        assert scenario.load == sync.load and scenario.seed == sync.seed and scenario.function == sync.function
+
+
+async def test_side_by_side_when_wide_in_tabs_when_narrow():
+    app = LabApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        views = list(app.screen.query(SimView))
+        assert len(views) == 3 and len({view.region.x for view in views}) == 3, "three columns"
+        assert not app.screen.query(TabbedContent)
+        await at(pilot, 30)
+        text = screen_text(app)
+        for title in ("Synchronous: API Gateway", "Asynchronous: S3 event", "Poll-based: SQS"):
+            assert title in text
+        assert "Watch:" in text and f"{LAB_SPEED:g}× · sim 00:00:30.0" in text
+
+        await pilot.resize_terminal(*NARROW)
+        await pilot.pause()
+        tabs = app.screen.query_one(TabbedContent)
+        assert tabs.active == "lab-tab-sync"
+        assert "Synchronous: API Gateway" in screen_text(app)
+        assert "Poll-based: SQS -> Lambda" not in screen_text(app)
+        await pilot.press("3")
+        assert tabs.active == "lab-tab-sqs"
+        assert "Poll-based: SQS -> Lambda" in screen_text(app)
+        assert "sim 00:00:30.0" in screen_text(app), "the runs go on where they were"
+
+
+async def test_errors_key_makes_all_three_fail_each_in_its_own_way():
+    app = LabApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        await at(pilot, 20)
+        assert all(failed(text) == 0 for text in counters(app).values())
+        await pilot.press("e")
+        text = screen_text(app)
+        assert "faults on: errors (error_rate 1.0)" in text
+        assert "Every answer is 200 with a function error" in text, "the captions say what to watch"
+        await at(pilot, 400)
+        shown = counters(app)
+        assert all(failed(text) > 0 for text in shown.values()), shown
+        assert "FunctionError" in shown["sync"]
+        assert "RetriesExhausted" in shown["async"]
+        assert "maxReceiveCount" in shown["sqs"]
+        assert "Stop errors" in screen_text(app), "the footer offers to switch them off"
+
+
+async def test_throttle_key_and_clear():
+    app = LabApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        await at(pilot, 20)
+        await pilot.press("t")
+        assert "faults on: reserved concurrency 1" in screen_text(app)
+        await at(pilot, 80)
+        shown = counters(app)
+        assert all(throttles(text) > 0 for text in shown.values()), shown
+        assert "TooManyRequestsException" in shown["sync"]
+        assert "concurrency 1 of 1 (reserved concurrency)" in screen_text(app)
+
+        await pilot.press("c")
+        assert "faults: none" in screen_text(app)
+        await at(pilot, 400)
+        settled = {model: throttles(text) for model, text in counters(app).items()}
+        await at(pilot, 600)
+        assert {model: throttles(text) for model, text in counters(app).items()} == settled, \
+            "cleared: no more throttles"
+
+
+async def test_poison_key_fails_one_item_in_every_model():
+    app = LabApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        await at(pilot, 20)
+        await pilot.press("p")
+        assert "poison: next item" in screen_text(app)
+        await at(pilot, 25)
+        assert "poison: item 42" in screen_text(app)
+        await at(pilot, 500)
+        shown = counters(app)
+        assert all(failed(text) == 1 for text in shown.values()), shown
+
+
+async def test_reset_keeps_the_faults_that_are_on_and_step_back_replays_them():
+    app = LabApp()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        await at(pilot, 10)
+        await pilot.press("e", "r")
+        assert "sim 00:00:00.0" in screen_text(app)
+        assert "faults on: errors" in screen_text(app)
+        await at(pilot, 5)
+        assert failed(counters(app)["sync"]) > 0, "errors from the first request on"
+        before = picture(app)
+        await pilot.press("s", "s")
+        assert picture(app) != before
+        await pilot.press("b", "b")
+        assert picture(app) == before
+
+
+async def test_lambda_tutor_lab_opens_over_the_map_and_escape_returns_to_it():
+    app = app_opening_lab(loaded=load_course())
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LabScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, CourseMapScreen)
