@@ -167,7 +167,7 @@ def test_typed_values_are_read_as_the_setting_they_stand_for(key, text, expected
         ("sqs.batch_size", "lots", "sqs.batch_size = 'lots': a number is needed (1..10000 in this exercise)"),
         ("sqs.batch_size", "", "sqs.batch_size: enter a number (1..10000 in this exercise)"),
         ("sqs.batch_size", "nan", "a number is needed"),
-        ("sqs.report_batch_item_failures", "yes", "allowed one of True, False"),
+        ("sqs.report_batch_item_failures", "yes", "allowed one of true, false"),
     ],
 )
 def test_bad_entries_are_refused_in_one_line_naming_the_range(key, text, message):

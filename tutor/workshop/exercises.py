@@ -237,10 +237,13 @@ def form_fields(exercise: Exercise, course: Course) -> list[FormField]:
     fields = []
     for spec in exercise.params:
         param = PARAMS[spec.key]
+        choices = allowed_choices(exercise, spec.key)
+        # On a form, choices read as the learner picks them (true, sqs), not as Python values.
+        allowed = ("one of " + ", ".join(show_value(choice) for choice in choices) if choices is not None
+                   else allowed_text(exercise, spec.key))
         fields.append(FormField(
             key=spec.key, aws_name=param.aws_name, help=param.help, unit=param.unit, kind=param.kind,
-            choices=allowed_choices(exercise, spec.key), value=base.value(spec.key),
-            allowed=allowed_text(exercise, spec.key),
+            choices=choices, value=base.value(spec.key), allowed=allowed,
         ))
     return fields
 
