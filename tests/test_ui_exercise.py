@@ -259,3 +259,39 @@ async def test_a_long_run_shows_progress_keeps_the_screen_responsive_and_stops_w
         await wait_for(pilot, lambda: not isinstance(app.screen, ExerciseScreen), "leaving the exercise")
         await pilot.pause(0.3)
     assert attempts("ann", "long-run") is None
+
+
+async def test_a_broken_pack_exercise_is_marked_explained_and_never_run(tmp_path):
+    pack = tmp_path / "broken-pack"
+    (pack / "exercises").mkdir(parents=True)
+    (pack / "course.toml").write_text("format_version = 1\n")
+    (pack / "exercises" / "typo.toml").write_text('''
+id = "typo"
+title = "A typo in a key"
+kind = "tune"
+scenario = "sqs-lambda"
+brief = "Change the batch size."
+
+[[params]]
+key = "sqs.batchsize"
+min = 1
+max = 10
+
+[[goals]]
+field = "duplicates"
+op = "=="
+value = 0
+''')
+    course, problems = load_course([pack])
+    app = LambdaTutorApp(profile="ann", loaded=(course, problems))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.open_screen("exercises")
+        await pilot.pause()
+        option = app.screen.query_one(OptionList).get_option("typo")
+        assert str(option.prompt) == "⚠ cannot run  A typo in a key"
+        screen = await open_exercise(pilot, "typo")
+        text = str(screen.query_one("#exercise-problems").render())
+        assert "params.0.key: unknown scenario key 'sqs.batchsize'" in text
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert screen.last_attempt is None and attempts("ann", "typo") is None

@@ -326,56 +326,61 @@ def exercise_model(exercise: Exercise, course: Course) -> str | None:
 
 def check_exercises(course: Course, only_pack: Path | None = None) -> list[Problem]:
     """What the structural model cannot see: presets, parameter keys and ranges, goal fields."""
+    problems: list[Problem] = []
+    for exercise in course.exercises:
+        if only_pack is not None and not exercise.file.startswith(str(only_pack).rstrip("/") + "/"):
+            continue
+        problems += exercise_problems(exercise, course)
+    return problems
+
+
+def exercise_problems(exercise: Exercise, course: Course) -> list[Problem]:
+    """Everything that stops one exercise from running as written (empty when it can run)."""
     from tutor.sim.params import PARAMS
     from tutor.sim.scenario import load_scenario
 
     problems: list[Problem] = []
-    for exercise in course.exercises:
-        file = exercise.file
-        if only_pack is not None and not file.startswith(str(only_pack).rstrip("/") + "/"):
+    file = exercise.file
+    path = course.scenario_files.get(exercise.scenario)
+    if path is None:
+        return [Problem(file, None, "scenario", f"unknown scenario preset {exercise.scenario!r}")]
+    try:
+        scenario = load_scenario(path, overrides=exercise.overrides)
+    except UserError as error:
+        return [Problem(file, None, "overrides", str(error))]
+    for index, spec in enumerate(exercise.params):
+        field = f"params.{index}"
+        param = PARAMS.get(spec.key)
+        if param is None:
+            problems.append(Problem(file, None, f"{field}.key", f"unknown scenario key {spec.key!r}"))
             continue
-        path = course.scenario_files.get(exercise.scenario)
-        if path is None:
-            problems.append(Problem(file, None, "scenario", f"unknown scenario preset {exercise.scenario!r}"))
-            continue
-        try:
-            scenario = load_scenario(path, overrides=exercise.overrides)
-        except UserError as error:
-            problems.append(Problem(file, None, "overrides", str(error)))
-            continue
-        for index, spec in enumerate(exercise.params):
-            field = f"params.{index}"
-            param = PARAMS.get(spec.key)
-            if param is None:
-                problems.append(Problem(file, None, f"{field}.key", f"unknown scenario key {spec.key!r}"))
+        if scenario.model not in param.models:
+            problems.append(Problem(file, None, f"{field}.key",
+                                    f"{spec.key} does not apply to the {scenario.model} model"))
+        for position, choice in enumerate(spec.choices or []):
+            refusal = _refusal(path, exercise, spec.key, choice)
+            if refusal:
+                problems.append(Problem(file, None, f"{field}.choices.{position}", refusal))
+        for bound in ("min", "max"):
+            value = getattr(spec, bound)
+            if value is None:
                 continue
-            if scenario.model not in param.models:
-                problems.append(Problem(file, None, f"{field}.key",
-                                        f"{spec.key} does not apply to the {scenario.model} model"))
-            for position, choice in enumerate(spec.choices or []):
-                refusal = _refusal(path, exercise, spec.key, choice)
-                if refusal:
-                    problems.append(Problem(file, None, f"{field}.choices.{position}", refusal))
-            for bound in ("min", "max"):
-                value = getattr(spec, bound)
-                if value is None:
-                    continue
-                if param.kind in ("bool", "choice"):
-                    problems.append(Problem(file, None, f"{field}.{bound}",
-                                            f"{spec.key} is not a number ({param.allowed()}); "
-                                            "list the values the learner may pick in choices"))
-                    continue
-                refusal = _refusal(path, exercise, spec.key, _as_kind(param, value))
-                if refusal:
-                    problems.append(Problem(file, None, f"{field}.{bound}", refusal))
-        for index, goal in enumerate(exercise.goals):
-            reason = field_problem(goal.field, scenario.model)
-            if reason:
-                problems.append(Problem(file, None, f"goals.{index}.field", reason))
-        if exercise.predict is not None:
-            reason = field_problem(exercise.predict.measure, scenario.model)
-            if reason:
-                problems.append(Problem(file, None, "predict.measure", reason))
+            if param.kind in ("bool", "choice"):
+                problems.append(Problem(file, None, f"{field}.{bound}",
+                                        f"{spec.key} is not a number ({param.allowed()}); "
+                                        "list the values the learner may pick in choices"))
+                continue
+            refusal = _refusal(path, exercise, spec.key, _as_kind(param, value))
+            if refusal:
+                problems.append(Problem(file, None, f"{field}.{bound}", refusal))
+    for index, goal in enumerate(exercise.goals):
+        reason = field_problem(goal.field, scenario.model)
+        if reason:
+            problems.append(Problem(file, None, f"goals.{index}.field", reason))
+    if exercise.predict is not None:
+        reason = field_problem(exercise.predict.measure, scenario.model)
+        if reason:
+            problems.append(Problem(file, None, "predict.measure", reason))
     return problems
 
 

@@ -40,6 +40,7 @@ from tutor.ui.widgets.exercise import (
 from tutor.ui.widgets.masthead import Masthead, place
 from tutor.workshop.exercises import (
     Attempt,
+    exercise_problems,
     form_fields,
     hint_due,
     parse_prediction,
@@ -135,6 +136,10 @@ class ExerciseScreen(Screen):
     ExerciseScreen #exercise-outcome {
         margin: 1 0 0 0;
     }
+    ExerciseScreen #exercise-problems {
+        margin: 1 0;
+        color: $text-warning;
+    }
     ExerciseScreen #exercise-hint {
         margin: 1 0;
         padding: 0 1;
@@ -161,7 +166,9 @@ class ExerciseScreen(Screen):
             raise UserError(f"no exercise {exercise_id!r} in this course")
         self.exercise = matches[0]
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.fields = form_fields(self.exercise, course)
+        # A pack exercise can be broken (validate reports it); it is explained here, never run.
+        self.problems = exercise_problems(self.exercise, course)
+        self.fields = [] if self.problems else form_fields(self.exercise, course)
         self.running = False
         self.progress = 0.0  # written by the worker thread, read by the UI timer
         self.started_at = 0.0
@@ -180,28 +187,42 @@ class ExerciseScreen(Screen):
                 yield Static(exercise_meta(exercise, self.app.course), id="exercise-meta", markup=False)
                 yield Markdown(exercise.brief, id="exercise-brief")
             with VerticalScroll(id="exercise-work-pane"):
-                if exercise.predict is not None:
-                    yield Static("Your prediction", classes="exercise-heading")
-                    yield Static(exercise.predict.prompt, id="prediction-prompt", markup=False)
-                    with Horizontal(id="prediction-row"):
-                        yield Input(placeholder="a number", id="prediction", compact=True)
-                        yield Static(self._tolerance_words(), id="prediction-tolerance", markup=False)
-                    yield Static("", id="prediction-result")
-                if exercise.goals:
-                    yield Static("Goals", classes="exercise-heading")
-                    yield GoalBoard(exercise.goals, id="exercise-goals")
-                yield Static("", id="exercise-outcome")
-                yield Static("", id="exercise-hint")
-                if self.fields:
-                    heading = "Parameters you may change" if exercise.kind == "tune" else "Parameters"
-                    yield Static(heading, classes="exercise-heading")
-                    for spec in self.fields:
-                        yield ParamField(exercise, spec)
-                with Horizontal(id="run-row"):
-                    yield Button("▶ Run", id="run", compact=True)
-                    yield Static("", id="run-status", markup=False)
-                yield ProgressBar(total=1.0, show_eta=False, id="run-progress")
+                if self.problems:
+                    yield Static(self._problem_words(), id="exercise-problems", markup=False)
+                else:
+                    yield from self._work()
         yield Footer()
+
+    def _work(self) -> ComposeResult:
+        """The prediction, goals, verdict, hint, form and Run."""
+        exercise = self.exercise
+        if exercise.predict is not None:
+            yield Static("Your prediction", classes="exercise-heading")
+            yield Static(exercise.predict.prompt, id="prediction-prompt", markup=False)
+            with Horizontal(id="prediction-row"):
+                yield Input(placeholder="a number", id="prediction", compact=True)
+                yield Static(self._tolerance_words(), id="prediction-tolerance", markup=False)
+            yield Static("", id="prediction-result")
+        if exercise.goals:
+            yield Static("Goals", classes="exercise-heading")
+            yield GoalBoard(exercise.goals, id="exercise-goals")
+        yield Static("", id="exercise-outcome")
+        yield Static("", id="exercise-hint")
+        if self.fields:
+            heading = "Parameters you may change" if exercise.kind == "tune" else "Parameters"
+            yield Static(heading, classes="exercise-heading")
+            for spec in self.fields:
+                yield ParamField(exercise, spec)
+        with Horizontal(id="run-row"):
+            yield Button("▶ Run", id="run", compact=True)
+            yield Static("", id="run-status", markup=False)
+        yield ProgressBar(total=1.0, show_eta=False, id="run-progress")
+
+    def _problem_words(self) -> str:
+        lines = [f"⚠ This exercise cannot run as written ({self.exercise.file}):"]
+        lines += [f"  {problem.field}: {problem.message}" for problem in self.problems]
+        lines.append("Ask your instructor; `lambda-tutor validate` shows the same problems.")
+        return "\n".join(lines)
 
     def _tolerance_words(self) -> str:
         predict = self.exercise.predict
@@ -211,6 +232,9 @@ class ExerciseScreen(Screen):
         return f"{unit.strip()}  must be exact".strip()
 
     def on_mount(self) -> None:
+        if self.problems:
+            self.query_one(Masthead).show(right="⚠ cannot run")
+            return
         for hidden in ("#run-progress", "#exercise-hint", "#exercise-outcome", "#prediction-result"):
             for widget in self.query(hidden):
                 widget.display = False
@@ -259,7 +283,7 @@ class ExerciseScreen(Screen):
         self.action_run()
 
     def action_run(self) -> None:
-        if self.running:
+        if self.running or self.problems:
             return
         fields = list(self.query(ParamField))
         for field in fields:
@@ -410,7 +434,7 @@ class ExerciseScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "run":
-            return not self.running
+            return not self.running and not self.problems
         if action == "reset_values":
             return bool(self.fields) and not self.running
         return True

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from tutor.ui.widgets.exercise import exercise_mark, exercise_meta
 from tutor.ui.widgets.masthead import Masthead, place
-from tutor.workshop.exercises import exercise_model
+from tutor.workshop.exercises import exercise_model, exercise_problems
 
 if TYPE_CHECKING:
     from tutor.content.exercises import Exercise
@@ -34,6 +34,7 @@ GROUPS = (
     ("streams", "Event source mappings: Kinesis and DynamoDB Streams"),
     ("other", "Other"),
 )
+MARK_COLUMN = len("○ not yet  ")
 GROUP_OF_MODEL = {"sync": "sync", "async": "async", "sqs": "sqs", "kinesis": "streams", "dynamodb": "streams"}
 
 
@@ -110,6 +111,8 @@ class ExerciseListScreen(Screen):
         super().__init__()
         course = self.app.course
         self.models = {exercise.id: exercise_model(exercise, course) for exercise in course.exercises}
+        # A pack exercise that cannot run as written is listed, marked, and explained when opened.
+        self.broken = {exercise.id for exercise in course.exercises if exercise_problems(exercise, course)}
         self.groups = grouped(course.exercises, self.models)
 
     def compose(self) -> ComposeResult:
@@ -136,9 +139,11 @@ class ExerciseListScreen(Screen):
         for title, exercises in self.groups:
             options.add_option(Option(Content.styled(title, "bold $text-primary"), disabled=True))
             for exercise in exercises:
-                mark = exercise_mark(results.get(exercise.id))
-                options.add_option(Option(Content.assemble(
-                    (f"{mark}".ljust(11), f"$text-{mark.tone}"), exercise.title), id=exercise.id))
+                mark = exercise_mark(results.get(exercise.id), broken=exercise.id in self.broken)
+                # Titles line up after the usual marks; the rare "cannot run" simply pushes its title on.
+                shown = str(mark).ljust(MARK_COLUMN) if len(str(mark)) < MARK_COLUMN else f"{mark}  "
+                options.add_option(Option(Content.assemble((shown, f"$text-{mark.tone}"), exercise.title),
+                                          id=exercise.id))
         course_ids = [exercise.id for exercise in self.app.course.exercises]
         passed = sum(1 for exercise_id in course_ids if results.get(exercise_id) and results[exercise_id].passed)
         self.query_one(Masthead).show(right=f"{passed} / {len(course_ids)} exercises passed")
@@ -163,7 +168,7 @@ class ExerciseListScreen(Screen):
         if exercise is None:
             return
         result = self.app.store.exercise_results(self.app.profile).get(exercise.id)
-        mark = exercise_mark(result)
+        mark = exercise_mark(result, broken=exercise.id in self.broken)
         attempts = result.attempts if result else 0
         self.query_one("#exercise-detail-title", Static).update(Content.styled(exercise.title, "bold"))
         self.query_one("#exercise-detail-meta", Static).update(Content.assemble(

@@ -31,7 +31,9 @@ MODEL_NAMES = {"sync": "synchronous", "async": "asynchronous", "sqs": "SQS", "ki
                "dynamodb": "DynamoDB Streams"}
 
 
-def exercise_mark(result: ExerciseResult | None) -> Mark:
+def exercise_mark(result: ExerciseResult | None, *, broken: bool = False) -> Mark:
+    if broken:
+        return Mark("⚠", "cannot run", tone="warning")
     if result is not None and result.passed:
         return Mark(HELD, "passed", tone="success")
     return Mark(PENDING, "not yet", tone="muted")
