@@ -261,7 +261,8 @@ class ExerciseScreen(Screen):
         hint = self.query_one("#exercise-hint", Static)
         failed = result.failed_attempts if result else 0
         if hint_due(self.exercise, self.app.course, failed):
-            hint.update(Content.assemble(("Hint  ", "bold $text-warning"), self.exercise.hint.strip()))
+            # Hints are often written over several TOML lines; they read as one paragraph.
+            hint.update(Content.assemble(("Hint  ", "bold $text-warning"), " ".join(self.exercise.hint.split())))
             hint.display = True
         else:
             hint.display = False
