@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from unittest.mock import patch
 
 from textual.pilot import Pilot
 
@@ -23,14 +24,12 @@ SIZE = (80, 24)
 
 
 def pack_course():
-    """The pack on its own: its module, lessons and services, without the built-in course around it."""
-    course, problems = load_course([PACK])
+    """The pack as the whole course: its module, four lessons and ten services, nothing built in."""
+    with patch("tutor.locations.builtin_content_dir", lambda: PACK):
+        course, problems = load_course()
     assert problems == []
-    lessons = {key: lesson for key, lesson in course.lessons.items() if lesson.pack == PACK}
-    services = [service for service in course.services if service.lesson in lessons]
-    assert len(lessons) == 4 and len(services) == 10
-    return replace(course, title="Catalogue test course", lessons=lessons, services=services, questions=[],
-                   modules=[module for module in course.modules if module.pack == PACK])
+    assert len(course.lessons) == 4 and len(course.services) == 10
+    return course
 
 
 COURSE = pack_course()
@@ -63,30 +62,22 @@ def rows(app: LambdaTutorApp) -> list[str]:
 
 
 def footer_keys(app: LambdaTutorApp) -> set[str]:
-    return {key for key, active in app.screen.active_bindings.items() if active.binding.show and active.enabled}
+    bindings = app.screen.active_bindings.items()
+    return {key for key, active in bindings if active.binding.show and active.enabled}
 
 
 async def type_filter(pilot: Pilot, text: str) -> None:
-    pilot.app.screen.query_one(ServiceFilter).value = ""
-    await pilot.press(*text)
+    """Clear the filter (ctrl+u) and type the text."""
+    await pilot.press("end", "ctrl+u", *text)
     await pilot.pause()
 
 
-async def test_it_opens_with_every_service_and_the_filter_ready_for_typing():
+async def test_typing_narrows_the_rows_and_says_how_many():
     app = catalogue_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_catalogue(pilot)
-        assert rows(app) == NAMES
-        assert isinstance(app.focused, ServiceFilter)
-        text = screen_text(app)
-        assert "10 of 10 services" in text
-        assert "⇄ sync" in text and "→ async" in text and "↻ poll" in text and "± sync/async" in text
-
-
-async def test_typing_sqs_narrows_to_the_sqs_rows_and_says_how_many():
-    app = catalogue_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await open_catalogue(pilot)
+        assert rows(app) == NAMES and "10 of 10 services" in screen_text(app)
+        assert isinstance(app.focused, ServiceFilter), "the filter is ready for typing"
         await pilot.press("s", "q", "s")
         await pilot.pause()
         assert rows(app) == SQS
@@ -94,12 +85,27 @@ async def test_typing_sqs_narrows_to_the_sqs_rows_and_says_how_many():
         await type_filter(pilot, "SQS fifo")  # any case; every word must match
         assert rows(app) == SQS[1:]
         assert "1 of 10 services" in screen_text(app)
+        await type_filter(pilot, "bucket")  # in S3's trigger only
+        assert rows(app) == ["Amazon S3 (event notifications)"]
+        await type_filter(pilot, "visibility")  # in the note of standard SQS only
+        assert rows(app) == SQS[:1]
+        await type_filter(pilot, "sqs kafka")
+        assert rows(app) == []
+        text = screen_text(app)
+        assert "0 of 10 services" in text and "No service matches the filter" in text
+        assert not {"enter", "down"} & footer_keys(app), "nothing to open or move to"
+        await pilot.press("enter", "down")
+        assert isinstance(app.screen, CatalogueScreen) and isinstance(app.focused, ServiceFilter)
+        await type_filter(pilot, "")
+        assert rows(app) == NAMES
 
 
 async def test_a_model_word_narrows_to_that_model():
     app = catalogue_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_catalogue(pilot)
+        text = screen_text(app)
+        assert "⇄ sync" in text and "→ async" in text and "↻ poll" in text and "± sync/async" in text
         await type_filter(pilot, "poll")
         assert rows(app) == POLL
         assert "3 of 10 services" in screen_text(app)
@@ -109,27 +115,8 @@ async def test_a_model_word_narrows_to_that_model():
         # "sync" means the start of a word: the asynchronous services stay out. The SQS row stays
         # in because its note says "Synchronous invokes".
         await type_filter(pilot, "sync")
-        assert rows(app) == ["Application Load Balancer", "Amazon API Gateway", "AWS CLI and SDKs (Invoke API)",
-                             "Amazon SQS (standard queues)"]
-
-
-async def test_the_filter_reads_triggers_and_notes_and_says_when_nothing_matches():
-    app = catalogue_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await open_catalogue(pilot)
-        await type_filter(pilot, "bucket")  # in S3's trigger only
-        assert rows(app) == ["Amazon S3 (event notifications)"]
-        await type_filter(pilot, "visibility timeout")  # in the note of standard SQS
-        assert rows(app) == SQS[:1]
-        await type_filter(pilot, "sqs kafka")
-        assert rows(app) == []
-        text = screen_text(app)
-        assert "0 of 10 services" in text and "No service matches the filter" in text
-        assert "enter" not in footer_keys(app) and "down" not in footer_keys(app), "nothing to open or move to"
-        await pilot.press("enter", "down")
-        assert isinstance(app.screen, CatalogueScreen) and isinstance(app.focused, ServiceFilter)
-        await type_filter(pilot, "")
-        assert rows(app) == NAMES
+        assert rows(app) == ["Application Load Balancer", "Amazon API Gateway",
+                             "AWS CLI and SDKs (Invoke API)", "Amazon SQS (standard queues)"]
 
 
 async def test_the_pane_below_shows_the_highlighted_service_whole_with_its_source():
@@ -140,7 +127,7 @@ async def test_the_pane_below_shows_the_highlighted_service_whole_with_its_sourc
         assert isinstance(app.focused, ServiceTable)
         text = screen_text(app)
         assert "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/l" in text
-        assert "Callers that wait for the answer" in text, "the lesson title, cut from the table at 80 columns"
+        assert "Callers that wait for the answer" in text, "the lesson title, not in the table at 80 columns"
         await pilot.press("down", "down")
         text = screen_text(app)
         assert "https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html" in text
@@ -159,20 +146,18 @@ async def test_enter_opens_the_lesson_of_the_highlighted_row_and_escape_comes_ba
         assert "FIFO queues keep order per group" in screen_text(app)
         await pilot.press("escape")
         assert app.screen is catalogue
-        assert rows(app) == SQS and app.screen.query_one(ServiceTable).cursor_row == 1, "the list is as it was"
-        await pilot.press("escape")
-        assert isinstance(app.screen, CourseMapScreen)
-
-
-async def test_enter_in_the_filter_opens_the_first_match():
-    app = catalogue_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await open_catalogue(pilot)
-        await pilot.press(*"kinesis", "enter")
+        assert rows(app) == SQS, "the list is as it was"
+        assert app.screen.query_one(ServiceTable).cursor_row == 1
+        # Enter in the filter opens the first match.
+        await pilot.press("slash")
+        await type_filter(pilot, "kinesis")
+        await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, LessonScreen)
         assert app.screen.lesson.id == "cat-pollers"
         assert "Pollers read queues and streams" in screen_text(app)
+        await pilot.press("escape", "escape")
+        assert isinstance(app.screen, CourseMapScreen)
 
 
 async def test_a_click_highlights_a_row_and_a_click_on_the_highlighted_row_opens_its_lesson():
@@ -210,7 +195,8 @@ async def test_slash_down_and_up_move_between_the_filter_and_the_list_and_the_fo
 
 
 async def test_a_service_whose_lesson_is_missing_says_so_instead_of_opening():
-    orphan = ServiceSpec(name="Amazon Orphan", model="async", trigger="Nothing at all", note="Points nowhere.",
+    orphan = ServiceSpec(name="Amazon Orphan", model="async", trigger="Nothing at all",
+                         note="Points nowhere.",
                          source="https://docs.aws.amazon.com/lambda/latest/dg/lambda-services.html",
                          lesson="no-such-lesson")
     app = catalogue_app(replace(COURSE, services=[*COURSE.services, orphan]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import re
 
-from test_ui_catalogue import COURSE, catalogue_app, open_catalogue
+from test_ui_catalogue import COURSE, catalogue_app, open_catalogue, screen_text
 from textual import events
 
 from tutor.ui.screens.catalogue import CatalogueScreen, ServiceFilter, ServiceTable, model_label
@@ -20,7 +20,8 @@ SEED = 20240611
 KEY_COUNT = 2_000
 # Words that match some services, so the table is often full, and junk that matches none.
 WORDS = ["sqs", "poll", "async", "sync", "kinesis", "amazon", "api", "s3", "fifo", "event", "zz", "-1.@"]
-MOVES = ["down", "down", "down", "up", "pageup", "pagedown", "home", "end", "left", "right", "delete", "backspace"]
+MOVES = ["down", "down", "down", "up", "pageup", "pagedown", "home", "end", "left", "right", "delete",
+         "backspace"]
 # Rarer, because each costs the app far more than a keystroke: moving focus (the footer is rebuilt)
 # and leaving the screen (a lesson or help opens).
 FOCUS = ["tab", "shift+tab", "slash"]
@@ -28,7 +29,9 @@ LEAVING = ["enter", "enter", "escape", "escape", "f1", "question_mark"]
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
 TOO_SMALL = [(79, 24), (80, 23)]  # the app covers everything with its "too small" message
 # Textual's names for the punctuation keys used here, and the characters they type.
-CHARACTERS = {"space": " ", "slash": "/", "question_mark": "?", "full_stop": ".", "minus": "-", "commercial_at": "@"}
+CHARACTERS = {
+    "space": " ", "slash": "/", "question_mark": "?", "full_stop": ".", "minus": "-", "commercial_at": "@",
+}
 NAMES = {character: name for name, character in CHARACTERS.items()}
 
 
@@ -77,7 +80,7 @@ def check_the_catalogue(app) -> None:
         assert all(word in text for word in typed), (typed, service.name)
     if table.row_count:
         assert 0 <= table.cursor_row < table.row_count
-        assert str(screen.query_one("#catalogue-name").render()).startswith(table.highlighted.name)
+        assert table.highlighted.name in screen_text(app).split("─" * 20)[-1], "the pane shows the row"
 
 
 async def test_random_keys_and_resizes_never_break_the_catalogue():
@@ -91,7 +94,7 @@ async def test_random_keys_and_resizes_never_break_the_catalogue():
             if roll < 0.05 or isinstance(app.screen, TooSmallScreen):
                 # One burst in the "too small" state at most, so the keys mostly reach the catalogue.
                 await pilot.resize_terminal(*rng.choice(TOO_SMALL if roll < 0.05 else SIZES))
-            elif roll < 0.3:
+            elif roll < 0.15:
                 await pilot.resize_terminal(*rng.choice(SIZES))
             burst: list[str] = []
             while len(burst) < 40 and sent + len(burst) < KEY_COUNT and not set(burst) & set(LEAVING):

@@ -13,15 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.style import Style as RichStyle
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical
-from textual.content import Content
+from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
-from textual.style import Style
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tutor.ui.widgets.masthead import Masthead, place
@@ -81,7 +81,8 @@ def searchable_words(texts: Iterable[str]) -> frozenset[str]:
 
 def service_words(service: ServiceSpec) -> frozenset[str]:
     label = model_label(service.model)
-    return searchable_words((service.name, label.words, label.short, service.model, service.trigger, service.note))
+    texts = (service.name, label.words, label.short, service.model, service.trigger, service.note)
+    return searchable_words(texts)
 
 
 def matches(words: frozenset[str], wanted: Sequence[str]) -> bool:
@@ -97,7 +98,9 @@ def matches(words: frozenset[str], wanted: Sequence[str]) -> bool:
 
 CELL_PADDING = 1
 COLUMNS = ("service", "model", "trigger", "note", "lesson")
-HEADINGS = {"service": "Service", "model": "Model", "trigger": "Triggered by", "note": "Note", "lesson": "Lesson"}
+HEADINGS = {
+    "service": "Service", "model": "Model", "trigger": "Triggered by", "note": "Note", "lesson": "Lesson",
+}
 SCROLLBAR = 1  # tutor.tcss sets the table's vertical scrollbar to one cell
 LESSON_COLUMN_FROM = 110  # table cells: narrower, the lesson title is only in the pane below the table
 FULL_MODEL_WORDS_FROM = 160  # table cells: narrower, the model column says "sync", "poll (ESM)"...
@@ -146,7 +149,9 @@ class ServiceFilter(Input):
 class ServiceTable(DataTable):
     """The services that pass the filter, one line each, in catalogue order."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Open lesson", id="catalogue.open")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open lesson", id="catalogue.open"),
+    ]
 
     def __init__(self, course: Course, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING, **kwargs)
@@ -179,7 +184,7 @@ class ServiceTable(DataTable):
             self._fill(cursor_row=self.cursor_row)
 
     def _fill(self, cursor_row: int) -> None:
-        """Columns sized for the current width, then the rows; widths of a DataTable column are fixed once added."""
+        """Columns sized for the current width (a DataTable column's width is fixed once added), then rows."""
         layout = column_widths(self.size.width, self._longest)
         widths, full_words = layout
         if layout == self._layout:
@@ -218,8 +223,6 @@ class ServiceTable(DataTable):
 # The screen ---------------------------------------------------------------------------------------
 
 NOTHING_YET = object()
-# The pane below the table: the highlighted service whole, whatever the table had to cut.
-DETAIL_FIELDS = {"name": "Service", "trigger": "Trigger", "note": "Note", "lesson": "Lesson", "source": "Source"}
 
 
 class CatalogueScreen(Screen):
@@ -260,12 +263,7 @@ class CatalogueScreen(Screen):
             )
             yield Static("", id="catalogue-count")
         yield ServiceTable(course, id="catalogue-table")
-        with Vertical(id="catalogue-detail"):
-            with Grid(id="catalogue-fields"):
-                for key, label in DETAIL_FIELDS.items():
-                    yield Static(label, classes="catalogue-field-label")
-                    yield Static("", id=f"catalogue-{key}", classes="catalogue-field", markup=False)
-            yield Static("", id="catalogue-empty", markup=False)
+        yield Static("", id="catalogue-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -303,27 +301,27 @@ class CatalogueScreen(Screen):
         if service is self._described:
             return
         self._described = service
-        self.query_one("#catalogue-fields").display = service is not None
-        empty = self.query_one("#catalogue-empty", Static)
-        empty.display = service is None
+        detail = self.query_one("#catalogue-detail", Static)
         if service is None:
-            empty.update(
+            detail.update(
                 "This course has no services catalogue." if not self._searchable else
                 "No service matches the filter. Each word typed must start a word of a service's "
                 "name, model, trigger or note; backspace widens the list again."
             )
             return
         lesson = self.app.course.lessons.get(service.lesson)
-        values = {
-            "name": Content.assemble((service.name, "bold"), "  ", (model_label(service.model).full(), "bold")),
-            "trigger": Content(service.trigger),
-            "note": Content(service.note),
-            "lesson": Content(lesson.title) if lesson is not None
-            else Content.styled(f"✗ {service.lesson!r} is not a lesson of this course", "$text-warning"),
-            "source": Content.styled(service.source, Style(link=service.source, underline=True)),
-        }
-        for key, value in values.items():
-            self.query_one(f"#catalogue-{key}", Static).update(value)
+        # One widget with a two-column grid, so long values wrap under themselves, not under the labels.
+        fields = Table.grid(padding=(0, 1))
+        fields.add_column(style="dim", no_wrap=True)
+        fields.add_column(overflow="fold")
+        model = model_label(service.model).full()
+        fields.add_row("Service", Text.assemble((service.name, "bold"), "  ", (model, "bold")))
+        fields.add_row("Trigger", service.trigger)
+        fields.add_row("Note", service.note)
+        fields.add_row("Lesson", lesson.title if lesson is not None
+                       else Text(f"✗ {service.lesson!r} is not a lesson of this course", style="bold"))
+        fields.add_row("Source", Text(service.source, style=RichStyle(link=service.source, underline=True)))
+        detail.update(fields)
 
     # Actions ------------------------------------------------------------------------------------
 
