@@ -18,6 +18,7 @@ API for the command line and the UI::
     sim.intervene(changes)     # lab faults, applied from sim.now and replayed after reset()
     sim.reset()                # back to t = 0 (recorded interventions are kept and replayed)
     result = run(scenario)     # result.trace, result.summary
+    run(scenario, record_trace=False)   # summary only: faster, and the trace stays empty
 
 Stepping: `advance(t)` processes every event at a time <= t, so stepping in any slices gives the
 trace of one full run. The run ends when every item has arrived, the model holds no more work and
@@ -49,7 +50,7 @@ snapshot() keys:
     `batches_in_flight`, `batches_backing_off` (throttled, waiting to retry), `dlq` (moved to the
     queue's DLQ), `deleted`, `max_queue_depth`, and for FIFO `groups_in_flight`
   - `streams`: `shards`, one dict per shard: `shard`, `records` (put so far), `checkpoint`
-    (records before it are all done), `iterator_age_s` (of the last batch sent), 
+    (records before it are all done), `iterator_age_s` (of the last batch sent),
     `oldest_record_age_s` (of the oldest record not yet done), `blocked` (a failed batch waits
     for its retry), `busy_slots`, `slots`
 
@@ -59,8 +60,8 @@ event sent to both an on-failure destination and a DLQ counts in both).
 
 Interpretations of the contract made here (each model's docstring lists its own: `_common`,
 `_sync`, `_async`, `_sqs`, `_streams`):
-- Events at the same instant run in the order they were scheduled (SimPy's rule); arrivals due at
-  an instant come after the SimPy events already due then.
+- Events at the same instant run in the order they were scheduled (SimPy's rule); an arrival comes
+  after every SimPy event due at its instant.
 - "Drained" means: every item has arrived, the model holds no unfinished work (a waiting caller,
   an event on the internal queue, a message not yet deleted or redriven, a record not yet
   checkpointed or sent on) and no handler is running. Timers that could change nothing (an idle
