@@ -17,7 +17,8 @@ MISSING = "browser mode needs textual-serve, which is not installed: pip install
 
 def run(args) -> int:
     try:
-        import textual_serve  # noqa: F401 - only checking that the optional extra is installed
+        # textual-serve and what it brings (aiohttp, jinja2) are the optional extra `serve`.
+        from tutor.workshop.serve import TutorServer, is_loopback
     except ImportError:
         raise UserError(MISSING) from None
     host, port = args.host, args.port
@@ -28,8 +29,6 @@ def run(args) -> int:
     from tutor.content.loader import load_course_or_fail
 
     load_course_or_fail(packs)
-    from tutor.workshop.serve import TutorServer, is_loopback
-
     if not is_loopback(host):
         print(f"lambda-tutor: warning: serving on {host}, not loopback: anyone who can reach this address "
               "can open the course under any learner's name", file=sys.stderr)

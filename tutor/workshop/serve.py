@@ -14,7 +14,9 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import os
 import shlex
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +51,8 @@ def session_command(packs: Sequence[str | Path]) -> str:
     parts = [sys.executable, "-m", "tutor.commands.serve", "--session"]
     for pack in packs:
         parts += ["--content", str(Path(pack).resolve())]
+    if os.name != "posix":
+        return subprocess.list2cmdline(parts)
     return "exec " + shlex.join(parts)
 
 
