@@ -33,6 +33,7 @@ def load_ui_pack():
 
 
 SMALL = load_ui_pack()
+QUIZ_PACK = Path(__file__).parent / "data" / "quizpack"
 
 
 def screen_text(app: LambdaTutorApp) -> str:
@@ -171,3 +172,41 @@ async def test_f1_and_question_mark_open_help_about_the_current_screen_and_close
         assert any(line.startswith("b, esc") and line.endswith("Back to map")
                    for line in sections["Lesson"].splitlines())
         assert "Command palette" in sections["Everywhere"]
+
+
+async def test_the_map_opens_the_quiz_of_the_highlighted_module_the_lab_and_the_exercises(monkeypatch):
+    monkeypatch.setattr("tutor.locations.builtin_content_dir", lambda: UI_PACK)
+    app = LambdaTutorApp(extra_packs=[QUIZ_PACK])
+    async with app.run_test(size=SIZE) as pilot:
+        assert "z" not in footer_keys(app), "the highlighted module has no questions"
+        assert "no quiz in this module" in screen_text(app)
+        tree = app.screen.query_one(CourseTree)
+        quiz_module = next(node for node in tree.root.children if node.data.id == "quizpack")
+        tree.move_cursor(quiz_module)
+        await pilot.pause()
+        assert "z" in footer_keys(app)
+        await pilot.press("z")
+        assert app.screen.SCREEN_NAME == "quiz" and app.screen.module_id == "quizpack"
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        await pilot.press("x")
+        assert app.screen.SCREEN_NAME == "exercises"
+        await app.go_home()
+        await pilot.press("l")
+        assert app.screen.SCREEN_NAME == "lab"
+
+
+async def test_the_palette_offers_lessons_quizzes_exercises_and_the_lab(monkeypatch):
+    from tutor.ui.palette import JumpProvider
+
+    monkeypatch.setattr("tutor.locations.builtin_content_dir", lambda: UI_PACK)
+    app = LambdaTutorApp(extra_packs=[QUIZ_PACK])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        provider = JumpProvider(app.screen)
+        titles = {place.title: place.screen for place in provider._destinations()}
+        assert titles["Lesson: Pollers read the queue"] == "lesson"
+        assert titles["Exercise: Drain twenty messages"] == "exercise"
+        assert titles["Lab: the three models side by side"] == "lab"
+        assert "quiz" in set(titles.values())

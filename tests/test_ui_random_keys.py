@@ -26,6 +26,9 @@ VISITS: list[tuple[str, dict]] = [
     ("problems", {}),
     ("quiz", {"module_id": "quizpack"}),
     ("quiz", {"review": True}),
+    ("lab", {}),
+    ("exercises", {}),
+    ("exercise", {"exercise_id": "ui-small-drain"}),
 ]
 
 PRESSES = 2000

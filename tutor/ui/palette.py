@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from tutor.ui.screens import SCREENS
+
 if TYPE_CHECKING:
     from tutor.ui.app import LambdaTutorApp
 
@@ -40,9 +42,23 @@ def quiz_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
     return destinations(app)
 
 
+def exercise_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
+    from tutor.ui.screens.exercise_list import exercise_destinations as destinations
+
+    return destinations(app)
+
+
+def place_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
+    yield Destination("Lab: the three models side by side", "One load, three invocation models", "lab")
+    if app.course.services:
+        yield Destination("Services catalogue", "Which AWS service invokes Lambda how", "catalogue")
+
+
 DESTINATION_SOURCES: list[Callable[[LambdaTutorApp], Iterable[Destination]]] = [
     lesson_destinations,
     quiz_destinations,
+    exercise_destinations,
+    place_destinations,
 ]
 
 
@@ -51,7 +67,7 @@ class JumpProvider(Provider):
         app: LambdaTutorApp = self.app  # type: ignore[assignment]
         if getattr(app, "course", None) is None:
             return []
-        return [place for source in DESTINATION_SOURCES for place in source(app)]
+        return [place for source in DESTINATION_SOURCES for place in source(app) if place.screen in SCREENS]
 
     def _command(self, place: Destination):
         app: LambdaTutorApp = self.app  # type: ignore[assignment]

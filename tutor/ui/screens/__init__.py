@@ -19,6 +19,9 @@ SCREENS: dict[str, str] = {
     "help": "tutor.ui.screens.help:HelpScreen",
     "problems": "tutor.ui.screens.problems:ProblemsScreen",
     "quiz": "tutor.ui.screens.quiz:QuizScreen",
+    "lab": "tutor.ui.screens.lab:LabScreen",
+    "exercises": "tutor.ui.screens.exercise_list:ExerciseListScreen",
+    "exercise": "tutor.ui.screens.exercise:ExerciseScreen",
 }
 
 

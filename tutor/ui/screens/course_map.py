@@ -17,6 +17,7 @@ from textual.widgets import Button, Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from tutor.ui.marks import LESSON_MARK_WIDTH, lesson_mark, overall_progress, quiz_mark
+from tutor.ui.screens import SCREENS
 from tutor.ui.widgets.masthead import Masthead, place
 
 if TYPE_CHECKING:
@@ -97,7 +98,19 @@ class CourseMapScreen(Screen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "continue_course", "Continue", id="map.continue"),
-        Binding("q", "app.quit", "Quit", id="map.quit"),
+        Binding("z", "quiz", "Quiz", id="map.quiz"),
+        Binding("r", "review", "Review", id="map.review"),
+        # The places bar shows these, so the footer need not.
+        Binding("l", "open_place('lab')", "Lab: the three models side by side", show=False, id="map.lab"),
+        Binding("x", "open_place('exercises')", "Workshop exercises", show=False, id="map.exercises"),
+        Binding("s", "open_place('catalogue')", "Services catalogue", show=False, id="map.services"),
+        Binding("q", "app.quit", "Quit", show=False, id="map.quit"),
+    ]
+    # The places bar: (screen name, key, label); each appears when the course has something for it.
+    PLACES: ClassVar[list[tuple[str, str, str]]] = [
+        ("lab", "l", "Lab"),
+        ("exercises", "x", "Exercises"),
+        ("catalogue", "s", "Services"),
     ]
 
     app: LambdaTutorApp
@@ -108,6 +121,11 @@ class CourseMapScreen(Screen):
         with Horizontal(id="continue-bar"):
             yield Button("▶ Start", id="continue", compact=True)
             yield Static("", id="continue-hint")
+            with Horizontal(id="places"):
+                yield Button(self._place_label("z", "Quiz"), id="place-quiz", compact=True)
+                yield Button(self._place_label("r", "Review"), id="place-review", compact=True)
+                for name, key, label in self.PLACES:
+                    yield Button(self._place_label(key, label), id=f"place-{name}", compact=True)
         with Container(id="map-body"):
             yield CourseTree(course, id="course-tree")
             with VerticalScroll(id="map-detail", can_focus=False):
@@ -146,9 +164,43 @@ class CourseMapScreen(Screen):
         masthead = self.query_one(Masthead)
         masthead.show(right=overall_progress(len(read_ids), len(course.lessons)))
         self._show_continue(self.continue_target())
+        self._show_places()
         if tree.cursor_node is not None:
             self._describe(tree.cursor_node.data)
         self.refresh_bindings()
+
+    @staticmethod
+    def _place_label(key: str, label: str) -> Content:
+        return Content.assemble((key, "bold $text-accent"), f" {label}")
+
+    def due_reviews(self) -> int:
+        from tutor.quiz.leitner import due_count, utc_today
+
+        return due_count(self.app.course, self.app.store, self.app.profile, utc_today())
+
+    def _show_places(self) -> None:
+        self.due = self.due_reviews() if self.app.course.questions else 0
+        review = self.query_one("#place-review", Button)
+        review.display = self.due > 0
+        review.label = self._place_label("r", f"Review · {self.due} due")
+        self.query_one("#place-quiz", Button).display = bool(self.app.course.questions)
+        for name, _, _ in self.PLACES:
+            self.query_one(f"#place-{name}", Button).display = self.place_available(name)
+
+    def place_available(self, name: str) -> bool:
+        course = self.app.course
+        needs = {"exercises": course.exercises, "catalogue": course.services}
+        return name in SCREENS and bool(needs.get(name, True))
+
+    def highlighted_module(self) -> str | None:
+        node = self.query_one(CourseTree).cursor_node
+        if node is None or node.data is None:
+            return None
+        ref = node.data
+        return self.app.course.lesson(ref.id).module if ref.kind == "lesson" else ref.id
+
+    def module_has_quiz(self, module_id: str | None) -> bool:
+        return any(question.module == module_id for question in self.app.course.questions)
 
     def continue_target(self) -> Lesson | None:
         """The last lesson opened, else the first unread one, else the first."""
@@ -174,7 +226,7 @@ class CourseMapScreen(Screen):
         button.label = "▶ Continue" if has_history else "▶ Start"
         button.disabled = False
         module = self.app.course.module(target.module)
-        hint.update(Content.assemble(target.title, (f"  ·  {module.title}", "$text-muted")))
+        hint.update(Content.assemble(target.title, (f" · {module.title}", "$text-muted")))
 
     def _describe(self, ref: NodeRef | None) -> None:
         if ref is None:
@@ -187,18 +239,24 @@ class CourseMapScreen(Screen):
         self.query_one("#detail-summary", Static).update(module.summary)
         lessons = course.lessons_in(module.id)
         read = sum(1 for item in lessons if item.id in tree.read_ids)
-        quiz = quiz_mark(tree.quiz_percent.get(module.id))
+        has_quiz = self.module_has_quiz(module.id)
+        if has_quiz or module.id in tree.quiz_percent:
+            quiz = quiz_mark(tree.quiz_percent.get(module.id))
+            hint = "  (z takes it)" if has_quiz else ""
+            quiz_line = Content.assemble((str(quiz), f"$text-{quiz.tone}"), (hint, "$text-muted"))
+        else:
+            quiz_line = Content.styled("no quiz in this module", "$text-muted")
         self.query_one("#detail-state", Static).update(
             Content.assemble(
                 ("Lessons  ", "$text-muted"), f"{read} of {len(lessons)} read\n",
-                ("Quiz     ", "$text-muted"), (str(quiz), f"$text-{quiz.tone}" if quiz.tone != "muted" else ""),
+                ("Quiz     ", "$text-muted"), quiz_line,
             )
         )
         detail_lesson = self.query_one("#detail-lesson", Static)
         detail_lesson.display = lesson is not None
         if lesson is not None:
             mark = lesson_mark(lesson.id in tree.read_ids)
-            lines = [Content.assemble((lesson.title, "bold"), "  ", (str(mark), f"$text-{mark.tone}"))]
+            lines = [Content.styled(lesson.title, "bold"), Content.styled(str(mark), f"$text-{mark.tone}")]
             lines += [Content(f"• {objective}") for objective in lesson.objectives]
             detail_lesson.update(Content("\n").join(lines))
 
@@ -211,6 +269,7 @@ class CourseMapScreen(Screen):
     @on(Tree.NodeHighlighted, "#course-tree")
     def _highlighted(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
         self._describe(event.node.data)
+        self.refresh_bindings()  # the quiz key follows the highlighted module
 
     @on(Tree.NodeSelected, "#course-tree")
     async def _selected(self, event: Tree.NodeSelected[NodeRef]) -> None:
@@ -222,10 +281,38 @@ class CourseMapScreen(Screen):
     async def _continue_pressed(self) -> None:
         await self.action_continue_course()
 
+    @on(Button.Pressed, "#places Button")
+    async def _place_pressed(self, event: Button.Pressed) -> None:
+        name = (event.button.id or "").removeprefix("place-")
+        if name == "quiz":
+            await self.action_quiz()
+        elif name == "review":
+            await self.action_review()
+        else:
+            await self.action_open_place(name)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "continue_course":
             return bool(self.app.course.lessons)
+        if action == "quiz":
+            return self.module_has_quiz(self.highlighted_module())
+        if action == "review":
+            return getattr(self, "due", 0) > 0
+        if action == "open_place":
+            return self.place_available(str(parameters[0]))
         return True
+
+    async def action_quiz(self) -> None:
+        module_id = self.highlighted_module()
+        if self.module_has_quiz(module_id):
+            await self.app.open_screen("quiz", module_id=module_id)
+
+    async def action_review(self) -> None:
+        await self.app.open_screen("quiz", review=True)
+
+    async def action_open_place(self, name: str) -> None:
+        if self.place_available(name):
+            await self.app.open_screen(name)
 
     async def action_continue_course(self) -> None:
         target = self.continue_target()

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
 from tutor.ui.marks import lesson_mark
+from tutor.ui.screens import SCREENS
 from tutor.ui.widgets.masthead import Masthead, place
 from tutor.ui.widgets.simulation_slot import SimulationSlot
 
@@ -56,6 +57,8 @@ class LessonScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "next_lesson", "Next", id="lesson.next"),
         Binding("p", "previous_lesson", "Previous", id="lesson.previous"),
+        Binding("z", "quiz", "Quiz", id="lesson.quiz"),
+        Binding("l", "lab", "Lab", id="lesson.lab"),
         Binding("b", "back", "Back to map", id="lesson.back"),
         Binding("escape", "back", "Back to map", show=False, id="lesson.back-escape"),
         Binding("space", "page_down", "Page down", show=False, id="lesson.page-down"),
@@ -150,7 +153,17 @@ class LessonScreen(Screen):
             return course.next_lesson(self.lesson.id) is not None
         if action == "previous_lesson":
             return course.previous_lesson(self.lesson.id) is not None
+        if action == "quiz":
+            return any(question.module == self.lesson.module for question in course.questions)
+        if action == "lab":
+            return "lab" in SCREENS
         return True
+
+    async def action_quiz(self) -> None:
+        await self.app.open_screen("quiz", module_id=self.lesson.module)
+
+    async def action_lab(self) -> None:
+        await self.app.open_screen("lab")
 
     async def action_next_lesson(self) -> None:
         following = self.app.course.next_lesson(self.lesson.id)
