@@ -129,8 +129,10 @@ async def test_the_page_is_served_on_loopback_and_dropped_browsers_leave_no_proc
 
 
 def test_serve_without_textual_serve_says_how_to_install_it(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "textual_serve", None)
-    monkeypatch.delitem(sys.modules, "tutor.workshop.serve", raising=False)  # as in a fresh process
+    # As in a process where the extra was never installed: no textual_serve, nothing imported from it.
+    for name in ("textual_serve", "textual_serve.server", "textual_serve.app_service"):
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.delitem(sys.modules, "tutor.workshop.serve", raising=False)
     assert main(["serve"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "pip install 'lambda-tutor[serve]'" in error
