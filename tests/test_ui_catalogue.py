@@ -209,6 +209,28 @@ async def test_a_service_whose_lesson_is_missing_says_so_instead_of_opening():
         assert any("no-such-lesson" in notice.message for notice in app._notifications)
 
 
+async def test_a_long_note_grows_the_pane_so_the_source_stays_visible_at_80x24():
+    long_note = "Retries, batching windows and failure destinations all differ by service. " * 3
+    wordy = COURSE.services[0].model_copy(update={"note": long_note.strip()})
+    app = catalogue_app(replace(COURSE, services=[wordy, *COURSE.services[1:]]))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_catalogue(pilot)
+        pane = screen_text(app).split("─" * 20)[-1]
+        source_lines = pane.split("Source")[-1].splitlines()[:2]
+        assert "".join(line.strip() for line in source_lines) == wordy.source, "whole, over two lines"
+        assert pane.split("Lesson")[0].rstrip().endswith("differ by service."), "the end of the note"
+
+
+async def test_a_course_without_services_says_so_and_keys_do_nothing_harmful():
+    app = catalogue_app(replace(COURSE, services=[]))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_catalogue(pilot)
+        await pilot.press("s", "q", "enter", "down", "up", "slash")
+        text = screen_text(app)
+        assert "0 of 0 services" in text and "This course has no services catalogue." in text
+        assert isinstance(app.screen, CatalogueScreen)
+
+
 async def test_wide_terminals_show_the_lesson_column_and_the_models_in_full_words():
     app = catalogue_app()
     async with app.run_test(size=(200, 60)) as pilot:

@@ -230,9 +230,9 @@ class CatalogueScreen(Screen):
     SCREEN_NAME = "catalogue"
     HELP_TITLE = "Services catalogue"
     HELP_KEYS = (
-        ("type", "Narrow the list: every word must start a word of the name, model, trigger or note"),
+        ("type", "Narrow the list by name, model, trigger or note"),
         ("↓ / ↑", "From the filter into the list and back"),
-        ("enter / click", "Open the lesson that covers the highlighted service"),
+        ("enter / click", "Open the lesson that covers the service"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter", key_display="/", id="catalogue.filter"),
