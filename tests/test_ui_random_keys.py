@@ -16,6 +16,7 @@ from tutor.ui.screens import SCREENS
 DATA = Path(__file__).parent / "data"
 UI_PACK = DATA / "ui-pack"
 QUIZ_PACK = DATA / "quizpack"
+CATALOGUE_PACK = DATA / "catalogue-pack"
 
 # Every screen to visit, as (registered screen name, parameters); "map" means go home.
 VISITS: list[tuple[str, dict]] = [
@@ -29,6 +30,7 @@ VISITS: list[tuple[str, dict]] = [
     ("lab", {}),
     ("exercises", {}),
     ("exercise", {"exercise_id": "ui-small-drain"}),
+    ("catalogue", {}),
 ]
 
 PRESSES = 2000
@@ -73,7 +75,7 @@ def test_every_registered_screen_is_visited():
 
 async def test_random_keys_and_resizes_on_every_screen_raise_nothing():
     rng = random.Random(SEED)
-    app = KeptOpenApp(extra_packs=[QUIZ_PACK])
+    app = KeptOpenApp(extra_packs=[QUIZ_PACK, CATALOGUE_PACK])
     presses = 0
     async with app.run_test(size=(100, 30)) as pilot:
         for index, (name, params) in enumerate(VISITS):

@@ -22,6 +22,7 @@ SCREENS: dict[str, str] = {
     "lab": "tutor.ui.screens.lab:LabScreen",
     "exercises": "tutor.ui.screens.exercise_list:ExerciseListScreen",
     "exercise": "tutor.ui.screens.exercise:ExerciseScreen",
+    "catalogue": "tutor.ui.screens.catalogue:CatalogueScreen",
 }
 
 
