@@ -55,6 +55,7 @@ class LambdaTutorApp(App[None]):
         # error on the command line, not a traceback inside the app.
         self.course, self.problems = loaded if loaded is not None else load_course(self.extra_packs)
         self.store = store if store is not None else open_store()
+        self._owns_store = store is None  # a store handed in stays open for its owner
         self.course_map: Screen | None = None
         self._too_small_screen: TooSmallScreen | None = None
         self._saved_theme = self.store.get_setting(profile, "theme")
@@ -79,7 +80,8 @@ class LambdaTutorApp(App[None]):
         self._check_size(self.size)
 
     def on_unmount(self) -> None:
-        self.store.close()
+        if self._owns_store:
+            self.store.close()
 
     # Opening screens -----------------------------------------------------------------------------
 

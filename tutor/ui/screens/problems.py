@@ -30,8 +30,8 @@ class ProblemsScreen(Screen):
         yield Masthead(place("Content problems"), count)
         with VerticalScroll(id="problems-scroll"):
             yield Static(
-                "The course opened without the parts below. Fix them, check with "
-                "`lambda-tutor validate DIR`, then restart.",
+                "The course opened without the parts below. Fix them, check the pack with "
+                "lambda-tutor validate DIR, then restart.",
                 id="problems-intro",
                 markup=False,
             )
