@@ -162,13 +162,13 @@ async def test_f1_and_question_mark_open_help_about_the_current_screen_and_close
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
         assert "Keys on this screen: Lesson" in text
-        assert "Next" in text and "Back to map" in text
+        assert "Next lesson" in text and "Back to map" in text
         sections = {title: keys.plain for title, keys in app.screen.all_keys()}
         await pilot.press("f1")
         assert isinstance(app.screen, LessonScreen)
 
         assert {"Course map", "Lesson", "Everywhere"} <= set(sections)
-        assert "Continue" in sections["Course map"]
+        assert "Reopen the lesson you were reading" in sections["Course map"]
         assert any(line.startswith("b, esc") and line.endswith("Back to map")
                    for line in sections["Lesson"].splitlines())
         assert "Command palette" in sections["Everywhere"]

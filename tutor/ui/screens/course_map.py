@@ -97,9 +97,9 @@ class CourseMapScreen(Screen):
         ("space", "Fold or unfold a module"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "continue_course", "Continue", id="map.continue"),
-        Binding("z", "quiz", "Quiz", id="map.quiz"),
-        Binding("r", "review", "Review", id="map.review"),
+        Binding("c", "continue_course", "Continue", tooltip="Reopen the lesson you were reading", id="map.continue"),
+        Binding("z", "quiz", "Quiz", tooltip="Take the highlighted module's quiz", id="map.quiz"),
+        Binding("r", "review", "Review", tooltip="Answer the questions due for review", id="map.review"),
         # The places bar shows these, so the footer need not.
         Binding("l", "open_place('lab')", "Lab: the three models side by side", show=False, id="map.lab"),
         Binding("x", "open_place('exercises')", "Workshop exercises", show=False, id="map.exercises"),

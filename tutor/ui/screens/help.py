@@ -83,7 +83,8 @@ class HelpScreen(Screen):
         rows: dict[tuple[str, str], list[str]] = {}
         for binding in Binding.make_bindings(bindings):
             if binding.description and not binding.system:
-                rows.setdefault((binding.action, binding.description), []).append(
+                # The footer shows the short description; help has room for the tooltip.
+                rows.setdefault((binding.action, binding.tooltip or binding.description), []).append(
                     self.app.get_key_display(binding)
                 )
         lines = [(", ".join(keys), description) for (_, description), keys in rows.items()]

@@ -55,10 +55,11 @@ class LessonScreen(Screen):
     HELP_TITLE = "Lesson"
     HELP_KEYS = (("↑ / ↓ / page up / page down / home / end", "Scroll the lesson"),)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "next_lesson", "Next", id="lesson.next"),
-        Binding("p", "previous_lesson", "Previous", id="lesson.previous"),
-        Binding("z", "quiz", "Quiz", id="lesson.quiz"),
-        Binding("l", "lab", "Lab", id="lesson.lab"),
+        Binding("n", "next_lesson", "Next", tooltip="Next lesson (into the next module at the end of one)",
+                id="lesson.next"),
+        Binding("p", "previous_lesson", "Previous", tooltip="Previous lesson", id="lesson.previous"),
+        Binding("z", "quiz", "Quiz", tooltip="Take this module's quiz", id="lesson.quiz"),
+        Binding("l", "lab", "Lab", tooltip="Open the lab: the three models side by side", id="lesson.lab"),
         Binding("b", "back", "Back to map", id="lesson.back"),
         Binding("escape", "back", "Back to map", show=False, id="lesson.back-escape"),
         Binding("space", "page_down", "Page down", show=False, id="lesson.page-down"),
