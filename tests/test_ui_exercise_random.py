@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from test_ui_exercise import LOADED, exercise_screens, screen_text  # noqa: F401 - the fixture registers the screens
+from test_ui_exercise import LOADED, exercise_screens  # noqa: F401 - the fixture registers the screens
 from textual import events
 
 from tutor.ui.app import LambdaTutorApp
@@ -67,7 +67,8 @@ def check(app, runs: list) -> None:
         "every stored attempt comes from a finished run, and only those"
     if isinstance(screen, ExerciseListScreen):
         passed = sum(1 for result in results if result.passed)
-        assert f"{passed} / {len(LOADED[0].exercises)} exercises passed" in screen_text(app)
+        shown = str(screen.query_one("#masthead-right").render())
+        assert shown == f"{passed} / {len(LOADED[0].exercises)} exercises passed"
     elif isinstance(screen, ExerciseScreen):
         assert screen.running or screen.ticker is None
         for field in screen.query(ParamField):
@@ -103,9 +104,9 @@ async def test_random_keys_and_resizes_never_break_the_exercise_screens():
                     if not screen.running:
                         break
                     await pilot.pause(0.02)
-            await pilot.pause()
-            await back_to_the_exercises(app, rng)
-            await pilot.pause()
+            if not isinstance(app.screen, TooSmallScreen | ExerciseScreen | ExerciseListScreen):
+                await back_to_the_exercises(app, rng)
+                await pilot.pause()
             check(app, runs)
         assert sent == KEY_COUNT
         assert runs, "the keys started at least one run"

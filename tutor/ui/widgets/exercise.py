@@ -120,9 +120,9 @@ class ParamField(Vertical):
         else:
             self.error = None
         shown = self.query_one(".param-error", Static)
-        shown.update(f"{MISSED} {self.error}" if self.error else "")
+        if self.error is not None:
+            shown.update(f"{MISSED} {self.error}")
         shown.display = self.error is not None
-        self.set_class(self.error is not None, "-invalid")
         return self.error is None
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -135,7 +135,6 @@ class ParamField(Vertical):
             self.value = event.value
             self.error = None
             self.query_one(".param-error", Static).display = False
-            self.set_class(False, "-invalid")
 
     @property
     def changed(self) -> bool:
