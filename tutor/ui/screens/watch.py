@@ -6,6 +6,7 @@ small app holding only this screen, without loading the course or the progress s
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
@@ -65,7 +66,8 @@ class WatchScreen(Screen):
 class WatchApp(App[None]):
     """Only the watch screen, with the app's stylesheet and its size floor."""
 
-    CSS_PATH = "../tutor.tcss"
+    # Absolute, so that subclasses defined elsewhere find it too.
+    CSS_PATH = str(Path(__file__).resolve().parent.parent / "tutor.tcss")
     TITLE = "lambda-tutor"
 
     def __init__(self, scenario: Any, name: str = "", *, speed: float | None = None) -> None:
@@ -75,6 +77,10 @@ class WatchApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.watch_screen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Below the floor nothing opens (the command palette included) underneath the message.
+        return self._too_small_screen is None or action == "quit"
 
     def on_resize(self, event: Resize) -> None:
         if too_small(event.size):
