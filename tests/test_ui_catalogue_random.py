@@ -18,14 +18,14 @@ from tutor.ui.screens.too_small import TooSmallScreen
 
 SEED = 20240611
 KEY_COUNT = 2_000
-# Words that match some services, so the table is often full, and junk that matches none.
-WORDS = ["sqs", "poll", "async", "sync", "kinesis", "amazon", "api", "s3", "fifo", "event", "zz", "-1.@"]
-MOVES = ["down", "down", "down", "up", "pageup", "pagedown", "home", "end", "left", "right", "delete",
+# Words that match some services, so the table is often full; single characters below add junk.
+WORDS = ["sqs", "poll", "async", "sync", "kinesis", "amazon", "api", "s3", "fifo", "event", "aws", "lambda"]
+MOVES = ["down", "down", "up", "up", "pageup", "pagedown", "home", "end", "left", "right", "delete",
          "backspace"]
 # Rarer, because each costs the app far more than a keystroke: moving focus (the footer is rebuilt)
 # and leaving the screen (a lesson or help opens).
 FOCUS = ["tab", "shift+tab", "slash"]
-LEAVING = ["enter", "enter", "escape", "escape", "f1", "question_mark"]
+LEAVING = ["enter", "enter", "enter", "escape", "escape", "question_mark"]
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
 TOO_SMALL = [(79, 24), (80, 23)]  # the app covers everything with its "too small" message
 # Textual's names for the punctuation keys used here, and the characters they type.
@@ -38,16 +38,18 @@ NAMES = {character: name for name, character in CHARACTERS.items()}
 def random_gesture(rng: random.Random) -> list[str]:
     """A few keys a learner might press together: a word, a move, a clear, a focus change, a way out."""
     roll = rng.random()
-    if roll < 0.35:
-        return [NAMES.get(character, character) for character in rng.choice(WORDS) + " "][: rng.randint(1, 6)]
-    if roll < 0.42:
+    if roll < 0.33:  # the start of a word, often as a new search
+        word = rng.choice(WORDS)
+        typed = word[: rng.randint(1, len(word))] + rng.choice(["", " "])
+        return ["ctrl+u"] * (rng.random() < 0.6) + [NAMES.get(character, character) for character in typed]
+    if roll < 0.45:
         return ["ctrl+u"]
-    if roll < 0.50:
+    if roll < 0.48:
         character = rng.choice("abcdefghijklmnopqrstuvwxyz0123456789 .-/?@")
         return [NAMES.get(character, character)]
-    if roll < 0.95:
+    if roll < 0.945:
         return [rng.choice(MOVES)] * rng.randint(1, 3)
-    if roll < 0.98:
+    if roll < 0.97:
         return [rng.choice(FOCUS)]
     return [rng.choice(LEAVING)]
 
