@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from textual.app import App
+from textual.screen import Screen
 from textual.widgets import TabbedContent
 
 from tutor.content.loader import load_course
@@ -165,6 +166,24 @@ async def test_reset_keeps_the_faults_that_are_on_and_step_back_replays_them():
         assert picture(app) != before
         await pilot.press("b", "b")
         assert picture(app) == before
+
+
+async def test_a_screen_over_the_lab_pauses_it_and_closing_that_screen_plays_on():
+    app = LabApp()
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.pause()
+        lab = app.screen
+        await pilot.press("space")
+        assert lab.player.playing
+        await app.push_screen(Screen())
+        await pilot.pause()
+        assert not lab.player.playing, "nothing to watch: no work"
+        reached = lab.player.time
+        await pilot.pause(0.3)
+        assert lab.player.time == reached
+        app.pop_screen()
+        await pilot.pause()
+        assert lab.player.playing
 
 
 async def test_lambda_tutor_lab_opens_over_the_map_and_escape_returns_to_it():

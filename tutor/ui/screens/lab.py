@@ -189,6 +189,12 @@ class LabScreen(Composed, PlayerHost, Screen):
     def on_resize(self, event: Resize) -> None:
         self._fit(event.size.width)
 
+    def on_screen_suspend(self) -> None:
+        self.suspend_player()
+
+    def on_screen_resume(self) -> None:
+        self.resume_player()
+
     def _fit(self, width: int) -> None:
         board = self.query_one(LabBoard)
         wide = width >= WIDE_FROM

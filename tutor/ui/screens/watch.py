@@ -56,6 +56,14 @@ class WatchScreen(Screen):
     def pane(self) -> SimPane:
         return self.query_one("#watch-pane", SimPane)
 
+    def on_screen_suspend(self) -> None:
+        for pane in self.query(SimPane):
+            pane.suspend_player()
+
+    def on_screen_resume(self) -> None:
+        for pane in self.query(SimPane):
+            pane.resume_player()
+
     def action_leave(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()

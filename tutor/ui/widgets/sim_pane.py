@@ -275,7 +275,9 @@ class PlayerHost:
         self._player_timer = self.set_interval(1 / TICKS_PER_SECOND, self._player_tick, pause=True)  # type: ignore[attr-defined]
 
     def _player_tick(self) -> None:
-        if self.player.tick():
+        ticked = self.player.tick()
+        # Under another screen the run goes on unseen; its last picture is drawn when it stops.
+        if ticked and (self.screen.is_current or not self.player.playing):  # type: ignore[attr-defined]
             self.repaint(live=self.player.playing)  # type: ignore[attr-defined]
         if not self.player.playing:
             self._sync_timer()
@@ -304,6 +306,17 @@ class PlayerHost:
         if state != getattr(self, "_binding_state", None):
             self._binding_state = state
             self.refresh_bindings()  # type: ignore[attr-defined]
+
+    def suspend_player(self) -> None:
+        """Another screen covers this one: stop playing (nothing to see) until `resume_player`."""
+        self._resume_on_return = self.player.pause()
+        self._sync_timer()
+
+    def resume_player(self) -> None:
+        if getattr(self, "_resume_on_return", False):
+            self._resume_on_return = False
+            self.player.play()
+        self.player_changed()
 
     def player_check_action(self, action: str) -> bool | None:
         player = self.player
