@@ -29,6 +29,13 @@ def run(args) -> int:
     if args.json and args.trace == "-":
         raise UserError("--json and --trace - both write to standard output: give --trace a file path")
     scenario = load_scenario(args.scenario, overrides=args.overrides, seed=args.seed, search_dirs=search_dirs)
+    if args.watch:
+        if args.json or args.trace:
+            raise UserError("--watch opens a live pane: it does not combine with --json or --trace")
+        # Only the live pane pays for Textual; the headless paths below never import it.
+        from tutor.ui.screens.watch import run_watch
+
+        return run_watch(scenario, args.scenario)
 
     from tutor.sim.engine import run as run_simulation
 
