@@ -21,7 +21,7 @@ PROG = "lambda-tutor"
 class OneLineParser(argparse.ArgumentParser):
     """argparse prints usage plus the error; we promise one line and exit status 2."""
 
-    def error(self, message: str):  # noqa: D401 - argparse's own hook
+    def error(self, message: str):  # argparse calls this hook on every parse error
         print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
         raise SystemExit(2)
 
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         # `lambda-tutor simulate --trace - | head` closes the pipe early; that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except Exception as error:  # noqa: BLE001 - last line of defence: no traceback reaches a user
+    except Exception as error:  # last line of defence: no traceback reaches a user
         if os.environ.get("LAMBDA_TUTOR_DEBUG"):
             raise
         print(
