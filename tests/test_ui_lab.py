@@ -35,16 +35,14 @@ def screen_text(app) -> str:
 
 def counters(app) -> dict[str, str]:
     """Each model's counters, as its view shows them."""
-    return {view.run.scenario.model: view.query_one(".sim-counters").render().plain
-            for view in app.screen.query(SimView)}
+    return {view.run.scenario.model: view.text_of("counters") for view in app.screen.query(SimView)}
 
 
 def picture(app) -> list[str]:
     """The status and, for each model, its diagram, counters and event log."""
     shown = [app.screen.query_one(".sim-status").render().plain]
     for view in app.screen.query(SimView):
-        shown += [view.query_one(".sim-diagram").render().plain, view.query_one(".sim-counters").render().plain,
-                  view.log_text()]
+        shown += [view.text_of("diagram"), view.text_of("counters"), view.log_text()]
     return shown
 
 

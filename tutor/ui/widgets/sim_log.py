@@ -2,12 +2,14 @@
 
 Textual's `Log` stops following the end once a long line brings in a horizontal scrollbar, and
 its render cache can show stale rows after it prunes old lines; this one keeps only what the pane
-needs: lines that fit the width (the pane wraps them before writing), a cap, and a view that
-stays at the end while the learner has not scrolled up.
+needs: lines wrapped to the width it has (again when the width changes, so a log filled while
+hidden in a tab reads right once shown), a cap, and a view that stays at the end while the
+learner has not scrolled up.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -19,11 +21,22 @@ from textual.strip import Strip
 
 from tutor.ui.widgets.sim_diagram import TIME_COLUMNS
 
+# Continuation rows start under the words, after the time and two spaces.
+INDENT = " " * (TIME_COLUMNS + 2)
+# Narrower than this, lines are cut rather than wrapped into slivers.
+MIN_WRAP_WIDTH = 30
+
+
+def wrap_row(line: str, width: int) -> list[str]:
+    if width < MIN_WRAP_WIDTH or len(line) <= width:
+        return [line]
+    return textwrap.wrap(line, width, subsequent_indent=INDENT, break_on_hyphens=False) or [line]
+
 
 class EventLog(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"event-log--time"}
-    # Lines are cut to the width (the pane wraps them before writing): no sideways scrolling,
-    # whose scrollbar would take a row and move the end of the log.
+    # Rows are cut to the width: no sideways scrolling, whose scrollbar would take a row and
+    # move the end of the log.
     DEFAULT_CSS = """
     EventLog {
         overflow-x: hidden;
@@ -34,6 +47,11 @@ class EventLog(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.max_lines = max_lines
         self._lines: list[str] = []
+        self._wrapped: list[list[str]] = []  # the rows of each line at `_wrap_width`
+        self._rows: list[str] = []
+        self._wrap_width = 0
+        self._strips: dict[tuple[str, int], Strip] = {}
+        self._styles: tuple[Style, Style] | None = None
 
     @property
     def lines(self) -> list[str]:
@@ -41,6 +59,8 @@ class EventLog(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         self._lines.clear()
+        self._wrapped.clear()
+        self._rows.clear()
         self.virtual_size = Size(0, 0)
         self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
@@ -48,11 +68,29 @@ class EventLog(ScrollView, can_focus=True):
     def write_lines(self, lines: Iterable[str]) -> None:
         """Add lines at the end (one repaint for the whole batch); the oldest go past the cap."""
         following = self.scroll_y >= self.max_scroll_y
-        self._lines.extend(lines)
-        if len(self._lines) > self.max_lines:
-            del self._lines[:len(self._lines) - self.max_lines]
-        # Lines never scroll sideways: the virtual width is nominal, and steady as scrollbars come and go.
-        self.virtual_size = Size(1, len(self._lines))
+        new = list(lines)
+        width = self._wrap_width
+        self._lines.extend(new)
+        self._wrapped.extend(wrap_row(line, width) for line in new)
+        excess = len(self._lines) - self.max_lines
+        if excess > 0:
+            del self._lines[:excess]
+            del self._wrapped[:excess]
+        self._rows = [row for rows in self._wrapped for row in rows]
+        self._resize_and_follow(following)
+
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        if width != self._wrap_width:
+            following = self.scroll_y >= self.max_scroll_y
+            self._wrap_width = width
+            self._wrapped = [wrap_row(line, width) for line in self._lines]
+            self._rows = [row for rows in self._wrapped for row in rows]
+            self._resize_and_follow(following)
+
+    def _resize_and_follow(self, following: bool) -> None:
+        # Rows never scroll sideways: the virtual width is nominal, and steady as scrollbars come and go.
+        self.virtual_size = Size(1, len(self._rows))
         if following:
             self._scroll_to_end()
             # Scrollbars come and go with the next layout, moving the end: go there again after it.
@@ -63,13 +101,30 @@ class EventLog(ScrollView, can_focus=True):
         # Forced: a log that has just grown has no scrollbar yet to scroll with.
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._strips.clear()
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        if self._styles is None:
+            base = self.rich_style
+            self._styles = (base, base + self.get_component_rich_style("event-log--time", partial=True))
+        base, time_style = self._styles
         index = self.scroll_offset.y + y
-        if index >= len(self._lines):
+        if index >= len(self._rows):
             return Strip.blank(width, base)
-        line = self._lines[index][:width]
-        time_style: Style = base + self.get_component_rich_style("event-log--time", partial=True)
-        segments = [Segment(line[:TIME_COLUMNS], time_style), Segment(line[TIME_COLUMNS:], base)]
-        return Strip(segments).extend_cell_length(width, base)
+        row = self._rows[index]
+        # Rows never change once written and the log scrolls by a few rows a batch: most were
+        # drawn before, so their strips are kept (per width; cleared when the style changes).
+        key = (row, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            cut = row[:width]
+            segments = [Segment(cut[:TIME_COLUMNS], time_style), Segment(cut[TIME_COLUMNS:], base)]
+            strip = Strip(segments).extend_cell_length(width, base)
+            if len(self._strips) > 4 * self.max_lines:
+                self._strips.clear()
+            self._strips[key] = strip
+        return strip

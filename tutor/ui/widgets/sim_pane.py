@@ -16,6 +16,7 @@ Pieces, reused by the lesson slot, the watch screen and the lab:
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -32,17 +33,20 @@ from textual.widgets import Button, Input, Select, Static, TabbedContent, TabPan
 from tutor.errors import UserError
 from tutor.sim.params import Param, params_for
 from tutor.sim.scenario import show_value
-from tutor.ui.widgets.sim_diagram import TIME_COLUMNS, chart_lines, counter_lines, diagram, log_line
+from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, diagram, log_line
 from tutor.ui.widgets.sim_log import EventLog
 from tutor.ui.widgets.sim_player import SPEEDS, Player, SimRun
+from tutor.ui.widgets.sim_text import TextBlock
 
 if TYPE_CHECKING:
     from tutor.content.models import TryStep
 
+# The most a pane repaints in a second; the log gets at most LOG_BATCHES_PER_SECOND batches.
 TICKS_PER_SECOND = 10
+LOG_BATCHES_PER_SECOND = 5
 LOG_LINES = 200
-# Where the words of a log line start, after the time and two spaces.
-LOG_INDENT = TIME_COLUMNS + 2
+# Lines with these are drawings: cutting one is better than wrapping it.
+DRAWN = re.compile(r"[╭╮╰╯│▁▂▃▄▅▆▇█]")
 # The diagram's width before the first layout; narrower panes stack its boxes.
 DEFAULT_DIAGRAM_WIDTH = 48
 CRAMPED_BELOW = 24
@@ -78,46 +82,39 @@ class Composed:
         return bool(self.children)  # type: ignore[attr-defined]
 
 
-def styled(lines: Sequence[str]) -> Content:
-    """Box lines in the theme's primary colour, numbers in bold, bad and good states in their colours.
-
-    Every state is written out as well ("✗ blocked", "✗ 3 failed"), so colour only helps.
-    """
-    content = Content("\n".join(lines))
-    return (content.highlight_regex(r"[╭╮╰╯─│▶▼░]+", style="$primary")
-            .highlight_regex(r"[▁▂▃▄▅▆▇█]+", style="$secondary")
-            .highlight_regex(r"\d[\d,.]*", style="bold")
-            .highlight_regex(r"✗ (?:[1-9][\d,]* failed|blocked[^·\n]*)", style="$text-error")
-            .highlight_regex(r"✓ (?:[1-9][\d,]* succeeded|moving)", style="$text-success"))
-
-
-def wrap_log_line(line: str, width: int) -> list[str]:
-    """A log line cut into rows that fit, continuations indented under the words (no sideways scroll)."""
-    if len(line) <= width or width < 30:
-        return [line]
-    return textwrap.wrap(line, width, subsequent_indent=" " * LOG_INDENT, break_on_hyphens=False) or [line]
+def fit_lines(lines: Sequence[str], width: int) -> list[str]:
+    """Sentences wrapped to the width (continuations indented); drawn lines (boxes, bars) kept whole."""
+    fitted: list[str] = []
+    for line in lines:
+        if len(line) <= width or width < 20 or DRAWN.search(line):
+            fitted.append(line)
+        else:
+            fitted.extend(textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False) or [line])
+    return fitted
 
 
 class SimView(Composed, Vertical):
     """What one run looks like now. Widgets are written only when their text changes."""
 
-    def __init__(self, run: SimRun, player: Player, caption: str = "", **kwargs) -> None:
+    def __init__(self, run: SimRun, player: Player, caption: str = "", *,
+                 ticks_per_second: float = TICKS_PER_SECOND, **kwargs) -> None:
         super().__init__(**kwargs)
         self.run = run
         self.player = player
+        self.ticks_per_second = ticks_per_second
         self.caption = caption
-        self._shown: dict[str, str] = {}
         self._log_generation = -1
         self._log_index = 0
         self._chart_key: tuple[int, float, int] | None = None
+        self._live_ticks = 0
 
     def compose(self) -> ComposeResult:
         if self.caption:
             yield Static(self.caption, classes="sim-caption", markup=False)
         with VerticalScroll(classes="sim-body", can_focus=False):
-            yield Static("", classes="sim-diagram", markup=False)
-            yield Static("", classes="sim-counters", markup=False)
-            yield Static("", classes="sim-charts", markup=False)
+            yield TextBlock(classes="sim-diagram")
+            yield TextBlock(classes="sim-counters")
+            yield TextBlock(classes="sim-charts")
         yield EventLog(max_lines=LOG_LINES, classes="sim-log")
 
     def on_mount(self) -> None:
@@ -139,16 +136,11 @@ class SimView(Composed, Vertical):
         return width - 1 if width > 0 else DEFAULT_DIAGRAM_WIDTH
 
     def _write(self, selector: str, lines: Sequence[str], width: int) -> None:
-        text = "\n".join(lines)
-        before = self._shown.get(selector)
-        if before == text:
-            return
-        self._shown[selector] = text
-        # Most ticks change numbers, not the shape: then only a repaint is needed, not a new
-        # layout of the whole screen (the costliest part of a tick).
-        same_shape = before is not None and before.count("\n") == text.count("\n") and all(
-            len(line) <= width for line in (*lines, *before.split("\n")))
-        self.query_one(selector, Static).update(styled(lines), layout=not same_shape)
+        self.query_one(selector, TextBlock).set_lines(fit_lines(lines, width))
+
+    def text_of(self, part: str) -> str:
+        """What one part shows: "diagram", "counters" or "charts"."""
+        return self.query_one(f".sim-{part}", TextBlock).text
 
     def show(self, *, live: bool = False) -> None:
         """Draw the run as it is at the player's simulated time.
@@ -171,7 +163,12 @@ class SimView(Composed, Vertical):
         if not live or stale or time >= self._chart_key[1] * (1 + 1 / bars) or time < self._chart_key[1]:
             self._chart_key = key
             self._write(".sim-charts", chart_lines(snapshot["model"], sim.trace, time, width), width)
-        self._write_log()
+        # While playing, the log takes fewer batches than the other parts get frames: a scrolling
+        # log redraws all its rows, the costliest part of a frame, and five a second read smoothly.
+        self._live_ticks = self._live_ticks + 1 if live else 0
+        log_every = max(1, round(self.ticks_per_second / LOG_BATCHES_PER_SECOND))
+        if self._live_ticks % log_every == 0:
+            self._write_log()
 
     def _write_log(self) -> None:
         run = self.run
@@ -183,8 +180,7 @@ class SimView(Composed, Vertical):
             self._log_index = 0
         start = max(self._log_index, len(trace) - LOG_LINES)
         if start < len(trace):
-            width = log.scrollable_content_region.width or DEFAULT_DIAGRAM_WIDTH
-            log.write_lines([row for event in trace[start:] for row in wrap_log_line(log_line(event), width)])
+            log.write_lines([log_line(event) for event in trace[start:]])
         self._log_index = len(trace)
 
     def log_text(self) -> str:
@@ -270,9 +266,10 @@ class PlayerHost:
 
     player: Player
     _player_timer: Timer | None = None
+    ticks_per_second: float = TICKS_PER_SECOND
 
     def start_player_timer(self) -> None:
-        self._player_timer = self.set_interval(1 / TICKS_PER_SECOND, self._player_tick, pause=True)  # type: ignore[attr-defined]
+        self._player_timer = self.set_interval(1 / self.ticks_per_second, self._player_tick, pause=True)  # type: ignore[attr-defined]
 
     def _player_tick(self) -> None:
         ticked = self.player.tick()
