@@ -10,8 +10,7 @@ from __future__ import annotations
 import random
 import re
 
-from test_ui_catalogue import COURSE, catalogue_app, open_catalogue, screen_text
-from textual import events
+from test_ui_catalogue import COURSE, KEY_NAMES, catalogue_app, key_event, open_catalogue, screen_text
 
 from tutor.ui.screens.catalogue import CatalogueScreen, ServiceFilter, ServiceTable, model_label
 from tutor.ui.screens.too_small import TooSmallScreen
@@ -28,11 +27,6 @@ FOCUS = ["tab", "shift+tab", "slash"]
 LEAVING = ["enter", "enter", "enter", "escape", "escape", "question_mark"]
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
 TOO_SMALL = [(79, 24), (80, 23)]  # the app covers everything with its "too small" message
-# Textual's names for the punctuation keys used here, and the characters they type.
-CHARACTERS = {
-    "space": " ", "slash": "/", "question_mark": "?", "full_stop": ".", "minus": "-", "commercial_at": "@",
-}
-NAMES = {character: name for name, character in CHARACTERS.items()}
 
 
 def random_gesture(rng: random.Random) -> list[str]:
@@ -41,22 +35,18 @@ def random_gesture(rng: random.Random) -> list[str]:
     if roll < 0.33:  # the start of a word, often as a new search
         word = rng.choice(WORDS)
         typed = word[: rng.randint(1, len(word))] + rng.choice(["", " "])
-        return ["ctrl+u"] * (rng.random() < 0.6) + [NAMES.get(character, character) for character in typed]
+        keys = [KEY_NAMES.get(character, character) for character in typed]
+        return ["ctrl+u"] * (rng.random() < 0.6) + keys
     if roll < 0.45:
         return ["ctrl+u"]
     if roll < 0.48:
         character = rng.choice("abcdefghijklmnopqrstuvwxyz0123456789 .-/?@")
-        return [NAMES.get(character, character)]
+        return [KEY_NAMES.get(character, character)]
     if roll < 0.945:
         return [rng.choice(MOVES)] * rng.randint(1, 3)
     if roll < 0.97:
         return [rng.choice(FOCUS)]
     return [rng.choice(LEAVING)]
-
-
-def key_event(key: str) -> events.Key:
-    """The event a terminal would send for the key."""
-    return events.Key(key, CHARACTERS.get(key, key if len(key) == 1 else None))
 
 
 async def back_to_the_catalogue(pilot, app) -> None:
