@@ -8,7 +8,7 @@ Pieces, reused by the lesson slot, the watch screen and the lab:
 - `PlayerHost` is the timer and the actions (play/pause, step, step back, reset, speed) shared by
   `SimPane` and the lab screen. The timer runs only while playing, ten ticks a second, and each
   tick repaints once: the engine may process thousands of events in a tick, the screen is written
-  at most ten times a second, and the log gets one batch per tick.
+  at most ten times a second, and the log gets one batch every other tick.
 - `ParamForm` edits the scenario with AWS's names and ranges (from `tutor.sim.params`); a refused
   value is shown inline with the scenario loader's one-line reason.
 - `SimPane` is one run with its controls, its "try this" steps and its parameter form.
@@ -41,9 +41,9 @@ from tutor.ui.widgets.sim_text import TextBlock
 if TYPE_CHECKING:
     from tutor.content.models import TryStep
 
-# The most a pane repaints in a second; the log gets at most LOG_BATCHES_PER_SECOND batches.
+# The most a pane repaints in a second; while playing, the log takes a batch every LOG_EVERY ticks.
 TICKS_PER_SECOND = 10
-LOG_BATCHES_PER_SECOND = 5
+LOG_EVERY = 2
 LOG_LINES = 200
 # Lines with these are drawings: cutting one is better than wrapping it.
 DRAWN = re.compile(r"[╭╮╰╯│▁▂▃▄▅▆▇█]")
@@ -96,12 +96,10 @@ def fit_lines(lines: Sequence[str], width: int) -> list[str]:
 class SimView(Composed, Vertical):
     """What one run looks like now. Widgets are written only when their text changes."""
 
-    def __init__(self, run: SimRun, player: Player, caption: str = "", *,
-                 ticks_per_second: float = TICKS_PER_SECOND, **kwargs) -> None:
+    def __init__(self, run: SimRun, player: Player, caption: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
         self.run = run
         self.player = player
-        self.ticks_per_second = ticks_per_second
         self.caption = caption
         self._log_generation = -1
         self._log_index = 0
@@ -166,8 +164,7 @@ class SimView(Composed, Vertical):
         # While playing, the log takes fewer batches than the other parts get frames: a scrolling
         # log redraws all its rows, the costliest part of a frame, and five a second read smoothly.
         self._live_ticks = self._live_ticks + 1 if live else 0
-        log_every = max(1, round(self.ticks_per_second / LOG_BATCHES_PER_SECOND))
-        if self._live_ticks % log_every == 0:
+        if self._live_ticks % LOG_EVERY == 0:
             self._write_log()
 
     def _write_log(self) -> None:
@@ -266,10 +263,9 @@ class PlayerHost:
 
     player: Player
     _player_timer: Timer | None = None
-    ticks_per_second: float = TICKS_PER_SECOND
 
     def start_player_timer(self) -> None:
-        self._player_timer = self.set_interval(1 / self.ticks_per_second, self._player_tick, pause=True)  # type: ignore[attr-defined]
+        self._player_timer = self.set_interval(1 / TICKS_PER_SECOND, self._player_tick, pause=True)  # type: ignore[attr-defined]
 
     def _player_tick(self) -> None:
         ticked = self.player.tick()
