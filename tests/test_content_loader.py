@@ -111,6 +111,14 @@ def test_missing_listed_file(tmp_path):
     assert "file not found" in problem.message
 
 
+def test_listed_lessons_are_counted_for_validate(tmp_path, capsys):
+    pack = make_pack(tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\nlessons = ["x/a.md", "x/b.md"]\n',
+                     {"x/a.md": GOOD_LESSON.format(id="a", module="extra"),
+                      "x/b.md": GOOD_LESSON.format(id="b", module="extra")})
+    assert main(["validate", str(pack), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["lessons"] == 2
+
+
 def test_unreadable_toml_gives_line(tmp_path):
     pack = tmp_path / "p"
     write(pack / "course.toml", "format_version = 1\n[[modules]]\nid = \n")

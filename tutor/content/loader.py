@@ -186,12 +186,12 @@ class _CourseBuilder:
         self.course.packs.append(root)
         course_file = root / "course.toml"
         modules_before = len(self.course.modules)
+        lessons_before = len(self.course.lessons)  # course.toml may list lessons: count those too
         if course_file.exists():
             self._read_course_file(reader, course_file)
         elif label == "lessons":
             reader.problem(reader.display(course_file), None, "file", "file not found")
         counts["modules"] = len(self.course.modules) - modules_before
-        lessons_before = len(self.course.lessons)
         self._read_module_folders(reader, own_modules=self.course.modules[modules_before:])
         counts["lessons"] = len(self.course.lessons) - lessons_before
         for path in sorted((root / "scenarios").glob("*.toml")):
