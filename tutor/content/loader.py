@@ -267,7 +267,9 @@ class _CourseBuilder:
         for folder in sorted(p for p in reader.root.iterdir() if p.is_dir()):
             if folder.name in ("quizzes", "scenarios", "exercises") or folder.name.startswith("."):
                 continue
-            if not any(module.id == folder.name for module in self.course.modules) and any(folder.glob("*.md")):
+            loaded = {lesson.path for lesson in self.course.lessons.values()}
+            stray = [path for path in folder.glob("*.md") if path not in loaded]
+            if stray and not any(module.id == folder.name for module in self.course.modules):
                 reader.problem(reader.display(folder), None, "module",
                                f"folder {folder.name!r} holds lessons but names no module of the course")
 
