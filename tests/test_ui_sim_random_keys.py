@@ -1,4 +1,4 @@
-"""2,000 seeded random keys and resizes over the lab and the watch screen raise no exception.
+"""Seeded random keys and resizes aimed at the lab and the watch screen raise no exception.
 
 Keys go in small bursts (as a fast typist's do) with the app settling between bursts, so every
 key is handled in order but the screen is not redrawn after each one; that keeps the walk cheap.
