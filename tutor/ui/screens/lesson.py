@@ -74,6 +74,15 @@ class LessonScreen(Screen):
 
     # Layout -------------------------------------------------------------------------------------
 
+    def on_screen_suspend(self) -> None:
+        # A pane under help or a quiz would play on unseen; the lab and watch screens pause too.
+        for pane in self.query("SimPane"):
+            pane.suspend_player()
+
+    def on_screen_resume(self) -> None:
+        for pane in self.query("SimPane"):
+            pane.resume_player()
+
     def compose(self) -> ComposeResult:
         course = self.app.course
         lesson = self.lesson
