@@ -133,6 +133,24 @@ def _check_id(kind: str, value: str) -> str:
     return value
 
 
+@contextlib.contextmanager
+def _immediate(connection: sqlite3.Connection, failure: str) -> Iterator[sqlite3.Connection]:
+    """One write transaction: BEGIN IMMEDIATE .. COMMIT, rolled back on any failure; a SQLite error
+    becomes a one-line ProgressError starting with `failure`, never a silent loss."""
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            # SQLite rolls some failures (disk full, I/O) back by itself.
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as error:
+        raise ProgressError(f"{failure}: {_one_line(error)}") from error
+
+
 def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
@@ -171,22 +189,8 @@ class ProgressStore:
 
     @contextlib.contextmanager
     def _write(self, action: str) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            connection = self._connection
-            try:
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    yield connection
-                    connection.execute("COMMIT")
-                except BaseException:
-                    # SQLite rolls some failures (disk full, I/O) back by itself.
-                    if connection.in_transaction:
-                        connection.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as error:
-                raise ProgressError(
-                    f"could not save progress ({action}) to {self.path}: {_one_line(error)}"
-                ) from error
+        with self._lock, _immediate(self._connection, f"could not save progress ({action}) to {self.path}") as c:
+            yield c
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -722,35 +726,28 @@ def _current_version(connection: sqlite3.Connection) -> int:
 def _migrate(connection: sqlite3.Connection, path: Path, migrations: Sequence[Migration], now: str) -> None:
     """Bring the file up to the newest schema, all pending steps in one transaction."""
     known = max((migration.version for migration in migrations), default=0)
+    failure = f"cannot upgrade the progress store {path} to schema version {known}"
     try:
         # Cheap read first: nearly every open finds the schema current and needs no write lock.
         if _current_version(connection) == known:
             return
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            # Re-read under the write lock: another instance may have migrated meanwhile.
-            current = _current_version(connection)
-            if current > known:
-                raise ProgressError(
-                    f"the progress store {path} was written by a newer lambda-tutor "
-                    f"(schema version {current}; this one knows up to {known}): upgrade lambda-tutor"
-                )
-            connection.execute(VERSION_TABLE)
-            for migration in sorted(migrations, key=lambda m: m.version):
-                if migration.version <= current:
-                    continue
-                for statement in migration.statements:
-                    connection.execute(statement)
-                connection.execute(
-                    "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
-                    (migration.version, migration.description, now),
-                )
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
     except sqlite3.Error as error:
-        raise ProgressError(
-            f"cannot upgrade the progress store {path} to schema version {known}: {_one_line(error)}"
-        ) from error
+        raise ProgressError(f"{failure}: {_one_line(error)}") from error
+    with _immediate(connection, failure):
+        # Re-read under the write lock: another instance may have migrated meanwhile.
+        current = _current_version(connection)
+        if current > known:
+            raise ProgressError(
+                f"the progress store {path} was written by a newer lambda-tutor "
+                f"(schema version {current}; this one knows up to {known}): upgrade lambda-tutor"
+            )
+        connection.execute(VERSION_TABLE)
+        for migration in sorted(migrations, key=lambda m: m.version):
+            if migration.version <= current:
+                continue
+            for statement in migration.statements:
+                connection.execute(statement)
+            connection.execute(
+                "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.description, now),
+            )
