@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tutor.content.course import Question
 from tutor.content.loader import load_course
-from tutor.content.questions import Question
 from tutor.quiz.grading import AnswerError, grade, parse_number, right_answer_text
 from tutor.quiz.scenario_answers import compute_scenario_answers
 

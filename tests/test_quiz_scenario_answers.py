@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tutor.content.course import Course, Lesson, Module, Question
 from tutor.content.loader import load_course
-from tutor.content.models import Course, Lesson, Module
-from tutor.content.questions import Question
 from tutor.locations import builtin_content_dir
 from tutor.quiz import scenario_answers
 from tutor.quiz.grading import grade

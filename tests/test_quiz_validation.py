@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tutor.content.course import Course, Lesson, Module, SourceFile
 from tutor.content.loader import load_course
-from tutor.content.models import Course, Lesson, Module, SourceFile
 from tutor.content.questions import check_questions, parse_questions
 from tutor.locations import builtin_content_dir
 

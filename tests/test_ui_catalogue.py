@@ -13,8 +13,8 @@ from unittest.mock import patch
 from textual import events
 from textual.pilot import Pilot
 
+from tutor.content.course import Service
 from tutor.content.loader import load_course
-from tutor.content.models import ServiceSpec
 from tutor.ui.app import LambdaTutorApp
 from tutor.ui.screens.catalogue import CatalogueScreen, ServiceFilter, ServiceTable
 from tutor.ui.screens.course_map import CourseMapScreen
@@ -218,7 +218,7 @@ async def test_slash_down_and_up_move_between_the_filter_and_the_list_and_the_fo
 
 
 async def test_a_service_whose_lesson_is_missing_says_so_instead_of_opening():
-    orphan = ServiceSpec(name="Amazon Orphan", model="async", trigger="Nothing at all",
+    orphan = Service(name="Amazon Orphan", model="async", trigger="Nothing at all",
                          note="Points nowhere.",
                          source="https://docs.aws.amazon.com/lambda/latest/dg/lambda-services.html",
                          lesson="no-such-lesson")
@@ -235,7 +235,7 @@ async def test_a_service_whose_lesson_is_missing_says_so_instead_of_opening():
 
 async def test_a_long_note_grows_the_pane_so_the_source_stays_visible_at_80x24():
     long_note = "Retries, batching windows and failure destinations all differ by service. " * 3
-    wordy = COURSE.services[0].model_copy(update={"note": long_note.strip()})
+    wordy = replace(COURSE.services[0], note=long_note.strip())
     app = catalogue_app(replace(COURSE, services=[wordy, *COURSE.services[1:]]))
     async with app.run_test(size=SIZE) as pilot:
         await open_catalogue(pilot)

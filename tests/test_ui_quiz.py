@@ -9,7 +9,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from tutor.content.questions import Question
+from tutor.content.course import Question
 from tutor.progress.store import open_store
 from tutor.quiz.session import presented_steps
 from tutor.ui.screens.quiz import QuizScreen, app_opening_quiz

@@ -1,8 +1,11 @@
 """Exercise goals are judged declaratively, and learner values are bounded by the exercise."""
 
+from pathlib import Path
+
 import pytest
 
-from tutor.content.exercises import Exercise, Goal, goal_label
+from tutor.content.course import Goal, SourceFile
+from tutor.content.exercises import goal_label, parse_exercise
 from tutor.errors import UserError
 from tutor.workshop.exercises import check_values, judge_goal
 
@@ -22,7 +25,10 @@ def exercise(**changes):
         "goals": [{"field": "destinations.dlq", "op": "==", "value": 0}],
     }
     data.update(changes)
-    return Exercise.model_validate(data)
+    parsed, problems = parse_exercise(data, SourceFile(Path("drain.toml"), "pack/exercises/drain.toml", ""))
+    if problems:
+        raise ValueError("; ".join(str(problem) for problem in problems))
+    return parsed
 
 
 @pytest.mark.parametrize(
@@ -75,6 +81,6 @@ def test_learner_values_outside_the_exercise_bounds_are_refused_in_one_line():
     ],
 )
 def test_structural_refusals(changes, message):
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ValueError) as caught:
         exercise(**changes)
     assert message in str(caught.value)

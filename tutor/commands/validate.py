@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tutor.content.models import Course, Problem
+from tutor.content.course import Course, Problem
 
 COUNT_NAMES = ("modules", "lessons", "questions", "scenario_questions", "scenarios", "exercises", "services")
 

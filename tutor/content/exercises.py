@@ -3,48 +3,50 @@
 Goals are declarative (a summary field, a comparison, a value): nothing in an exercise is ever
 evaluated as code. Structural checks live here; whether a goal's field exists for the scenario's
 model and whether a parameter's bounds sit inside AWS's range are checked by
-`tutor.workshop.checks`, which can see the simulator.
+`tutor.workshop.exercises`, which can see the simulator. Checked exercises become the plain
+dataclasses of `tutor.content.course`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from tutor.content.models import ID_PATTERN, Problem, SourceFile, Strict
+from tutor.content.course import Exercise, ExerciseParam, Goal, Predict, Problem, SourceFile
+from tutor.content.models import ID_PATTERN, Strict
 
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 
 
-class ExerciseParam(Strict):
+class ExerciseParamSpec(Strict):
     key: str = Field(min_length=1)
     min: float | None = None
     max: float | None = None
     choices: list[Any] | None = None
 
     @model_validator(mode="after")
-    def _bounds_in_order(self) -> ExerciseParam:
+    def _bounds_in_order(self) -> ExerciseParamSpec:
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min {self.min:g} is above max {self.max:g}")
         return self
 
 
-class Goal(Strict):
+class GoalSpec(Strict):
     field: str = Field(min_length=1)
     op: Literal["==", "!=", "<", "<=", ">", ">="]
     value: float
     label: str | None = None  # the goal in the learner's words; generated when absent
 
 
-class Predict(Strict):
+class PredictSpec(Strict):
     prompt: str = Field(min_length=1)
     measure: str = Field(min_length=1)
     tolerance: float = Field(default=0, ge=0)
     unit: str = ""
 
 
-class Exercise(Strict):
+class ExerciseSpec(Strict):
     id: str = Field(pattern=ID_PATTERN, max_length=64)
     title: str = Field(min_length=1, max_length=120)
     kind: Literal["tune", "predict"]
@@ -52,18 +54,12 @@ class Exercise(Strict):
     brief: str = Field(min_length=1)
     hint: str | None = None
     overrides: dict[str, Any] = Field(default_factory=dict)
-    params: list[ExerciseParam] = Field(default_factory=list)
-    goals: list[Goal] = Field(default_factory=list)
-    predict: Predict | None = None
-    _file: str = PrivateAttr(default="")
-
-    @property
-    def file(self) -> str:
-        """The pack file it came from, as problems name it."""
-        return self._file
+    params: list[ExerciseParamSpec] = Field(default_factory=list)
+    goals: list[GoalSpec] = Field(default_factory=list)
+    predict: PredictSpec | None = None
 
     @model_validator(mode="after")
-    def _kind_has_what_it_needs(self) -> Exercise:
+    def _kind_has_what_it_needs(self) -> ExerciseSpec:
         if self.kind == "tune":
             if not self.params:
                 raise ValueError("a tune exercise needs at least one [[params]] entry the learner may change")
@@ -92,9 +88,16 @@ def parse_exercise(data: dict[str, Any], source: SourceFile) -> tuple[Exercise |
 
     problems: list[Problem] = []
     try:
-        exercise = Exercise.model_validate(data)
+        spec = ExerciseSpec.model_validate(data)
     except ValidationError as error:
         report_validation_error(error, source, problems)
         return None, problems
-    exercise._file = source.display
+    fields = spec.model_dump(exclude={"params", "goals", "predict"})
+    exercise = Exercise(
+        **fields,
+        params=[ExerciseParam(**param.model_dump()) for param in spec.params],
+        goals=[Goal(**goal.model_dump()) for goal in spec.goals],
+        predict=Predict(**spec.predict.model_dump()) if spec.predict is not None else None,
+        file=source.display,
+    )
     return exercise, problems

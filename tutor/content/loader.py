@@ -22,8 +22,10 @@ from tutor.content.models import (
     LessonSpec,
     Module,
     Problem,
+    Service,
     ServicesFile,
     SourceFile,
+    TryStep,
 )
 from tutor.errors import UserError
 
@@ -301,7 +303,8 @@ class _CourseBuilder:
         self.scenario_lines[spec.id] = source.line_of(("scenario",))
         self.course.lessons[spec.id] = Lesson(
             id=spec.id, title=spec.title, module=spec.module, objectives=spec.objectives,
-            sources=spec.sources, scenario=spec.scenario, try_steps=spec.try_steps, body=body,
+            sources=spec.sources, scenario=spec.scenario,
+            try_steps=[TryStep(text=step.text, set=step.set) for step in spec.try_steps], body=body,
             path=path, pack=reader.root, source_display=source.display,
         )
         module.lesson_ids.append(spec.id)
@@ -340,7 +343,7 @@ class _CourseBuilder:
             return 0
         for index, service in enumerate(spec.services):
             self.service_places.append((source.display, source.line_of(("services", index, "lesson")), index))
-        self.course.services.extend(spec.services)
+        self.course.services.extend(Service(**service.model_dump()) for service in spec.services)
         return len(spec.services)
 
     def check_references(self) -> None:

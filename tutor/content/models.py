@@ -1,76 +1,29 @@
-"""Typed content: what `lessons/` and instructor packs turn into once loaded and checked."""
+"""What a pack may say: the pydantic specs that check course.toml, lesson front matter and services.
+
+Checked content becomes the plain dataclasses of `tutor.content.course`, re-exported here for the
+modules that validate and build them.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+
+from tutor.content.course import (  # noqa: F401 - re-exported for the builders
+    Course,
+    Lesson,
+    Module,
+    Problem,
+    Service,
+    SourceFile,
+    TryStep,
+)
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 URL_PATTERN = re.compile(r"^https?://\S+$")
 MODELS = ("sync", "async", "poll", "sync-or-async", "other")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a pack, pointing at the file, the line where known, and the field."""
-
-    file: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
-
-
-@dataclass
-class SourceFile:
-    """A file's text with the helpers that turn a key path into a line number."""
-
-    path: Path
-    display: str
-    text: str
-    line_offset: int = 0  # front matter starts after the opening +++ line
-
-    def line_of(self, loc: tuple[Any, ...]) -> int | None:
-        """Best-effort line of a pydantic location like ("modules", 2, "id") or ("questions", 0)."""
-        lines = self.text.splitlines()
-        start = 0
-        index = 0
-        while index < len(loc):
-            part = loc[index]
-            nxt = loc[index + 1] if index + 1 < len(loc) else None
-            if isinstance(part, str) and isinstance(nxt, int):
-                header = re.compile(rf"^\s*\[\[\s*{re.escape(part)}\s*\]\]")
-                seen = -1
-                found = None
-                for number in range(start, len(lines)):
-                    if header.match(lines[number]):
-                        seen += 1
-                        if seen == nxt:
-                            found = number
-                            break
-                if found is None:
-                    break
-                start = found
-                index += 2
-                continue
-            if isinstance(part, str):
-                key = re.compile(rf"^\s*\"?{re.escape(part)}\"?\s*=")
-                for number in range(start, len(lines)):
-                    if key.match(lines[number]):
-                        return number + 1 + self.line_offset
-                break
-            index += 1
-        return start + 1 + self.line_offset if start or loc else None
 
 
 class Strict(BaseModel):
@@ -94,11 +47,11 @@ class ModuleSpec(Strict):
 class CourseSpec(Strict):
     format_version: Literal[1]
     title: str | None = None
-    hints: bool = True
+    hints: StrictBool = True
     modules: list[ModuleSpec] = Field(default_factory=list)
 
 
-class TryStep(Strict):
+class TryStepSpec(Strict):
     text: str = Field(min_length=1)
     set: dict[str, Any] = Field(min_length=1)
 
@@ -110,7 +63,7 @@ class LessonSpec(Strict):
     objectives: list[str] = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
     scenario: str | None = None
-    try_steps: list[TryStep] = Field(default_factory=list, alias="try")
+    try_steps: list[TryStepSpec] = Field(default_factory=list, alias="try")
 
     _urls = field_validator("sources")(_check_urls)
 
@@ -132,72 +85,3 @@ class ServiceSpec(Strict):
 
 class ServicesFile(Strict):
     services: list[ServiceSpec] = Field(default_factory=list)
-
-
-@dataclass
-class Module:
-    id: str
-    title: str
-    summary: str
-    pack: Path
-    lesson_ids: list[str] = field(default_factory=list)
-    listed: bool = False  # lessons named in course.toml rather than found in the module's folder
-
-
-@dataclass
-class Lesson:
-    id: str
-    title: str
-    module: str
-    objectives: list[str]
-    sources: list[str]
-    scenario: str | None
-    try_steps: list[TryStep]
-    body: str
-    path: Path
-    pack: Path
-    source_display: str = ""  # how problems name the file: pack label + relative path
-
-
-@dataclass
-class Course:
-    title: str
-    modules: list[Module] = field(default_factory=list)
-    lessons: dict[str, Lesson] = field(default_factory=dict)
-    questions: list[Any] = field(default_factory=list)
-    scenario_files: dict[str, Path] = field(default_factory=dict)
-    services: list[ServiceSpec] = field(default_factory=list)
-    exercises: list[Any] = field(default_factory=list)
-    hints: bool = True
-    packs: list[Path] = field(default_factory=list)
-
-    def module(self, module_id: str) -> Module:
-        for module in self.modules:
-            if module.id == module_id:
-                return module
-        raise KeyError(module_id)
-
-    def lesson(self, lesson_id: str) -> Lesson:
-        return self.lessons[lesson_id]
-
-    def lessons_in(self, module_id: str) -> list[Lesson]:
-        return [self.lessons[i] for i in self.module(module_id).lesson_ids if i in self.lessons]
-
-    def ordered_lesson_ids(self) -> list[str]:
-        return [lesson_id for module in self.modules for lesson_id in module.lesson_ids]
-
-    def _neighbour(self, lesson_id: str, step: int) -> Lesson | None:
-        order = self.ordered_lesson_ids()
-        try:
-            position = order.index(lesson_id) + step
-        except ValueError:
-            return None
-        if 0 <= position < len(order):
-            return self.lessons[order[position]]
-        return None
-
-    def next_lesson(self, lesson_id: str) -> Lesson | None:
-        return self._neighbour(lesson_id, 1)
-
-    def previous_lesson(self, lesson_id: str) -> Lesson | None:
-        return self._neighbour(lesson_id, -1)

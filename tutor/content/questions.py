@@ -11,12 +11,12 @@ simulator, so a lesson and the simulator cannot drift apart.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, ValidationError, field_validator
 
-from tutor.content.models import ID_PATTERN, URL_PATTERN, Course, Problem, SourceFile, Strict
+from tutor.content.course import Course, Problem, Question, SourceFile
+from tutor.content.models import ID_PATTERN, URL_PATTERN, Strict
 
 KINDS = ("single", "multiple", "truefalse", "numeric", "ordering", "matching", "scenario")
 MIN_CHOICES = 2
@@ -97,51 +97,6 @@ _WRONG_FIELD_REASONS = {
     ("truefalse", "choices"): "true/false questions have no choices: set answer = true or false",
     ("numeric", "choices"): "numeric questions have no choices: the learner types a number",
 }
-
-
-@dataclass(eq=False)
-class Question:
-    """One checked question, ready to ask and to grade."""
-
-    id: str
-    kind: str
-    lesson: str
-    module: str
-    difficulty: int
-    prompt: str
-    explanation: str
-    source: str
-    choices: tuple[Any, ...] = ()       # strings; numbers for a scenario question with choices
-    answer: Any = None                  # per kind; None for scenario questions (computed)
-    tolerance: float = 0.0
-    unit: str | None = None
-    scenario: str | None = None
-    overrides: dict[str, Any] = field(default_factory=dict)
-    seed: int | None = None
-    measure: str | None = None
-    file: str = ""                      # how problems name the bank file
-    index: int = 0                      # position in its file: problems say `questions.<index>.<field>`
-    lines: dict[str, int | None] = field(default_factory=dict, repr=False)
-    bank: SourceFile | None = field(default=None, repr=False)
-
-    def line(self, field_name: str = "id") -> int | None:
-        """The line of a field in the bank file, found only when a problem needs it (loading stays fast)."""
-        if field_name not in self.lines and self.bank is not None:
-            self.lines[field_name] = self.bank.line_of(("questions", self.index, field_name))
-        return self.lines.get(field_name) or self.line_of_id()
-
-    def line_of_id(self) -> int | None:
-        if "id" not in self.lines and self.bank is not None:
-            self.lines["id"] = self.bank.line_of(("questions", self.index, "id"))
-        return self.lines.get("id")
-
-    def problem(self, field_name: str, message: str) -> Problem:
-        return Problem(self.file, self.line(field_name), f"questions.{self.index}.{field_name}", message)
-
-    @property
-    def matching_left(self) -> tuple[str, ...]:
-        """The left-hand items of a matching question, in the order the bank lists them."""
-        return tuple(self.answer) if self.kind == "matching" else ()
 
 
 def parse_questions(data: dict, source: SourceFile, course: Course) -> tuple[list[Question], list[Problem]]:

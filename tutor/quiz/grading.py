@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tutor.content.questions import Question
+from tutor.content.course import Question
 
 POINTS_PER_QUESTION = 1.0
 # Shown on the results screen and in help, so the learner knows how partial credit works.

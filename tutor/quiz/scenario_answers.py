@@ -14,8 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tutor.content.models import Course, Problem
-from tutor.content.questions import Question
+from tutor.content.course import Course, Problem, Question
 from tutor.quiz.grading import format_number, within
 
 _summaries: dict[tuple[str, str, int | None], dict[str, Any]] = {}

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tutor.content.models import Course
-from tutor.content.questions import Question
+from tutor.content.course import Course, Question
 from tutor.quiz import leitner
 from tutor.quiz.grading import Grade, grade
 

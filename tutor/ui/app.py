@@ -13,8 +13,8 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.theme import Theme
 
+from tutor.content.course import Course, Problem
 from tutor.content.loader import load_course
-from tutor.content.models import Course, Problem
 from tutor.errors import UserError
 from tutor.progress.store import ProgressStore, open_store
 from tutor.ui.palette import JumpProvider

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tutor.content.course import Course, Problem
 from tutor.content.exercises import Exercise, Goal, goal_label
-from tutor.content.models import Course, Problem
 from tutor.errors import UserError
 from tutor.sim.fields import field_problem, read_field
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from tutor.content.models import Course
+from tutor.content.course import Course
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The services catalogue: which AWS service invokes Lambda how, filtered as you type.
 
-Open it with `app.open_screen("catalogue")`. Every row is a `ServiceSpec` of `course.services`;
+Open it with `app.open_screen("catalogue")`. Every row is a `Service` of `course.services`;
 enter (or a click on the highlighted row) opens the lesson that covers it. The table keeps one
 line per service, so cells are cut with an ellipsis when the terminal is narrow; the pane below
 the table shows the highlighted service whole, with its source.
@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from tutor.ui.widgets.masthead import Masthead, place
 
 if TYPE_CHECKING:
-    from tutor.content.models import Course, ServiceSpec
+    from tutor.content.course import Course, Service
     from tutor.ui.app import LambdaTutorApp
 
 
@@ -79,7 +79,7 @@ def searchable_words(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(words)
 
 
-def service_words(service: ServiceSpec) -> frozenset[str]:
+def service_words(service: Service) -> frozenset[str]:
     label = model_label(service.model)
     texts = (service.name, label.words, label.short, service.model, service.trigger, service.note)
     return searchable_words(texts)
@@ -156,7 +156,7 @@ class ServiceTable(DataTable):
     def __init__(self, course: Course, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING, **kwargs)
         self._course = course
-        self.shown: list[ServiceSpec] = []
+        self.shown: list[Service] = []
         self._layout: tuple[dict[str, int], bool] | None = None
         services = course.services
         self._longest = {
@@ -165,17 +165,17 @@ class ServiceTable(DataTable):
             "lesson": max((len(self._lesson_title(service)) for service in services), default=MIN_WIDTH),
         }
 
-    def _lesson_title(self, service: ServiceSpec) -> str:
+    def _lesson_title(self, service: Service) -> str:
         lesson = self._course.lessons.get(service.lesson)
         return lesson.title if lesson is not None else f"✗ no lesson {service.lesson!r}"
 
     @property
-    def highlighted(self) -> ServiceSpec | None:
+    def highlighted(self) -> Service | None:
         if not self.shown or not 0 <= self.cursor_row < len(self.shown):
             return None
         return self.shown[self.cursor_row]
 
-    def show(self, services: list[ServiceSpec]) -> None:
+    def show(self, services: list[Service]) -> None:
         self.shown = services
         self._fill(cursor_row=0)
 
@@ -245,7 +245,7 @@ class CatalogueScreen(Screen):
         """`query` starts the filter with some text, e.g. a service name."""
         super().__init__(**kwargs)
         self.initial_query = query
-        self._searchable: list[tuple[ServiceSpec, frozenset[str]]] = []
+        self._searchable: list[tuple[Service, frozenset[str]]] = []
         self._had_rows: bool | None = None
         self._described: object = NOTHING_YET
 

@@ -21,7 +21,7 @@ from tutor.ui.screens import SCREENS
 from tutor.ui.widgets.masthead import Masthead, place
 
 if TYPE_CHECKING:
-    from tutor.content.models import Course, Lesson, Module
+    from tutor.content.course import Course, Lesson, Module
     from tutor.ui.app import LambdaTutorApp
 
 

@@ -17,7 +17,7 @@ from tutor.ui.widgets.masthead import Masthead, place
 from tutor.ui.widgets.simulation_slot import SimulationSlot
 
 if TYPE_CHECKING:
-    from tutor.content.models import Lesson
+    from tutor.content.course import Lesson
     from tutor.ui.app import LambdaTutorApp
 
 OBJECTIVES_HEADING = re.compile(r"^#{1,6}\s+(objectives|learning objectives|you will learn)\b", re.IGNORECASE | re.MULTILINE)

@@ -19,8 +19,7 @@ from tutor.ui.marks import Mark
 from tutor.workshop.exercises import exercise_model, goal_target, parse_value, show_number, show_value
 
 if TYPE_CHECKING:
-    from tutor.content.exercises import Exercise, Goal
-    from tutor.content.models import Course
+    from tutor.content.course import Course, Exercise, Goal
     from tutor.progress.store import ExerciseResult
     from tutor.workshop.exercises import FormField, GoalResult, PredictionResult
 

@@ -20,7 +20,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Static
 
-from tutor.content.questions import MAX_CHOICES, Question
+from tutor.content.course import Question
+from tutor.content.questions import MAX_CHOICES
 from tutor.quiz.grading import format_number
 
 RIGHT = "✓"

@@ -39,7 +39,7 @@ from tutor.ui.widgets.sim_player import SPEEDS, Player, SimRun
 from tutor.ui.widgets.sim_text import TextBlock
 
 if TYPE_CHECKING:
-    from tutor.content.models import TryStep
+    from tutor.content.course import TryStep
 
 # The most a pane repaints in a second; while playing, the log takes a batch every LOG_EVERY ticks.
 TICKS_PER_SECOND = 10

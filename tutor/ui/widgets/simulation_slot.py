@@ -20,7 +20,7 @@ from tutor.errors import UserError
 from tutor.ui.widgets.sim_pane import SimPane
 
 if TYPE_CHECKING:
-    from tutor.content.models import TryStep
+    from tutor.content.course import TryStep
 
 
 def find_scenario(name: str, scenario_files: dict[str, Any] | None = None) -> Any:
