@@ -244,3 +244,10 @@ def test_validate_json_shape(tmp_path, capsys):
     assert set(report["counts"]) == {"modules", "lessons", "questions", "scenario_questions", "scenarios",
                                      "exercises", "services"}
     assert report["problems"] == []
+
+
+def test_hints_must_be_true_or_false_not_a_word(tmp_path):
+    pack = make_pack(tmp_path / "pack", 'hints = "no"\n')
+    problems = pack_problems(pack)
+    assert [(p.file, p.field) for p in problems] == [(f"{pack}/course.toml", "hints")]
+    assert "boolean" in problems[0].message

@@ -13,8 +13,8 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.theme import Theme
 
+from tutor.content.cache import load_course_cached
 from tutor.content.course import Course, Problem
-from tutor.content.loader import load_course
 from tutor.errors import UserError
 from tutor.progress.store import ProgressStore, open_store
 from tutor.ui.palette import JumpProvider
@@ -53,7 +53,7 @@ class LambdaTutorApp(App[None]):
         self.extra_packs = list(extra_packs)
         # Both happen before the first frame: a store that cannot open at all is a one-line
         # error on the command line, not a traceback inside the app.
-        self.course, self.problems = loaded if loaded is not None else load_course(self.extra_packs)
+        self.course, self.problems = loaded if loaded is not None else load_course_cached(self.extra_packs)
         self.store = store if store is not None else open_store()
         self._owns_store = store is None  # a store handed in stays open for its owner
         self.course_map: Screen | None = None
