@@ -13,11 +13,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static, Tree
+from textual.widgets import Button, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from tutor.ui.marks import LESSON_MARK_WIDTH, lesson_mark, overall_progress, quiz_mark
 from tutor.ui.screens import SCREENS
+from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
 
 if TYPE_CHECKING:

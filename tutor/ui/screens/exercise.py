@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Markdown, ProgressBar, Select, Static
+from textual.widgets import Button, Input, Markdown, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tutor.errors import UserError
@@ -37,6 +37,7 @@ from tutor.ui.widgets.exercise import (
     exercise_state,
     prediction_text,
 )
+from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
 from tutor.workshop.exercises import (
     Attempt,

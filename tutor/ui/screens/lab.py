@@ -16,9 +16,10 @@ from textual.containers import Container, Horizontal
 from textual.events import Resize
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, TabbedContent, TabPane
+from textual.widgets import Button, TabbedContent, TabPane
 
 from tutor.sim.scenario import load_scenario
+from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
 from tutor.ui.widgets.sim_pane import (
     PLAYER_ACTIONS,

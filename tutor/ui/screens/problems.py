@@ -8,8 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
 
 if TYPE_CHECKING:
