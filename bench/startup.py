@@ -7,6 +7,10 @@ import is paid, as a learner pays it), headless at 120x40 with a fresh progress 
 ends at the first frame that shows the app's content: for lambda-tutor, the course map with its
 tree filled from the real course. The clock starts in the parent just before the child is
 spawned, so interpreter start-up counts too. Prints both medians and their ratio (goal: <= 1.3).
+
+The app keeps the checked course between runs (`tutor.content.cache`), so every start but the
+first after an install or a course edit reads it back instead of checking it again. The ratio
+is measured that way, as a learner meets it; `--cold` also times starts with the cache removed.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+CACHE_NAME = "course-cache.pickle"  # tutor.content.cache.CACHE_NAME, not imported: this file times imports
 GOAL_RATIO = 1.3
 
 # Each child prints time.monotonic() (system-wide on Linux, so comparable with the parent's) once
@@ -85,9 +90,11 @@ def time_one(code: str, home: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7, help="runs of each app (default 7)")
+    parser.add_argument("--cold", action="store_true", help="also time starts without the course cache")
     args = parser.parse_args(argv)
     ours: list[float] = []
     bare: list[float] = []
+    cold: list[float] = []
     with tempfile.TemporaryDirectory(prefix="tutor-bench-") as home:
         time_one(BARE, home)  # warm the file cache and bytecode so the first real run is not an outlier
         time_one(OURS, home)
@@ -95,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
             # Alternate, so a burst of load on a shared machine hits both alike.
             bare.append(time_one(BARE, home))
             ours.append(time_one(OURS, home))
+            if args.cold:
+                (Path(home) / CACHE_NAME).unlink(missing_ok=True)
+                cold.append(time_one(OURS, home))
     ours_median = statistics.median(ours)
     bare_median = statistics.median(bare)
     ratio = ours_median / bare_median
@@ -102,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"lambda-tutor course map:       median {ours_median * 1000:.0f} ms over {len(ours)} runs")
     verdict = "within" if ratio <= GOAL_RATIO else "above"
     print(f"ratio {ratio:.2f}x ({verdict} the {GOAL_RATIO}x goal)")
+    if cold:
+        cold_median = statistics.median(cold)
+        print(f"cold start (no course cache):  median {cold_median * 1000:.0f} ms over {len(cold)} runs, "
+              f"ratio {cold_median / bare_median:.2f}x")
     return 0
 
 
