@@ -167,6 +167,10 @@ async def test_enter_opens_the_lesson_of_the_highlighted_row_and_escape_comes_ba
         assert isinstance(app.screen, LessonScreen)
         assert app.screen.lesson.id == "cat-fifo-queues"
         assert "FIFO queues keep order per group" in screen_text(app)
+        assert "b Back to services" in screen_text(app), "the footer names where back leads"
+        await pilot.press("n")  # the next lesson still leads back to the catalogue
+        await pilot.pause()
+        assert "b Back to services" in screen_text(app)
         await pilot.press("escape")
         assert app.screen is catalogue
         assert rows(app) == SQS, "the list is as it was"

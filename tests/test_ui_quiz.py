@@ -138,6 +138,8 @@ async def test_the_mouse_picks_and_submits_and_l_opens_the_lesson():
         await pilot.press("l")
         await wait_for(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "lesson", "the lesson")
         assert app.screen.lesson.id == "quizpack-status"
+        footer = "".join(strip.text for strip in app.screen._compositor.render_full_update(simplify=True).strips[-1])
+        assert "b Back to quiz" in footer, "the footer says back leads to the quiz, not the map"
         await pilot.press("escape")
         await quiz_screen(pilot, "feedback")
 

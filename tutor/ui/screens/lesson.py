@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -50,6 +51,11 @@ def sources_markdown(lesson: Lesson) -> str:
     return "## Sources\n\n" + "\n".join(f"- <{url}>" for url in lesson.sources) + "\n"
 
 
+# What "back" returns to, named by the screen below the lesson, in the footer's few words.
+BACK_TO = {"map": "map", "catalogue": "services", "quiz": "quiz", "exercise": "exercise",
+           "exercises": "exercises"}
+
+
 class LessonScreen(Screen):
     AUTO_FOCUS = "#lesson-scroll"
     SCREEN_NAME = "lesson"
@@ -72,6 +78,19 @@ class LessonScreen(Screen):
         super().__init__()
         self.lesson = self.app.course.lesson(lesson_id)
         self.counted = False
+        # Next and previous replace the lesson in place, so they keep the first lesson's way back.
+        below = self.app.screen
+        self.back_to: str = (below.back_to if isinstance(below, LessonScreen)
+                             else BACK_TO.get(getattr(below, "SCREEN_NAME", ""), "previous screen"))
+        if self.back_to != "map":
+            self._relabel_back(f"Back to {self.back_to}")
+
+    def _relabel_back(self, description: str) -> None:
+        # The binding lists are shared with the class's map: replace them, never edit them in place.
+        keys = self._bindings.key_to_bindings
+        for key in ("b", "escape"):
+            keys[key] = [replace(binding, description=description) if binding.action == "back" else binding
+                         for binding in keys.get(key, [])]
 
     # Layout -------------------------------------------------------------------------------------
 
