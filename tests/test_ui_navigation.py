@@ -210,3 +210,18 @@ async def test_the_palette_offers_lessons_quizzes_exercises_and_the_lab(monkeypa
         assert titles["Exercise: Drain twenty messages"] == "exercise"
         assert titles["Lab: the three models side by side"] == "lab"
         assert "quiz" in set(titles.values())
+
+
+async def test_a_title_too_long_for_the_tree_is_cut_with_an_ellipsis_and_whole_when_there_is_room():
+    longest = max(FIRST_MODULE_LESSONS, key=lambda lesson: len(lesson.title)).title
+    app = LambdaTutorApp(loaded=REAL)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        tree = app.screen.query_one(CourseTree)
+        rows = [row for row in screen_text(app).splitlines() if longest[:20] in row]
+        assert rows and longest not in rows[0] and "…" in rows[0], "cut, and says so"
+        tree_edge = tree.region.right
+        assert rows[0][: tree_edge].rstrip().endswith("…"), "the cut ends inside the tree, not under the pane"
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        assert any(longest in row for row in screen_text(app).splitlines()), "whole on a wide terminal"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on
@@ -59,6 +60,15 @@ class CourseTree(Tree[NodeRef]):
                 node.refresh()
         self.refresh()
 
+    def _fit(self, title: str, beside: int) -> str:
+        """The title, cut with an ellipsis where the row would pass the tree's edge (the detail pane has it whole)."""
+        room = self.scrollable_content_region.width - beside
+        if room <= 0 or cell_len(title) <= room:
+            return title
+        cut = Text(title)
+        cut.truncate(room, overflow="ellipsis")
+        return cut.plain
+
     def _tone(self, tone: str) -> Style:
         return self.get_component_rich_style(f"course-tree--{tone}", partial=True)
 
@@ -68,8 +78,9 @@ class CourseTree(Tree[NodeRef]):
             return super().render_label(node, base_style, style)
         if ref.kind == "lesson":
             mark = lesson_mark(ref.id in self.read_ids)
+            marked = str(mark).ljust(LESSON_MARK_WIDTH + 2)
             label = Text.assemble(
-                (str(mark).ljust(LESSON_MARK_WIDTH + 2), self._tone(mark.tone)), str(node.label)
+                (marked, self._tone(mark.tone)), self._fit(str(node.label), self.guide_depth + len(marked))
             )
             label.stylize(style)
             return label
@@ -77,13 +88,15 @@ class CourseTree(Tree[NodeRef]):
         read = sum(1 for lesson in lessons if lesson.id in self.read_ids)
         quiz = quiz_mark(self.quiz_percent.get(ref.id))
         expander = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+        count = f"  {read}/{len(lessons)} read" if lessons else "  no lessons yet"
+        quiz_text = f"  {quiz}" if ref.id in self.quiz_percent else ""
         label = Text.assemble(
             (expander, base_style),
-            (str(node.label), Style(bold=True)),
-            (f"  {read}/{len(lessons)} read" if lessons else "  no lessons yet", self._tone("muted")),
+            (self._fit(str(node.label), cell_len(expander + count + quiz_text)), Style(bold=True)),
+            (count, self._tone("muted")),
         )
-        if ref.id in self.quiz_percent:
-            label.append(f"  {quiz}", self._tone(quiz.tone))
+        if quiz_text:
+            label.append(quiz_text, self._tone(quiz.tone))
         label.stylize(style)
         return label
 
