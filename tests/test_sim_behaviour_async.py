@@ -139,3 +139,35 @@ def test_event_waiting_for_a_retry_goes_on_once_reserved_concurrency_is_set_to_z
 def test_max_event_age_is_the_oldest_age_at_an_attempt():
     summary = run(load_scenario("async-retries-destination")).summary
     assert summary["max_event_age_s"] == 180.4
+
+
+def test_attempts_are_numbered_from_1_and_a_retry_names_the_attempt_it_waits_for():
+    trace = run(load_scenario("async-retries-destination")).trace
+    assert [(e["t"], e["attempt"], e["max_attempts"]) for e in of_kind(trace, "invoke_start", "evt-2")] == [
+        (1.0, 1, 3), (61.2, 2, 3), (181.4, 3, 3)]
+    assert [(e["at"], e["attempt"], e["max_attempts"]) for e in of_kind(trace, "retry", "evt-2")] == [
+        (61.2, 2, 3), (181.4, 3, 3)]
+
+
+def test_random_failures_count_attempts_1_2_3_and_never_past_the_maximum():
+    for retries in (0, 1, 2):
+        scenario = build(until_s=3600, function={"error_rate": 0.5},
+                         load={"count": 40}, **{"async": {"maximum_retry_attempts": retries}})
+        trace = run(scenario).trace
+        given_up = {item for e in of_kind(trace, "drop") for item in e["items"]}
+        assert given_up  # the seed gives some events every failure
+        for n in range(1, 41):
+            item = f"evt-{n}"
+            attempts = [e["attempt"] for e in of_kind(trace, "invoke_start", item)]
+            assert attempts == list(range(1, len(attempts) + 1))
+            assert len(attempts) <= retries + 1
+            if item in given_up:  # RetriesExhausted: every attempt was used
+                assert len(attempts) == retries + 1
+            assert {e["max_attempts"] for e in of_kind(trace, "invoke_start", item)} == {retries + 1}
+        assert all(e["attempt"] <= retries + 1 for e in of_kind(trace, "retry"))
+
+
+def test_a_throttled_event_waits_for_the_same_attempt():
+    trace = run(load_scenario("async-throttle-backoff")).trace
+    assert [(e["reason"], e["attempt"]) for e in of_kind(trace, "retry", "evt-5")] == [("throttle", 1)] * 5
+    assert [e["attempt"] for e in of_kind(trace, "invoke_start", "evt-5")] == [1]

@@ -191,3 +191,26 @@ def test_a_timeout_fails_the_whole_batch_at_the_function_timeout():
         (3.3, "timeout", msgs(1, 2, 3)), (20.2, "ok", [])]
     assert [(e["t"], e["items"], e["reason"], e["at"]) for e in of_kind(trace, "retry")] == [
         (3.3, msgs(1, 2, 3), "function_error", 20.0)]
+
+
+def test_receive_counts_rise_with_each_receive_up_to_max_receive_count():
+    trace = run(load_scenario("sqs-poison-dlq")).trace
+    # A first receive says nothing new; the second and third carry their count.
+    assert [e.get("receive_counts") for e in of_kind(trace, "invoke_start", "msg-5")] == [None, [2], [3]]
+    assert [e["items"] for e in of_kind(trace, "invoke_start") if "receive_counts" in e] == [["msg-5"]] * 2
+    assert [(e["t"], e["receive_counts"], e["max_receive_count"]) for e in of_kind(trace, "retry", "msg-5")] == [
+        (0.9, [1], 3), (10.9, [2], 3), (20.9, [3], 3)]
+
+
+def test_receive_counts_follow_each_message_of_a_batch_and_omit_the_maximum_without_a_dlq():
+    trace = run(load_scenario("sqs-visibility-too-short")).trace
+    received: dict[str, int] = {}
+    mixed = False
+    for event in of_kind(trace, "invoke_start"):
+        for m in event["items"]:
+            received[m] = received.get(m, 0) + 1
+        expected = [received[m] for m in event["items"]]
+        assert event.get("receive_counts", [1] * len(expected)) == expected
+        mixed = mixed or len(set(expected)) > 1
+    assert mixed and max(received.values()) > 1
+    assert not any("max_receive_count" in e for e in trace)

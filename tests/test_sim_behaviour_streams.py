@@ -171,3 +171,34 @@ def test_stream_retry_backoff_stops_growing_at_300_s():
     retries = [e["at"] for e in of_kind(run(scenario).trace, "retry", "rec-5")]
     gaps = [round(b - a, 6) for a, b in itertools.pairwise(retries)]
     assert gaps[7:10] == [256.2, 300.2, 300.2]
+
+
+def test_retries_are_numbered_against_maximum_retry_attempts():
+    trace = run(load_scenario("kinesis-bisect")).trace
+    assert [(e["retry"], e["max_retries"]) for e in of_kind(trace, "retry", "rec-7")] == [(1, 2), (2, 2)]
+    assert [e.get("retry") for e in of_kind(trace, "invoke_start", "rec-7")][-3:] == [None, 1, 2]
+
+
+def test_retries_without_a_limit_count_on_and_say_minus_1():
+    trace = run(load_scenario("kinesis-poison-blocks-shard")).trace
+    retries = [e for e in of_kind(trace, "retry", "rec-5") if e["reason"] == "function_error"]
+    assert [e["retry"] for e in retries] == list(range(1, len(retries) + 1)) and len(retries) > 3
+    assert {e["max_retries"] for e in retries} == {-1}
+
+
+def test_throttles_and_checkpoints_leave_the_retry_count_at_0():
+    scenario = build(function={"duration_ms": 2000, "reserved_concurrency": 1},
+                     load={"count": 2, "pattern": "burst", "partition_keys": 2},
+                     kinesis={"shards": 2, "maximum_retry_attempts": 0})
+    assert [(e["reason"], e["retry"]) for e in of_kind(run(scenario).trace, "retry")] == [
+        ("throttle", 0), ("throttle", 0)]
+    scenario = build(function={"duration_ms": 100, "cold_start_ms": 0,
+                               "faults": [{"item": "rec-2", "kind": "error", "attempts": 1},
+                                          {"item": "rec-4", "kind": "error"}]},
+                     load={"count": 5, "pattern": "burst", "partition_keys": 1},
+                     kinesis={"batch_size": 5, "report_batch_item_failures": True,
+                              "maximum_retry_attempts": 1, "on_failure": "sqs"})
+    trace = run(scenario).trace
+    assert [(e["items"], e["retry"], e["max_retries"]) for e in of_kind(trace, "retry")] == [
+        (recs(2, 3, 4, 5), 0, 1), (recs(4, 5), 0, 1), (recs(4, 5), 1, 1)]
+    assert [e.get("retry") for e in of_kind(trace, "invoke_start")] == [None, None, None, 1]

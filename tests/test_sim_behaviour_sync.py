@@ -106,6 +106,9 @@ def test_lambda_never_retries_but_the_caller_retries_throttles_with_doubling_bac
         (1.0, "req-2", "throttle", 3.0), (1.0, "req-3", "throttle", 3.0),
         (3.0, "req-3", "throttle", 7.0),
     ]
+    # A 429 uses one of the caller's attempts (unlike Lambda's own async retries).
+    assert [(e["client_attempt"], e["client_max_attempts"]) for e in of_kind(result.trace, "retry")
+            if e["items"] == ["req-3"]] == [(2, 4), (3, 4), (4, 4)]
     assert responses(result.trace, "req-2") == [(0.0, 429, False), (1.0, 429, False), (5.0, 200, False)]
     assert responses(result.trace, "req-3")[-1] == (9.0, 200, False)
     assert result.summary["succeeded"] == 3

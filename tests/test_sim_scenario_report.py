@@ -36,7 +36,8 @@ def test_describe_event_in_plain_words():
     assert describe({"t": 1, "kind": "invoke_end", "invocation": 4, "outcome": "ok", "failed_items": ["msg-4"]}) \
         == "invocation 4 ended; reported failed: msg-4"
     assert describe({"t": 72, "kind": "retry", "items": ["evt-3"], "reason": "function_error", "at": 192,
-                     "attempt": 2, "max_attempts": 3}) == "evt-3 failed (attempt 2 of 3); retry at 03:12"
+                     "attempt": 3, "max_attempts": 3}) == \
+        "evt-3 will be tried again at 03:12 (after a function error; attempt 3 of 3)"
     assert describe({"t": 72, "kind": "retry", "items": ["evt-3"], "reason": "throttle", "at": 74}) == \
         "evt-3 will be tried again at 01:14 (after a throttle)"
     assert describe({"t": 9, "kind": "destination", "items": ["msg-5"], "target": "dlq", "reason": "maxReceiveCount"}) \
@@ -46,6 +47,44 @@ def test_describe_event_in_plain_words():
         "batch rec-1..rec-4 split in two: rec-1..rec-2 | rec-3..rec-4"
     assert describe({"t": 9, "kind": "end", "reason": "until"}) == "run ended: stopped at until_s with work left"
     assert describe({"t": 9, "kind": "scale", "pollers": 6}) == "scale: pollers=6"
+
+
+
+def test_retries_and_invocations_say_which_try_it_is_and_of_how_many():
+    describe = report.describe_event
+    assert describe({"t": 1, "kind": "invoke_start", "invocation": 4, "items": ["evt-2"], "cold": False,
+                     "attempt": 2, "max_attempts": 3}) == "invocation 4 started (warm) with evt-2 (attempt 2 of 3)"
+    # A throttled async event waits for the same attempt: throttles use none of its retries.
+    assert describe({"t": 0, "kind": "retry", "items": ["evt-2"], "reason": "throttle", "at": 1,
+                     "attempt": 1, "max_attempts": 3}) == \
+        "evt-2 will be tried again at 00:01 (after a throttle; still attempt 1 of 3)"
+    # The caller's retries are its own, and a 429 uses one.
+    assert describe({"t": 0, "kind": "retry", "items": ["req-6"], "reason": "throttle", "at": 1,
+                     "client_attempt": 2, "client_max_attempts": 3}) == \
+        "req-6 will be tried again at 00:01 (after a throttle; caller's attempt 2 of 3)"
+    assert describe({"t": 10.8, "kind": "invoke_start", "invocation": 11, "items": ["msg-7"], "cold": False,
+                     "receive_counts": [3], "max_receive_count": 5}) == \
+        "invocation 11 started (warm) with msg-7 (receive 3 of 5)"
+    assert describe({"t": 10.8, "kind": "invoke_start", "invocation": 6, "items": ["msg-1", "msg-2"], "cold": True,
+                     "receive_counts": [1, 2]}) == "invocation 6 started (cold start) with msg-1..msg-2 (receive 1–2, no DLQ)"
+    assert describe({"t": 0.9, "kind": "retry", "items": ["msg-5"], "reason": "function_error", "at": 10.8,
+                     "receive_counts": [2], "max_receive_count": 5}) == \
+        "msg-5 will be tried again at 00:10.8 (after a function error; receive count 2 of 5)"
+    assert describe({"t": 20.9, "kind": "retry", "items": ["msg-5", "msg-6"], "reason": "visibility_timeout",
+                     "at": 30.8, "receive_counts": [3, 3], "max_receive_count": 3}) == \
+        "msg-5..msg-6 will be tried again at 00:30.8 (its visibility timeout lapsed; receive count 3 of 3: " \
+        "the next receive moves them to the DLQ)"
+    assert describe({"t": 2.2, "kind": "invoke_start", "invocation": 8, "items": ["rec-5"], "cold": False,
+                     "shard": 0, "retry": 2, "max_retries": 10}) == \
+        "invocation 8 started (warm) on shard 0 with rec-5 (retry 2 of 10)"
+    assert describe({"t": 1.2, "kind": "retry", "items": ["rec-5"], "reason": "function_error", "at": 2.2,
+                     "retry": 3, "max_retries": -1}) == \
+        "rec-5 will be tried again at 00:02.2 (after a function error; retry 3, no limit)"
+    assert describe({"t": 1.2, "kind": "retry", "items": ["rec-6", "rec-7"], "reason": "function_error", "at": 1.2,
+                     "retry": 0, "max_retries": 10}) == \
+        "rec-6..rec-7 will be tried again at 00:01.2 (after a function error; from the checkpoint, retry count reset)"
+    assert describe({"t": 1, "kind": "retry", "items": ["rec-1"], "reason": "throttle", "at": 2,
+                     "retry": 0, "max_retries": 10}) == "rec-1 will be tried again at 00:02 (after a throttle)"
 
 
 SQS_TRACE = [

@@ -120,6 +120,35 @@ async def test_step_moves_to_the_next_event_and_shows_it_in_the_log_and_counters
         assert pane_of(app).player.time > 0
 
 
+async def step_until(pilot, words: str, most: int = 40) -> None:
+    """Step event by event until the pane's log holds `words`."""
+    for _ in range(most):
+        if words in pane_of(pilot.app).view.log_text():
+            return
+        await pilot.press("s")
+    raise AssertionError(f"{words!r} never appeared in the log")
+
+
+async def test_the_log_says_which_attempt_a_retried_event_is_and_of_how_many():
+    app = watch("async-retries-destination")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await step_until(pilot, "evt-2 will be tried again")
+        assert "evt-2 will be tried again at 01:01.2 (after a function error; attempt 2 of 3)" in flat_text(app)
+        await step_until(pilot, "with evt-2 (attempt 2 of 3)")
+        assert re.search(r"invocation \d+ started \(warm\) with evt-2 \(attempt 2 of 3\)", flat_text(app))
+
+
+async def test_the_log_says_how_often_a_message_was_received_of_the_redrive_maximum():
+    app = watch("sqs-poison-dlq")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await step_until(pilot, "with msg-5 (receive 3 of 3)")
+        text = flat_text(app)
+        assert "with msg-5 (receive 3 of 3)" in text
+        assert "(after a function error; receive count 2 of 3)" in text
+
+
 async def test_step_back_shows_exactly_what_was_shown_one_event_earlier():
     app = watch("sqs-poison-dlq")
     async with app.run_test(size=SIZE) as pilot:

@@ -18,6 +18,9 @@ Interpretations:
 - `max_event_age_s` in the summary is the largest age of an event when an attempt started (AWS's
   `AsyncEventAge` measures the time from enqueue to invocation).
 - The internal queue has no duplicate deliveries and reads as fast as concurrency allows.
+- Attempts (`attempt`, `max_attempts` on `invoke_start` and `retry`): the first invocation is
+  attempt 1 of `maximum_retry_attempts + 1`; a `retry` names the attempt it waits for. A throttle
+  does not use an attempt, so the event waits for the same attempt again.
 """
 
 from __future__ import annotations
@@ -63,20 +66,22 @@ class AsyncModel:
         env = self.env
         core = self.core
         retries = 0
+        attempts = self.maximum_retry_attempts + 1
         throttle_wait = BACKOFF_FIRST_S
         while True:
             if core.limit == 0:
                 self.queued -= 1
                 self.give_up(item, "ZeroReservedConcurrency")
                 return
-            invocation = core.start([item])
+            invocation = core.start([item], counts={"attempt": retries + 1, "max_attempts": attempts})
             if invocation is None:
                 at = env._now + throttle_wait
                 if at - item.t > self.maximum_event_age_s:
                     self.queued -= 1
                     self.give_up(item, "EventAgeExceeded")
                     return
-                core.retry([item], "throttle", at)
+                # A throttled attempt never ran: the same attempt waits, no retry is used.
+                core.retry([item], "throttle", at, attempt=retries + 1, max_attempts=attempts)
                 self.waiting_backoff += 1
                 yield env.timeout(throttle_wait)
                 self.waiting_backoff -= 1
@@ -103,7 +108,7 @@ class AsyncModel:
                 self.give_up(item, "EventAgeExceeded")
                 return
             retries += 1
-            core.retry([item], "function_error", at)
+            core.retry([item], "function_error", at, attempt=retries + 1, max_attempts=attempts)
             self.queued += 1
             self.waiting_retry += 1
             yield env.timeout(delay)

@@ -212,9 +212,13 @@ class Core:
         self.dropped += len(items)
         self.emit({"t": t6(self.env._now), "kind": "drop", "items": [i.id for i in items], "reason": reason})
 
-    def retry(self, items: list[Item], reason: str, at: float) -> None:
-        self.emit({"t": t6(self.env._now), "kind": "retry", "items": [i.id for i in items],
-                   "reason": reason, "at": t6(at)})
+    def retry(self, items: list[Item], reason: str, at: float, **counts: Any) -> None:
+        """Items to be tried again at `at`; `counts` are the model's attempt, receive or retry numbers."""
+        event = {"t": t6(self.env._now), "kind": "retry", "items": [i.id for i in items],
+                 "reason": reason, "at": t6(at)}
+        if counts:
+            event.update(counts)
+        self.emit(event)
 
     def settle(self) -> None:
         """Mark the run drained once every item has arrived and nothing is left to do."""
@@ -223,11 +227,14 @@ class Core:
 
     # -- the function ---------------------------------------------------------------------------
 
-    def start(self, items: list[Item], report: int = WHOLE, shard: int | None = None) -> Invocation | None:
+    def start(self, items: list[Item], report: int = WHOLE, shard: int | None = None,
+              counts: dict | None = None) -> Invocation | None:
         """Invoke the handler with `items`, or throttle (None) for lack of concurrency.
 
         An invocation takes a warm idle environment when there is one, else starts a new one (a
-        cold start) if the function's concurrency limit and the scaling rate allow it.
+        cold start) if the function's concurrency limit and the scaling rate allow it. `counts`
+        (attempt, receive or retry numbers) are added to the `invoke_start` event; SQS and streams pass
+        them only for a redelivery or a retry, so their common first try keeps the compact row.
         """
         now = self.env._now
         if self.busy >= self.limit:
@@ -312,7 +319,15 @@ class Core:
         invocation = Invocation(number, items, cold, (self.cold_start_s if cold else 0.0) + run_s,
                                 outcome, failed, partial, processed, shard)
         if self.tracing:
-            self.rows.extend((INVOKE_START, now, number, ",".join([item.id for item in items]), cold, shard))
+            if counts is None:
+                self.rows.extend((INVOKE_START, now, number, ",".join([item.id for item in items]), cold, shard))
+            else:
+                record = {"t": t6(now), "kind": "invoke_start", "invocation": number,
+                          "items": [item.id for item in items], "cold": cold}
+                if shard is not None:
+                    record["shard"] = shard
+                record.update(counts)
+                self.rows.append(record)
         return invocation
 
     def _throttle(self, items: list[Item]) -> None:

@@ -32,6 +32,10 @@ Interpretations:
   comes first; later copies only count as `duplicates`.
 - A `retry` event is written when a failed (or given-up, throttled) batch's messages are due back,
   with `at` = their visibility deadline.
+- Receive counts: a `retry` carries `receive_counts` (each message's receive count so far, in the
+  order of `items`) and, with a redrive policy, `max_receive_count`; so does an `invoke_start`
+  whose batch holds a message received before (a first receive is the common case and says
+  nothing new).
 - Pollers do not scale down and do not back off after function errors (AWS reduces the mapping's
   concurrency then; it documents no numbers).
 - FIFO: a receive takes, in queue order of the groups' oldest messages, every visible message of
@@ -120,6 +124,7 @@ class SqsModel:
         self.moved_to_dlq = 0
         self.deleted = 0
         self.can_grow = True  # fewer pollers than the cap
+        self.redelivered = False  # some message came back, so receive counts above 1 exist
         # The producer's fast path for one message; FIFO messages go through `arrive`.
         self.arrive_one = None if self.fifo else self._arrive_one
         for _ in range(min(INITIAL_POLLERS, cap)):
@@ -179,6 +184,7 @@ class SqsModel:
 
     def make_visible(self, msgs: list[Item]) -> None:
         """Messages whose visibility timeout ended at this instant come back together."""
+        self.redelivered = True
         for m in msgs:
             m.state = VISIBLE
         if self.fifo:
@@ -352,8 +358,11 @@ class SqsModel:
         held = poller.held
         items = held[0].msgs if len(held) == 1 else [m for receipt in held for m in receipt.msgs]
         backoff = BACKOFF_FIRST_S
+        counts = None
+        if self.redelivered and core.tracing and any(m.receives > 1 for m in items):
+            counts = self.receive_counts(items)
         while True:
-            invocation = core.start(items, self.report)
+            invocation = core.start(items, self.report, None, counts)
             if invocation is not None:
                 break
             at = env._now + backoff
@@ -361,7 +370,7 @@ class SqsModel:
             if at >= invisible_until:
                 self.let_lapse(poller, "visibility_timeout")
                 return
-            core.retry(items, "throttle", at)
+            core.retry(items, "throttle", at, **self.receive_counts(items))
             poller.state = "backing_off"
             yield env.timeout(backoff)
             backoff = min(backoff * 2, BACKOFF_MAX_S)
@@ -419,7 +428,7 @@ class SqsModel:
                         else:
                             back.append(m)
                 if back is not None:
-                    core.retry(back, "function_error", max(receipt.deadline, now))
+                    core.retry(back, "function_error", max(receipt.deadline, now), **self.receive_counts(back))
                     self.env.process(self.visibility_timeout(receipt.deadline, back, None))
         if deleted:
             self.deleted += len(deleted)
@@ -429,6 +438,13 @@ class SqsModel:
             core.settle()
         if unlocked:
             self.offer()
+
+    def receive_counts(self, msgs: list[Item]) -> dict:
+        """The trace's receive numbers for these messages: how often each was received so far."""
+        counts: dict = {"receive_counts": [m.receives for m in msgs]}
+        if self.max_receive_count is not None:
+            counts["max_receive_count"] = self.max_receive_count
+        return counts
 
     # -- visibility -----------------------------------------------------------------------------
 
@@ -447,7 +463,7 @@ class SqsModel:
             receipt.guarded = True
             back = [m for m in receipt.msgs if m.holder is receipt and m.state == IN_FLIGHT]
             if back:
-                self.core.retry(back, reason, receipt.deadline)
+                self.core.retry(back, reason, receipt.deadline, **self.receive_counts(back))
                 self.env.process(self.visibility_timeout(receipt.deadline, back, None))
 
     def visibility_timeout(self, deadline: float, what, announce: str | None):
@@ -460,7 +476,7 @@ class SqsModel:
             back = [m for m in what if m.state == IN_FLIGHT]
         if back:
             if announce is not None:
-                self.core.retry(back, announce, self.env._now)
+                self.core.retry(back, announce, self.env._now, **self.receive_counts(back))
             self.make_visible(back)
 
     # -- reading --------------------------------------------------------------------------------

@@ -29,6 +29,10 @@ Interpretations:
   modelled: readers see a record the instant it is put, and records never expire on their own.
 - Iterator age (AWS's `IteratorAge`): each time a batch is sent, retries included, the time since
   its last record arrived.
+- Retry numbers: a `retry` names the retry the batch waits for (`retry` N, 1-based; 0 while it
+  still waits for its first try: after a throttle, which uses no retry, or as the rest of a batch
+  after a checkpoint, with a fresh count) and `max_retries` (`maximum_retry_attempts`, -1 for no
+  limit, as AWS writes it); an `invoke_start` that is a retry carries the same two fields.
 """
 
 from __future__ import annotations
@@ -142,16 +146,18 @@ class StreamModel:
         """Send one batch until it is done with: success, give-up, or split into halves."""
         env = self.env
         core = self.core
+        max_retries = self.maximum_retry_attempts
         todo = [batch]
         while todo:
             batch = self.split_off_old(todo.pop())
             retries = 0
             backoff = BACKOFF_FIRST_S
             while batch:
-                invocation = core.start(batch, self.report, slot.shard)
+                counts = {"retry": retries, "max_retries": max_retries} if retries else None
+                invocation = core.start(batch, self.report, slot.shard, counts)
                 if invocation is None:
                     retry_at = env._now + backoff
-                    core.retry(batch, "throttle", retry_at)
+                    core.retry(batch, "throttle", retry_at, retry=retries, max_retries=max_retries)
                 else:
                     age = env._now - batch[-1].t
                     self.max_iterator_age_s = max(self.max_iterator_age_s, age)
@@ -172,7 +178,7 @@ class StreamModel:
                             retries = 0
                             backoff = BACKOFF_FIRST_S
                             if batch:
-                                core.retry(batch, "function_error", env._now)
+                                core.retry(batch, "function_error", env._now, retry=0, max_retries=max_retries)
                             continue
                     elif self.bisect and len(batch) > 1:
                         half = (len(batch) + 1) // 2
@@ -183,19 +189,19 @@ class StreamModel:
                         todo.append(halves[0])
                         batch = None
                         break
-                    if self.maximum_retry_attempts != -1 and retries >= self.maximum_retry_attempts:
+                    if max_retries != -1 and retries >= max_retries:
                         self.give_up(batch, "RetryAttemptsExhausted")
                         batch = None
                         break
                     retries += 1
                     retry_at = env._now + backoff
-                    core.retry(batch, "function_error", retry_at)
+                    core.retry(batch, "function_error", retry_at, retry=retries, max_retries=max_retries)
                 slot.blocked = True
                 yield env.timeout(backoff)
                 slot.blocked = False
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
-                limit = self.maximum_record_age_s
-                if limit is not None and env._now - batch[0].t > limit:
+                max_age = self.maximum_record_age_s
+                if max_age is not None and env._now - batch[0].t > max_age:
                     self.give_up(batch, "RecordAgeExceeded")
                     batch = None
 

@@ -14,6 +14,10 @@ Interpretations:
 - `latency_s` on a `response` is the wait for that one attempt; the summary's latency runs from
   the item's arrival to its final answer.
 - A response that arrives exactly at `client_timeout_s` is still in time.
+- A `retry` carries the caller's attempt it waits for, `client_attempt` (the first request is
+  attempt 1; a 429 uses one, unlike Lambda's own retries) of `client_max_attempts`
+  (`client_retries + 1`): named apart from the async model's `attempt` because the caller, not
+  Lambda, retries.
 """
 
 from __future__ import annotations
@@ -75,7 +79,8 @@ class SyncModel:
                        "function_error": function_error, "latency_s": t6(env._now - sent)})
             if status != 200 and attempt < self.client_retries:
                 attempt += 1
-                core.retry([item], "throttle" if status == 429 else "client_timeout", env._now + backoff)
+                core.retry([item], "throttle" if status == 429 else "client_timeout", env._now + backoff,
+                           client_attempt=attempt + 1, client_max_attempts=self.client_retries + 1)
                 self.backing_off += 1
                 yield env.timeout(backoff)
                 self.backing_off -= 1

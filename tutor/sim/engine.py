@@ -54,6 +54,17 @@ snapshot() keys:
     `oldest_record_age_s` (of the oldest record not yet done), `blocked` (a failed batch waits
     for its retry), `busy_slots`, `slots`
 
+Trace fields beyond the contract's, so a log can say which try this is and of how many (each
+model's docstring says exactly what they count):
+- async `invoke_start` and `retry`: `attempt` (1-based; the first invocation is attempt 1) and
+  `max_attempts` (`maximum_retry_attempts + 1`); on a `retry`, the attempt it waits for.
+- sync `retry`: `client_attempt`, `client_max_attempts` (the caller's tries, `client_retries + 1`).
+- sqs `retry`, and `invoke_start` when the batch holds a message received before:
+  `receive_counts` (per item, in the order of `items`) and, with a redrive policy,
+  `max_receive_count`.
+- streams `retry`, and `invoke_start` of a retried batch: `retry` (N, 1-based) and `max_retries`
+  (`maximum_retry_attempts`, -1 for no limit).
+
 Summary: the contract's fields, plus `failed_by_reason`. `latency_s` percentiles use the nearest
 rank and are None while no item has finished. `destinations` counts items per target (an async
 event sent to both an on-failure destination and a DLQ counts in both).

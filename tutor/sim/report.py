@@ -72,8 +72,51 @@ def _seconds(value: float) -> str:
     return f"{value:.3g} s" if value < 10 else f"{value:.1f} s"
 
 
+def count_words(event: Mapping[str, Any]) -> str:
+    """Which attempt, receive or retry an `invoke_start` or a `retry` is, of how many ("" if unknown).
+
+    On an `invoke_start` the numbers are this invocation's; on a `retry` they are the attempt or
+    retry it waits for (a throttle uses none, so it waits for the same one "still"), or, for SQS,
+    how often the messages were received so far.
+    """
+    kind = event.get("kind")
+    throttled = kind == "retry" and event.get("reason") == "throttle"
+    still = "still " if throttled else ""
+    if "client_attempt" in event:
+        # The caller's own retries: a throttle uses one of them.
+        of = f" of {event['client_max_attempts']}" if event.get("client_max_attempts") is not None else ""
+        return f"caller's attempt {event['client_attempt']}{of}"
+    if "attempt" in event:
+        of = f" of {event['max_attempts']}" if event.get("max_attempts") is not None else ""
+        return f"{still}attempt {event['attempt']}{of}"
+    if "retry" in event:
+        retry, limit = event["retry"], event.get("max_retries")
+        if not retry:
+            # Waiting for its first try: thrown back by a throttle, or the rest after a checkpoint.
+            return "" if throttled else "from the checkpoint, retry count reset"
+        of = ", no limit" if limit in (None, -1) else f" of {limit}"
+        return f"{still}retry {retry}{of}"
+    counts = event.get("receive_counts")
+    if not counts:
+        return ""
+    low, high = min(counts), max(counts)
+    number = f"{high}" if low == high else f"{low}–{high}"
+    limit = event.get("max_receive_count")
+    if kind != "retry":
+        return f"receive {number} of {limit}" if limit is not None else f"receive {number}, no DLQ"
+    if limit is None:
+        return f"receive count {number}, no DLQ"
+    words = f"receive count {number} of {limit}"
+    # A throttled batch is retried without a new receive: only a return to the queue leads to one.
+    if high >= limit and not throttled:
+        which = ("it" if len(counts) == 1 else "them") if low == high else f"those at {limit}"
+        words += f": the next receive moves {which} to the DLQ"
+    return words
+
+
 def describe_event(event: Mapping[str, Any]) -> str:
-    """One trace event in plain words, e.g. "evt-3 failed (attempt 2 of 3); retry at 03:12"."""
+    """One trace event in plain words, e.g. "evt-3 will be tried again at 03:12 (after a function
+    error; attempt 3 of 3)"."""
     kind = event.get("kind")
     items = item_list(event.get("items", ()))
     if kind == "arrive":
@@ -96,7 +139,9 @@ def describe_event(event: Mapping[str, Any]) -> str:
     if kind == "invoke_start":
         cold = "cold start" if event.get("cold") else "warm"
         shard = f" on shard {event['shard']}" if "shard" in event else ""
-        return f"invocation {event.get('invocation')} started ({cold}){shard} with {items}"
+        counts = count_words(event)
+        counts = f" ({counts})" if counts else ""
+        return f"invocation {event.get('invocation')} started ({cold}){shard} with {items}{counts}"
     if kind == "invoke_end":
         outcome = event.get("outcome")
         failed = event.get("failed_items") or []
@@ -108,11 +153,9 @@ def describe_event(event: Mapping[str, Any]) -> str:
         return f"invocation {event.get('invocation')} {what}"
     if kind == "retry":
         at = format_time(event["at"]) if "at" in event else "later"
-        attempt, attempts = event.get("attempt"), event.get("max_attempts", event.get("attempts"))
-        if attempt is not None and attempts is not None:
-            return f"{items} failed (attempt {attempt} of {attempts}); retry at {at}"
         reason = RETRY_WORDS.get(event.get("reason", ""), str(event.get("reason", "")))
-        return f"{items} will be tried again at {at} ({reason})"
+        counts = count_words(event)
+        return f"{items} will be tried again at {at} ({reason}{'; ' + counts if counts else ''})"
     if kind == "delete":
         return f"deleted from the queue: {items}"
     if kind == "bisect":
