@@ -26,3 +26,31 @@ async def test_help_over_a_playing_lesson_pane_pauses_it_and_closing_help_resume
         await pilot.pause()
         assert app.screen.query_one(SimPane) is pane
         assert pane.player.playing, "back on the lesson, the run plays on"
+
+
+def screen_text(app: LambdaTutorApp) -> str:
+    update = app.screen._compositor.render_full_update(simplify=True)
+    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
+
+
+async def test_w_plays_and_pauses_the_lesson_pane_from_the_text_and_the_empty_log_says_so():
+    loaded = load_course()
+    with_pane = next(lesson for lesson in loaded[0].lessons.values() if lesson.scenario)
+    without_pane = next(lesson for lesson in loaded[0].lessons.values() if not lesson.scenario)
+    app = LambdaTutorApp(loaded=loaded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.open_screen("lesson", lesson_id=with_pane.id)
+        await pilot.pause()
+        pane = app.screen.query_one(SimPane)
+        assert app.screen.focused is not None and pane not in app.screen.focused.ancestors_with_self
+        assert "Nothing has happened yet: w plays it" in screen_text(app)
+        assert "w Play" in screen_text(app).splitlines()[-1]
+        await pilot.press("w")
+        await pilot.pause(0.3)
+        assert pane.player.playing, "the keyboard stayed in the text, and the pane plays"
+        await pilot.press("w")
+        assert not pane.player.playing
+        await app.open_screen("lesson", lesson_id=without_pane.id)
+        await pilot.pause()
+        assert "w Play" not in screen_text(app).splitlines()[-1], "no pane, no play key"

@@ -67,6 +67,8 @@ class LessonScreen(Screen):
         Binding("p", "previous_lesson", "Previous", tooltip="Previous lesson", id="lesson.previous"),
         Binding("z", "quiz", "Quiz", tooltip="Take this module's quiz", id="lesson.quiz"),
         Binding("l", "lab", "Lab", tooltip="Open the lab: the three models side by side", id="lesson.lab"),
+        Binding("w", "play_simulation", "Play", tooltip="Play or pause the lesson's simulation",
+                id="lesson.play"),
         Binding("b", "back", "Back to map", id="lesson.back"),
         Binding("escape", "back", "Back to map", show=False, id="lesson.back-escape"),
         Binding("space", "page_down", "Page down", show=False, id="lesson.page-down"),
@@ -187,7 +189,13 @@ class LessonScreen(Screen):
             return any(question.module == self.lesson.module for question in course.questions)
         if action == "lab":
             return "lab" in SCREENS
+        if action == "play_simulation":
+            return bool(self.query("#lesson-sim"))
         return True
+
+    def action_play_simulation(self) -> None:
+        for pane in self.query("#lesson-sim"):
+            pane.action_play_pause()
 
     async def action_quiz(self) -> None:
         await self.app.open_screen("quiz", module_id=self.lesson.module)

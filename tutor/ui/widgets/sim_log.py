@@ -34,7 +34,7 @@ def wrap_row(line: str, width: int) -> list[str]:
 
 
 class EventLog(ScrollView, can_focus=True):
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"event-log--time"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"event-log--time", "event-log--placeholder"}
     # Rows are cut to the width: no sideways scrolling, whose scrollbar would take a row and
     # move the end of the log.
     DEFAULT_CSS = """
@@ -43,9 +43,11 @@ class EventLog(ScrollView, can_focus=True):
     }
     """
 
-    def __init__(self, max_lines: int = 200, **kwargs) -> None:
+    def __init__(self, max_lines: int = 200, placeholder: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
         self.max_lines = max_lines
+        # Shown while the log is empty, so a paused pane says how to start it.
+        self.placeholder = placeholder
         self._lines: list[str] = []
         self._wrapped: list[list[str]] = []  # the rows of each line at `_wrap_width`
         self._rows: list[str] = []
@@ -114,6 +116,9 @@ class EventLog(ScrollView, can_focus=True):
         base, time_style = self._styles
         index = self.scroll_offset.y + y
         if index >= len(self._rows):
+            if index == 0 and self.placeholder:
+                muted = base + self.get_component_rich_style("event-log--placeholder", partial=True)
+                return Strip([Segment(self.placeholder[:width], muted)]).extend_cell_length(width, base)
             return Strip.blank(width, base)
         row = self._rows[index]
         # Rows never change once written and the log scrolls by a few rows a batch: most were

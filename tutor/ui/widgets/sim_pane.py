@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 TICKS_PER_SECOND = 10
 LOG_EVERY = 2
 LOG_LINES = 200
+# What the empty event log says: a paused pane at t = 0 otherwise looks like a broken one.
+START_HINT = "Nothing has happened yet: space plays, s takes one step."
 # Lines with these are drawings: cutting one is better than wrapping it.
 DRAWN = re.compile(r"[╭╮╰╯│▁▂▃▄▅▆▇█]")
 # The diagram's width before the first layout; narrower panes stack its boxes.
@@ -96,11 +98,13 @@ def fit_lines(lines: Sequence[str], width: int) -> list[str]:
 class SimView(Composed, Vertical):
     """What one run looks like now. Widgets are written only when their text changes."""
 
-    def __init__(self, run: SimRun, player: Player, caption: str = "", **kwargs) -> None:
+    def __init__(self, run: SimRun, player: Player, caption: str = "", start_hint: str = START_HINT,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.run = run
         self.player = player
         self.caption = caption
+        self.start_hint = start_hint
         self._log_generation = -1
         self._log_index = 0
         self._chart_key: tuple[int, float, int] | None = None
@@ -113,7 +117,7 @@ class SimView(Composed, Vertical):
             yield TextBlock(classes="sim-diagram")
             yield TextBlock(classes="sim-counters")
             yield TextBlock(classes="sim-charts")
-        yield EventLog(max_lines=LOG_LINES, classes="sim-log")
+        yield EventLog(max_lines=LOG_LINES, placeholder=self.start_hint, classes="sim-log")
 
     def on_mount(self) -> None:
         self.show()
@@ -554,8 +558,9 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
     ]
 
     def __init__(self, scenario: Any, *, title: str = "", try_steps: Sequence[TryStep] = (),
-                 speed: float | None = None, **kwargs) -> None:
+                 speed: float | None = None, start_hint: str = START_HINT, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.start_hint = start_hint
         self.base_scenario = scenario
         self.title = title or scenario.title or scenario.model
         self.try_steps = list(try_steps)
@@ -567,7 +572,8 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
         yield SimControls(self.player, classes="sim-controls")
         with TabbedContent(classes="sim-tabs"):
             with TabPane("Live", id="sim-live"):
-                yield SimView(self.run, self.player, caption=self.title, classes="sim-view")
+                yield SimView(self.run, self.player, caption=self.title, start_hint=self.start_hint,
+                              classes="sim-view")
             if self.try_steps:
                 with TabPane("Try this", id="sim-try"):
                     yield TryStepList(self.try_steps, classes="try-list")

@@ -31,6 +31,10 @@ def find_scenario(name: str, scenario_files: dict[str, Any] | None = None) -> An
     return load_scenario(path if path is not None else name)
 
 
+# In a lesson the keyboard is in the text, so the lesson's own key plays the pane.
+LESSON_START_HINT = "Nothing has happened yet: w plays it (Tab into the pane for all its keys)."
+
+
 class SimulationSlot(Container):
     """Hidden by the stylesheet until it holds something (class `-filled`)."""
 
@@ -51,7 +55,7 @@ class SimulationSlot(Container):
             return Static(f"✗ The simulation {self.scenario!r} cannot run: {problem}", classes="slot-problem",
                           markup=False)
         return SimPane(scenario, title=f"{self.scenario}: {scenario.title or scenario.model}",
-                       try_steps=self.try_steps, id="lesson-sim")
+                       try_steps=self.try_steps, start_hint=LESSON_START_HINT, id="lesson-sim")
 
     async def show_pane(self, pane: Widget) -> None:
         """Put another widget in the slot instead of what it holds."""
