@@ -13,7 +13,6 @@ one the learner saw when going forward.
 
 from __future__ import annotations
 
-import math
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
@@ -91,14 +90,9 @@ class SimRun:
             self.sim.advance(to_s + TIME_EPSILON)
 
     def next_time(self) -> float:
-        """When the engine has something to do next (the end of the run if nothing is scheduled).
-
-        Arrivals are not SimPy events (the engine merges its producer's stream with SimPy's
-        queue), so both are looked at.
-        """
-        producer = getattr(self.sim, "producer", None)
-        arrival = producer.next_at if producer is not None else math.inf
-        return min(self.sim.env.peek(), arrival, self.sim.until_s)
+        """When the engine has something to do next (the end of the run if nothing is scheduled)."""
+        due = self.sim.next_event_at
+        return self.sim.until_s if due is None else min(due, self.sim.until_s)
 
     def last_event_time(self, at_most: float, *, strictly_before: bool = False) -> float | None:
         """The time of the last trace event at or before (or strictly before) `at_most`.
