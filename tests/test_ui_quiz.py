@@ -223,6 +223,8 @@ async def test_random_keys_never_break_the_quiz():
                 if screen.phase == "question":
                     question = screen.session.current
                     await pilot.press(*keys_for_right_answer(question, screen.session.computed_answer(question)))
+                    if screen.phase == "question":  # the storm left a matching half done: confirm it
+                        await pilot.press("enter")
                 elif screen.phase == "feedback":
                     await pilot.press("enter")
                 phases.add(screen.phase)
@@ -259,3 +261,23 @@ async def test_an_unknown_module_is_said_in_words_not_a_crash():
         assert "There is no module 'no-such-module'" in str(screen.query_one("#quiz-status").render())
         await pilot.press("escape")
         await wait_for(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "map", "the course map")
+
+
+async def test_enter_on_a_half_done_matching_asks_once_before_grading_it():
+    app = quiz_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)
+        while screen.session.current.kind != "matching":
+            await answer_right(pilot, screen)
+            await pilot.press("enter")
+            screen = await quiz_screen(pilot)
+        question = screen.session.current
+        unmatched = len(question.matching_left) - 1
+        await pilot.press("1", "enter")
+        await pilot.pause()
+        assert screen.phase == "question", "not graded on the first enter"
+        hint = str(screen.query_one("#quiz-hint").render())
+        assert f"{unmatched} items have no match yet" in hint or "1 item has no match yet" in hint
+        await pilot.press("enter")
+        await quiz_screen(pilot, "feedback")
+        assert not screen.session.current_result.grade.correct

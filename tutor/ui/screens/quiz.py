@@ -124,6 +124,8 @@ class QuizScreen(Screen):
             self.percent = percent
             self.attempt_id = attempt_id
 
+    _partial_confirmed = False  # enter was pressed once on a matching with items left unmatched
+
     def __init__(self, module_id: str | None = None, *, review: bool = False,
                  clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
@@ -232,6 +234,7 @@ class QuizScreen(Screen):
         question = session.current
         self.phase = QUESTION
         self.leave_armed = False
+        self._partial_confirmed = False
         self.query_one(Masthead).show(right=session.counter)
         self.query_one("#quiz-meta", Static).update(question_meta(question, session.lesson_title(question)))
         self.query_one("#quiz-prompt", Static).update(question.prompt)
@@ -261,6 +264,13 @@ class QuizScreen(Screen):
         response = widget.response
         if response is None:
             self._hint_error("Pick an answer first (a digit key, or ↑↓ and space).")
+            return
+        unmatched = sum(1 for match in response.values() if match is None) if isinstance(response, dict) else 0
+        if unmatched and not self._partial_confirmed:
+            # A stray enter would otherwise grade a half-done matching as final.
+            self._partial_confirmed = True
+            items = "1 item has" if unmatched == 1 else f"{unmatched} items have"
+            self._hint_error(f"{items} no match yet: enter again submits it as it is.")
             return
         try:
             session.submit(response)
@@ -299,6 +309,7 @@ class QuizScreen(Screen):
 
     @on(AnswerList.Changed)
     def _response_changed(self) -> None:
+        self._partial_confirmed = False
         if self.phase == QUESTION:
             question = self.session.current
             self.query_one("#quiz-hint", Static).update(
