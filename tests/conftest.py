@@ -11,6 +11,6 @@ def isolated_home(tmp_path, monkeypatch):
 
 
 def pytest_collection_modifyitems(items):
-    """Start the random-key walks first: the app-wide one alone is about half the suite's CPU, so
-    it runs on one core from the start while the other core works through everything else."""
+    """Start the random-key walks first: they are the longest single tests (the app-wide one about
+    45 s), so they run on one core from the start while the other works through the short ones."""
     items.sort(key=lambda item: "random_keys" not in item.name)
