@@ -1,4 +1,5 @@
-"""The built-in course cannot silently shrink or lose its sources (issue 6's floor)."""
+"""The built-in course cannot silently shrink, lose its sources, or send the learner looking for words
+the live pane never shows."""
 
 import re
 from collections import Counter
@@ -51,3 +52,94 @@ def test_every_cited_url_appears_in_the_facts_sheet(course):
     cited = {url for lesson in course.lessons.values() for url in lesson.sources}
     cited |= {question.source for question in course.questions}
     assert sorted(url for url in cited if url.rstrip("/") not in facts) == []
+
+
+# -- what a lesson tells the learner to watch ---------------------------------------------------
+
+# The trace's own names (kinds, fields, summary keys): the live pane shows none of them, only the
+# plain words of `describe_event`, the diagram boxes and the counters.
+TRACE_NAMES = re.compile(
+    r"`(arrive|accepted|response|throttle|invoke_start|invoke_end|retry|delete|bisect|destination|drop|end"
+    r"|failed_items|function_error|latency_s|max_event_age_s|max_queue_depth|max_iterator_age_s"
+    r"|destinations\.\w+)`"
+)
+FENCE = re.compile(r"^(```|~~~).*?^\1", re.DOTALL | re.MULTILINE)
+QUOTE = re.compile(r'"([^"]+)"')
+
+
+def _prose(text):
+    """Text without fenced code blocks, where raw trace output is shown on purpose."""
+    return FENCE.sub("", text)
+
+
+def _watch_it(body):
+    match = re.search(r"^## Watch it\n(.*?)(?=^## )", body, re.DOTALL | re.MULTILINE)
+    return match.group(1) if match else ""
+
+
+def test_no_lesson_or_preset_points_at_a_raw_trace_name(course):
+    from tutor.sim.scenario import list_presets
+
+    texts = {lesson.id: _prose(lesson.body) for lesson in course.lessons.values()}
+    texts |= {f"scenario {name}": description for name, _title, description, _model in list_presets()}
+    found = {where: TRACE_NAMES.findall(text) for where, text in texts.items()}
+    assert {where: names for where, names in found.items() if names} == {}
+
+
+def _pane_text(scenario):
+    """Everything the live pane shows over a whole run: every log line, and the diagram and
+    counters at every step (their numbers change as the run goes), then the charts at the end."""
+    from tutor.sim.engine import Simulation
+    from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, diagram, log_line
+
+    sim = Simulation(scenario)
+    shown = set()
+    while not sim.done:
+        sim.step()
+        snapshot = sim.snapshot()
+        shown.update(diagram(snapshot, scenario, 200))
+        shown.update(counter_lines(snapshot))
+    shown.update(chart_lines(scenario.model, sim.trace, sim.now, 80))
+    shown.update(log_line(event) for event in sim.trace)
+    return "\n".join(sorted(shown))
+
+
+def _missing_quotes(text, shown):
+    """Quoted words of `text` that the pane never shows; "..." in a quote stands for anything."""
+    missing = []
+    # A setting's value (load.pattern = "burst") is not something the pane is said to show.
+    for quote in QUOTE.findall(re.sub(r'= "[^"]*"', "", text)):
+        words = " ".join(quote.split())
+        pattern = ".*?".join(re.escape(part.strip()) for part in words.split("..."))
+        if not re.search(pattern, shown):
+            missing.append(words)
+    return missing
+
+
+def test_what_a_watch_it_section_quotes_is_what_its_pane_shows(course):
+    from tutor.sim.scenario import load_scenario
+
+    missing = {}
+    for lesson in course.lessons.values():
+        watch = _watch_it(lesson.body)
+        if not lesson.scenario or not QUOTE.search(watch):
+            continue
+        # As the lesson's pane does: the scenario (a pack's file or a preset), then each try step on it.
+        base = load_scenario(course.scenario_files.get(lesson.scenario, lesson.scenario))
+        runs = [base, *(base.with_overrides(dict(step.set)) for step in lesson.try_steps)]
+        shown = "\n".join(_pane_text(scenario) for scenario in runs)
+        if gaps := _missing_quotes(watch, shown):
+            missing[lesson.id] = gaps
+    assert missing == {}
+
+
+def test_what_a_preset_description_quotes_is_what_its_pane_shows():
+    from tutor.sim.scenario import list_presets, load_scenario
+
+    missing = {}
+    for name, _title, description, _model in list_presets():
+        if not QUOTE.search(description):
+            continue
+        if gaps := _missing_quotes(description, _pane_text(load_scenario(name))):
+            missing[name] = gaps
+    assert missing == {}
