@@ -48,6 +48,10 @@ def test_partial_batch_response_returns_only_the_failed_message():
     trace = result.trace
     assert batches(trace) == [(0.0, msgs(*range(1, 11))), (18.0, ["msg-4"])]
     assert of_kind(trace, "invoke_end")[0]["failed_items"] == ["msg-4"]
+    # Listing batchItemFailures is a normal return; without the setting the same fault is an error.
+    assert of_kind(trace, "invoke_end")[0]["outcome"] == "ok"
+    whole = run(load_scenario("sqs-partial-batch", overrides={"sqs.report_batch_item_failures": False}))
+    assert of_kind(whole.trace, "invoke_end")[0]["outcome"] == "error"
     assert [e["items"] for e in of_kind(trace, "delete")] == [msgs(1, 2, 3, 5, 6, 7, 8, 9, 10), ["msg-4"]]
     assert result.summary["duplicates"] == 0 and result.summary["succeeded"] == 10
 

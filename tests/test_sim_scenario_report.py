@@ -34,7 +34,7 @@ def test_describe_event_in_plain_words():
     assert describe({"t": 1, "kind": "invoke_end", "invocation": 4, "outcome": "timeout", "failed_items": []}) \
         == "invocation 4 timed out"
     assert describe({"t": 1, "kind": "invoke_end", "invocation": 4, "outcome": "ok", "failed_items": ["msg-4"]}) \
-        == "invocation 4 ended; reported failed: msg-4"
+        == "invocation 4 returned, reporting msg-4 as failed (batchItemFailures)"
     assert describe({"t": 72, "kind": "retry", "items": ["evt-3"], "reason": "function_error", "at": 192,
                      "attempt": 3, "max_attempts": 3}) == \
         "evt-3 will be tried again at 03:12 (after a function error; attempt 3 of 3)"

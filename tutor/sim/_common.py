@@ -307,8 +307,10 @@ class Core:
             processed = ()
         elif bad is not None:
             processed = [item for item in items if item not in bad]
-            outcome = ERROR
             partial = report != WHOLE
+            # Reporting batchItemFailures is a normal return, not a function error: the handler
+            # caught the bad items and listed them.
+            outcome = OK if partial else ERROR
             if report == EACH:
                 failed = [item for item in items if item in bad] if len(bad) > 1 else bad
             elif report == REST:

@@ -148,7 +148,8 @@ def describe_event(event: Mapping[str, Any]) -> str:
         if outcome == "ok" and not failed:
             return f"invocation {event.get('invocation')} succeeded"
         if outcome == "ok":
-            return f"invocation {event.get('invocation')} ended; reported failed: {item_list(failed)}"
+            return (f"invocation {event.get('invocation')} returned, reporting {item_list(failed)} "
+                    "as failed (batchItemFailures)")
         what = "timed out" if outcome == "timeout" else "failed (function error)"
         return f"invocation {event.get('invocation')} {what}"
     if kind == "retry":
