@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tutor.cli import main
+from tutor.sim.scenario import load_scenario
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -166,6 +167,8 @@ def test_report_shows_parameters_outcome_latency_charts_and_timeline(capsys):
     status, out, _err = run_cli(capsys, "sqs-poison-dlq")
     assert status == 0
     assert "sqs-poison-dlq" in out and "A poison message redriven" in out
+    first_words = " ".join(load_scenario("sqs-poison-dlq").description.split()[:6])
+    assert first_words in " ".join(out.split()), "the preset's description says what to watch"
     assert "sqs.max_receive_count" in out and "sqs.visibility_timeout_s" in out and "BatchSize" in out
     assert "maxReceiveCount" in out.split("Outcome", 1)[1]
     assert "p50" in out and "p99" in out

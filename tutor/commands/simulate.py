@@ -82,6 +82,7 @@ def _print_presets(rows: list[tuple[str, str, str, str]]) -> None:
 
 def _print_report(source: str, scenario, trace: list[dict[str, Any]], summary: dict[str, Any]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from tutor.sim import report
     from tutor.sim.scenario import show_value
@@ -89,10 +90,16 @@ def _print_report(source: str, scenario, trace: list[dict[str, Any]], summary: d
     console = _console()
     resolved = scenario.resolved()
     name = Path(source).stem if source.endswith(".toml") else source
-    heading = f"[bold]{name}[/bold]" + (f": {scenario.title}" if scenario.title else "")
+    heading = Text(name, style="bold")
+    if scenario.title:
+        heading.append(f": {scenario.title}")
     console.print(heading)
     console.print(f"model {scenario.model} · seed {scenario.seed} · until_s {show_value(scenario.until_s)} · "
-                  f"ran {report.format_time(float(summary.get('sim_time_s', 0)))} of simulated time")
+                  f"ran {report.format_time(float(summary.get('sim_time_s', 0)))} of simulated time",
+                  markup=False)
+    if scenario.description:
+        # What the preset shows and what to look for: the same words a lesson's pane is built on.
+        console.print(Text(" ".join(scenario.description.split()), style="italic"))
 
     changed = report.changed_params(resolved)
     faults = resolved.get("function", {}).get("faults", [])
