@@ -351,3 +351,15 @@ async def test_a_lesson_with_a_scenario_shows_its_pane_and_a_try_step_sets_its_p
         form = pane.query_one(ParamForm)
         key, value = next(iter(step.set.items()))
         assert form.query_one(f"#{ParamForm.field_id(key)}").value in (str(value), str(value).lower())
+
+
+async def test_the_watch_pane_has_an_about_tab_with_what_the_preset_shows():
+    app = watch("sqs-poison-dlq")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "About" in screen_text(app)
+        await pilot.press("tab", "right", "right")
+        await pilot.pause()
+        description = " ".join(load_scenario("sqs-poison-dlq").description.split())
+        assert description[:80] in flat_text(app)
+        assert "maxReceiveCount 3" in flat_text(app)

@@ -49,7 +49,8 @@ class WatchScreen(Screen):
     def compose(self) -> ComposeResult:
         title = self.scenario.title or self.scenario_name
         yield Masthead(place("Simulation", self.scenario_name), f"model {self.scenario.model}")
-        yield SimPane(self.scenario, title=title, speed=self.speed, id="watch-pane")
+        yield SimPane(self.scenario, title=title, speed=self.speed, about=self.scenario.description or "",
+                      id="watch-pane")
         yield Footer()
 
     @property

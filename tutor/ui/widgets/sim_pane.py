@@ -558,9 +558,12 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
     ]
 
     def __init__(self, scenario: Any, *, title: str = "", try_steps: Sequence[TryStep] = (),
-                 speed: float | None = None, start_hint: str = START_HINT, **kwargs) -> None:
+                 speed: float | None = None, start_hint: str = START_HINT, about: str = "",
+                 **kwargs) -> None:
+        """`about`: what the scenario shows and what to look for (a preset's description), in its own tab."""
         super().__init__(**kwargs)
         self.start_hint = start_hint
+        self.about = " ".join(about.split())
         self.base_scenario = scenario
         self.title = title or scenario.title or scenario.model
         self.try_steps = list(try_steps)
@@ -579,6 +582,9 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
                     yield TryStepList(self.try_steps, classes="try-list")
             with TabPane("Parameters", id="sim-params"):
                 yield ParamForm(self.run.scenario, classes="param-form")
+            if self.about:
+                with TabPane("About", id="sim-about"), VerticalScroll(classes="about-text", can_focus=False):
+                    yield Static(self.about, markup=False)
 
     def on_mount(self) -> None:
         self.start_player_timer()
