@@ -1,18 +1,29 @@
-"""A lesson's live pane pauses while another screen covers it, and plays on when it returns."""
+"""A lesson's live pane: w plays it from the text; it pauses under another screen and plays on after."""
 
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp
 from tutor.ui.widgets.sim_pane import SimPane
 
+LOADED = load_course()
+WITH_PANE = next(lesson for lesson in LOADED[0].lessons.values() if lesson.scenario)
+WITHOUT_PANE = next(lesson for lesson in LOADED[0].lessons.values() if not lesson.scenario)
+
+
+def screen_text(app: LambdaTutorApp) -> str:
+    update = app.screen._compositor.render_full_update(simplify=True)
+    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
+
+
+async def open_lesson(app: LambdaTutorApp, pilot, lesson_id: str) -> None:
+    await pilot.pause()
+    await app.open_screen("lesson", lesson_id=lesson_id)
+    await pilot.pause()
+
 
 async def test_help_over_a_playing_lesson_pane_pauses_it_and_closing_help_resumes_it():
-    loaded = load_course()
-    lesson = next(lesson for lesson in loaded[0].lessons.values() if lesson.scenario)
-    app = LambdaTutorApp(loaded=loaded)
+    app = LambdaTutorApp(loaded=LOADED)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await app.open_screen("lesson", lesson_id=lesson.id)
-        await pilot.pause()
+        await open_lesson(app, pilot, WITH_PANE.id)
         pane = app.screen.query_one(SimPane)
         pane.focus()
         await pilot.press("space")
@@ -28,20 +39,11 @@ async def test_help_over_a_playing_lesson_pane_pauses_it_and_closing_help_resume
         assert pane.player.playing, "back on the lesson, the run plays on"
 
 
-def screen_text(app: LambdaTutorApp) -> str:
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
-
 
 async def test_w_plays_and_pauses_the_lesson_pane_from_the_text_and_the_empty_log_says_so():
-    loaded = load_course()
-    with_pane = next(lesson for lesson in loaded[0].lessons.values() if lesson.scenario)
-    without_pane = next(lesson for lesson in loaded[0].lessons.values() if not lesson.scenario)
-    app = LambdaTutorApp(loaded=loaded)
+    app = LambdaTutorApp(loaded=LOADED)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await app.open_screen("lesson", lesson_id=with_pane.id)
-        await pilot.pause()
+        await open_lesson(app, pilot, WITH_PANE.id)
         pane = app.screen.query_one(SimPane)
         assert app.screen.focused is not None and pane not in app.screen.focused.ancestors_with_self
         assert "Nothing has happened yet: w plays it" in screen_text(app)
@@ -51,6 +53,5 @@ async def test_w_plays_and_pauses_the_lesson_pane_from_the_text_and_the_empty_lo
         assert pane.player.playing, "the keyboard stayed in the text, and the pane plays"
         await pilot.press("w")
         assert not pane.player.playing
-        await app.open_screen("lesson", lesson_id=without_pane.id)
-        await pilot.pause()
+        await open_lesson(app, pilot, WITHOUT_PANE.id)
         assert "w Play" not in screen_text(app).splitlines()[-1], "no pane, no play key"
