@@ -90,13 +90,18 @@ def test_bisect_with_zero_retries_still_splits_down_to_the_poison_record():
     assert result.summary["succeeded"] == 19
 
 
+def checkpointing_scenario():
+    """Five records in one batch, partial batch responses on: rec-2 fails once, rec-4 always."""
+    return build(function={"duration_ms": 100, "cold_start_ms": 0,
+                           "faults": [{"item": "rec-2", "kind": "error", "attempts": 1},
+                                      {"item": "rec-4", "kind": "error"}]},
+                 load={"count": 5, "pattern": "burst", "partition_keys": 1},
+                 kinesis={"batch_size": 5, "report_batch_item_failures": True,
+                          "maximum_retry_attempts": 1, "on_failure": "sqs"})
+
+
 def test_checkpoint_before_the_first_failed_record_and_a_fresh_count_for_the_shorter_batch():
-    scenario = build(function={"duration_ms": 100, "cold_start_ms": 0,
-                               "faults": [{"item": "rec-2", "kind": "error", "attempts": 1},
-                                          {"item": "rec-4", "kind": "error"}]},
-                     load={"count": 5, "pattern": "burst", "partition_keys": 1},
-                     kinesis={"batch_size": 5, "report_batch_item_failures": True,
-                              "maximum_retry_attempts": 1, "on_failure": "sqs"})
+    scenario = checkpointing_scenario()
     result = run(scenario)
     trace = result.trace
     assert batches(trace) == [(0.0, recs(1, 2, 3, 4, 5)), (0.1, recs(2, 3, 4, 5)), (0.2, recs(4, 5)),
@@ -192,12 +197,7 @@ def test_throttles_and_checkpoints_leave_the_retry_count_at_0():
                      kinesis={"shards": 2, "maximum_retry_attempts": 0})
     assert [(e["reason"], e["retry"]) for e in of_kind(run(scenario).trace, "retry")] == [
         ("throttle", 0), ("throttle", 0)]
-    scenario = build(function={"duration_ms": 100, "cold_start_ms": 0,
-                               "faults": [{"item": "rec-2", "kind": "error", "attempts": 1},
-                                          {"item": "rec-4", "kind": "error"}]},
-                     load={"count": 5, "pattern": "burst", "partition_keys": 1},
-                     kinesis={"batch_size": 5, "report_batch_item_failures": True,
-                              "maximum_retry_attempts": 1, "on_failure": "sqs"})
+    scenario = checkpointing_scenario()
     trace = run(scenario).trace
     assert [(e["items"], e["retry"], e["max_retries"]) for e in of_kind(trace, "retry")] == [
         (recs(2, 3, 4, 5), 0, 1), (recs(4, 5), 0, 1), (recs(4, 5), 1, 1)]
