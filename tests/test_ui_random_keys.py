@@ -55,6 +55,9 @@ WITHIN_KEYS = [
 SWITCHING_CHANCE = 0.04
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60), (79, 24), (80, 23), (40, 12), (132, 43)]
 RESIZE_CHANCE = 0.01
+# Off its screen (help, the palette, another screen, or too small to draw) the walk presses this
+# many keys there, then goes back: otherwise a screen left early gets hardly any of its share.
+KEYS_AWAY = 20
 
 
 class KeptOpenApp(LambdaTutorApp):
@@ -76,6 +79,18 @@ async def press(pilot, key: str, settle: bool) -> None:
     await pilot.pause(None if settle else 0)
 
 
+async def back_to(pilot, name: str, params: dict) -> None:
+    """A drawable size, then the screen itself (going home first closes help and the palette)."""
+    app = pilot.app
+    await pilot.resize_terminal(100, 30)
+    await pilot.pause()
+    if name == "map":
+        await app.go_home()
+    else:
+        await app.jump_to(name, **params)
+    await pilot.pause()
+
+
 @pytest.fixture(autouse=True)
 def ui_pack(monkeypatch):
     monkeypatch.setattr("tutor.locations.builtin_content_dir", lambda: UI_PACK)
@@ -92,14 +107,9 @@ async def test_random_keys_and_resizes_on_every_screen_raise_nothing():
     presses = 0
     async with app.run_test(size=(100, 30)) as pilot:
         for index, (name, params) in enumerate(VISITS):
-            await pilot.resize_terminal(100, 30)
-            await pilot.pause()
-            if name == "map":
-                await app.go_home()
-            else:
-                await app.jump_to(name, **params)
-            await pilot.pause()
+            await back_to(pilot, name, params)
             share = PRESSES // len(VISITS) + (1 if index < PRESSES % len(VISITS) else 0)
+            away = 0
             for _ in range(share):
                 draw = rng.random()
                 if draw < RESIZE_CHANCE:
@@ -109,6 +119,10 @@ async def test_random_keys_and_resizes_on_every_screen_raise_nothing():
                 await press(pilot, rng.choice(SWITCHING_KEYS if switching else WITHIN_KEYS), settle=switching)
                 presses += 1
                 assert app.is_running, f"the app stopped on the {name} screen"
+                away = away + 1 if getattr(app.screen, "SCREEN_NAME", None) != name else 0
+                if away >= KEYS_AWAY:
+                    away = 0
+                    await back_to(pilot, name, params)
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
     assert app.return_code in (None, 0)
