@@ -225,3 +225,21 @@ async def test_a_title_too_long_for_the_tree_is_cut_with_an_ellipsis_and_whole_w
         await pilot.resize_terminal(200, 60)
         await pilot.pause()
         assert any(longest in row for row in screen_text(app).splitlines()), "whole on a wide terminal"
+
+
+async def test_every_place_on_the_map_bar_is_whole_at_80_columns_when_reviews_are_due():
+    from datetime import date
+
+    from tutor.progress.store import open_store
+
+    store = open_store()
+    for question in COURSE.questions[:2]:
+        store.set_review_card("default", question.id, 1, date(2020, 1, 1))
+    store.close()
+    app = LambdaTutorApp(loaded=REAL)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bar = screen_text(app).splitlines()[2]
+        for place in ("z Quiz", "r Review · 2 due", "l Lab", "x Exercises", "s Services"):
+            assert place in bar, f"{place!r} is cut from the bar: {bar!r}"
+        assert "Start" in bar
