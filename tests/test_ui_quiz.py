@@ -281,3 +281,33 @@ async def test_enter_on_a_half_done_matching_asks_once_before_grading_it():
         await pilot.press("enter")
         await quiz_screen(pilot, "feedback")
         assert not screen.session.current_result.grade.correct
+
+
+async def test_review_results_at_80_columns_keep_each_topic_on_one_row_and_do_not_grade_a_pass():
+    """A long lesson title once pushed "points" onto a row of its own; a review was "not passed"."""
+    from tutor.content.loader import load_course
+
+    course = load_course()
+    question = next(q for q in course[0].questions if q.id == "overview-async-no-order")  # true/false: false
+    topic = course[0].lesson(question.lesson).title
+    assert len(topic) > 44, "the test needs a title longer than the topic column"
+    store = open_store()
+    store.set_review_card("ann", question.id, 1, date(2026, 3, 1))
+    store.close()
+    app = app_opening_quiz("ann", [], review=True, clock=lambda: datetime(2026, 3, 2, tzinfo=UTC))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)
+        await pilot.press("1", "enter")  # "true": wrong on purpose
+        await quiz_screen(pilot, "feedback")
+        await pilot.press("enter")
+        await quiz_screen(pilot, "results")
+        await pilot.pause()
+        rows = "\n".join("".join(strip.text for strip in row)
+                         for row in app.screen._compositor.render_full_update(simplify=True).strips).splitlines()
+        topic_rows = [row for row in rows if topic[:20] in row]
+        assert len(topic_rows) == 1 and "0 of 1 right" in topic_rows[0] and "0 / 1 points" in topic_rows[0], rows
+        assert not any(row.strip() == "points" for row in rows)
+        shown = "\n".join(rows)
+        assert "Review finished" in shown and "Review finished: Review" not in shown
+        assert "Not passed" not in shown, "a review is practice: no pass mark"
+        assert "You missed 1. Press r to retry it; it also comes back in review tomorrow." in shown

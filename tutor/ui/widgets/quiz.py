@@ -551,24 +551,20 @@ class QuizResults(Vertical):
             verdict = (f"{RIGHT} Passed", "bold $text-success")
         else:
             verdict = (f"{WRONG} Not passed yet ({PASS_PERCENT:.0f} % passes)", "bold $text-warning")
-        what = {MODULE: "Quiz finished", REVIEW: "Review finished"}.get(session.mode, "Retry finished")
+        # A review's title is "Review": "Review finished: Review" said it twice.
+        what = {MODULE: f"Quiz finished: {session.title}", REVIEW: "Review finished"}.get(
+            session.mode, f"Retry finished: {session.title}")
+        # Only a module quiz is passed or not: a review or a retry is practice and stores no score.
+        judged = ("  ·  ", verdict) if session.mode == MODULE else ()
         self.query_one("#results-score", Static).update(Content.assemble(
-            (f"{what}: {session.title}\n", "bold"), ("Score  ", "$text-muted"), (points, "bold"), "  ·  ",
-            (percent, "bold"), "  ·  ", verdict))
-        topics = session.topics()
-        width = min(44, max(len(topic.topic) for topic in topics)) if topics else 10
-        lines = [Content.styled("By topic", "bold")]
-        for topic in topics:
-            name = topic.topic if len(topic.topic) <= width else topic.topic[: width - 1] + "…"
-            mark = RIGHT if topic.right == topic.asked else WRONG
-            lines.append(Content.assemble(
-                f"{mark} ", name.ljust(width), f"  {topic.right} of {topic.asked} right",
-                (f"   {format_points(topic.points)} / {format_points(topic.max_points)} points", "$text-muted")))
-        self.query_one("#results-topics", Static).update(Content("\n").join(lines))
+            (f"{what}\n", "bold"), ("Score  ", "$text-muted"), (points, "bold"), "  ·  ", (percent, "bold"), *judged))
+        self._topics = session.topics()
+        self._show_topics()
         missed = len(session.missed())
         if missed:
             practice = " (practice: your stored score stays as it is)" if session.mode == MODULE else ""
-            follow = f"You missed {missed}. Press r to retry them{practice}; they also come back in review tomorrow."
+            them, they = ("them", "they also come") if missed > 1 else ("it", "it also comes")
+            follow = f"You missed {missed}. Press r to retry {them}{practice}; {they} back in review tomorrow."
         elif session.mode == MODULE:
             follow = "Every question right."
         else:
@@ -577,3 +573,27 @@ class QuizResults(Vertical):
         retry = self.query_one("#quiz-retry", Button)
         retry.display = bool(missed)
         retry.label = f"Retry the {missed} I missed (r)" if missed != 1 else "Retry the one I missed (r)"
+
+    _topics: list | None = None
+
+    def on_resize(self) -> None:
+        # The topic names are cut to the width: shown while hidden, the results had none yet.
+        if self._topics is not None:
+            self._show_topics()
+
+    def _show_topics(self) -> None:
+        from tutor.quiz.grading import format_points
+
+        topics = self._topics or []
+        counts = [(f"  {topic.right} of {topic.asked} right",
+                   f"   {format_points(topic.points)} / {format_points(topic.max_points)} points") for topic in topics]
+        # A row that wraps leaves "points" alone on the next line: cut the topic name instead.
+        room = (self.content_size.width or self.app.size.width - 4) - 2 - max(
+            (len(right) + len(points) for right, points in counts), default=0)
+        width = max(12, min(44, room, max((len(topic.topic) for topic in topics), default=10)))
+        lines = [Content.styled("By topic", "bold")]
+        for topic, (right, points) in zip(topics, counts, strict=True):
+            name = topic.topic if len(topic.topic) <= width else topic.topic[: width - 1] + "…"
+            mark = RIGHT if topic.right == topic.asked else WRONG
+            lines.append(Content.assemble(f"{mark} ", name.ljust(width), right, (points, "$text-muted")))
+        self.query_one("#results-topics", Static).update(Content("\n").join(lines))
