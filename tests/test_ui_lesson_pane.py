@@ -55,3 +55,28 @@ async def test_w_plays_and_pauses_the_lesson_pane_from_the_text_and_the_empty_lo
         assert not pane.player.playing
         await open_lesson(app, pilot, WITHOUT_PANE.id)
         assert "w Play" not in screen_text(app).splitlines()[-1], "no pane, no play key"
+
+
+async def test_in_a_parameter_field_the_footer_offers_no_speed_keys_that_would_only_type():
+    from textual.widgets import Input, TabbedContent
+
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_lesson(app, pilot, "overview-walkthrough-s3-dynamodb")
+        pane = app.screen.query_one(SimPane)
+        pane.focus()
+        await pilot.pause()
+        assert "- Slower" in screen_text(app).splitlines()[-1]
+        pane.query_one(TabbedContent).active = "sim-params"
+        await pilot.pause(0.3)
+        field = pane.query(Input).first()
+        field.focus()
+        await pilot.pause()
+        speed = pane.player.speed
+        footer = screen_text(app).splitlines()[-1]
+        assert "Slower" not in footer and "Faster" not in footer, footer
+        await pilot.press("minus")
+        assert field.value.endswith("-") and pane.player.speed == speed, "the key typed; the speed stayed"
+        await pilot.press("shift+tab")
+        await pilot.pause()
+        assert "- Slower" in screen_text(app).splitlines()[-1], "out of the field, the keys are back"

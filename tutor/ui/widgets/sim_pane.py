@@ -61,6 +61,7 @@ PLAYER_BINDINGS: list[BindingType] = [
     Binding("minus", "slower", "Slower", key_display="-", id="sim.slower"),
     Binding("plus,equals_sign", "faster", "Faster", key_display="+", id="sim.faster"),
 ]
+SPEED_CHARACTERS = {"slower": "-", "faster": "+"}
 PLAYER_ACTIONS = {"play_pause", "step", "step_back", "reset", "slower", "faster"}
 BUTTON_ACTIONS = {
     "sim-play": "play_pause",
@@ -317,6 +318,12 @@ class PlayerHost:
 
     def player_check_action(self, action: str) -> bool | None:
         player = self.player
+        # Textual hides the keys a focused input types, but does not know "minus" and "plus" are
+        # "-" and "+": in a parameter field the footer offered Slower and Faster that only typed.
+        character = SPEED_CHARACTERS.get(action)
+        focused = self.app.focused  # type: ignore[attr-defined]
+        if character and focused is not None and focused.check_consume_key(action, character):
+            return False
         if action in ("play_pause", "step"):
             return not player.finished
         if action == "slower":
