@@ -243,3 +243,19 @@ async def test_every_place_on_the_map_bar_is_whole_at_80_columns_when_reviews_ar
         for place in ("z Quiz", "r Review · 2 due", "l Lab", "x Exercises", "s Services"):
             assert place in bar, f"{place!r} is cut from the bar: {bar!r}"
         assert "Start" in bar
+
+
+async def test_after_a_click_on_the_places_bar_the_keys_still_move_through_the_map():
+    app = LambdaTutorApp(loaded=REAL)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.click("#place-catalogue")
+        await pilot.pause()
+        assert app.screen.SCREEN_NAME == "catalogue"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen), "enter opened the highlighted lesson, not the catalogue again"
+        assert app.screen.lesson.id == FIRST_MODULE_LESSONS[0].id

@@ -293,10 +293,12 @@ class CourseMapScreen(Screen):
 
     @on(Button.Pressed, "#continue")
     async def _continue_pressed(self) -> None:
+        self._keys_back_to_tree()
         await self.action_continue_course()
 
     @on(Button.Pressed, "#places Button")
     async def _place_pressed(self, event: Button.Pressed) -> None:
+        self._keys_back_to_tree()
         name = (event.button.id or "").removeprefix("place-")
         if name == "quiz":
             await self.action_quiz()
@@ -304,6 +306,11 @@ class CourseMapScreen(Screen):
             await self.action_review()
         else:
             await self.action_open_place(name)
+
+    def _keys_back_to_tree(self) -> None:
+        # A clicked button keeps the focus, so back on the map the arrows did nothing and enter
+        # reopened the place: the screen gives the keys back to whatever had them when it left.
+        self.query_one(CourseTree).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "continue_course":
