@@ -78,7 +78,7 @@ async def test_side_by_side_when_wide_in_tabs_when_narrow():
         assert not app.screen.query(TabbedContent)
         await at(pilot, 30)
         text = screen_text(app)
-        for title in ("Synchronous: API Gateway", "Asynchronous: S3 event", "Poll-based: SQS"):
+        for title in ("Synchronous: callers -> Lambda", "Asynchronous: S3 event", "Poll-based: SQS"):
             assert title in text
         assert "Watch:" in text and f"{LAB_SPEED:g}× · sim 00:00:30.0" in text
 
@@ -86,7 +86,7 @@ async def test_side_by_side_when_wide_in_tabs_when_narrow():
         await pilot.pause()
         tabs = app.screen.query_one(TabbedContent)
         assert tabs.active == "lab-tab-sync"
-        assert "Synchronous: API Gateway" in screen_text(app)
+        assert "Synchronous: callers -> Lambda" in screen_text(app)
         assert "Poll-based: SQS -> Lambda" not in screen_text(app)
         await pilot.press("3")
         assert tabs.active == "lab-tab-sqs"

@@ -40,7 +40,8 @@ LAB_UNTIL_S = 1800
 LAB_LOAD = {"count": 1200, "rate_per_s": 2, "pattern": "uniform"}
 LAB_FUNCTION = {"duration_ms": 1000, "timeout_s": 3, "cold_start_ms": 300}
 LAB_MODELS: dict[str, dict[str, Any]] = {
-    "sync": {"title": "Synchronous: API Gateway -> Lambda", "sync": {"client_timeout_s": 29}},
+    # The callers invoke Lambda directly; 29 s is API Gateway REST's default integration timeout.
+    "sync": {"title": "Synchronous: callers -> Lambda", "sync": {"client_timeout_s": 29}},
     "async": {"title": "Asynchronous: S3 event -> Lambda", "async": {"on_failure": "sqs"}},
     # maxReceiveCount 5: the least AWS advises for a redrive policy.
     "sqs": {"title": "Poll-based: SQS -> Lambda",
@@ -48,12 +49,16 @@ LAB_MODELS: dict[str, dict[str, Any]] = {
 }
 TAB_TITLES = {"sync": "1 Synchronous", "async": "2 Asynchronous", "sqs": "3 Poll-based (SQS)"}
 
-# What to watch in each model, with no fault and under each fault.
+# What to watch in each model, with no fault and under each fault. Behind API Gateway the client
+# would see 502 for a function error and 500 for a refused (429) invoke:
+# https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html
 CAPTIONS: dict[str, dict[str | None, str]] = {
     "sync": {
         None: "Each caller waits for its own answer; Lambda never retries, the caller decides.",
-        "errors": "Every answer is 200 with a function error: the caller sees it; nobody retries.",
-        "throttle": "One execution at a time: a caller who finds it busy gets 429 at once.",
+        "errors": "Every answer is 200 with a function error (API Gateway would make it a 502); nobody "
+                  "retries.",
+        "throttle": "One execution at a time: a caller who finds it busy gets 429 at once (via API "
+                    "Gateway, a 500).",
         "poison": "The poisoned request answers 200 with a function error, once; the rest go on.",
     },
     "async": {

@@ -81,8 +81,12 @@ def _sync(snapshot: Mapping[str, Any], scenario: Any, width: int) -> list[str]:
     if scenario.sync.client_retries:
         caller_lines.append(f"{sync['callers_backing_off']} backing off")
     responses = sync["responses"]
-    gateway = [f"{status}: {responses.get(str(status), 0)}" for status in (200, 429, 504)]
-    lines = fit([box("callers", caller_lines), box("API Gateway", gateway), function_box(function)], width)
+    # What the callers got back: Invoke's 200 (function errors included) and 429, and the
+    # simulator's 504 for a caller that stopped waiting. Not "API Gateway": a caller may be any
+    # client, and API Gateway would answer its own clients 502 and 500 instead of 200-with-error
+    # and 429 (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html).
+    answers = [f"{status}: {responses.get(str(status), 0)}" for status in (200, 429, 504)]
+    lines = fit([box("callers", caller_lines), box("answers", answers), function_box(function)], width)
     lines.append(f"callers give up after {scenario.sync.client_timeout_s:g} s")
     lines.append(concurrency_note(function))
     return lines
