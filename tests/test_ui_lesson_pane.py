@@ -80,3 +80,20 @@ async def test_in_a_parameter_field_the_footer_offers_no_speed_keys_that_would_o
         await pilot.press("shift+tab")
         await pilot.pause()
         assert "- Slower" in screen_text(app).splitlines()[-1], "out of the field, the keys are back"
+
+
+async def test_at_80_columns_the_footer_keeps_help_and_cuts_only_whole_keys():
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_lesson(app, pilot, WITH_PANE.id)
+        await pilot.press("tab")  # the pane takes the keyboard: its keys join the lesson's
+        await pilot.pause(0.3)
+        assert app.screen.focused is not None and app.screen.query_one(SimPane) in app.screen.focused.ancestors_with_self
+        footer = screen_text(app).splitlines()[-1]
+        assert "space Play" in footer and "s Step" in footer, "the focused pane's keys come first"
+        assert "f1 Help" in footer, "help survives the cut"
+        shown = footer.split("▏")[0].split()
+        assert shown[-2:] == ["f1", "Help"], "nothing half-drawn before the palette"
+        await pilot.resize_terminal(200, 40)
+        await pilot.pause(0.3)
+        assert "n Next" in screen_text(app).splitlines()[-1], "with room, the lesson's keys come back"

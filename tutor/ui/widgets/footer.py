@@ -1,20 +1,50 @@
-"""Textual's Footer, rebuilt once per burst of binding changes instead of once per change."""
+"""Textual's Footer, rebuilt once per burst of binding changes, and cut to fit with Help always in it."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from textual.app import ComposeResult
+from textual.events import Resize
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
+
+# Whatever else is cut, the key that explains all the others stays.
+KEPT_ACTIONS = {"help", "app.help"}
+
+
+def key_width(key: FooterKey) -> int:
+    """Cells a key takes in the footer: ' k ' then 'description ' (Textual's non-compact style)."""
+    width = cell_len(key.key_display) + 2
+    return width + cell_len(key.description) + 1 if key.description else width
+
+
+def fitting(keys: list[FooterKey], room: int) -> list[FooterKey]:
+    """The keys that fit in `room` cells, dropping from the end (the outermost screen's keys go
+    first, the focused widget's stay) but never the help key."""
+    kept = list(keys)
+    while kept and sum(key_width(key) for key in kept) > room:
+        droppable = [index for index, key in enumerate(kept) if key.action not in KEPT_ACTIONS]
+        if not droppable:
+            break
+        del kept[droppable[-1]]
+    return kept
 
 
 class Footer(TextualFooter):
-    """Textual's Footer queues a full rebuild of its keys for every binding change.
+    """Textual's Footer queues a full rebuild of its keys for every binding change, and lets keys
+    that do not fit fall off the right edge, Help (the last, app-wide key) first.
 
     Opening the course map changes bindings a dozen times before the first frame (focus, the tree's
     cursor, the progress refresh), and each rebuild restyles every key: about a fifth of the time
-    to first frame here. One rebuild after the burst shows the same keys.
+    to first frame here. One rebuild after the burst shows the same keys. At 80 columns a lesson
+    whose pane has the keyboard, or the lab with a fault on, has more keys than room; the ones
+    that do not fit are left out whole, so F1 (which lists them all) always shows.
     """
 
     _rebuild_queued = False
+    _built_for_width = 0
 
     def bindings_changed(self, screen: Screen) -> None:
         # Textual's own method, but queuing at most one rebuild (`_bindings_ready` is Textual's
@@ -29,3 +59,19 @@ class Footer(TextualFooter):
     async def _rebuild(self) -> None:
         self._rebuild_queued = False
         await self.recompose()
+
+    def compose(self) -> ComposeResult:
+        widgets: list[Widget] = list(super().compose())
+        keys = [widget for widget in widgets
+                if isinstance(widget, FooterKey) and not widget.has_class("-command-palette")]
+        others = [widget for widget in widgets if widget not in keys]
+        # The footer spans the screen; its own size is not known before the first layout.
+        self._built_for_width = width = self.app.size.width
+        palette = sum(key_width(widget) + 1 for widget in others if isinstance(widget, FooterKey))
+        kept = set(map(id, fitting(keys, width - palette)))
+        yield from (widget for widget in widgets if widget in others or id(widget) in kept)
+
+    def on_resize(self, event: Resize) -> None:
+        if event.size.width != self._built_for_width and not self._rebuild_queued:
+            self._rebuild_queued = True
+            self.call_after_refresh(self._rebuild)
