@@ -2,6 +2,7 @@
 the live pane never shows."""
 
 import re
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -47,11 +48,19 @@ def test_every_misconception_of_the_facts_sheet_has_a_question():
     assert marked >= set(range(1, 28))
 
 
-def test_every_cited_url_appears_in_the_facts_sheet(course):
+CHECKED_SOURCES = Path(__file__).resolve().parents[1] / "lessons" / "checked-sources.toml"
+
+
+def test_every_cited_url_is_in_the_facts_sheet_or_checked_with_what_it_supports(course):
     facts = FACTS.read_text(encoding="utf-8")
+    checked = tomllib.loads(CHECKED_SOURCES.read_text(encoding="utf-8"))["sources"]
+    assert all(entry["url"].startswith("https://") and len(entry["supports"]) > 20 for entry in checked)
+    extra = {entry["url"] for entry in checked}
     cited = {url for lesson in course.lessons.values() for url in lesson.sources}
     cited |= {question.source for question in course.questions}
-    assert sorted(url for url in cited if url.rstrip("/") not in facts) == []
+    assert sorted(url for url in cited if url.rstrip("/") not in facts and url not in extra) == []
+    assert sorted(extra - cited) == [], "a checked source nothing cites any more"
+    assert sorted(url for url in extra if url in facts) == [], "now in the facts sheet: drop it here"
 
 
 # -- what a lesson tells the learner to watch ---------------------------------------------------
