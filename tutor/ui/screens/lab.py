@@ -55,9 +55,9 @@ TAB_TITLES = {"sync": "1 Synchronous", "async": "2 Asynchronous", "sqs": "3 Poll
 CAPTIONS: dict[str, dict[str | None, str]] = {
     "sync": {
         None: "Each caller waits for its own answer; Lambda never retries, the caller decides.",
-        "errors": "Every answer is 200 with a function error (API Gateway would make it a 502); nobody "
-                  "retries.",
-        "throttle": "One execution at a time: a caller who finds it busy gets 429 at once (via API "
+        "errors": "Every answer is 200 with a function error (behind API Gateway's proxy integration, "
+                  "a 502); nobody retries.",
+        "throttle": "One execution at a time: a caller who finds it busy gets 429 at once (behind API "
                     "Gateway, a 500).",
         "poison": "The poisoned request answers 200 with a function error, once; the rest go on.",
     },
