@@ -259,3 +259,38 @@ async def test_after_a_click_on_the_places_bar_the_keys_still_move_through_the_m
         await pilot.pause()
         assert isinstance(app.screen, LessonScreen), "enter opened the highlighted lesson, not the catalogue again"
         assert app.screen.lesson.id == FIRST_MODULE_LESSONS[0].id
+
+
+async def test_the_palette_jumps_to_a_scenario_and_escape_leads_home():
+    from tutor.sim.scenario import load_scenario
+
+    title = load_scenario("sqs-poison-dlq").title
+    app = LambdaTutorApp(loaded=REAL)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"poison message redriven")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert getattr(app.screen, "SCREEN_NAME", None) == "watch"
+        text = screen_text(app)
+        assert "sqs-poison-dlq" in text and title[:30] in text and "▶" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_a_broken_preset_opened_from_the_palette_says_why_instead_of_crashing(tmp_path):
+    pack = tmp_path / "pack"
+    (pack / "scenarios").mkdir(parents=True)
+    (pack / "course.toml").write_text("format_version = 1\n")
+    (pack / "scenarios" / "broken-one.toml").write_text('title = "Broken"\nmodel = "sqs"\n[sqs]\nbatch_size = 0\n')
+    app = LambdaTutorApp(extra_packs=[pack])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.jump_to("watch", preset="broken-one")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "cannot run" in text and "batch_size" in text.lower().replace("batchsize", "batch_size")
+        await pilot.press("escape")
+        assert isinstance(app.screen, CourseMapScreen)

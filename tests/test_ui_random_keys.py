@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from test_ui_sim_random_keys import key_event
+from textual.command import CommandPalette
 
 from tutor.ui.app import LambdaTutorApp
 from tutor.ui.screens import SCREENS
@@ -37,6 +38,7 @@ VISITS: list[tuple[str, dict]] = [
     ("exercises", {}),
     ("exercise", {"exercise_id": "ui-small-drain"}),
     ("catalogue", {}),
+    ("watch", {"preset": "sqs-lambda"}),
 ]
 
 PRESSES = 2000
@@ -80,10 +82,14 @@ async def press(pilot, key: str, settle: bool) -> None:
 
 
 async def back_to(pilot, name: str, params: dict) -> None:
-    """A drawable size, then the screen itself (going home first closes help and the palette)."""
+    """A drawable size, then the screen itself (going home first closes help and the rest)."""
     app = pilot.app
     await pilot.resize_terminal(100, 30)
     await pilot.pause()
+    # The palette is closed as a learner closes it: popped from outside while its search worker
+    # runs, Textual's palette fails looking for its own list (not a path the app ever takes).
+    while isinstance(app.screen, CommandPalette):
+        await pilot.press("escape")
     if name == "map":
         await app.go_home()
     else:

@@ -1,4 +1,4 @@
-"""The command palette's "jump to" entries: every lesson now; quizzes, scenarios, exercises later.
+"""The command palette's "jump to" entries: lessons, quizzes, scenarios, exercises and places.
 
 Each entry is a `Destination`: a screen name from `tutor.ui.screens.SCREENS` and its
 parameters. To offer more places, append a function `(app) -> Iterable[Destination]` to
@@ -48,6 +48,20 @@ def exercise_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
     return destinations(app)
 
 
+def scenario_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
+    """Every preset of the course, watched full screen; titles are read without checking the file
+    (a broken one says why when opened)."""
+    import tomllib
+
+    for name, path in sorted(app.course.scenario_files.items()):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = {}
+        title = data.get("title") if isinstance(data.get("title"), str) else name
+        yield Destination(f"Scenario: {title}", f"{name} · {data.get('model', '?')}", "watch", {"preset": name})
+
+
 def place_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
     yield Destination("Lab: the three models side by side", "One load, three invocation models", "lab")
     if app.course.services:
@@ -58,6 +72,7 @@ DESTINATION_SOURCES: list[Callable[[LambdaTutorApp], Iterable[Destination]]] = [
     lesson_destinations,
     quiz_destinations,
     exercise_destinations,
+    scenario_destinations,
     place_destinations,
 ]
 

@@ -23,6 +23,7 @@ SCREENS: dict[str, str] = {
     "exercises": "tutor.ui.screens.exercise_list:ExerciseListScreen",
     "exercise": "tutor.ui.screens.exercise:ExerciseScreen",
     "catalogue": "tutor.ui.screens.catalogue:CatalogueScreen",
+    "watch": "tutor.ui.screens.watch:WatchScreen",
 }
 
 

@@ -13,11 +13,14 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.screen import Screen
+from textual.widgets import Static
 
+from tutor.errors import UserError
 from tutor.ui.screens.too_small import TooSmallScreen, too_small
 from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
 from tutor.ui.widgets.sim_pane import SimPane
+from tutor.ui.widgets.simulation_slot import find_scenario
 
 WATCH_HELP_KEYS = (
     ("space", "Play or pause"),
@@ -40,13 +43,27 @@ class WatchScreen(Screen):
         Binding("q", "leave", "Close", show=False, id="watch.close-q"),
     ]
 
-    def __init__(self, scenario: Any, name: str = "", *, speed: float | None = None) -> None:
+    def __init__(self, scenario: Any = None, name: str = "", *, preset: str | None = None,
+                 speed: float | None = None) -> None:
+        """A scenario object, or (from the command palette) the name of one of the course's presets."""
         super().__init__()
+        self.problem = ""
+        if preset is not None:
+            name = preset
+            try:
+                scenario = find_scenario(preset, getattr(self.app, "course", None) and self.app.course.scenario_files)
+            except UserError as error:
+                self.problem = f"✗ The scenario {preset!r} cannot run: {error}"
         self.scenario = scenario
-        self.scenario_name = name or scenario.model
+        self.scenario_name = name or getattr(scenario, "model", "scenario")
         self.speed = speed
 
     def compose(self) -> ComposeResult:
+        if self.scenario is None:
+            yield Masthead(place("Simulation", self.scenario_name))
+            yield Static(self.problem, classes="slot-problem", markup=False)
+            yield Footer()
+            return
         title = self.scenario.title or self.scenario_name
         yield Masthead(place("Simulation", self.scenario_name), f"model {self.scenario.model}")
         yield SimPane(self.scenario, title=title, speed=self.speed, about=self.scenario.description or "",
