@@ -51,8 +51,11 @@ async def test_w_plays_and_pauses_the_lesson_pane_from_the_text_and_the_empty_lo
         await pilot.press("w")
         await pilot.pause(0.3)
         assert pane.player.playing, "the keyboard stayed in the text, and the pane plays"
+        assert "w Pause" in screen_text(app).splitlines()[-1], "the footer says what w does now"
         await pilot.press("w")
         assert not pane.player.playing
+        await pilot.pause(0.3)
+        assert "w Play" in screen_text(app).splitlines()[-1]
         await open_lesson(app, pilot, WITHOUT_PANE.id)
         assert "w Play" not in screen_text(app).splitlines()[-1], "no pane, no play key"
 

@@ -165,9 +165,11 @@ async def test_play_runs_the_clock_and_pause_stops_it():
     app = watch("sqs-poison-dlq", speed=10)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        assert "space Play" in screen_text(app).splitlines()[-1]
         await pilot.press("space")
         assert "▶ playing" in screen_text(app)
         await pilot.pause(0.4)
+        assert "space Pause" in screen_text(app).splitlines()[-1], "the footer says what space does now"
         await pilot.press("space")
         text = screen_text(app)
         assert "‖ paused" in text

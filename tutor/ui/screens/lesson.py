@@ -67,8 +67,8 @@ class LessonScreen(Screen):
         Binding("p", "previous_lesson", "Previous", tooltip="Previous lesson", id="lesson.previous"),
         Binding("z", "quiz", "Quiz", tooltip="Take this module's quiz", id="lesson.quiz"),
         Binding("l", "lab", "Lab", tooltip="Open the lab: the three models side by side", id="lesson.lab"),
-        Binding("w", "play_simulation", "Play", tooltip="Play or pause the lesson's simulation",
-                id="lesson.play"),
+        Binding("w", "play_simulation", "Play", tooltip="Play the lesson's simulation", id="lesson.play"),
+        Binding("w", "pause_simulation", "Pause", tooltip="Pause the lesson's simulation", id="lesson.pause"),
         Binding("b", "back", "Back to map", id="lesson.back"),
         Binding("escape", "back", "Back to map", show=False, id="lesson.back-escape"),
         Binding("space", "page_down", "Page down", show=False, id="lesson.page-down"),
@@ -189,13 +189,21 @@ class LessonScreen(Screen):
             return any(question.module == self.lesson.module for question in course.questions)
         if action == "lab":
             return "lab" in SCREENS
-        if action == "play_simulation":
-            return bool(self.query("#lesson-sim"))
+        if action in ("play_simulation", "pause_simulation"):
+            panes = self.query("#lesson-sim")
+            if not panes:
+                return False
+            player = panes.first().player
+            return player.playing if action == "pause_simulation" else not player.playing and not player.finished
         return True
 
     def action_play_simulation(self) -> None:
         for pane in self.query("#lesson-sim"):
-            pane.action_play_pause()
+            pane.action_play()
+
+    def action_pause_simulation(self) -> None:
+        for pane in self.query("#lesson-sim"):
+            pane.action_pause()
 
     async def action_quiz(self) -> None:
         await self.app.open_screen("quiz", module_id=self.lesson.module)

@@ -54,7 +54,9 @@ DEFAULT_DIAGRAM_WIDTH = 48
 CRAMPED_BELOW = 24
 
 PLAYER_BINDINGS: list[BindingType] = [
-    Binding("space", "play_pause", "Play", id="sim.play"),
+    # One key, two bindings: the footer names what space will do now (check_action shows one).
+    Binding("space", "play", "Play", id="sim.play"),
+    Binding("space", "pause", "Pause", id="sim.pause"),
     Binding("s,full_stop", "step", "Step", key_display="s", id="sim.step"),
     Binding("b,comma", "step_back", "Back", key_display="b", id="sim.back"),
     Binding("r", "reset", "Reset", id="sim.reset"),
@@ -62,7 +64,7 @@ PLAYER_BINDINGS: list[BindingType] = [
     Binding("plus,equals_sign", "faster", "Faster", key_display="+", id="sim.faster"),
 ]
 SPEED_CHARACTERS = {"slower": "-", "faster": "+"}
-PLAYER_ACTIONS = {"play_pause", "step", "step_back", "reset", "slower", "faster"}
+PLAYER_ACTIONS = {"play", "pause", "play_pause", "step", "step_back", "reset", "slower", "faster"}
 BUTTON_ACTIONS = {
     "sim-play": "play_pause",
     "sim-step": "step",
@@ -279,6 +281,7 @@ class PlayerHost:
             self.repaint(live=self.player.playing)  # type: ignore[attr-defined]
         if not self.player.playing:
             self._sync_timer()
+            self.refresh_bindings_if_changed()  # the run ended: space no longer pauses
 
     def _sync_timer(self) -> None:
         timer = self._player_timer
@@ -297,7 +300,7 @@ class PlayerHost:
     def binding_state(self) -> tuple:
         """What decides which keys apply; the footer is rebuilt only when this changes."""
         player = self.player
-        return (player.finished, player.speed <= SPEEDS[0], player.speed >= SPEEDS[-1])
+        return (player.finished, player.playing, player.speed <= SPEEDS[0], player.speed >= SPEEDS[-1])
 
     def refresh_bindings_if_changed(self) -> None:
         state = self.binding_state()
@@ -324,6 +327,10 @@ class PlayerHost:
         focused = self.app.focused  # type: ignore[attr-defined]
         if character and focused is not None and focused.check_consume_key(action, character):
             return False
+        if action == "play":
+            return not player.finished and not player.playing
+        if action == "pause":
+            return player.playing
         if action in ("play_pause", "step"):
             return not player.finished
         if action == "slower":
@@ -342,6 +349,14 @@ class PlayerHost:
 
     def action_play_pause(self) -> None:
         self.player.toggle()
+        self.player_changed()
+
+    def action_play(self) -> None:
+        self.player.play()
+        self.player_changed()
+
+    def action_pause(self) -> None:
+        self.player.pause()
         self.player_changed()
 
     def action_step(self) -> None:
