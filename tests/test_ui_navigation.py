@@ -151,6 +151,7 @@ async def test_f1_and_question_mark_open_help_about_the_current_screen_and_close
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         assert "Keys on this screen: Course map" in screen_text(app)
+        assert "f1 Help" not in screen_text(app).splitlines()[-1], "help's footer offers closing, not help"
         await pilot.press("escape")
         assert isinstance(app.screen, CourseMapScreen)
         await pilot.press("question_mark")

@@ -43,6 +43,8 @@ class HelpScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close help", id="help.close"),
         Binding("q", "close", "Close help", show=False, id="help.close-q"),
+        # F1 and ? close help too; shadowing the app's keys keeps "f1 Help" out of help's footer.
+        Binding("f1,question_mark", "close", "Close help", show=False, id="help.close-f1"),
     ]
 
     app: LambdaTutorApp
