@@ -97,6 +97,7 @@ async def test_a_whole_quiz_by_keyboard_is_scored_and_still_there_after_a_restar
         await pilot.press("r")
         await quiz_screen(pilot)
         assert [q.id for q in screen.session.questions] == ["qp-sync-status"] and screen.session.counter == "1 / 1"
+        assert "Retry of the ones missed" in str(screen.query_one("#masthead-left").render()), "the header says so"
         await answer_right(pilot, screen)
         await pilot.press("enter")
         await quiz_screen(pilot, "results")
@@ -296,7 +297,7 @@ async def test_review_results_at_80_columns_keep_each_topic_on_one_row_and_do_no
     store.close()
     app = app_opening_quiz("ann", [], review=True, clock=lambda: datetime(2026, 3, 2, tzinfo=UTC))
     async with app.run_test(size=SIZE) as pilot:
-        screen = await quiz_screen(pilot)
+        await quiz_screen(pilot)
         await pilot.press("1", "enter")  # "true": wrong on purpose
         await quiz_screen(pilot, "feedback")
         await pilot.press("enter")

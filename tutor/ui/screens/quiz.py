@@ -26,7 +26,7 @@ from textual.widgets import Button, Input, Static
 from tutor.content.questions import MAX_CHOICES
 from tutor.errors import UserError
 from tutor.quiz.grading import AnswerError
-from tutor.quiz.session import MODULE, QuizSession, presented_steps
+from tutor.quiz.session import MODULE, RETRY, QuizSession, presented_steps
 from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
 from tutor.ui.widgets.quiz import (
@@ -235,7 +235,8 @@ class QuizScreen(Screen):
         self.phase = QUESTION
         self.leave_armed = False
         self._partial_confirmed = False
-        self.query_one(Masthead).show(right=session.counter)
+        retry = "Retry of the ones missed" if session.mode == RETRY else ""
+        self.query_one(Masthead).show(left=place("Quiz", self.heading, retry), right=session.counter)
         self.query_one("#quiz-meta", Static).update(question_meta(question, session.lesson_title(question)))
         self.query_one("#quiz-prompt", Static).update(question.prompt)
         self.query_one("#quiz-hint", Static).update(hint_for(question, session.computed_answer(question) is not None))
