@@ -102,7 +102,7 @@ async def test_errors_key_makes_all_three_fail_each_in_its_own_way():
         assert all(failed(text) == 0 for text in counters(app).values())
         await pilot.press("e")
         text = screen_text(app)
-        assert "faults on: errors (error_rate 1.0)" in text
+        assert "faults on: every invocation fails" in text
         assert "Every answer is 200 with a function error" in text, "the captions say what to watch"
         await at(pilot, 400)
         shown = counters(app)
@@ -141,9 +141,9 @@ async def test_poison_key_fails_one_item_in_every_model():
         await pilot.pause()
         await at(pilot, 20)
         await pilot.press("p")
-        assert "poison: next item" in screen_text(app)
+        assert "poison: the next item" in screen_text(app)
         await at(pilot, 25)
-        assert "poison: item 42" in screen_text(app)
+        assert "poison: item 42 always fails" in screen_text(app)
         await at(pilot, 500)
         shown = counters(app)
         assert all(failed(text) == 1 for text in shown.values()), shown
@@ -156,7 +156,7 @@ async def test_reset_keeps_the_faults_that_are_on_and_step_back_replays_them():
         await at(pilot, 10)
         await pilot.press("e", "r")
         assert "sim 00:00:00.0" in screen_text(app)
-        assert "faults on: errors" in screen_text(app)
+        assert "faults on: every invocation fails" in screen_text(app)
         await at(pilot, 5)
         assert failed(counters(app)["sync"]) > 0, "errors from the first request on"
         before = picture(app)

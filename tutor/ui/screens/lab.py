@@ -81,8 +81,8 @@ CAPTIONS: dict[str, dict[str | None, str]] = {
     },
 }
 FAULT_ORDER = ("errors", "throttle", "poison")
-FAULT_WORDS = {"errors": "errors (error_rate 1.0)", "throttle": "reserved concurrency 1"}
-# Said once more in help, beyond the bindings' own descriptions.
+# In the masthead: what each fault does, in the learner's words (the simulator's are in help).
+FAULT_WORDS = {"errors": "every invocation fails", "throttle": "reserved concurrency 1"}
 # Said once more in help, beyond the bindings' own short descriptions.
 LAB_HELP_KEYS = (
     ("e", "What Errors does: every invocation fails (error_rate 1.0), in all three models"),
@@ -247,7 +247,8 @@ class LabScreen(Composed, PlayerHost, Screen):
                 words.append(FAULT_WORDS[fault])
                 continue
             item = self._poison_shown()
-            words.append("poison: next item" if item is None or self._poison_pending() else f"poison: item {item}")
+            words.append("poison: the next item" if item is None or self._poison_pending()
+                         else f"poison: item {item} always fails")
         return "faults on: " + " · ".join(words)
 
     def _intervene(self, changes: dict[str, Any]) -> None:
