@@ -365,3 +365,17 @@ async def test_the_watch_pane_has_an_about_tab_with_what_the_preset_shows():
         description = " ".join(load_scenario("sqs-poison-dlq").description.split())
         assert description[:80] in flat_text(app)
         assert "maxReceiveCount 3" in flat_text(app)
+
+
+async def test_f1_in_the_watch_app_explains_the_pane_keys_and_closes_again():
+    app = watch("sqs-poison-dlq")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "f1 Help" in screen_text(app).splitlines()[-1]
+        await pilot.press("f1")
+        await pilot.pause()
+        assert getattr(app.screen, "SCREEN_NAME", None) == "help"
+        assert "Step to the next event" in flat_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert getattr(app.screen, "SCREEN_NAME", None) == "watch"

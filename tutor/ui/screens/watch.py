@@ -95,6 +95,11 @@ class WatchApp(App[None]):
     # Absolute, so that subclasses defined elsewhere find it too.
     CSS_PATH = str(Path(__file__).resolve().parent.parent / "tutor.tcss")
     TITLE = "lambda-tutor"
+    # The course app's help keys, so `simulate --watch` explains its keys the same way.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("question_mark", "help", "Help", key_display="?", show=False, id="app.help-alt"),
+    ]
 
     def __init__(self, scenario: Any, name: str = "", *, speed: float | None = None) -> None:
         super().__init__()
@@ -103,6 +108,14 @@ class WatchApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.watch_screen)
+
+    def action_help(self) -> None:
+        from tutor.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(HelpScreen(about=self.screen))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Below the floor nothing opens (the command palette included) underneath the message.

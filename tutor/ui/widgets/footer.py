@@ -10,8 +10,9 @@ from textual.widget import Widget
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
 
-# Whatever else is cut, the key that explains all the others stays.
+# Whatever else is cut, the key that explains all the others stays, and so does the way out.
 KEPT_ACTIONS = {"help", "app.help"}
+KEPT_KEYS = {"escape"}
 
 
 def key_width(key: FooterKey) -> int:
@@ -22,10 +23,11 @@ def key_width(key: FooterKey) -> int:
 
 def fitting(keys: list[FooterKey], room: int) -> list[FooterKey]:
     """The keys that fit in `room` cells, dropping from the end (the outermost screen's keys go
-    first, the focused widget's stay) but never the help key."""
+    first, the focused widget's stay) but never the help key or escape."""
     kept = list(keys)
     while kept and sum(key_width(key) for key in kept) > room:
-        droppable = [index for index, key in enumerate(kept) if key.action not in KEPT_ACTIONS]
+        droppable = [index for index, key in enumerate(kept)
+                     if key.action not in KEPT_ACTIONS and key.key not in KEPT_KEYS]
         if not droppable:
             break
         del kept[droppable[-1]]
