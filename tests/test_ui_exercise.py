@@ -298,3 +298,75 @@ value = 0
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert screen.last_attempt is None and attempts("ann", "typo") is None
+
+
+def brief_ending(exercise) -> str:
+    """The last words of an exercise's brief as the screen shows them (no Markdown marks)."""
+    words = " ".join(exercise.brief.replace("**", "").replace("`", "").split())
+    return words[-30:]
+
+
+def flat(text: str) -> str:
+    """The screen's rows as one line, so that a sentence wrapped over two rows can be found."""
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("exercise", COURSE.exercises, ids=lambda exercise: exercise.id)
+async def test_at_80x24_the_whole_brief_shows_or_the_screen_says_there_is_more(exercise):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_exercise(pilot, exercise.id)
+        await pilot.pause()
+        shown = screen_text(app)
+        if exercise.kind == "predict":
+            # The numbers to predict from are in the brief's last paragraphs: all of it is on screen.
+            assert brief_ending(exercise) in flat(shown)
+            assert "more below" not in shown
+        else:
+            assert brief_ending(exercise) in flat(shown) or "↓ more below: pgdn" in shown
+
+
+async def test_a_predict_brief_shows_its_numbers_next_to_the_prediction_box_at_80x24():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_exercise(pilot, "sync-estimate-concurrency")
+        rows = screen_text(app).splitlines()
+        assert isinstance(app.focused, Input)
+        numbers = next(i for i, row in enumerate(rows) if "Here 200 requests arrive at 50 per second" in row)
+        last = next(i for i, row in enumerate(rows) if "within 2 of the measured value" in row)
+        box = next(i for i, row in enumerate(rows) if "counts if within ±2" in row)
+        assert numbers < last < box
+
+
+async def test_pgdn_in_a_field_scrolls_a_brief_that_does_not_fit_and_the_hint_follows():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_exercise(pilot, "sync-retry-throttled")
+        exercise = screen.exercise
+        field = app.focused
+        assert isinstance(field, Input)
+        assert "↓ more below: pgdn" in screen_text(app)
+        assert brief_ending(exercise) not in flat(screen_text(app))
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert brief_ending(exercise) in flat(shown)
+        assert "more below" not in shown and "↑ pgup" in shown
+        assert app.focused is field and field.value == "0"
+        await pilot.press("pageup", "pageup", "pageup")
+        await pilot.pause()
+        assert "Twenty requests reach your function" in screen_text(app)
+        assert "↓ more below: pgdn" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", [SIZE, (120, 40)])
+async def test_after_a_run_the_status_points_to_a_verdict_that_is_really_above_it(size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await open_exercise(pilot, "sync-estimate-concurrency")
+        await run_and_wait(pilot, screen, "3", "0", "enter")
+        rows = screen_text(app).splitlines()
+        verdict = next(i for i, row in enumerate(rows) if "✗ Not yet: the prediction is off." in row)
+        status = next(i for i, row in enumerate(rows) if "Done: verdict above." in row)
+        assert verdict < status
+        assert "at the top" not in screen_text(app)

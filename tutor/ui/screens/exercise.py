@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Input, Markdown, ProgressBar, Select, Static
+from textual.widgets import Button, Input, Markdown, OptionList, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tutor.errors import UserError
@@ -58,6 +58,33 @@ PROGRESS_AFTER_S = 0.3
 RUN_GROUP = "exercise-run"
 
 
+class BriefPane(VerticalScroll):
+    """The exercise's brief; when part of it is out of sight, its bottom edge says so and how to see it.
+
+    At 80x24 a tune exercise's brief and its form cannot both fit, and a scrollbar alone is easy to
+    miss while the focus sits in a field of the form.
+    """
+
+    MORE_BELOW = "↓ more below: pgdn"
+    MORE_ABOVE = "↑ pgup"
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._show_hint()
+
+    def on_resize(self) -> None:
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        if self.scroll_y < self.max_scroll_y:
+            hint = self.MORE_BELOW
+        elif self.max_scroll_y > 0:
+            hint = self.MORE_ABOVE
+        else:
+            hint = ""
+        self.border_subtitle = f" {hint} " if hint else ""
+
+
 class ExerciseScreen(Screen):
     SCREEN_NAME = "exercise"
     HELP_TITLE = "Exercise"
@@ -66,11 +93,18 @@ class ExerciseScreen(Screen):
         ("tab / shift+tab", "Move between your prediction, the parameters and Run"),
         ("enter", "In a field: run the simulation"),
         ("↑ / ↓", "In a true/false or choice field: open it and pick"),
+        ("pgup / pgdn", "Scroll the brief, when it does not fit"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "run", "Run", id="exercise.run"),
         Binding("ctrl+b", "reset_values", "Start values", id="exercise.reset"),
         Binding("escape", "back", "Back", id="exercise.back"),
+        # Priority, so that the keys reach the brief from a field of the work pane, which would
+        # otherwise take them to scroll itself.
+        Binding("pagedown", "scroll_brief(1)", "More of the brief", show=False, priority=True,
+                id="exercise.brief-down"),
+        Binding("pageup", "scroll_brief(-1)", "Back up the brief", show=False, priority=True,
+                id="exercise.brief-up"),
     ]
 
     # The screen's own layout; the pieces' look lives with the widgets (tutor.ui.widgets.exercise).
@@ -98,13 +132,24 @@ class ExerciseScreen(Screen):
         height: 1fr;
         border-left: solid $primary 50%;
     }
+    /* Narrow, the work area takes only the rows it needs (a prediction box and Run is six) and the
+       brief gets the rest: the numbers a learner predicts from are in the brief's last paragraphs. */
     ExerciseScreen.-narrow #exercise-brief-pane {
-        height: auto;
-        max-height: 40%;
+        height: 1fr;
         border-bottom: solid $primary 50%;
+        border-subtitle-align: right;
+        border-subtitle-color: $text-warning;
     }
     ExerciseScreen.-narrow #exercise-work-pane {
-        height: 1fr;
+        height: auto;
+        max-height: 50%;
+    }
+    ExerciseScreen.-narrow #exercise-brief {
+        padding: 0;
+    }
+    /* A blank row under the last paragraph would be scrolled to, and called "more below". */
+    ExerciseScreen #exercise-brief > MarkdownBlock:last-child {
+        margin-bottom: 0;
     }
     ExerciseScreen #exercise-title {
         margin: 1 0 0 0;
@@ -183,7 +228,7 @@ class ExerciseScreen(Screen):
         exercise = self.exercise
         yield Masthead(place("Exercises", exercise.title), "")
         with Container(id="exercise-layout"):
-            with VerticalScroll(id="exercise-brief-pane"):
+            with BriefPane(id="exercise-brief-pane"):
                 yield Static(exercise.title, id="exercise-title", markup=False)
                 yield Static(exercise_meta(exercise, self.app.course), id="exercise-meta", markup=False)
                 yield Markdown(exercise.brief, id="exercise-brief")
@@ -394,7 +439,9 @@ class ExerciseScreen(Screen):
             params["prediction"] = attempt.prediction.predicted
         stored = self.app.record(self.app.store.record_exercise_attempt, self.app.profile, exercise.id,
                                  attempt.passed, params, self.clock())
-        self._status("Done: the verdict is at the top. Change something and run again.")
+        # Worded without "top" or "left": the verdict is above the Run row in every layout, but how far
+        # above (top of the pane, or a line or two) depends on the terminal's size.
+        self._status("Done: verdict above. Change something and run again.")
         self._show_state()
         # The verdict sits above the form: bring it into view.
         self.query_one("#exercise-work-pane", VerticalScroll).scroll_home(animate=False)
@@ -434,9 +481,19 @@ class ExerciseScreen(Screen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def action_scroll_brief(self, direction: int) -> None:
+        pane = self.query_one(BriefPane)
+        if direction > 0:
+            pane.scroll_page_down(animate=False)
+        else:
+            pane.scroll_page_up(animate=False)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "run":
             return not self.running and not self.problems
         if action == "reset_values":
             return bool(self.fields) and not self.running
+        if action == "scroll_brief":
+            # A brief that fits leaves the keys to the work pane, and an open choice list keeps them.
+            return self.query_one(BriefPane).max_scroll_y > 0 and not isinstance(self.focused, OptionList)
         return True
