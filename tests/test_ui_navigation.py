@@ -295,3 +295,24 @@ async def test_a_broken_preset_opened_from_the_palette_says_why_instead_of_crash
         assert "cannot run" in text and "batch_size" in text.lower().replace("batchsize", "batch_size")
         await pilot.press("escape")
         assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_page_keys_in_the_palette_before_its_list_is_drawn_do_nothing_and_page_after():
+    from textual import events
+    from textual.command import CommandList
+
+    app = LambdaTutorApp(loaded=REAL)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        # As fast as a learner's fingers: the page key arrives before the palette's first frame.
+        app.post_message(events.Key("ctrl+p", None))
+        app.post_message(events.Key("pagedown", None))
+        await pilot.pause(0.3)
+        assert app.is_running
+        await pilot.press("down")
+        await pilot.pause(0.2)
+        commands = app.screen.query_one(CommandList)
+        before = commands.highlighted or 0
+        await pilot.press("pagedown")
+        await pilot.pause(0.2)
+        assert (commands.highlighted or 0) > before + 1, "paging works once the list is drawn"
