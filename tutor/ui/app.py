@@ -20,6 +20,7 @@ from tutor.progress.store import ProgressStore, open_store
 from tutor.ui.palette import JumpProvider
 from tutor.ui.screens import screen_class
 from tutor.ui.screens.too_small import TooSmallScreen, too_small
+from tutor.ui.textual_fixes import apply as apply_textual_fixes
 
 # While the terminal is too small only these app actions stay available, so no screen opens
 # underneath the message.
@@ -48,6 +49,7 @@ class LambdaTutorApp(App[None]):
         loaded: tuple[Course, list[Problem]] | None = None,
     ) -> None:
         """`store` and `loaded` (a `load_course` result) let a caller that already has them skip the work."""
+        apply_textual_fixes()
         super().__init__()
         self.profile = profile
         self.extra_packs = list(extra_packs)

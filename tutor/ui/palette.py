@@ -12,29 +12,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual.command import CommandList, DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tutor.ui.screens import SCREENS
 
 if TYPE_CHECKING:
     from tutor.ui.app import LambdaTutorApp
-
-
-def _page_only_when_laid_out() -> None:
-    """Textual 8.2's option list pages by its laid-out lines; in the command palette, page up or
-    down pressed before the list is first drawn (ctrl+p, then at once page down) raised KeyError
-    and closed the app with a traceback. A page key then does nothing instead, as on an empty list.
-    """
-    move_page = CommandList._move_page
-
-    def guarded(self: CommandList, direction) -> None:
-        if self._lines and (self.highlighted or 0) in self._index_to_line:
-            move_page(self, direction)
-
-    CommandList._move_page = guarded  # type: ignore[method-assign]
-
-
-_page_only_when_laid_out()
 
 
 @dataclass(frozen=True)

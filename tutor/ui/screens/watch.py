@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from tutor.errors import UserError
 from tutor.ui.screens.too_small import TooSmallScreen, too_small
+from tutor.ui.textual_fixes import apply as apply_textual_fixes
 from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
 from tutor.ui.widgets.sim_pane import SimPane
@@ -102,6 +103,7 @@ class WatchApp(App[None]):
     ]
 
     def __init__(self, scenario: Any, name: str = "", *, speed: float | None = None) -> None:
+        apply_textual_fixes()
         super().__init__()
         self.watch_screen = WatchScreen(scenario, name, speed=speed)
         self._too_small_screen: TooSmallScreen | None = None

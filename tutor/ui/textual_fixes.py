@@ -1,0 +1,34 @@
+"""Work-arounds for Textual bugs a learner can reach; every app of ours calls `apply()` first.
+
+Each names the Textual version it was found in (textual is pinned below 9 in pyproject) and
+what the learner would otherwise see.
+"""
+
+from __future__ import annotations
+
+from textual.command import CommandList
+
+
+def _page_only_when_laid_out() -> None:
+    """Textual 8.2's option list pages by its laid-out lines; in the command palette, page up or
+    down pressed before the list is first drawn (ctrl+p, then at once page down) raised KeyError
+    and closed the app with a traceback. A page key then does nothing instead, as on an empty list.
+    """
+    move_page = CommandList._move_page
+
+    def guarded(self: CommandList, direction) -> None:
+        if self._lines and (self.highlighted or 0) in self._index_to_line:
+            move_page(self, direction)
+
+    CommandList._move_page = guarded  # type: ignore[method-assign]
+
+
+_applied = False
+
+
+def apply() -> None:
+    """Once per process, however many apps start (tests start hundreds)."""
+    global _applied
+    if not _applied:
+        _applied = True
+        _page_only_when_laid_out()
