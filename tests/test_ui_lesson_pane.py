@@ -2,6 +2,7 @@
 
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp
+from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.widgets.sim_pane import SimPane
 
 LOADED = load_course()
@@ -100,3 +101,99 @@ async def test_at_80_columns_the_footer_keeps_help_and_cuts_only_whole_keys():
         await pilot.resize_terminal(200, 40)
         await pilot.pause(0.3)
         assert "n Next" in screen_text(app).splitlines()[-1], "with room, the lesson's keys come back"
+
+
+SQS_WALKTHROUGH = "overview-walkthrough-sqs"
+
+
+def rows_above_pane(app: LambdaTutorApp) -> int:
+    """Rows between the masthead and the pane's top edge: what is left for the lesson's text."""
+    rows = screen_text(app).splitlines()
+    edge = next(i for i, row in enumerate(rows) if "live simulation:" in row)
+    return edge - 1
+
+
+async def test_at_80x24_the_pane_starts_hidden_to_its_control_bar_and_v_shows_and_hides_it():
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_lesson(app, pilot, SQS_WALKTHROUGH)
+        await pilot.pause()
+        text = screen_text(app)
+        footer = text.splitlines()[-1]
+        assert "live simulation: v shows it" in text
+        assert "paused · 5× · sim 00:00:00.0" in text, "the control bar stays"
+        assert "One batch, step by step" in text, "the lesson's first section is in view, past the objectives"
+        assert rows_above_pane(app) >= 20
+        assert "v Show pane" in footer and "b Back to map" in footer and "f1 Help" in footer
+        assert "╭ queue" not in text
+
+        await pilot.press("v")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "live simulation: v hides it" in text and "v Hide pane" in text.splitlines()[-1]
+        diagram = app.screen.query_one(SimPane).view.text_of("diagram").splitlines()
+        for line in diagram:
+            assert line.rstrip() in text, "the whole diagram shows"
+        assert 5 <= rows_above_pane(app) < 20, "the text keeps a few rows"
+
+        await pilot.press("v")
+        await pilot.pause()
+        assert "live simulation: v shows it" in screen_text(app) and rows_above_pane(app) >= 20
+
+
+async def test_w_or_tab_into_a_hidden_pane_shows_it():
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_lesson(app, pilot, SQS_WALKTHROUGH)
+        pane = app.screen.query_one(SimPane)
+        await pilot.press("w")
+        await pilot.pause()
+        assert pane.player.playing and "live simulation: v hides it" in screen_text(app)
+        assert "╭ queue" in screen_text(app), "played to be watched"
+        await pilot.press("w", "v")
+        await pilot.pause()
+        assert "╭ queue" not in screen_text(app)
+        await pilot.press("tab")
+        await pilot.pause()
+        assert pane in app.screen.focused.ancestors_with_self
+        assert "╭ queue" in screen_text(app), "tabbed into, the pane shows"
+        await pilot.press("v")
+        await pilot.pause()
+        assert "╭ queue" not in screen_text(app)
+        assert app.screen.focused.id == "lesson-scroll", "hidden, the pane gives the keyboard back to the text"
+
+
+async def test_the_choice_carries_to_the_next_lesson_and_tall_or_wide_terminals_show_the_pane():
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_lesson(app, pilot, "overview-walkthrough-s3-dynamodb")
+        await pilot.press("v", "n")
+        await pilot.pause()
+        assert app.screen.lesson.id == SQS_WALKTHROUGH
+        assert "live simulation: v hides it" in screen_text(app)
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(100, 44)) as pilot:
+        await open_lesson(app, pilot, SQS_WALKTHROUGH)
+        assert "live simulation: v hides it" in screen_text(app), "room for both: shown from the start"
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_lesson(app, pilot, SQS_WALKTHROUGH)
+        text = screen_text(app)
+        assert "╭ queue" in text and "live simulation" not in text, "beside the text, as it always was"
+        assert "Show pane" not in text.splitlines()[-1] and "Hide pane" not in text.splitlines()[-1]
+        await pilot.press("v")
+        await pilot.pause()
+        assert "╭ queue" in screen_text(app), "v does nothing beside the text"
+
+
+async def test_help_over_a_narrow_lesson_names_v_for_the_pane():
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_lesson(app, pilot, SQS_WALKTHROUGH)
+        await pilot.press("f1")
+        await pilot.pause()
+        lines = str(app.screen.screen_keys(LessonScreen)).splitlines()
+        v_lines = [" ".join(line.split()) for line in lines if line.startswith("v ")]
+        assert v_lines == ["v Below 120 columns: show the simulation under the text",
+                           "v Below 120 columns: hide the simulation (all but its control bar), for more text"]
+        assert "**v** shows it" in app.screen.query_one("#help-text").source

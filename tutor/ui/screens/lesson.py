@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 OBJECTIVES_HEADING = re.compile(r"^#{1,6}\s+(objectives|learning objectives|you will learn)\b", re.IGNORECASE | re.MULTILINE)
 SOURCES_HEADING = re.compile(r"^#{1,6}\s+(sources|references)\b", re.IGNORECASE | re.MULTILINE)
+# Below 120 columns, a terminal this tall opens a lesson's pane under the text from the start.
+PANE_OPEN_FROM_ROWS = 40
 
 
 FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
@@ -61,16 +64,23 @@ class LessonScreen(Screen):
     SCREEN_NAME = "lesson"
     HELP_TITLE = "Lesson"
     HELP_KEYS = (("↑ / ↓ / page up / page down / home / end", "Scroll the lesson"),)
+    # In footer order; an 80-column footer drops keys from the end, so the ways to move through the
+    # course and to work the pane come first, and the quiz and the lab (also on the map) last.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "next_lesson", "Next", tooltip="Next lesson (into the next module at the end of one)",
                 id="lesson.next"),
         Binding("p", "previous_lesson", "Previous", tooltip="Previous lesson", id="lesson.previous"),
-        Binding("z", "quiz", "Quiz", tooltip="Take this module's quiz", id="lesson.quiz"),
-        Binding("l", "lab", "Lab", tooltip="Open the lab: the three models side by side", id="lesson.lab"),
         Binding("w", "play_simulation", "Play", tooltip="Play the lesson's simulation", id="lesson.play"),
         Binding("w", "pause_simulation", "Pause", tooltip="Pause the lesson's simulation", id="lesson.pause"),
+        Binding("v", "show_pane", "Show pane", tooltip="Below 120 columns: show the simulation under the text",
+                id="lesson.show-pane"),
+        Binding("v", "hide_pane", "Hide pane",
+                tooltip="Below 120 columns: hide the simulation (all but its control bar), for more text",
+                id="lesson.hide-pane"),
         Binding("b", "back", "Back to map", id="lesson.back"),
         Binding("escape", "back", "Back to map", show=False, id="lesson.back-escape"),
+        Binding("z", "quiz", "Quiz", tooltip="Take this module's quiz", id="lesson.quiz"),
+        Binding("l", "lab", "Lab", tooltip="Open the lab: the three models side by side", id="lesson.lab"),
         Binding("space", "page_down", "Page down", show=False, id="lesson.page-down"),
     ]
 
@@ -86,6 +96,9 @@ class LessonScreen(Screen):
                              else BACK_TO.get(getattr(below, "SCREEN_NAME", ""), "previous screen"))
         if self.back_to != "map":
             self._relabel_back(f"Back to {self.back_to}")
+        # Below 120 columns the pane sits under the text; whether it is open is the learner's call
+        # (v), kept from lesson to lesson. Until they make it, it opens only on a tall terminal.
+        self.pane_choice: bool | None = below.pane_choice if isinstance(below, LessonScreen) else None
 
     def _relabel_back(self, description: str) -> None:
         # The binding lists are shared with the class's map: replace them, never edit them in place.
@@ -130,6 +143,7 @@ class LessonScreen(Screen):
         yield Footer()
 
     async def on_mount(self) -> None:
+        self._fold_pane()
         self.already_read = self.lesson.id in self.app.store.read_lessons(self.app.profile)
         self._show_read_state()
         self.app.record(self.app.store.set_last_lesson, self.app.profile, self.lesson.id)
@@ -144,8 +158,52 @@ class LessonScreen(Screen):
         self._check_end()
 
     def on_resize(self) -> None:
+        self._fold_pane()
         if self.is_mounted:
             self.call_after_refresh(self._check_end)
+
+    # The pane below the text --------------------------------------------------------------------
+
+    def narrow(self) -> bool:
+        return self.app.width_class() == "-narrow"
+
+    def pane_open(self) -> bool:
+        """Beside the text (120 columns and more) it always is; below it, see `pane_choice`."""
+        if not self.narrow():
+            return True
+        if self.pane_choice is not None:
+            return self.pane_choice
+        # At 80x24 a shown pane (diagram whole, charts scrolled) leaves the text six rows; hidden,
+        # it leaves all but two.
+        return self.app.size.height >= PANE_OPEN_FROM_ROWS
+
+    def _fold_pane(self) -> None:
+        for slot in self.query(SimulationSlot):
+            if not slot.query("#lesson-sim"):
+                continue  # a scenario that cannot run is one line, nothing to hide
+            folded = not self.pane_open()
+            slot.set_class(folded, "-folded")
+            slot.border_title = " live simulation: v shows it " if folded else " live simulation: v hides it "
+        self.refresh_bindings()
+
+    def _choose_pane(self, shown: bool) -> None:
+        self.pane_choice = shown
+        self._fold_pane()
+
+    def action_show_pane(self) -> None:
+        self._choose_pane(True)
+
+    def action_hide_pane(self) -> None:
+        self._choose_pane(False)
+        focused = self.focused
+        if focused is not None and any(isinstance(node, SimulationSlot) for node in focused.ancestors):
+            # The hidden pane keeps only its buttons: the keyboard goes back to the text.
+            self.query_one("#lesson-scroll").focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Tabbing (or clicking) into a hidden pane means wanting to see it.
+        if not self.pane_open() and any(isinstance(node, SimulationSlot) for node in event.widget.ancestors):
+            self._choose_pane(True)
 
     # Reading ------------------------------------------------------------------------------------
 
@@ -189,6 +247,10 @@ class LessonScreen(Screen):
             return any(question.module == self.lesson.module for question in course.questions)
         if action == "lab":
             return "lab" in SCREENS
+        if action in ("show_pane", "hide_pane"):
+            if not self.narrow() or not self.query("#lesson-sim"):
+                return False
+            return self.pane_open() == (action == "hide_pane")
         if action in ("play_simulation", "pause_simulation"):
             panes = self.query("#lesson-sim")
             if not panes:
@@ -198,6 +260,8 @@ class LessonScreen(Screen):
         return True
 
     def action_play_simulation(self) -> None:
+        if not self.pane_open():
+            self._choose_pane(True)  # played to be watched
         for pane in self.query("#lesson-sim"):
             pane.action_play()
 
