@@ -148,9 +148,12 @@ async def test_w_or_tab_into_a_hidden_pane_shows_it():
         pane = app.screen.query_one(SimPane)
         await pilot.press("w")
         await pilot.pause()
-        assert pane.player.playing and "live simulation: v hides it" in screen_text(app)
+        # The whole run lasts about a second at 5×: on a busy machine it may be over already.
+        assert pane.player.playing or pane.player.finished
+        assert "live simulation: v hides it" in screen_text(app)
         assert "╭ queue" in screen_text(app), "played to be watched"
-        await pilot.press("w", "v")
+        pane.player.pause()
+        await pilot.press("v")
         await pilot.pause()
         assert "╭ queue" not in screen_text(app)
         await pilot.press("tab")
