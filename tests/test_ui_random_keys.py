@@ -59,7 +59,7 @@ SIZES = [(80, 24), (100, 30), (120, 40), (200, 60), (79, 24), (80, 23), (40, 12)
 RESIZE_CHANCE = 0.01
 # Off its screen (help, the palette, another screen, or too small to draw) the walk presses this
 # many keys there, then goes back: otherwise a screen left early gets hardly any of its share.
-KEYS_AWAY = 20
+KEYS_AWAY = 40
 
 
 class KeptOpenApp(LambdaTutorApp):
@@ -84,8 +84,9 @@ async def press(pilot, key: str, settle: bool) -> None:
 async def back_to(pilot, name: str, params: dict) -> None:
     """A drawable size, then the screen itself (going home first closes help and the rest)."""
     app = pilot.app
-    await pilot.resize_terminal(100, 30)
-    await pilot.pause()
+    if app.size != (100, 30):  # a resize re-lays out every screen on the stack: only when needed
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
     # The palette is closed as a learner closes it: popped from outside while its search worker
     # runs, Textual's palette fails looking for its own list (not a path the app ever takes).
     while isinstance(app.screen, CommandPalette):
