@@ -133,8 +133,11 @@ async def test_continue_reopens_the_last_lesson_after_a_restart():
     app = LambdaTutorApp(loaded=SMALL)
     async with app.run_test(size=SIZE) as pilot:
         assert "▶ Start" in screen_text(app), "before any lesson the button starts the course"
+        assert "c Start" in screen_text(app).splitlines()[-1], "and the footer says the same"
         await app.open_screen("lesson", lesson_id="ui-queue")
         await pilot.press("b")
+        await pilot.pause()
+        assert "c Continue" in screen_text(app).splitlines()[-1]
 
     app = LambdaTutorApp(loaded=SMALL)
     async with app.run_test(size=SIZE) as pilot:

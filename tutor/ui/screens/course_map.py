@@ -111,6 +111,8 @@ class CourseMapScreen(Screen):
         ("space", "Fold or unfold a module"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
+        # One key: the footer says Start before any lesson was opened, as the button does.
+        Binding("c", "start_course", "Start", tooltip="Open the first lesson", id="map.start"),
         Binding("c", "continue_course", "Continue", tooltip="Reopen the lesson you were reading", id="map.continue"),
         Binding("z", "quiz", "Quiz", tooltip="Take the highlighted module's quiz", id="map.quiz"),
         Binding("r", "review", "Review", tooltip="Answer the questions due for review", id="map.review"),
@@ -128,6 +130,7 @@ class CourseMapScreen(Screen):
     ]
 
     app: LambdaTutorApp
+    has_history = False  # a lesson was opened before: "Continue" rather than "Start"
 
     def compose(self) -> ComposeResult:
         course = self.app.course
@@ -237,6 +240,9 @@ class CourseMapScreen(Screen):
             hint.update("")
             return
         has_history = self.app.store.last_lesson(self.app.profile) in self.app.course.lessons
+        if has_history != self.has_history:
+            self.has_history = has_history
+            self.refresh_bindings()
         button.label = "▶ Continue" if has_history else "▶ Start"
         button.disabled = False
         module = self.app.course.module(target.module)
@@ -313,8 +319,8 @@ class CourseMapScreen(Screen):
         self.query_one(CourseTree).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "continue_course":
-            return bool(self.app.course.lessons)
+        if action in ("start_course", "continue_course"):
+            return bool(self.app.course.lessons) and self.has_history == (action == "continue_course")
         if action == "quiz":
             return self.module_has_quiz(self.highlighted_module())
         if action == "review":
@@ -334,6 +340,9 @@ class CourseMapScreen(Screen):
     async def action_open_place(self, name: str) -> None:
         if self.place_available(name):
             await self.app.open_screen(name)
+
+    async def action_start_course(self) -> None:
+        await self.action_continue_course()
 
     async def action_continue_course(self) -> None:
         target = self.continue_target()
