@@ -255,8 +255,8 @@ class LessonScreen(Screen):
             panes = self.query("#lesson-sim")
             if not panes:
                 return False
-            player = panes.first().player
-            return player.playing if action == "pause_simulation" else not player.playing and not player.finished
+            # The pane's own rule for space decides w too.
+            return panes.first().player_check_action(action.removesuffix("_simulation"))
         return True
 
     def action_play_simulation(self) -> None:
