@@ -1,4 +1,4 @@
-"""Textual's Footer, rebuilt once per burst of binding changes, and cut to fit with Help always in it."""
+"""Textual's Footer, rebuilt only when the keys on show change, and cut to fit with Help always in it."""
 
 from __future__ import annotations
 
@@ -35,32 +35,35 @@ def fitting(keys: list[FooterKey], room: int) -> list[FooterKey]:
 
 
 class Footer(TextualFooter):
-    """Textual's Footer queues a full rebuild of its keys for every binding change, and lets keys
-    that do not fit fall off the right edge, Help (the last, app-wide key) first.
+    """Textual's Footer rebuilds all its keys on every binding change, and lets keys that do not
+    fit fall off the right edge, Help (the last, app-wide key) first.
 
     Opening the course map changes bindings a dozen times before the first frame (focus, the tree's
     cursor, the progress refresh), and each rebuild restyles every key: about a fifth of the time
-    to first frame here. One rebuild after the burst shows the same keys. At 80 columns a lesson
+    to first frame here. Here a change that leaves the keys on show as they were rebuilds nothing. At 80 columns a lesson
     whose pane has the keyboard, or the lab with a fault on, has more keys than room; the ones
     that do not fit are left out whole, so F1 (which lists them all) always shows.
     """
 
-    _rebuild_queued = False
-    _built_for_width = 0
+    _composed_for: tuple | None = None  # what the keys on show were built from
 
     def bindings_changed(self, screen: Screen) -> None:
-        # Textual's own method, but queuing at most one rebuild (`_bindings_ready` is Textual's
-        # flag that lets compose show keys at all; textual is pinned below 9 in pyproject).
+        # Textual's own method (`_bindings_ready` is its flag that lets compose show keys at all;
+        # textual is pinned below 9 in pyproject), but the rebuild it queues is skipped when the
+        # keys would come out the same: most of a burst's changes change nothing on show.
         self._bindings_ready = True
-        if self._rebuild_queued or not screen.app.app_focus:
-            return
-        if self.is_attached and screen is self.screen:
-            self._rebuild_queued = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
             self.call_after_refresh(self._rebuild)
 
+    def _shown(self) -> tuple:
+        """What decides the keys on show: the width, and each binding's key, words and state."""
+        return (self.app.size.width, tuple(
+            (key, active.binding.description, active.binding.show, active.enabled)
+            for key, active in self.screen.active_bindings.items()))
+
     async def _rebuild(self) -> None:
-        self._rebuild_queued = False
-        await self.recompose()
+        if self.is_attached and self._shown() != self._composed_for:
+            await self.recompose()
 
     def compose(self) -> ComposeResult:
         widgets: list[Widget] = list(super().compose())
@@ -68,12 +71,11 @@ class Footer(TextualFooter):
                 if isinstance(widget, FooterKey) and not widget.has_class("-command-palette")]
         others = [widget for widget in widgets if widget not in keys]
         # The footer spans the screen; its own size is not known before the first layout.
-        self._built_for_width = width = self.app.size.width
+        self._composed_for = self._shown() if self._bindings_ready else None
+        width = self.app.size.width
         palette = sum(key_width(widget) + 1 for widget in others if isinstance(widget, FooterKey))
         kept = set(map(id, fitting(keys, width - palette)))
         yield from (widget for widget in widgets if widget in others or id(widget) in kept)
 
     def on_resize(self, event: Resize) -> None:
-        if event.size.width != self._built_for_width and not self._rebuild_queued:
-            self._rebuild_queued = True
-            self.call_after_refresh(self._rebuild)
+        self.call_after_refresh(self._rebuild)
