@@ -322,3 +322,23 @@ async def test_page_keys_in_the_palette_before_its_list_is_drawn_do_nothing_and_
         await pilot.press("pagedown")
         await pilot.pause(0.2)
         assert (commands.highlighted or 0) > before + 1, "paging works once the list is drawn"
+
+
+async def test_the_palette_closing_just_as_it_finds_no_matches_leaves_the_app_running():
+    from textual.command import CommandList, CommandPalette
+
+    app = LambdaTutorApp(loaded=REAL)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"zqzq")
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        while any(not worker.is_finished for worker in app.workers if worker.node is palette):
+            await pilot.pause(0.01)  # the search has ended and found nothing
+        # A closing palette loses its list before its own timers stop; "No matches found" is
+        # due 0.5 s after the last key, and must find the list gone without a crash.
+        await palette.query_one(CommandList).remove()
+        await pilot.pause(0.8)
+        assert app.is_running
+        await pilot.press("escape")
+        assert isinstance(app.screen, CourseMapScreen)

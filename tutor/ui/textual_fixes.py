@@ -6,7 +6,7 @@ what the learner would otherwise see.
 
 from __future__ import annotations
 
-from textual.command import CommandList
+from textual.command import CommandList, CommandPalette
 
 
 def _page_only_when_laid_out() -> None:
@@ -23,6 +23,28 @@ def _page_only_when_laid_out() -> None:
     CommandList._move_page = guarded  # type: ignore[method-assign]
 
 
+def _palette_timers_only_while_its_list_is_there() -> None:
+    """Textual 8.2's command palette shows "No matches found" (and its busy spinner) from timers
+    that query its list. When the palette closed in the instant after such a timer fired, its
+    list was already gone: NoMatches, and the app closed with a traceback (CI hit it in the
+    app-wide key walk). A timer that finds the list gone now does nothing; the palette is closing.
+    """
+    set_timer = CommandPalette.set_timer
+
+    def guarded(self: CommandPalette, delay, callback=None, **kwargs):
+        if callback is None:
+            return set_timer(self, delay, **kwargs)
+
+        def only_while_listed():
+            if self.query(CommandList):
+                return callback()
+            return None
+
+        return set_timer(self, delay, only_while_listed, **kwargs)
+
+    CommandPalette.set_timer = guarded  # type: ignore[method-assign]
+
+
 _applied = False
 
 
@@ -32,3 +54,4 @@ def apply() -> None:
     if not _applied:
         _applied = True
         _page_only_when_laid_out()
+        _palette_timers_only_while_its_list_is_there()
