@@ -342,3 +342,22 @@ async def test_the_palette_closing_just_as_it_finds_no_matches_leaves_the_app_ru
         assert app.is_running
         await pilot.press("escape")
         assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_an_empty_palette_lists_the_course_first_and_textuals_own_commands_after():
+    from textual.command import CommandList
+
+    app = LambdaTutorApp(loaded=REAL)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        commands = app.screen.query_one(CommandList)
+        prompts = [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
+        first_lesson = COURSE.lessons_in(COURSE.modules[0].id)[0].title
+        assert prompts[0].startswith(f"Lesson: {first_lesson}"), prompts[:3]
+        theme = next(i for i, prompt in enumerate(prompts) if prompt.startswith("Theme"))
+        assert all(not prompt.startswith("Theme") for prompt in prompts[:theme]) and theme > 30
+        await pilot.press(*"theme")
+        await pilot.pause(0.3)
+        assert str(commands.get_option_at_index(0).prompt).startswith("Theme"), "still found by name"

@@ -34,7 +34,7 @@ class LambdaTutorApp(App[None]):
     TITLE = "lambda-tutor"
     # The lesson screen puts the simulation beside the text from 120 columns, below it otherwise.
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
-    COMMANDS = App.COMMANDS | {JumpProvider}
+    COMMANDS: ClassVar[set] = {JumpProvider}  # it lists Textual's own commands after ours
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", key_display="?", show=False, id="app.help-alt"),

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits
+from textual.system_commands import SystemCommandsProvider
 
 from tutor.ui.screens import SCREENS
 
@@ -77,7 +78,11 @@ DESTINATION_SOURCES: list[Callable[[LambdaTutorApp], Iterable[Destination]]] = [
 ]
 
 
-class JumpProvider(Provider):
+class JumpProvider(SystemCommandsProvider):
+    """Our places, then Textual's own commands (theme, keys, quit...). One provider for both,
+    because Textual gathers providers concurrently and an empty palette listed whichever answered
+    first: usually Keys, Maximize and Quit above every lesson."""
+
     def _destinations(self) -> list[Destination]:
         app: LambdaTutorApp = self.app  # type: ignore[assignment]
         if getattr(app, "course", None) is None:
@@ -91,6 +96,8 @@ class JumpProvider(Provider):
     async def discover(self) -> Hits:
         for place in self._destinations():
             yield DiscoveryHit(place.title, self._command(place), help=place.help)
+        async for hit in super().discover():
+            yield hit
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -99,3 +106,5 @@ class JumpProvider(Provider):
             if score > 0:
                 yield Hit(score, matcher.highlight(place.title), self._command(place), text=place.title,
                           help=place.help)
+        async for hit in super().search(query):
+            yield hit
