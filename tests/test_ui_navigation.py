@@ -361,3 +361,33 @@ async def test_an_empty_palette_lists_the_course_first_and_textuals_own_commands
         await pilot.press(*"theme")
         await pilot.pause(0.3)
         assert str(commands.get_option_at_index(0).prompt).startswith("Theme"), "still found by name"
+
+
+async def test_a_screen_closed_while_it_is_still_opening_leaves_the_app_running_on_the_map():
+    """Two quick keys (open, escape) can close a screen before it has drawn its children; every
+    screen of the app then used to crash looking for them."""
+    import asyncio
+
+    from tutor.ui.screens import SCREENS, screen_class
+
+    course = COURSE
+    params = {
+        "lesson": {"lesson_id": FIRST_MODULE_LESSONS[0].id},
+        "quiz": {"module_id": course.modules[0].id},
+        "exercise": {"exercise_id": course.exercises[0].id},
+        "watch": {"preset": "sqs-poison-dlq"},
+    }
+    app = LambdaTutorApp(loaded=REAL)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for name in SCREENS:
+            if name == "map":
+                continue
+            for ticks in (1, 3):
+                app.push_screen(screen_class(name)(**params.get(name, {})))
+                for _ in range(ticks):
+                    await asyncio.sleep(0)
+                app.pop_screen()
+                await pilot.pause(0.1)
+                assert app.is_running, f"closing {name} after {ticks} ticks"
+                assert isinstance(app.screen, CourseMapScreen)

@@ -6,7 +6,9 @@ what the learner would otherwise see.
 
 from __future__ import annotations
 
+from textual import events
 from textual.command import CommandList, CommandPalette
+from textual.widget import Widget
 
 
 def _page_only_when_laid_out() -> None:
@@ -45,6 +47,24 @@ def _palette_timers_only_while_its_list_is_there() -> None:
     CommandPalette.set_timer = guarded  # type: ignore[method-assign]
 
 
+def _no_mount_for_a_widget_already_leaving() -> None:
+    """In Textual 8.2 a screen closed while it is still composing (opened and closed by two quick
+    keys, or by a timer) loses its children first and then still runs its mount, resume, show and
+    resize handlers, which look for those children: NoMatches, and the app closed with a
+    traceback. A widget already being removed now skips them; there is nothing left to set up or
+    draw. Unmount, and everything else, still reaches it.
+    """
+    dispatch = Widget._dispatch_message
+    setting_up = (events.Mount, events.ScreenResume, events.Show, events.Resize)
+
+    async def guarded(self: Widget, message):
+        if self._pruning and type(message) in setting_up:
+            return None
+        return await dispatch(self, message)
+
+    Widget._dispatch_message = guarded  # type: ignore[method-assign]
+
+
 _applied = False
 
 
@@ -55,3 +75,4 @@ def apply() -> None:
         _applied = True
         _page_only_when_laid_out()
         _palette_timers_only_while_its_list_is_there()
+        _no_mount_for_a_widget_already_leaving()
