@@ -171,3 +171,24 @@ def test_a_throttled_event_waits_for_the_same_attempt():
     trace = run(load_scenario("async-throttle-backoff")).trace
     assert [(e["reason"], e["attempt"]) for e in of_kind(trace, "retry", "evt-5")] == [("throttle", 1)] * 5
     assert [e["attempt"] for e in of_kind(trace, "invoke_start", "evt-5")] == [1]
+
+
+def test_a_given_up_event_says_how_many_of_its_attempts_ran():
+    """AWS's invocation record carries approximateInvokeCount; a throttled attempt never ran."""
+    from tutor.sim.report import describe_event
+
+    exhausted = of_kind(run(load_scenario("async-retries-destination")).trace, "destination")[0]
+    assert exhausted["invocations"] == 3
+    assert describe_event(exhausted) == \
+        "evt-2 sent to the on-failure destination (RetriesExhausted, after 3 invocations)"
+
+    never_ran = build(function={"duration_ms": 100_000, "timeout_s": 120, "reserved_concurrency": 1},
+                      load={"count": 2, "pattern": "burst"},
+                      **{"async": {"maximum_event_age_s": 60, "on_failure": "sqs"}})
+    too_old = of_kind(run(never_ran).trace, "destination", "evt-2")[0]
+    assert too_old["invocations"] == 0 and describe_event(too_old).endswith("(EventAgeExceeded, never invoked)")
+
+    once = build(function={"faults": [{"item": "evt-1", "kind": "raise"}]}, load={"count": 1},
+                 **{"async": {"maximum_retry_attempts": 0}})
+    dropped = of_kind(run(once).trace, "drop")[0]
+    assert describe_event(dropped) == "evt-1 dropped with nowhere to go (RetriesExhausted, after 1 invocation)"

@@ -218,3 +218,11 @@ def test_receive_counts_follow_each_message_of_a_batch_and_omit_the_maximum_with
         mixed = mixed or len(set(expected)) > 1
     assert mixed and max(received.values()) > 1
     assert not any("max_receive_count" in e for e in trace)
+
+
+def test_a_message_moved_to_the_dlq_says_how_often_it_was_received():
+    from tutor.sim.report import describe_event
+
+    moved = of_kind(run(load_scenario("sqs-poison-dlq")).trace, "destination")[0]
+    assert moved["receive_counts"] == [3] and moved["max_receive_count"] == 3
+    assert describe_event(moved) == "msg-5 sent to the dead-letter queue (maxReceiveCount, received 3 times)"

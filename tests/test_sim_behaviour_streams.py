@@ -202,3 +202,13 @@ def test_throttles_and_checkpoints_leave_the_retry_count_at_0():
     assert [(e["items"], e["retry"], e["max_retries"]) for e in of_kind(trace, "retry")] == [
         (recs(2, 3, 4, 5), 0, 1), (recs(4, 5), 0, 1), (recs(4, 5), 1, 1)]
     assert [e.get("retry") for e in of_kind(trace, "invoke_start")] == [None, None, None, 1]
+
+
+def test_a_batch_given_up_says_how_many_retries_it_had():
+    from tutor.sim.report import describe_event
+
+    given_up = of_kind(run(load_scenario("kinesis-bisect")).trace, "destination")[0]
+    # Sent at 1.5, retried at 2.7 and 4.9: the limit of 2 used up.
+    assert (given_up["retry"], given_up["max_retries"]) == (2, 2)
+    assert describe_event(given_up) == \
+        "rec-7 sent to the on-failure destination (RetryAttemptsExhausted, after 2 retries)"

@@ -21,6 +21,8 @@ Interpretations:
 - Attempts (`attempt`, `max_attempts` on `invoke_start` and `retry`): the first invocation is
   attempt 1 of `maximum_retry_attempts + 1`; a `retry` names the attempt it waits for. A throttle
   does not use an attempt, so the event waits for the same attempt again.
+- A `destination` or `drop` carries `invocations`: how many of the event's attempts ran (AWS's
+  invocation record calls it `approximateInvokeCount`).
 """
 
 from __future__ import annotations
@@ -71,14 +73,14 @@ class AsyncModel:
         while True:
             if core.limit == 0:
                 self.queued -= 1
-                self.give_up(item, "ZeroReservedConcurrency")
+                self.give_up(item, "ZeroReservedConcurrency", invocations=retries)
                 return
             invocation = core.start([item], counts={"attempt": retries + 1, "max_attempts": attempts})
             if invocation is None:
                 at = env._now + throttle_wait
                 if at - item.t > self.maximum_event_age_s:
                     self.queued -= 1
-                    self.give_up(item, "EventAgeExceeded")
+                    self.give_up(item, "EventAgeExceeded", invocations=retries)
                     return
                 # A throttled attempt never ran: the same attempt waits, no retry is used.
                 core.retry([item], "throttle", at, attempt=retries + 1, max_attempts=attempts)
@@ -96,16 +98,16 @@ class AsyncModel:
             self.in_flight -= 1
             if invocation.outcome == OK:
                 if self.on_success != "none":
-                    core.deliver([item], "on_success", "Success")
+                    core.deliver([item], "on_success", "Success", invocations=retries + 1)
                 core.succeed(item)
                 break
             if retries >= self.maximum_retry_attempts:
-                self.give_up(item, "RetriesExhausted")
+                self.give_up(item, "RetriesExhausted", invocations=retries + 1)
                 return
             delay = RETRY_DELAYS_S[retries]
             at = env._now + delay
             if at - item.t > self.maximum_event_age_s:
-                self.give_up(item, "EventAgeExceeded")
+                self.give_up(item, "EventAgeExceeded", invocations=retries + 1)
                 return
             retries += 1
             core.retry([item], "function_error", at, attempt=retries + 1, max_attempts=attempts)
@@ -117,17 +119,19 @@ class AsyncModel:
         core.outstanding -= 1
         core.settle()
 
-    def give_up(self, item: Item, reason: str) -> None:
+    def give_up(self, item: Item, reason: str, invocations: int) -> None:
+        """`invocations`: how many of the event's attempts ran (AWS's record calls it
+        approximateInvokeCount); a throttled attempt never ran."""
         core = self.core
         sent = False
         if self.on_failure != "none":
-            core.deliver([item], "on_failure", reason)
+            core.deliver([item], "on_failure", reason, invocations=invocations)
             sent = True
         if self.dead_letter_queue != "none":
-            core.deliver([item], "dlq", reason)
+            core.deliver([item], "dlq", reason, invocations=invocations)
             sent = True
         if not sent:
-            core.drop([item], reason)
+            core.drop([item], reason, invocations=invocations)
         core.fail(item, reason)
         core.outstanding -= 1
         core.settle()

@@ -202,15 +202,22 @@ class Core:
             self.failed_by_reason[reason] = self.failed_by_reason.get(reason, 0) + 1
             self.latencies.append(self.env._now - item.t)
 
-    def deliver(self, items: list[Item], target: str, reason: str) -> None:
-        """Items sent to `target` (on_success, on_failure or dlq) with AWS's condition name."""
+    def deliver(self, items: list[Item], target: str, reason: str, **counts: Any) -> None:
+        """Items sent to `target` (on_success, on_failure or dlq) with AWS's condition name;
+        `counts` say how often they were tried (invocations, receives or retries)."""
         self.destinations[target] += len(items)
-        self.emit({"t": t6(self.env._now), "kind": "destination", "items": [i.id for i in items],
-                   "target": target, "reason": reason})
+        event = {"t": t6(self.env._now), "kind": "destination", "items": [i.id for i in items],
+                 "target": target, "reason": reason}
+        if counts:
+            event.update(counts)
+        self.emit(event)
 
-    def drop(self, items: list[Item], reason: str) -> None:
+    def drop(self, items: list[Item], reason: str, **counts: Any) -> None:
         self.dropped += len(items)
-        self.emit({"t": t6(self.env._now), "kind": "drop", "items": [i.id for i in items], "reason": reason})
+        event = {"t": t6(self.env._now), "kind": "drop", "items": [i.id for i in items], "reason": reason}
+        if counts:
+            event.update(counts)
+        self.emit(event)
 
     def retry(self, items: list[Item], reason: str, at: float, **counts: Any) -> None:
         """Items to be tried again at `at`; `counts` are the model's attempt, receive or retry numbers."""

@@ -35,7 +35,7 @@ Interpretations:
 - Receive counts: a `retry` carries `receive_counts` (each message's receive count so far, in the
   order of `items`) and, with a redrive policy, `max_receive_count`; so does an `invoke_start`
   whose batch holds a message received before (a first receive is the common case and says
-  nothing new).
+  nothing new). A move to the DLQ (`destination`, target `dlq`) carries them too.
 - Pollers do not scale down and do not back off after function errors (AWS reduces the mapping's
   concurrency then; it documents no numbers).
 - FIFO: a receive takes, in queue order of the groups' oldest messages, every visible message of
@@ -266,7 +266,7 @@ class SqsModel:
         core = self.core
         for m in msgs:
             m.holder = None
-        core.deliver(msgs, "dlq", "maxReceiveCount")
+        core.deliver(msgs, "dlq", "maxReceiveCount", **self.receive_counts(msgs))
         for m in msgs:
             core.fail(m, "maxReceiveCount")
         self.moved_to_dlq += len(msgs)

@@ -33,9 +33,12 @@ Interpretations:
   still waits for its first try: after a throttle, which uses no retry, or as the rest of a batch
   after a checkpoint, with a fresh count) and `max_retries` (`maximum_retry_attempts`, -1 for no
   limit, as AWS writes it); an `invoke_start` that is a retry carries the same two fields.
+  A batch given up after invoking (`destination` or `drop`) carries the retries it had.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from tutor.sim._common import BACKOFF_FIRST_S, BACKOFF_MAX_S, EACH, WHOLE, Core, Item, t6
 
@@ -190,7 +193,7 @@ class StreamModel:
                         batch = None
                         break
                     if max_retries != -1 and retries >= max_retries:
-                        self.give_up(batch, "RetryAttemptsExhausted")
+                        self.give_up(batch, "RetryAttemptsExhausted", retry=retries, max_retries=max_retries)
                         batch = None
                         break
                     retries += 1
@@ -202,7 +205,7 @@ class StreamModel:
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
                 max_age = self.maximum_record_age_s
                 if max_age is not None and env._now - batch[0].t > max_age:
-                    self.give_up(batch, "RecordAgeExceeded")
+                    self.give_up(batch, "RecordAgeExceeded", retry=retries, max_retries=max_retries)
                     batch = None
 
     def split_off_old(self, batch: list[Item]) -> list[Item]:
@@ -224,12 +227,13 @@ class StreamModel:
         core.outstanding -= len(records)
         core.settle()
 
-    def give_up(self, records: list[Item], reason: str) -> None:
+    def give_up(self, records: list[Item], reason: str, **counts: Any) -> None:
+        """`counts`: the retries the batch had (none for records too old when read)."""
         core = self.core
         if self.on_failure != "none":
-            core.deliver(records, "on_failure", reason)
+            core.deliver(records, "on_failure", reason, **counts)
         else:
-            core.drop(records, reason)
+            core.drop(records, reason, **counts)
         for r in records:
             core.fail(r, reason)
         core.outstanding -= len(records)

@@ -72,6 +72,29 @@ def _seconds(value: float) -> str:
     return f"{value:.3g} s" if value < 10 else f"{value:.1f} s"
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def tried_words(event: Mapping[str, Any]) -> str:
+    """How often what a `destination` or `drop` gives up was tried ("" if the model doesn't say)."""
+    if "invocations" in event:
+        ran = event["invocations"]
+        return f"after {plural(ran, 'invocation')}" if ran else "never invoked"
+    if "receive_counts" in event:
+        counts = event["receive_counts"] or [0]
+        low, high = min(counts), max(counts)
+        if low != high:
+            return f"received {low}–{high} times"
+        return "received once" if high == 1 else f"received {high} times"
+    if "retry" in event:
+        retries = event["retry"]
+        if not retries:
+            return "before any retry"
+        return f"after {retries} {'retry' if retries == 1 else 'retries'}"
+    return ""
+
+
 def count_words(event: Mapping[str, Any]) -> str:
     """Which attempt, receive or retry an `invoke_start` or a `retry` is, of how many ("" if unknown).
 
@@ -164,9 +187,11 @@ def describe_event(event: Mapping[str, Any]) -> str:
         return f"batch {items} split in two: " + " | ".join(item_list(half, limit=3) for half in halves)
     if kind == "destination":
         target = TARGET_WORDS.get(event.get("target", ""), str(event.get("target")))
-        return f"{items} sent to {target} ({event.get('reason')})"
+        tried = tried_words(event)
+        return f"{items} sent to {target} ({event.get('reason')}{', ' + tried if tried else ''})"
     if kind == "drop":
-        return f"{items} dropped with nowhere to go ({event.get('reason')})"
+        tried = tried_words(event)
+        return f"{items} dropped with nowhere to go ({event.get('reason')}{', ' + tried if tried else ''})"
     if kind == "end":
         return f"run ended: {END_WORDS.get(event.get('reason', ''), event.get('reason'))}"
     extra = ", ".join(f"{key}={value}" for key, value in event.items() if key not in ("t", "kind"))
