@@ -174,7 +174,7 @@ def test_a_throttled_event_waits_for_the_same_attempt():
 
 
 def test_a_given_up_event_says_how_many_of_its_attempts_ran():
-    """AWS's invocation record carries approximateInvokeCount; a throttled attempt never ran."""
+    """Only attempts that ran count: a throttled attempt never ran."""
     from tutor.sim.report import describe_event
 
     exhausted = of_kind(run(load_scenario("async-retries-destination")).trace, "destination")[0]

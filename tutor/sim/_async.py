@@ -21,8 +21,9 @@ Interpretations:
 - Attempts (`attempt`, `max_attempts` on `invoke_start` and `retry`): the first invocation is
   attempt 1 of `maximum_retry_attempts + 1`; a `retry` names the attempt it waits for. A throttle
   does not use an attempt, so the event waits for the same attempt again.
-- A `destination` or `drop` carries `invocations`: how many of the event's attempts ran (AWS's
-  invocation record calls it `approximateInvokeCount`).
+- A `destination` or `drop` carries `invocations`: how many of the event's attempts ran. AWS's
+  invocation record has a like field, `approximateInvokeCount`; whether it counts throttled
+  tries is not documented, so the simulator counts only attempts that ran.
 """
 
 from __future__ import annotations
@@ -120,8 +121,7 @@ class AsyncModel:
         core.settle()
 
     def give_up(self, item: Item, reason: str, invocations: int) -> None:
-        """`invocations`: how many of the event's attempts ran (AWS's record calls it
-        approximateInvokeCount); a throttled attempt never ran."""
+        """`invocations`: how many of the event's attempts ran; a throttled attempt never ran."""
         core = self.core
         sent = False
         if self.on_failure != "none":
