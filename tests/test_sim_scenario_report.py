@@ -54,6 +54,9 @@ def test_retries_and_invocations_say_which_try_it_is_and_of_how_many():
     describe = report.describe_event
     assert describe({"t": 1, "kind": "invoke_start", "invocation": 4, "items": ["evt-2"], "cold": False,
                      "attempt": 2, "max_attempts": 3}) == "invocation 4 started (warm) with evt-2 (attempt 2 of 3)"
+    # A first attempt is left unnumbered, as SQS's first receive and a stream's first try are.
+    assert describe({"t": 0, "kind": "invoke_start", "invocation": 1, "items": ["evt-1"], "cold": True,
+                     "attempt": 1, "max_attempts": 3}) == "invocation 1 started (cold start) with evt-1"
     # A throttled async event waits for the same attempt: throttles use none of its retries.
     assert describe({"t": 0, "kind": "retry", "items": ["evt-2"], "reason": "throttle", "at": 1,
                      "attempt": 1, "max_attempts": 3}) == \

@@ -162,7 +162,9 @@ def describe_event(event: Mapping[str, Any]) -> str:
     if kind == "invoke_start":
         cold = "cold start" if event.get("cold") else "warm"
         shard = f" on shard {event['shard']}" if "shard" in event else ""
-        counts = count_words(event)
+        # A first attempt is the common case and says nothing new: SQS and streams leave their
+        # first try unnumbered too, and a busy async log stays one line per start.
+        counts = count_words(event) if event.get("attempt", 2) > 1 else ""
         counts = f" ({counts})" if counts else ""
         return f"invocation {event.get('invocation')} started ({cold}){shard} with {items}{counts}"
     if kind == "invoke_end":
