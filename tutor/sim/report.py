@@ -72,15 +72,15 @@ def _seconds(value: float) -> str:
     return f"{value:.3g} s" if value < 10 else f"{value:.1f} s"
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one}" if n == 1 else f"{n} {many}"
 
 
 def tried_words(event: Mapping[str, Any]) -> str:
     """How often what a `destination` or `drop` gives up was tried ("" if the model doesn't say)."""
     if "invocations" in event:
         ran = event["invocations"]
-        return f"after {plural(ran, 'invocation')}" if ran else "never invoked"
+        return f"after {plural(ran, 'invocation', 'invocations')}" if ran else "never invoked"
     if "receive_counts" in event:
         counts = event["receive_counts"] or [0]
         low, high = min(counts), max(counts)
@@ -89,10 +89,14 @@ def tried_words(event: Mapping[str, Any]) -> str:
         return "received once" if high == 1 else f"received {high} times"
     if "retry" in event:
         retries = event["retry"]
-        if not retries:
-            return "before any retry"
-        return f"after {retries} {'retry' if retries == 1 else 'retries'}"
+        return f"after {plural(retries, 'retry', 'retries')}" if retries else "before any retry"
     return ""
+
+
+def given_up_words(event: Mapping[str, Any]) -> str:
+    """A `destination`'s or `drop`'s condition, and how often the work was tried when known."""
+    tried = tried_words(event)
+    return f"({event.get('reason')}{', ' + tried if tried else ''})"
 
 
 def count_words(event: Mapping[str, Any]) -> str:
@@ -189,11 +193,9 @@ def describe_event(event: Mapping[str, Any]) -> str:
         return f"batch {items} split in two: " + " | ".join(item_list(half, limit=3) for half in halves)
     if kind == "destination":
         target = TARGET_WORDS.get(event.get("target", ""), str(event.get("target")))
-        tried = tried_words(event)
-        return f"{items} sent to {target} ({event.get('reason')}{', ' + tried if tried else ''})"
+        return f"{items} sent to {target} {given_up_words(event)}"
     if kind == "drop":
-        tried = tried_words(event)
-        return f"{items} dropped with nowhere to go ({event.get('reason')}{', ' + tried if tried else ''})"
+        return f"{items} dropped with nowhere to go {given_up_words(event)}"
     if kind == "end":
         return f"run ended: {END_WORDS.get(event.get('reason', ''), event.get('reason'))}"
     extra = ", ".join(f"{key}={value}" for key, value in event.items() if key not in ("t", "kind"))
