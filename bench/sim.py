@@ -94,9 +94,14 @@ def heapq_floor(count: int, seed: int = 1) -> dict:
     def rank(p: float) -> float:
         return round(latencies[max(0, math.ceil(p * len(latencies)) - 1)], 6)
 
-    return {"items": arrived, "succeeded": len(latencies), "invocations": invocations,
-            "sim_time_s": round(now, 6), "max_queue_depth": max_depth,
-            "latency_s": {"p50": rank(0.5), "p95": rank(0.95), "p99": rank(0.99), "max": round(latencies[-1], 6)}}
+    return {
+        "items": arrived,
+        "succeeded": len(latencies),
+        "invocations": invocations,
+        "sim_time_s": round(now, 6),
+        "max_queue_depth": max_depth,
+        "latency_s": {"p50": rank(0.5), "p95": rank(0.95), "p99": rank(0.99), "max": round(latencies[-1], 6)},
+    }
 
 
 def cpu_seconds() -> float:
@@ -118,7 +123,9 @@ def best_of(repeat: int, action, clock=cpu_seconds) -> tuple[float, object]:
 
 
 def run_cli(arguments: list[str]) -> dict:
-    done = subprocess.run(["lambda-tutor", "simulate", *arguments], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["lambda-tutor", "simulate", *arguments], capture_output=True, text=True, check=True
+    )
     return json.loads(done.stdout)
 
 
@@ -143,16 +150,24 @@ def main() -> int:
         traced_s, traced_len = best_of(1, lambda: len(run(scenario).trace))
 
     summary = document["summary"]
-    print(f"SQS workload: {options.count:,} messages, Poisson {RATE_PER_S:g}/s, maximum concurrency "
-          f"{MAX_CONCURRENCY}, batch {BATCH_SIZE}, exponential {MEAN_DURATION_S * 1000:g} ms handler")
-    print(f"  heapq floor (in process)            {floor_s:7.3f} s   invocations {floor['invocations']:,}, "
-          f"p50 {floor['latency_s']['p50']} s, p99 {floor['latency_s']['p99']} s")
-    print(f"  lambda-tutor simulate --json        {cli_s:7.3f} s   invocations {summary['invocations']:,}, "
-          f"p50 {summary['latency_s']['p50']} s, p99 {summary['latency_s']['p99']} s")
+    print(
+        f"SQS workload: {options.count:,} messages, Poisson {RATE_PER_S:g}/s, maximum concurrency "
+        f"{MAX_CONCURRENCY}, batch {BATCH_SIZE}, exponential {MEAN_DURATION_S * 1000:g} ms handler"
+    )
+    print(
+        f"  heapq floor (in process)            {floor_s:7.3f} s   invocations {floor['invocations']:,}, "
+        f"p50 {floor['latency_s']['p50']} s, p99 {floor['latency_s']['p99']} s"
+    )
+    print(
+        f"  lambda-tutor simulate --json        {cli_s:7.3f} s   invocations {summary['invocations']:,}, "
+        f"p50 {summary['latency_s']['p50']} s, p99 {summary['latency_s']['p99']} s"
+    )
     print(f"    of which start-up (tiny preset)   {startup_s:7.3f} s")
     print(f"  ratio command / floor               {cli_s / floor_s:7.2f} x   (goal <= 5)")
-    print(f"  engine.run in process               {engine_s:7.3f} s   ratio {engine_s / floor_s:.2f} x "
-          f"(summary {'equal' if result.summary == summary else 'DIFFERENT'} to the command's)")
+    print(
+        f"  engine.run in process               {engine_s:7.3f} s   ratio {engine_s / floor_s:.2f} x "
+        f"(summary {'equal' if result.summary == summary else 'DIFFERENT'} to the command's)"
+    )
     print(f"  engine.run + building the trace     {traced_s:7.3f} s   ({traced_len:,} events)")
 
     preset = load_scenario("async-retries-destination")

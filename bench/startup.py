@@ -88,7 +88,9 @@ def time_one(code: str, home: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7, help="runs of each app (default 7)")
     parser.add_argument("--cold", action="store_true", help="also time starts without the course cache")
     args = parser.parse_args(argv)
@@ -114,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio {ratio:.2f}x ({verdict} the {GOAL_RATIO}x goal)")
     if cold:
         cold_median = statistics.median(cold)
-        print(f"cold start (no course cache):  median {cold_median * 1000:.0f} ms over {len(cold)} runs, "
-              f"ratio {cold_median / bare_median:.2f}x")
+        print(
+            f"cold start (no course cache):  median {cold_median * 1000:.0f} ms over {len(cold)} runs, "
+            f"ratio {cold_median / bare_median:.2f}x"
+        )
     return 0
 
 

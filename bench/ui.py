@@ -70,7 +70,9 @@ async def measure(seconds: float, size: tuple[int, int]) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--size", default="200x60", help="terminal size (the lab is side by side from 150)")
     args = parser.parse_args()
@@ -80,12 +82,18 @@ def main() -> int:
         figures = asyncio.run(measure(args.seconds, (width, height)))
     expected = figures["speed"] * figures["played"]
     print(f"lab at {width}x{height}, three models, {figures['speed']:g}× (the lab's default speed)")
-    print(f"running: {figures['running_cpu']:.2f} s CPU over {figures['running_wall']:.1f} s = "
-          f"{figures['running_core']:.3f} core (goal <= {RUNNING_GOAL})")
-    print(f"paused:  {figures['paused_cpu']:.3f} s CPU over {figures['paused_wall']:.1f} s = "
-          f"{figures['paused_core']:.4f} core (goal ~0, <= {PAUSED_GOAL})")
-    print(f"simulated time reached {figures['sim_time']:.1f} s for {expected:.1f} s expected "
-          f"({100 * (figures['sim_time'] / expected - 1):+.1f} %)")
+    print(
+        f"running: {figures['running_cpu']:.2f} s CPU over {figures['running_wall']:.1f} s = "
+        f"{figures['running_core']:.3f} core (goal <= {RUNNING_GOAL})"
+    )
+    print(
+        f"paused:  {figures['paused_cpu']:.3f} s CPU over {figures['paused_wall']:.1f} s = "
+        f"{figures['paused_core']:.4f} core (goal ~0, <= {PAUSED_GOAL})"
+    )
+    print(
+        f"simulated time reached {figures['sim_time']:.1f} s for {expected:.1f} s expected "
+        f"({100 * (figures['sim_time'] / expected - 1):+.1f} %)"
+    )
     met = figures["running_core"] <= RUNNING_GOAL and figures["paused_core"] <= PAUSED_GOAL
     print("goals met" if met else "goals NOT met")
     return 0 if met else 1

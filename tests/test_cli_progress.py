@@ -135,7 +135,9 @@ def test_export_json_is_one_document_with_every_record(ann_progress, capsys):
     assert {lesson["lesson_id"] for lesson in document["lessons_read"]} == {"sync-lesson-1", "retired-lesson"}
     assert all(lesson["read_at"].endswith("Z") for lesson in document["lessons_read"])
     assert [(a["module_id"], a["percent"]) for a in document["quiz_attempts"]] == [
-        ("sync", 50), ("sync", 100), ("old-module", 100)
+        ("sync", 50),
+        ("sync", 100),
+        ("old-module", 100),
     ]
     assert document["review_cards"] == [{"question_id": "q2", "box": 1, "due": "2025-03-02"}]
     assert document["exercise_attempts"][0]["params"] == {"sqs.batch_size": 10}
@@ -151,7 +153,11 @@ def test_export_csv_has_one_row_per_record_named_by_type(ann_progress, capsys):
     assert kinds.count("quiz_answer") == 5
     assert kinds.count("review_card") == 1 and kinds.count("exercise_attempt") == 1
     first_attempt = next(row for row in rows if row["record"] == "quiz_attempt")
-    assert (first_attempt["module_id"], first_attempt["points"], first_attempt["percent"]) == ("sync", "1.0", "50.0")
+    assert (first_attempt["module_id"], first_attempt["points"], first_attempt["percent"]) == (
+        "sync",
+        "1.0",
+        "50.0",
+    )
     exercise = next(row for row in rows if row["record"] == "exercise_attempt")
     assert json.loads(exercise["params"]) == {"sqs.batch_size": 10} and exercise["passed"] == "true"
     assert all(row["profile"] == "ann" for row in rows)
@@ -235,7 +241,12 @@ def test_progress_never_imports_textual(course_dir, ann_progress):
         """
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=60, env=os.environ.copy()
+        [sys.executable, "-c", script],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=os.environ.copy(),
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "STATUS 0 TEXTUAL []"

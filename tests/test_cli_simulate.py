@@ -44,53 +44,101 @@ def test_list_includes_a_packs_presets(capsys, tmp_path):
     assert "class-demo" in out and "Class demo" in out
 
 
-@pytest.mark.parametrize(("argv", "expected"), [
-    (["sqs-lambda", "--set", "sqs.batch_size=25"],
-     "sqs.batch_size = 25: a standard queue takes more than 10 only with sqs.maximum_batching_window_s >= 1"),
-    (["sqs-lambda", "--set", "sqs.visibility_timeout_s=2"],
-     "sqs.visibility_timeout_s = 2: must be at least function.timeout_s = 3"),
-    (["sqs-fifo-groups", "--set", "sqs.batch_size=20"], "sqs.batch_size = 20: a FIFO queue takes 1..10"),
-    (["sqs-fifo-groups", "--set", "sqs.maximum_batching_window_s=2"],
-     "sqs.maximum_batching_window_s = 2: a FIFO queue takes no batching window"),
-    (["sqs-lambda", "--set", "sqs.maximum_concurrency=1"], "sqs.maximum_concurrency = 1: allowed a whole number 2..1,000"),
-    (["sqs-lambda", "--set", "sqs.batch_size=0"], "sqs.batch_size = 0: allowed a whole number 1..10,000"),
-    (["sqs-lambda", "--set", "sqs.maximum_batching_window_s=301"],
-     "sqs.maximum_batching_window_s = 301: allowed a whole number 0..300"),
-    (["async-retries-destination", "--set", "async.maximum_retry_attempts=3"],
-     "async.maximum_retry_attempts = 3: allowed a whole number 0..2"),
-    (["async-retries-destination", "--set", "async.maximum_event_age_s=30"],
-     "async.maximum_event_age_s = 30: allowed a whole number 60..21,600"),
-    (["async-retries-destination", "--set", "async.on_success=s3"],
-     'async.on_success = "s3": allowed one of none, sqs, sns, lambda, eventbridge (S3 is an on-failure'),
-    (["async-retries-destination", "--set", "async.dead_letter_queue=eventbridge"],
-     'async.dead_letter_queue = "eventbridge": allowed one of none, sqs, sns'),
-    (["api-gateway-lambda", "--set", "function.timeout_s=901"], "function.timeout_s = 901: allowed a whole number 1..900"),
-    (["api-gateway-lambda", "--set", "function.cold_start_ms=20000"], "function.cold_start_ms = 20000: allowed 0..10,000"),
-    (["api-gateway-lambda", "--set", "function.reserved_concurrency=950"],
-     "function.reserved_concurrency = 950: allowed 0..900 with function.account_concurrency = 1000"),
-    (["api-gateway-lambda", "--set", "function.error_rate=2"], "function.error_rate = 2: allowed 0..1"),
-    (["kinesis-bisect", "--set", "kinesis.parallelization_factor=11"],
-     "kinesis.parallelization_factor = 11: allowed a whole number 1..10"),
-    (["kinesis-bisect", "--set", "kinesis.batch_size=10001"], "kinesis.batch_size = 10001: allowed a whole number 1..10,000"),
-    (["kinesis-bisect", "--set", "kinesis.maximum_batching_window_s=400"],
-     "kinesis.maximum_batching_window_s = 400: allowed a whole number 0..300"),
-    (["kinesis-bisect", "--set", "kinesis.maximum_retry_attempts=-5"],
-     "kinesis.maximum_retry_attempts = -5: allowed a whole number -1 or 0..10,000"),
-    (["dynamodb-record-age", "--set", "kinesis.maximum_record_age_s=10"],
-     "kinesis.maximum_record_age_s = 10: allowed a whole number -1 or 60..604,800"),
-    (["dynamodb-record-age", "--set", "kinesis.on_failure=eventbridge"],
-     'kinesis.on_failure = "eventbridge": allowed one of none, sqs, sns, s3'),
-    (["sqs-lambda", "--set", "load.count=2000000"], ("load.count = 2000000: allowed a whole number 1..1,000,000 "
-                                                    "(a simulator limit, not AWS's)")),
-    (["sqs-lambda", "--set", "sqs.batch_sise=5"], "sqs.batch_sise = 5: unknown key; did you mean sqs.batch_size?"),
-    (["sqs-lambda", "--set", "sqs.fifo=yes"], 'sqs.fifo = "yes": wrong type; allowed true or false'),
-    (["sqs-lambda", "--seed", "-3"], "seed = -3: allowed a whole number 0..4,294,967,295"),
-    (["sqs-lambda", "--set", "nonsense"], "--set 'nonsense': expected KEY=VALUE"),
-    (["sqs-lamda"], "scenario 'sqs-lamda': no such preset or file; did you mean sqs-lambda"),
-    (["missing.toml"], "scenario file 'missing.toml': no such file"),
-    ([], "simulate: name a scenario file or a preset"),
-    (["sqs-lambda", "--json", "--trace", "-"], "--json and --trace - both write to standard output"),
-])
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["sqs-lambda", "--set", "sqs.batch_size=25"],
+            "sqs.batch_size = 25: a standard queue takes more than 10 only with sqs.maximum_batching_window_s >= 1",
+        ),
+        (
+            ["sqs-lambda", "--set", "sqs.visibility_timeout_s=2"],
+            "sqs.visibility_timeout_s = 2: must be at least function.timeout_s = 3",
+        ),
+        (["sqs-fifo-groups", "--set", "sqs.batch_size=20"], "sqs.batch_size = 20: a FIFO queue takes 1..10"),
+        (
+            ["sqs-fifo-groups", "--set", "sqs.maximum_batching_window_s=2"],
+            "sqs.maximum_batching_window_s = 2: a FIFO queue takes no batching window",
+        ),
+        (
+            ["sqs-lambda", "--set", "sqs.maximum_concurrency=1"],
+            "sqs.maximum_concurrency = 1: allowed a whole number 2..1,000",
+        ),
+        (["sqs-lambda", "--set", "sqs.batch_size=0"], "sqs.batch_size = 0: allowed a whole number 1..10,000"),
+        (
+            ["sqs-lambda", "--set", "sqs.maximum_batching_window_s=301"],
+            "sqs.maximum_batching_window_s = 301: allowed a whole number 0..300",
+        ),
+        (
+            ["async-retries-destination", "--set", "async.maximum_retry_attempts=3"],
+            "async.maximum_retry_attempts = 3: allowed a whole number 0..2",
+        ),
+        (
+            ["async-retries-destination", "--set", "async.maximum_event_age_s=30"],
+            "async.maximum_event_age_s = 30: allowed a whole number 60..21,600",
+        ),
+        (
+            ["async-retries-destination", "--set", "async.on_success=s3"],
+            'async.on_success = "s3": allowed one of none, sqs, sns, lambda, eventbridge (S3 is an on-failure',
+        ),
+        (
+            ["async-retries-destination", "--set", "async.dead_letter_queue=eventbridge"],
+            'async.dead_letter_queue = "eventbridge": allowed one of none, sqs, sns',
+        ),
+        (
+            ["api-gateway-lambda", "--set", "function.timeout_s=901"],
+            "function.timeout_s = 901: allowed a whole number 1..900",
+        ),
+        (
+            ["api-gateway-lambda", "--set", "function.cold_start_ms=20000"],
+            "function.cold_start_ms = 20000: allowed 0..10,000",
+        ),
+        (
+            ["api-gateway-lambda", "--set", "function.reserved_concurrency=950"],
+            "function.reserved_concurrency = 950: allowed 0..900 with function.account_concurrency = 1000",
+        ),
+        (["api-gateway-lambda", "--set", "function.error_rate=2"], "function.error_rate = 2: allowed 0..1"),
+        (
+            ["kinesis-bisect", "--set", "kinesis.parallelization_factor=11"],
+            "kinesis.parallelization_factor = 11: allowed a whole number 1..10",
+        ),
+        (
+            ["kinesis-bisect", "--set", "kinesis.batch_size=10001"],
+            "kinesis.batch_size = 10001: allowed a whole number 1..10,000",
+        ),
+        (
+            ["kinesis-bisect", "--set", "kinesis.maximum_batching_window_s=400"],
+            "kinesis.maximum_batching_window_s = 400: allowed a whole number 0..300",
+        ),
+        (
+            ["kinesis-bisect", "--set", "kinesis.maximum_retry_attempts=-5"],
+            "kinesis.maximum_retry_attempts = -5: allowed a whole number -1 or 0..10,000",
+        ),
+        (
+            ["dynamodb-record-age", "--set", "kinesis.maximum_record_age_s=10"],
+            "kinesis.maximum_record_age_s = 10: allowed a whole number -1 or 60..604,800",
+        ),
+        (
+            ["dynamodb-record-age", "--set", "kinesis.on_failure=eventbridge"],
+            'kinesis.on_failure = "eventbridge": allowed one of none, sqs, sns, s3',
+        ),
+        (
+            ["sqs-lambda", "--set", "load.count=2000000"],
+            ("load.count = 2000000: allowed a whole number 1..1,000,000 (a simulator limit, not AWS's)"),
+        ),
+        (
+            ["sqs-lambda", "--set", "sqs.batch_sise=5"],
+            "sqs.batch_sise = 5: unknown key; did you mean sqs.batch_size?",
+        ),
+        (["sqs-lambda", "--set", "sqs.fifo=yes"], 'sqs.fifo = "yes": wrong type; allowed true or false'),
+        (["sqs-lambda", "--seed", "-3"], "seed = -3: allowed a whole number 0..4,294,967,295"),
+        (["sqs-lambda", "--set", "nonsense"], "--set 'nonsense': expected KEY=VALUE"),
+        (["sqs-lamda"], "scenario 'sqs-lamda': no such preset or file; did you mean sqs-lambda"),
+        (["missing.toml"], "scenario file 'missing.toml': no such file"),
+        ([], "simulate: name a scenario file or a preset"),
+        (["sqs-lambda", "--json", "--trace", "-"], "--json and --trace - both write to standard output"),
+    ],
+)
 def test_refusals_are_one_line_on_stderr_with_exit_2(capsys, argv, expected):
     assert one_line_error(capsys, *argv).startswith(expected)
 
@@ -106,7 +154,9 @@ def test_unknown_key_in_a_file_is_one_line(capsys, tmp_path):
     path = tmp_path / "typo.toml"
     path.write_text('model = "sqs"\n[sqs]\nvisiblity_timeout_s = 60\n')
     message = one_line_error(capsys, str(path))
-    assert message.startswith("sqs.visiblity_timeout_s = 60: unknown key; did you mean sqs.visibility_timeout_s?")
+    assert message.startswith(
+        "sqs.visiblity_timeout_s = 60: unknown key; did you mean sqs.visibility_timeout_s?"
+    )
 
 
 def test_json_is_one_object_and_byte_identical_for_the_same_seed(capsys):
@@ -122,8 +172,9 @@ def test_json_is_one_object_and_byte_identical_for_the_same_seed(capsys):
 
 
 def test_seed_and_set_reach_the_run(capsys):
-    _status, out, _err = run_cli(capsys, "sqs-lambda", "--json", "--seed", "7", "--set", "load.count=12",
-                                 "--set", "sqs.batch_size=4")
+    _status, out, _err = run_cli(
+        capsys, "sqs-lambda", "--json", "--seed", "7", "--set", "load.count=12", "--set", "sqs.batch_size=4"
+    )
     document = json.loads(out)
     assert document["scenario"]["seed"] == 7
     assert document["scenario"]["sqs"]["batch_size"] == 4
@@ -131,7 +182,14 @@ def test_seed_and_set_reach_the_run(capsys):
 
 
 def test_a_different_seed_changes_a_random_run(capsys):
-    argv = ["s3-lambda-dynamodb", "--json", "--set", "load.pattern=poisson", "--set", "function.error_rate=0.3"]
+    argv = [
+        "s3-lambda-dynamodb",
+        "--json",
+        "--set",
+        "load.pattern=poisson",
+        "--set",
+        "function.error_rate=0.3",
+    ]
     one = json.loads(run_cli(capsys, *argv, "--seed", "1")[1])["summary"]
     two = json.loads(run_cli(capsys, *argv, "--seed", "2")[1])["summary"]
     assert one != two
@@ -210,10 +268,17 @@ def test_subprocess_exit_codes_and_no_textual_import():
         "assert not any(m.split('.')[0] == 'textual' for m in sys.modules), 'textual imported'\n"
         "assert not any(m.startswith('tutor.ui') for m in sys.modules), 'tutor.ui imported'\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
-    bad = subprocess.run([sys.executable, "-m", "tutor", "simulate", "sqs-lambda", "--set", "sqs.batch_size=25"],
-                         check=False, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "tutor", "simulate", "sqs-lambda", "--set", "sqs.batch_size=25"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and "sqs.batch_size = 25" in bad.stderr

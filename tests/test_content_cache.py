@@ -46,8 +46,9 @@ def test_a_cached_load_gives_the_same_course_as_a_fresh_one():
     cached, cached_problems = load_course_cached()
     assert [m.id for m in cached.modules] == [m.id for m in fresh.modules]
     assert cached.lessons == fresh.lessons
-    assert [(q.id, q.kind, q.answer, q.choices) for q in cached.questions] == \
-        [(q.id, q.kind, q.answer, q.choices) for q in fresh.questions]
+    assert [(q.id, q.kind, q.answer, q.choices) for q in cached.questions] == [
+        (q.id, q.kind, q.answer, q.choices) for q in fresh.questions
+    ]
     assert cached.exercises == fresh.exercises
     assert cached.services == fresh.services
     assert cached.scenario_files == fresh.scenario_files

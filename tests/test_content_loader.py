@@ -105,16 +105,23 @@ def test_unknown_module_in_front_matter(tmp_path):
 
 
 def test_missing_listed_file(tmp_path):
-    pack = make_pack(tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\nlessons = ["extra/gone.md"]\n')
+    pack = make_pack(
+        tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\nlessons = ["extra/gone.md"]\n'
+    )
     [problem] = pack_problems(pack)
     assert (problem.file, problem.field) == (f"{pack}/course.toml", "modules.0.lessons.0")
     assert "file not found" in problem.message
 
 
 def test_listed_lessons_are_counted_for_validate(tmp_path, capsys):
-    pack = make_pack(tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\nlessons = ["x/a.md", "x/b.md"]\n',
-                     {"x/a.md": GOOD_LESSON.format(id="a", module="extra"),
-                      "x/b.md": GOOD_LESSON.format(id="b", module="extra")})
+    pack = make_pack(
+        tmp_path / "p",
+        '[[modules]]\nid = "extra"\ntitle = "Extra"\nlessons = ["x/a.md", "x/b.md"]\n',
+        {
+            "x/a.md": GOOD_LESSON.format(id="a", module="extra"),
+            "x/b.md": GOOD_LESSON.format(id="b", module="extra"),
+        },
+    )
     assert main(["validate", str(pack), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["counts"]["lessons"] == 2
 
@@ -129,14 +136,18 @@ def test_unreadable_toml_gives_line(tmp_path):
 
 def test_unreadable_front_matter_line_counts_from_file_start(tmp_path):
     broken = GOOD_LESSON.format(id="a", module="extra").replace('title = "A lesson"', "title = ")
-    pack = make_pack(tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\n', {"extra/01-a.md": broken})
+    pack = make_pack(
+        tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\n', {"extra/01-a.md": broken}
+    )
     [problem] = pack_problems(pack)
     assert (problem.file, problem.field, problem.line) == (f"{pack}/extra/01-a.md", "toml", 3)
 
 
 def test_non_utf8_lesson(tmp_path):
     pack = make_pack(tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\n')
-    write(pack / "extra/01-a.md", GOOD_LESSON.format(id="a", module="extra").encode() + b"\n\xff\xfe caf\xe9\n")
+    write(
+        pack / "extra/01-a.md", GOOD_LESSON.format(id="a", module="extra").encode() + b"\n\xff\xfe caf\xe9\n"
+    )
     [problem] = pack_problems(pack)
     assert (problem.file, problem.field) == (f"{pack}/extra/01-a.md", "file")
     assert problem.line == 12  # the 10-line lesson, a blank line, then the bad byte
@@ -182,8 +193,10 @@ def test_pack_over_two_thousand_files_is_refused(tmp_path):
 
 
 def test_missing_fields_and_unknown_fields_are_all_reported(tmp_path):
-    lesson = "+++\nid = \"a\"\nmodule = \"extra\"\ncolour = \"red\"\nsources = [\"not a url\"]\n+++\nbody\n"
-    pack = make_pack(tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\n', {"extra/01-a.md": lesson})
+    lesson = '+++\nid = "a"\nmodule = "extra"\ncolour = "red"\nsources = ["not a url"]\n+++\nbody\n'
+    pack = make_pack(
+        tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\n', {"extra/01-a.md": lesson}
+    )
     fields = {p.field: p for p in pack_problems(pack)}
     assert set(fields) == {"title", "objectives", "colour", "sources"}
     assert fields["colour"].line == 4 and "unknown field" in fields["colour"].message
@@ -191,7 +204,9 @@ def test_missing_fields_and_unknown_fields_are_all_reported(tmp_path):
 
 
 def test_lesson_without_front_matter(tmp_path):
-    pack = make_pack(tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\n', {"extra/01-a.md": "# Hi\n"})
+    pack = make_pack(
+        tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\n', {"extra/01-a.md": "# Hi\n"}
+    )
     [problem] = pack_problems(pack)
     assert (problem.field, problem.line) == ("front matter", 1)
 
@@ -211,11 +226,15 @@ def test_every_problem_is_collected_not_just_the_first(tmp_path):
 
 def test_missing_pack_directory(tmp_path):
     problems = pack_problems(tmp_path / "nope")
-    assert [(p.file, p.field, p.message) for p in problems] == [(str(tmp_path / "nope"), "pack", "not a directory")]
+    assert [(p.file, p.field, p.message) for p in problems] == [
+        (str(tmp_path / "nope"), "pack", "not a directory")
+    ]
 
 
 def test_load_course_or_fail_raises_one_line(tmp_path):
-    pack = make_pack(tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\n', {"extra/01-a.md": "# x\n"})
+    pack = make_pack(
+        tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\n', {"extra/01-a.md": "# x\n"}
+    )
     with pytest.raises(UserError) as caught:
         load_course_or_fail([pack])
     assert "\n" not in str(caught.value)
@@ -235,14 +254,24 @@ def test_validate_command_lists_problems_one_per_line_and_exits_2(tmp_path, caps
 
 
 def test_validate_json_shape(tmp_path, capsys):
-    pack = make_pack(tmp_path / "p", '[[modules]]\nid = "extra"\ntitle = "Extra"\n',
-                     {"extra/01-a.md": GOOD_LESSON.format(id="a", module="extra")})
+    pack = make_pack(
+        tmp_path / "p",
+        '[[modules]]\nid = "extra"\ntitle = "Extra"\n',
+        {"extra/01-a.md": GOOD_LESSON.format(id="a", module="extra")},
+    )
     assert main(["validate", str(pack), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is True
     assert report["counts"]["modules"] == 1 and report["counts"]["lessons"] == 1
-    assert set(report["counts"]) == {"modules", "lessons", "questions", "scenario_questions", "scenarios",
-                                     "exercises", "services"}
+    assert set(report["counts"]) == {
+        "modules",
+        "lessons",
+        "questions",
+        "scenario_questions",
+        "scenarios",
+        "exercises",
+        "services",
+    }
     assert report["problems"] == []
 
 

@@ -77,7 +77,9 @@ def test_sync_caller_gives_up_at_29_s_while_the_function_runs_on():
         assert response["status"] == 504
         assert response["t"] == pytest.approx(arrival("sync-caller-gives-up", item) + 29)
         start = next(e for e in events("sync-caller-gives-up", "invoke_start") if item in e["items"])
-        end = next(e for e in events("sync-caller-gives-up", "invoke_end") if e["invocation"] == start["invocation"])
+        end = next(
+            e for e in events("sync-caller-gives-up", "invoke_end") if e["invocation"] == start["invocation"]
+        )
         assert end["outcome"] == "ok"
         assert end["t"] > response["t"]
     assert len(events("sync-caller-gives-up", "response")) == 3
@@ -95,9 +97,16 @@ def test_sync_cold_vs_warm_cold_starts_first_then_warm_reuse():
 def test_async_retries_destination_retries_at_60_and_120_then_retries_exhausted():
     starts = starts_of("async-retries-destination", "evt-2")
     assert len(starts) == 3
-    ends = [e["t"] for e in events("async-retries-destination", "invoke_end")
-            if e["invocation"] in {s["invocation"] for s in events("async-retries-destination", "invoke_start")
-                                   if "evt-2" in s["items"]}]
+    ends = [
+        e["t"]
+        for e in events("async-retries-destination", "invoke_end")
+        if e["invocation"]
+        in {
+            s["invocation"]
+            for s in events("async-retries-destination", "invoke_start")
+            if "evt-2" in s["items"]
+        }
+    ]
     assert starts[1] == pytest.approx(ends[0] + 60)
     assert starts[2] == pytest.approx(ends[1] + 120)
     (destination,) = events("async-retries-destination", "destination")
@@ -129,9 +138,12 @@ def test_async_event_age_expiry_gives_up_before_the_second_retry():
 def test_async_zero_reserved_accepts_and_sends_on_without_running():
     assert len(events("async-zero-reserved", "accepted")) == 5
     assert events("async-zero-reserved", "invoke_start") == []
-    sent = [item for event in events("async-zero-reserved", "destination")
-            if event["reason"] == "ZeroReservedConcurrency" and event["target"] == "on_failure"
-            for item in event["items"]]
+    sent = [
+        item
+        for event in events("async-zero-reserved", "destination")
+        if event["reason"] == "ZeroReservedConcurrency" and event["target"] == "on_failure"
+        for item in event["items"]
+    ]
     assert sorted(sent) == [f"evt-{n}" for n in range(1, 6)]
     for event in events("async-zero-reserved", "destination"):
         assert event["t"] == arrival("async-zero-reserved", event["items"][0])
@@ -159,7 +171,9 @@ def test_sqs_visibility_too_short_processes_messages_twice():
     summary = result("sqs-visibility-too-short").summary
     assert summary["duplicates"] > 0
     assert summary["failed"] == 0
-    assert any(event["reason"] == "visibility_timeout" for event in events("sqs-visibility-too-short", "retry"))
+    assert any(
+        event["reason"] == "visibility_timeout" for event in events("sqs-visibility-too-short", "retry")
+    )
 
 
 def test_sqs_throttled_pollers_push_healthy_messages_to_the_dlq():
@@ -200,8 +214,11 @@ def test_kinesis_poison_blocks_its_shard_and_iterator_age_climbs():
     succeeded_items = set()
     for event in events("kinesis-poison-blocks-shard", "invoke_end"):
         if event["outcome"] == "ok":
-            start = next(s for s in events("kinesis-poison-blocks-shard", "invoke_start")
-                         if s["invocation"] == event["invocation"])
+            start = next(
+                s
+                for s in events("kinesis-poison-blocks-shard", "invoke_start")
+                if s["invocation"] == event["invocation"]
+            )
             succeeded_items.update(start["items"])
     assert not succeeded_items & set(later_on_blocked)
     other_shard = [item for item, shard in shard_of.items() if shard != blocked]

@@ -43,7 +43,10 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path), name, str(count)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for name in ("ann", "bob")
     ]
@@ -67,6 +70,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
 
 def test_threads_sharing_one_store_lose_nothing():
     with open_store() as store:
+
         def write(name: str) -> None:
             for i in range(15):
                 store.mark_read(name, f"lesson-{i}")
@@ -146,7 +150,10 @@ def test_damage_twice_in_the_same_second_keeps_both_copies():
         with open_store(clock=lambda: T0) as store:
             assert store.notice
     names = sorted(p.name for p in path.parent.glob("progress.sqlite3.damaged-*"))
-    assert names == ["progress.sqlite3.damaged-20250301T093000Z", "progress.sqlite3.damaged-20250301T093000Z-2"]
+    assert names == [
+        "progress.sqlite3.damaged-20250301T093000Z",
+        "progress.sqlite3.damaged-20250301T093000Z-2",
+    ]
     assert (path.parent / names[1]).read_bytes() == b"second damaged file" * 100
 
 
@@ -198,7 +205,9 @@ def test_a_failing_migration_changes_nothing():
     path = database_path()
     with open_store(path) as store:
         store.mark_read("ann", "l1")
-    broken = Migration(2, "half done", ("CREATE TABLE half_done (x)", "ALTER TABLE no_such_table ADD COLUMN y"))
+    broken = Migration(
+        2, "half done", ("CREATE TABLE half_done (x)", "ALTER TABLE no_such_table ADD COLUMN y")
+    )
 
     with pytest.raises(ProgressError, match="schema version 2: no such table: no_such_table"):
         open_store(path, migrations=(*MIGRATIONS, broken))

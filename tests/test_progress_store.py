@@ -127,10 +127,14 @@ def test_quiz_best_takes_the_highest_percent_and_attempts_keep_their_scores():
     with open_store() as store:
         store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2"), wrong("q3")], T0)
         store.record_quiz_attempt(
-            "ann", "sync", [right("q1"), right("q2"), QuestionResult("q3", 0.5, 1, False)],
+            "ann",
+            "sync",
+            [right("q1"), right("q2"), QuestionResult("q3", 0.5, 1, False)],
             T0 + timedelta(hours=1),
         )
-        store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2"), right("q3")], T0 + timedelta(hours=2))
+        store.record_quiz_attempt(
+            "ann", "sync", [right("q1"), wrong("q2"), right("q3")], T0 + timedelta(hours=2)
+        )
         store.record_quiz_attempt("ann", "async", [right("a1"), right("a2")], T0)
 
         best = store.quiz_best("ann")
@@ -185,8 +189,12 @@ def test_review_cards_come_due_by_utc_date():
 def test_exercise_results_count_attempts_and_keep_passing_parameters():
     with open_store() as store:
         store.record_exercise_attempt("ann", "tune-sqs", False, {"sqs.batch_size": 100}, T0)
-        store.record_exercise_attempt("ann", "tune-sqs", False, {"sqs.batch_size": 50}, T0 + timedelta(minutes=1))
-        store.record_exercise_attempt("ann", "tune-sqs", True, {"sqs.batch_size": 10}, T0 + timedelta(minutes=2))
+        store.record_exercise_attempt(
+            "ann", "tune-sqs", False, {"sqs.batch_size": 50}, T0 + timedelta(minutes=1)
+        )
+        store.record_exercise_attempt(
+            "ann", "tune-sqs", True, {"sqs.batch_size": 10}, T0 + timedelta(minutes=2)
+        )
         store.record_exercise_attempt("ann", "predict-retries", False, {"answer": 2}, T0)
         results = store.exercise_results("ann")
 
@@ -247,7 +255,12 @@ def test_export_is_one_json_document_with_everything():
     assert document["profile"] == "ann"
     assert document["lessons_read"] == [{"lesson_id": "l1", "read_at": "2025-03-01T09:30:00.123456Z"}]
     [attempt] = document["quiz_attempts"]
-    assert (attempt["module_id"], attempt["points"], attempt["max_points"], attempt["percent"]) == ("sync", 1, 2, 50)
+    assert (attempt["module_id"], attempt["points"], attempt["max_points"], attempt["percent"]) == (
+        "sync",
+        1,
+        2,
+        50,
+    )
     assert [r["correct"] for r in attempt["results"]] == [True, False]
     assert document["review_cards"] == [{"question_id": "q2", "box": 1, "due": "2025-03-02"}]
     assert document["exercise_attempts"][0]["params"] == {"sqs.batch_size": 5}

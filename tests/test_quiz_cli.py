@@ -8,10 +8,16 @@ import pytest
 from tutor.cli import main
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["quiz", "nope"], "lambda-tutor: unknown module 'nope'; choose one of: overview, sync, async, esm, choosing"),
-    (["quiz", "sync", "--review"], "lambda-tutor: give a MODULE or --review, not both"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["quiz", "nope"],
+            "lambda-tutor: unknown module 'nope'; choose one of: overview, sync, async, esm, choosing",
+        ),
+        (["quiz", "sync", "--review"], "lambda-tutor: give a MODULE or --review, not both"),
+    ],
+)
 def test_a_bad_quiz_request_is_one_line_and_status_2(capsys, argv, message):
     assert main(argv) == 2
     captured = capsys.readouterr()
@@ -25,7 +31,8 @@ def test_a_module_without_questions_is_refused_before_the_app_opens(tmp_path, ca
     (pack / "course.toml").write_text('format_version = 1\n[[modules]]\nid = "empty"\ntitle = "Empty"\n')
     (pack / "empty" / "01-a.md").write_text(
         '+++\nid = "empty-a"\ntitle = "A"\nmodule = "empty"\nobjectives = ["x"]\n'
-        'sources = ["https://docs.aws.amazon.com/lambda/"]\n+++\n# A\n')
+        'sources = ["https://docs.aws.amazon.com/lambda/"]\n+++\n# A\n'
+    )
     assert main(["--content", str(pack), "quiz", "empty"]) == 2
     assert capsys.readouterr().err.strip() == "lambda-tutor: module 'empty' has no quiz questions yet"
 
@@ -41,5 +48,7 @@ def test_grading_scheduling_and_scenario_answers_never_import_textual():
         "compute_scenario_answers(course, course.questions[:20])\n"
         "assert not [m for m in sys.modules if m.startswith(('textual', 'tutor.ui'))], 'Textual imported'\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr

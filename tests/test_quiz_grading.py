@@ -19,8 +19,16 @@ QUIZPACK = Path(__file__).parent / "data" / "quizpack"
 
 
 def make(kind: str, **fields) -> Question:
-    base = {"id": f"t-{kind}", "kind": kind, "lesson": "l", "module": "m", "difficulty": 1, "prompt": "?",
-                "explanation": "because", "source": "https://docs.aws.amazon.com/lambda/"}
+    base = {
+        "id": f"t-{kind}",
+        "kind": kind,
+        "lesson": "l",
+        "module": "m",
+        "difficulty": 1,
+        "prompt": "?",
+        "explanation": "because",
+        "source": "https://docs.aws.amazon.com/lambda/",
+    }
     base.update(fields)
     if kind == "ordering":
         base["answer"] = tuple(base["choices"])
@@ -33,31 +41,54 @@ TRUEFALSE = make("truefalse", answer=False)
 NUMERIC = make("numeric", answer=2.5, tolerance=0.5, unit="s")
 EXACT = make("numeric", answer=900.0)
 ORDERING = make("ordering", choices=("one", "two", "three", "four", "five"))
-MATCHING = make("matching", choices=("Synchronous", "Asynchronous", "Poll"),
-                answer={"API Gateway": "Synchronous", "Amazon S3": "Asynchronous", "Amazon SQS": "Poll"})
+MATCHING = make(
+    "matching",
+    choices=("Synchronous", "Asynchronous", "Poll"),
+    answer={"API Gateway": "Synchronous", "Amazon S3": "Asynchronous", "Amazon SQS": "Poll"},
+)
 SCENARIO = make("scenario", scenario="p", measure="invocations", tolerance=0.0)
 SCENARIO_CHOICES = make("scenario", scenario="p", measure="invocations", choices=(1.0, 2.0, 3.0, 4.0))
 
 
-@pytest.mark.parametrize("question, response, points", [
-    (SINGLE, "200", 1.0), (SINGLE, "500", 0.0), (SINGLE, "202", 0.0),
-    (MULTIPLE, {"a", "c"}, 1.0), (MULTIPLE, ["c", "a"], 1.0), (MULTIPLE, {"a"}, 0.5), (MULTIPLE, {"a", "b"}, 0.0),
-    (MULTIPLE, {"a", "b", "c"}, 0.5), (MULTIPLE, {"b", "d"}, 0.0), (MULTIPLE, set(), 0.0),
-    (MULTIPLE, {"a", "b", "c", "d"}, 0.0),
-    (TRUEFALSE, False, 1.0), (TRUEFALSE, True, 0.0),
-    (NUMERIC, 2.5, 1.0), (NUMERIC, 2, 1.0), (NUMERIC, 3, 1.0), (NUMERIC, "3 s", 1.0), (NUMERIC, " 2.75 ", 1.0),
-    (NUMERIC, 1.99, 0.0), (NUMERIC, "3.01", 0.0), (NUMERIC, -2.5, 0.0),
-    (EXACT, "900", 1.0), (EXACT, 900.0000000001, 1.0), (EXACT, "899", 0.0), (EXACT, "15", 0.0),
-    (ORDERING, ["one", "two", "three", "four", "five"], 1.0),
-    (ORDERING, ["two", "one", "three", "four", "five"], 0.6),
-    (ORDERING, ["five", "four", "three", "two", "one"], 0.2),
-    (ORDERING, ["two", "three", "four", "five", "one"], 0.0),
-    (MATCHING, {"API Gateway": "Synchronous", "Amazon S3": "Asynchronous", "Amazon SQS": "Poll"}, 1.0),
-    (MATCHING, {"API Gateway": "Synchronous", "Amazon S3": "Poll", "Amazon SQS": "Poll"}, 0.6667),
-    (MATCHING, {"API Gateway": "Synchronous"}, 0.3333),
-    (MATCHING, {"API Gateway": "Poll", "Amazon S3": "Synchronous", "Amazon SQS": None}, 0.0),
-    (MATCHING, {}, 0.0),
-])
+@pytest.mark.parametrize(
+    "question, response, points",
+    [
+        (SINGLE, "200", 1.0),
+        (SINGLE, "500", 0.0),
+        (SINGLE, "202", 0.0),
+        (MULTIPLE, {"a", "c"}, 1.0),
+        (MULTIPLE, ["c", "a"], 1.0),
+        (MULTIPLE, {"a"}, 0.5),
+        (MULTIPLE, {"a", "b"}, 0.0),
+        (MULTIPLE, {"a", "b", "c"}, 0.5),
+        (MULTIPLE, {"b", "d"}, 0.0),
+        (MULTIPLE, set(), 0.0),
+        (MULTIPLE, {"a", "b", "c", "d"}, 0.0),
+        (TRUEFALSE, False, 1.0),
+        (TRUEFALSE, True, 0.0),
+        (NUMERIC, 2.5, 1.0),
+        (NUMERIC, 2, 1.0),
+        (NUMERIC, 3, 1.0),
+        (NUMERIC, "3 s", 1.0),
+        (NUMERIC, " 2.75 ", 1.0),
+        (NUMERIC, 1.99, 0.0),
+        (NUMERIC, "3.01", 0.0),
+        (NUMERIC, -2.5, 0.0),
+        (EXACT, "900", 1.0),
+        (EXACT, 900.0000000001, 1.0),
+        (EXACT, "899", 0.0),
+        (EXACT, "15", 0.0),
+        (ORDERING, ["one", "two", "three", "four", "five"], 1.0),
+        (ORDERING, ["two", "one", "three", "four", "five"], 0.6),
+        (ORDERING, ["five", "four", "three", "two", "one"], 0.2),
+        (ORDERING, ["two", "three", "four", "five", "one"], 0.0),
+        (MATCHING, {"API Gateway": "Synchronous", "Amazon S3": "Asynchronous", "Amazon SQS": "Poll"}, 1.0),
+        (MATCHING, {"API Gateway": "Synchronous", "Amazon S3": "Poll", "Amazon SQS": "Poll"}, 0.6667),
+        (MATCHING, {"API Gateway": "Synchronous"}, 0.3333),
+        (MATCHING, {"API Gateway": "Poll", "Amazon S3": "Synchronous", "Amazon SQS": None}, 0.0),
+        (MATCHING, {}, 0.0),
+    ],
+)
 def test_the_scoring_rule(question, response, points):
     result = grade(question, response)
     assert result.points == pytest.approx(points)
@@ -65,7 +96,9 @@ def test_the_scoring_rule(question, response, points):
     assert result.correct is (points == 1.0)
 
 
-@pytest.mark.parametrize("response, points", [(3, 1.0), ("3", 1.0), (3.0000000001, 1.0), (2, 0.0), ("4", 0.0)])
+@pytest.mark.parametrize(
+    "response, points", [(3, 1.0), ("3", 1.0), (3.0000000001, 1.0), (2, 0.0), ("4", 0.0)]
+)
 def test_a_scenario_answer_is_the_computed_value(response, points):
     assert grade(SCENARIO, response, computed=3.0).points == points
 
@@ -80,23 +113,26 @@ def test_a_scenario_question_cannot_be_graded_without_its_computed_answer():
         grade(SCENARIO, 3)
 
 
-@pytest.mark.parametrize("question, response, message", [
-    (SINGLE, "201", "not one of the choices"),
-    (SINGLE, None, "not one of the choices"),
-    (MULTIPLE, "a", "pick one or more"),
-    (MULTIPLE, {"a", "z"}, "'z' is not one of the choices"),
-    (TRUEFALSE, "false", "true or false"),
-    (NUMERIC, "two", "'two' is not a number"),
-    (NUMERIC, "", "nothing is not a number"),
-    (NUMERIC, "nan", "finite"),
-    (NUMERIC, "inf", "finite"),
-    (NUMERIC, True, "type a number"),
-    (ORDERING, ["one", "two"], "each step exactly once"),
-    (ORDERING, ["one", "one", "three", "four", "five"], "each step exactly once"),
-    (MATCHING, {"Amazon Kinesis": "Poll"}, "not one of the items"),
-    (MATCHING, {"API Gateway": "Streaming"}, "not one of the choices"),
-    (SCENARIO_CHOICES, 7.0, "7 is not one of the choices"),
-])
+@pytest.mark.parametrize(
+    "question, response, message",
+    [
+        (SINGLE, "201", "not one of the choices"),
+        (SINGLE, None, "not one of the choices"),
+        (MULTIPLE, "a", "pick one or more"),
+        (MULTIPLE, {"a", "z"}, "'z' is not one of the choices"),
+        (TRUEFALSE, "false", "true or false"),
+        (NUMERIC, "two", "'two' is not a number"),
+        (NUMERIC, "", "nothing is not a number"),
+        (NUMERIC, "nan", "finite"),
+        (NUMERIC, "inf", "finite"),
+        (NUMERIC, True, "type a number"),
+        (ORDERING, ["one", "two"], "each step exactly once"),
+        (ORDERING, ["one", "one", "three", "four", "five"], "each step exactly once"),
+        (MATCHING, {"Amazon Kinesis": "Poll"}, "not one of the items"),
+        (MATCHING, {"API Gateway": "Streaming"}, "not one of the choices"),
+        (SCENARIO_CHOICES, 7.0, "7 is not one of the choices"),
+    ],
+)
 def test_a_response_that_cannot_be_graded_says_why(question, response, message):
     with pytest.raises(AnswerError, match=message):
         grade(question, response, computed=3.0)
@@ -115,8 +151,9 @@ def test_ordering_and_matching_score_between_zero_and_one():
         assert (points == 1.0) is (order == ORDERING.choices)
 
 
-@pytest.mark.parametrize("text, value", [("1,000", 1000.0), ("15 s", 15.0), ("15S", 15.0), ("-0.5", -0.5),
-                                         ("1e3", 1000.0)])
+@pytest.mark.parametrize(
+    "text, value", [("1,000", 1000.0), ("15 s", 15.0), ("15S", 15.0), ("-0.5", -0.5), ("1e3", 1000.0)]
+)
 def test_typed_numbers_are_read_as_people_write_them(text, value):
     assert parse_number(text, "s") == value
 
@@ -127,11 +164,15 @@ def test_the_right_answer_is_spelled_out_for_feedback():
     assert right_answer_text(TRUEFALSE) == "false"
     assert right_answer_text(NUMERIC) == "2.5 s (± 0.5)"
     assert right_answer_text(ORDERING) == "one → two → three → four → five"
-    assert right_answer_text(MATCHING) == "API Gateway → Synchronous; Amazon S3 → Asynchronous; Amazon SQS → Poll"
+    assert (
+        right_answer_text(MATCHING)
+        == "API Gateway → Synchronous; Amazon S3 → Asynchronous; Amazon SQS → Poll"
+    )
     assert right_answer_text(SCENARIO, computed=3.0) == "3"
 
 
 # -- every question of the real bank (and the test pack): its key accepts right and refuses wrong ----
+
 
 def right_response(question: Question, computed: float | None):
     kind = question.kind
@@ -143,8 +184,11 @@ def right_response(question: Question, computed: float | None):
         return list(question.choices)
     if kind == "matching":
         return dict(question.answer)
-    return next(c for c in question.choices if abs(c - computed) <= question.tolerance + 1e-9) \
-        if question.choices else computed
+    return (
+        next(c for c in question.choices if abs(c - computed) <= question.tolerance + 1e-9)
+        if question.choices
+        else computed
+    )
 
 
 def wrong_response(question: Question, computed: float | None):
@@ -162,7 +206,10 @@ def wrong_response(question: Question, computed: float | None):
         return list(reversed(question.choices))
     if kind == "matching":
         options = list(question.choices)
-        return {left: options[(options.index(right) + 1) % len(options)] for left, right in question.answer.items()}
+        return {
+            left: options[(options.index(right) + 1) % len(options)]
+            for left, right in question.answer.items()
+        }
     if question.choices:
         return next(c for c in question.choices if abs(c - computed) > question.tolerance + 1e-9)
     return computed + question.tolerance + 1.0
@@ -181,7 +228,9 @@ _COURSE, _ANSWERS = _bank()
 def test_each_bank_question_accepts_its_answer_and_refuses_a_wrong_one(question):
     computed = _ANSWERS.get(question.id)
     if question.kind == "scenario":
-        assert computed is not None, f"{question.id}: the simulator gave no answer (run lambda-tutor validate)"
+        assert computed is not None, (
+            f"{question.id}: the simulator gave no answer (run lambda-tutor validate)"
+        )
     right = grade(question, right_response(question, computed), computed)
     assert right.correct and right.points == 1.0
     wrong = grade(question, wrong_response(question, computed), computed)

@@ -16,29 +16,58 @@ PRESETS = builtin_content_dir() / "scenarios"
 
 
 def course_with(*questions: Question, presets: dict[str, Path] | None = None) -> Course:
-    lesson = Lesson(id="l", title="A lesson", module="async", objectives=["x"], sources=["https://a.b/"],
-                    scenario=None, try_steps=[], body="", path=Path("l.md"), pack=Path("."))
-    return Course(title="t", modules=[Module("async", "Async", "", Path("."), ["l"])], lessons={"l": lesson},
-                  questions=list(questions),
-                  scenario_files=presets if presets is not None else {
-                      "async-retries-destination": PRESETS / "async-retries-destination.toml"})
+    lesson = Lesson(
+        id="l",
+        title="A lesson",
+        module="async",
+        objectives=["x"],
+        sources=["https://a.b/"],
+        scenario=None,
+        try_steps=[],
+        body="",
+        path=Path("l.md"),
+        pack=Path("."),
+    )
+    return Course(
+        title="t",
+        modules=[Module("async", "Async", "", Path("."), ["l"])],
+        lessons={"l": lesson},
+        questions=list(questions),
+        scenario_files=presets
+        if presets is not None
+        else {"async-retries-destination": PRESETS / "async-retries-destination.toml"},
+    )
 
 
 def scenario_question(id: str = "q", **fields) -> Question:
     values = {"scenario": "async-retries-destination", "measure": "invocations"} | fields
-    return Question(id=id, kind="scenario", lesson="l", module="async", difficulty=2, prompt="How many?",
-                    explanation="Because.", source="https://docs.aws.amazon.com/lambda/", file="pack/quizzes/q.toml",
-                    index=3, lines={"id": 20, "scenario": 21, "overrides": 22, "measure": 23, "choices": 24}, **values)
+    return Question(
+        id=id,
+        kind="scenario",
+        lesson="l",
+        module="async",
+        difficulty=2,
+        prompt="How many?",
+        explanation="Because.",
+        source="https://docs.aws.amazon.com/lambda/",
+        file="pack/quizzes/q.toml",
+        index=3,
+        lines={"id": 20, "scenario": 21, "overrides": 22, "measure": 23, "choices": 24},
+        **values,
+    )
 
 
-@pytest.mark.parametrize("fields, answer", [
-    # Three events, one of which always fails: 1 + 1 + (1 attempt + 2 retries) = 5 runs.
-    ({}, 5.0),
-    ({"overrides": {"async.maximum_retry_attempts": 0}}, 3.0),
-    ({"overrides": {"async.maximum_retry_attempts": 1}}, 4.0),
-    ({"measure": "destinations.on_failure"}, 1.0),
-    ({"measure": "succeeded"}, 2.0),
-])
+@pytest.mark.parametrize(
+    "fields, answer",
+    [
+        # Three events, one of which always fails: 1 + 1 + (1 attempt + 2 retries) = 5 runs.
+        ({}, 5.0),
+        ({"overrides": {"async.maximum_retry_attempts": 0}}, 3.0),
+        ({"overrides": {"async.maximum_retry_attempts": 1}}, 4.0),
+        ({"measure": "destinations.on_failure"}, 1.0),
+        ({"measure": "succeeded"}, 2.0),
+    ],
+)
 def test_the_answer_is_what_the_simulator_measures(fields, answer):
     question = scenario_question(**fields)
     answers, problems = compute_scenario_answers(course_with(question))
@@ -48,20 +77,29 @@ def test_the_answer_is_what_the_simulator_measures(fields, answer):
     assert not grade(question, answer + 1, answers["q"]).correct
 
 
-@pytest.mark.parametrize("fields, field, line, message", [
-    ({"overrides": {"async.maximum_retry_attempts": 3}}, "overrides", 22, "maximum_retry_attempts"),
-    ({"overrides": {"sqs.batch_sise": 3}}, "overrides", 22, "batch_sise"),
-    ({"measure": "responses.504"}, "measure", 23, "not reported by the async model"),
-    ({"measure": "max_queue_depth"}, "measure", 23, "not reported by the async model"),
-    ({"choices": (3.0, 4.0, 6.0)}, "choices", 24, "none of the choices equals the simulator's answer 5"),
-    ({"choices": (4.0, 5.0, 6.0), "tolerance": 1.0}, "choices", 24, "3 choices are within the tolerance"),
-    ({"scenario": "no-such-preset"}, "scenario", 21, "unknown scenario preset 'no-such-preset'"),
-])
-def test_a_question_the_simulator_cannot_answer_is_a_problem_naming_file_line_and_field(fields, field, line, message):
+@pytest.mark.parametrize(
+    "fields, field, line, message",
+    [
+        ({"overrides": {"async.maximum_retry_attempts": 3}}, "overrides", 22, "maximum_retry_attempts"),
+        ({"overrides": {"sqs.batch_sise": 3}}, "overrides", 22, "batch_sise"),
+        ({"measure": "responses.504"}, "measure", 23, "not reported by the async model"),
+        ({"measure": "max_queue_depth"}, "measure", 23, "not reported by the async model"),
+        ({"choices": (3.0, 4.0, 6.0)}, "choices", 24, "none of the choices equals the simulator's answer 5"),
+        ({"choices": (4.0, 5.0, 6.0), "tolerance": 1.0}, "choices", 24, "3 choices are within the tolerance"),
+        ({"scenario": "no-such-preset"}, "scenario", 21, "unknown scenario preset 'no-such-preset'"),
+    ],
+)
+def test_a_question_the_simulator_cannot_answer_is_a_problem_naming_file_line_and_field(
+    fields, field, line, message
+):
     answers, problems = compute_scenario_answers(course_with(scenario_question(**fields)))
     assert answers == {}
     [problem] = problems
-    assert (problem.file, problem.line, problem.field) == ("pack/quizzes/q.toml", line, f"questions.3.{field}")
+    assert (problem.file, problem.line, problem.field) == (
+        "pack/quizzes/q.toml",
+        line,
+        f"questions.3.{field}",
+    )
     assert message in problem.message
 
 
@@ -80,9 +118,12 @@ def test_each_distinct_run_happens_once_per_process(monkeypatch):
     real_run = engine.run
     monkeypatch.setattr(engine, "run", lambda scenario: runs.append(scenario) or real_run(scenario))
     monkeypatch.setattr(scenario_answers, "_summaries", {})
-    questions = [scenario_question("a"), scenario_question("b", measure="succeeded"),
-                 scenario_question("c", overrides={"async.maximum_retry_attempts": 0}),
-                 scenario_question("d", overrides={"async.maximum_retry_attempts": 0}, measure="failed")]
+    questions = [
+        scenario_question("a"),
+        scenario_question("b", measure="succeeded"),
+        scenario_question("c", overrides={"async.maximum_retry_attempts": 0}),
+        scenario_question("d", overrides={"async.maximum_retry_attempts": 0}, measure="failed"),
+    ]
     answers, problems = compute_scenario_answers(course_with(*questions))
     assert problems == [] and set(answers) == {"a", "b", "c", "d"}
     assert len(runs) == 2

@@ -19,8 +19,13 @@ RIGHT = {
     "qp-async-202": True,
     "qp-retry-count": "2",
     "qp-status-match": {"RequestResponse": "200", "Event": "202", "DryRun": "204"},
-    "qp-async-steps": ["The caller gets 202", "The first attempt fails", "The first retry, about a minute later",
-                       "The second retry, about two minutes later", "The event goes to the on-failure destination"],
+    "qp-async-steps": [
+        "The caller gets 202",
+        "The first attempt fails",
+        "The first retry, about a minute later",
+        "The second retry, about two minutes later",
+        "The event goes to the on-failure destination",
+    ],
     "qp-retries-run": 3,
 }
 
@@ -66,8 +71,9 @@ def test_matching_shows_the_left_items_in_the_bank_order(course):
 
 def test_a_finished_quiz_is_stored_with_every_result_and_misses_enter_review(course):
     store = open_store()
-    session = QuizSession.for_module(course, "quizpack", answers=ANSWERS, store=store, profile="ann",
-                                     clock=clock_at(NOW))
+    session = QuizSession.for_module(
+        course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+    )
     responses = dict(RIGHT, **{"qp-sync-status": "500", "qp-invocation-types": {"RequestResponse", "Event"}})
     take(session, responses)
     assert session.points == pytest.approx(5 + 2 / 3, abs=1e-3)
@@ -81,12 +87,15 @@ def test_a_finished_quiz_is_stored_with_every_result_and_misses_enter_review(cou
     [attempt] = store.quiz_attempts("ann")
     assert attempt.id == session.attempt_id and attempt.module_id == "quizpack"
     assert attempt.finished_at == NOW
-    assert {r.question_id: (round(r.points, 4), r.correct) for r in attempt.results}["qp-invocation-types"] == (
-        0.6667, False)
+    assert {r.question_id: (round(r.points, 4), r.correct) for r in attempt.results}[
+        "qp-invocation-types"
+    ] == (0.6667, False)
     assert store.quiz_best("ann")["quizpack"].percent == pytest.approx(80.95, abs=0.01)
     # 23:30 UTC on March 1st: tomorrow is March 2nd, whatever the local time zone says.
-    assert store.review_cards("ann") == {"qp-sync-status": (1, date(2026, 3, 2)),
-                                         "qp-invocation-types": (1, date(2026, 3, 2))}
+    assert store.review_cards("ann") == {
+        "qp-sync-status": (1, date(2026, 3, 2)),
+        "qp-invocation-types": (1, date(2026, 3, 2)),
+    }
     assert session.finish() == session.attempt_id
     assert len(store.quiz_attempts("ann")) == 1, "finishing twice stores one attempt"
     store.close()
@@ -94,8 +103,9 @@ def test_a_finished_quiz_is_stored_with_every_result_and_misses_enter_review(cou
 
 def test_leaving_a_quiz_half_way_stores_no_attempt(course):
     store = open_store()
-    session = QuizSession.for_module(course, "quizpack", answers=ANSWERS, store=store, profile="ann",
-                                     clock=clock_at(NOW))
+    session = QuizSession.for_module(
+        course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+    )
     session.submit("500")
     session.advance()
     assert session.finish() is None
@@ -106,8 +116,9 @@ def test_leaving_a_quiz_half_way_stores_no_attempt(course):
 
 def test_retrying_the_missed_questions_is_practice_not_an_attempt(course):
     store = open_store()
-    session = QuizSession.for_module(course, "quizpack", answers=ANSWERS, store=store, profile="ann",
-                                     clock=clock_at(NOW))
+    session = QuizSession.for_module(
+        course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+    )
     take(session, dict(RIGHT, **{"qp-async-202": False}))
     retry = session.retry()
     assert [q.id for q in retry.questions] == ["qp-async-202"]
@@ -121,8 +132,9 @@ def test_retrying_the_missed_questions_is_practice_not_an_attempt(course):
 
 def test_a_review_asks_what_is_due_and_moves_the_cards(course):
     store = open_store()
-    first = QuizSession.for_module(course, "quizpack", answers=ANSWERS, store=store, profile="ann",
-                                   clock=clock_at(NOW))
+    first = QuizSession.for_module(
+        course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+    )
     take(first, dict(RIGHT, **{"qp-async-202": False, "qp-retry-count": "3"}))
     same_day = QuizSession.for_review(course, store, "ann", answers=ANSWERS, clock=clock_at(NOW))
     assert same_day.total == 0
@@ -131,8 +143,10 @@ def test_a_review_asks_what_is_due_and_moves_the_cards(course):
     review = QuizSession.for_review(course, store, "ann", answers=ANSWERS, clock=clock_at(next_day))
     assert review.title == "Review" and [q.id for q in review.questions] == ["qp-async-202", "qp-retry-count"]
     take(review, dict(RIGHT, **{"qp-retry-count": "4"}))
-    assert store.review_cards("ann") == {"qp-async-202": (2, date(2026, 3, 4)),
-                                         "qp-retry-count": (1, date(2026, 3, 3))}
+    assert store.review_cards("ann") == {
+        "qp-async-202": (2, date(2026, 3, 4)),
+        "qp-retry-count": (1, date(2026, 3, 3)),
+    }
     assert len(store.quiz_attempts("ann")) == 1, "a review stores no quiz attempt"
     store.close()
 

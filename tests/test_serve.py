@@ -65,7 +65,9 @@ def server(isolated_home):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "tutor.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={**os.environ, "LAMBDA_TUTOR_HOME": str(isolated_home)},
     )
     try:
@@ -86,6 +88,7 @@ async def test_the_page_is_served_on_loopback_and_dropped_browsers_leave_no_proc
     process, port = server
     base = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as http:
+
         async def page_ready():
             try:
                 async with http.get(base + "/") as response:
@@ -124,7 +127,9 @@ async def test_the_page_is_served_on_loopback_and_dropped_browsers_leave_no_proc
         assert frame.type == aiohttp.WSMsgType.BINARY
         assert children_of(process.pid), "the session's app process should be running"
         await websocket.close()
-        await wait_until(lambda: not children_of(process.pid), 10, "the app process of a closed browser to end")
+        await wait_until(
+            lambda: not children_of(process.pid), 10, "the app process of a closed browser to end"
+        )
     assert process.poll() is None, "the server itself keeps running"
 
 
@@ -144,8 +149,10 @@ def test_a_port_outside_1_to_65535_is_refused(port, capsys):
     assert "allowed 1..65535" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("host", "warned"), [("127.0.0.1", False), ("localhost", False), ("::1", False),
-                                              ("0.0.0.0", True), ("192.168.1.20", True)])
+@pytest.mark.parametrize(
+    ("host", "warned"),
+    [("127.0.0.1", False), ("localhost", False), ("::1", False), ("0.0.0.0", True), ("192.168.1.20", True)],
+)
 def test_a_host_that_is_not_loopback_gets_a_one_line_warning(host, warned, monkeypatch, capsys):
     import tutor.content.loader
     from tutor.workshop import serve
@@ -182,10 +189,14 @@ def test_each_session_runs_the_app_as_the_servers_direct_child_with_absolute_pac
 
 
 def test_the_watchdog_ends_a_process_whose_input_closes_even_if_it_ignores_sigterm():
-    code = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-            "from tutor.workshop.watchdog import exit_when_orphaned; "
-            "exit_when_orphaned(poll_s=0.05, grace_s=0.2); print('watching', flush=True); time.sleep(60)")
-    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    code = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "from tutor.workshop.watchdog import exit_when_orphaned; "
+        "exit_when_orphaned(poll_s=0.05, grace_s=0.2); print('watching', flush=True); time.sleep(60)"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert child.stdout.readline().strip() == "watching"
         time.sleep(0.3)

@@ -11,8 +11,11 @@ def build(until_s=600, **sections):
 
 
 def of_kind(trace, kind, item=None):
-    return [e for e in trace if e["kind"] == kind
-            and (item is None or e.get("item") == item or item in e.get("items", ()))]
+    return [
+        e
+        for e in trace
+        if e["kind"] == kind and (item is None or e.get("item") == item or item in e.get("items", ()))
+    ]
 
 
 def starts(trace, item):
@@ -36,30 +39,43 @@ def test_function_errors_retried_60_then_120_s_after_each_failed_attempt_then_on
     # evt-2 arrives at 1.0; each attempt runs 0.2 s.
     assert starts(trace, "evt-2") == [1.0, 61.2, 181.4]
     assert [(e["t"], e["reason"], e["at"]) for e in of_kind(trace, "retry", "evt-2")] == [
-        (1.2, "function_error", 61.2), (61.4, "function_error", 181.4)]
+        (1.2, "function_error", 61.2),
+        (61.4, "function_error", 181.4),
+    ]
     assert [(e["t"], e["target"], e["reason"]) for e in of_kind(trace, "destination")] == [
-        (181.6, "on_failure", "RetriesExhausted")]
+        (181.6, "on_failure", "RetriesExhausted")
+    ]
 
 
 def test_no_retries_still_ends_with_retries_exhausted_to_both_destination_and_dlq():
-    scenario = build(function={"faults": [{"item": "evt-1", "kind": "raise"}]}, load={"count": 1},
-                     **{"async": {"maximum_retry_attempts": 0, "on_failure": "sns", "dead_letter_queue": "sqs"}})
+    scenario = build(
+        function={"faults": [{"item": "evt-1", "kind": "raise"}]},
+        load={"count": 1},
+        **{"async": {"maximum_retry_attempts": 0, "on_failure": "sns", "dead_letter_queue": "sqs"}},
+    )
     result = run(scenario)
     assert len(of_kind(result.trace, "invoke_start")) == 1
     assert [(e["target"], e["reason"]) for e in of_kind(result.trace, "destination")] == [
-        ("on_failure", "RetriesExhausted"), ("dlq", "RetriesExhausted")]
+        ("on_failure", "RetriesExhausted"),
+        ("dlq", "RetriesExhausted"),
+    ]
     assert result.summary["destinations"] == {"on_success": 0, "on_failure": 1, "dlq": 1}
     assert result.summary["failed"] == 1
 
 
 def test_given_up_event_without_targets_is_dropped_and_success_goes_to_on_success():
-    scenario = build(function={"faults": [{"item": "evt-2", "kind": "timeout"}]}, load={"count": 2},
-                     **{"async": {"maximum_retry_attempts": 1, "on_success": "eventbridge"}})
+    scenario = build(
+        function={"faults": [{"item": "evt-2", "kind": "timeout"}]},
+        load={"count": 2},
+        **{"async": {"maximum_retry_attempts": 1, "on_success": "eventbridge"}},
+    )
     result = run(scenario)
     assert [(e["items"], e["target"], e["reason"]) for e in of_kind(result.trace, "destination")] == [
-        (["evt-1"], "on_success", "Success")]
+        (["evt-1"], "on_success", "Success")
+    ]
     assert [(e["items"], e["reason"]) for e in of_kind(result.trace, "drop")] == [
-        (["evt-2"], "RetriesExhausted")]
+        (["evt-2"], "RetriesExhausted")
+    ]
     assert result.summary["dropped"] == 1
 
 
@@ -74,8 +90,11 @@ def test_throttled_events_back_off_from_1_s_doubling_without_using_retries():
 
 
 def test_throttle_backoff_stops_growing_at_300_s():
-    scenario = build(until_s=3000, function={"duration_ms": 899_000, "timeout_s": 900, "reserved_concurrency": 1},
-                     load={"count": 2, "pattern": "burst"})
+    scenario = build(
+        until_s=3000,
+        function={"duration_ms": 899_000, "timeout_s": 900, "reserved_concurrency": 1},
+        load={"count": 2, "pattern": "burst"},
+    )
     trace = run(scenario).trace
     due = [0.0] + [e["at"] for e in of_kind(trace, "retry", "evt-2")]
     gaps = [round(b - a, 6) for a, b in itertools.pairwise(due)]
@@ -89,26 +108,33 @@ def test_event_given_up_as_soon_as_its_next_attempt_would_be_too_old():
     # the end of attempt 2, not later.
     assert starts(trace, "evt-2") == [1.0, 61.2]
     assert [(e["t"], e["reason"]) for e in of_kind(trace, "destination", "evt-2")] == [
-        (61.4, "EventAgeExceeded")]
+        (61.4, "EventAgeExceeded")
+    ]
 
 
 def test_an_attempt_exactly_at_the_maximum_age_still_runs():
-    scenario = build(function={"duration_ms": 0, "cold_start_ms": 0, "faults": [{"item": "evt-1", "kind": "raise"}]},
-                     load={"count": 1}, **{"async": {"maximum_event_age_s": 60}})
+    scenario = build(
+        function={"duration_ms": 0, "cold_start_ms": 0, "faults": [{"item": "evt-1", "kind": "raise"}]},
+        load={"count": 1},
+        **{"async": {"maximum_event_age_s": 60}},
+    )
     trace = run(scenario).trace
     assert starts(trace, "evt-1") == [0.0, 60.0]
     assert [(e["t"], e["reason"]) for e in of_kind(trace, "drop")] == [(60.0, "EventAgeExceeded")]
 
 
 def test_throttled_event_given_up_when_its_next_backoff_ends_too_late():
-    scenario = build(function={"duration_ms": 100_000, "timeout_s": 120, "reserved_concurrency": 1},
-                     load={"count": 2, "pattern": "burst"},
-                     **{"async": {"maximum_event_age_s": 60, "on_failure": "sqs"}})
+    scenario = build(
+        function={"duration_ms": 100_000, "timeout_s": 120, "reserved_concurrency": 1},
+        load={"count": 2, "pattern": "burst"},
+        **{"async": {"maximum_event_age_s": 60, "on_failure": "sqs"}},
+    )
     trace = run(scenario).trace
     assert [e["at"] for e in of_kind(trace, "retry", "evt-2")] == [1.0, 3.0, 7.0, 15.0, 31.0]
     # At t = 31 it is throttled again; the next try would be at 63 (age 63 > 60).
     assert [(e["t"], e["reason"]) for e in of_kind(trace, "destination", "evt-2")] == [
-        (31.0, "EventAgeExceeded")]
+        (31.0, "EventAgeExceeded")
+    ]
 
 
 def test_zero_reserved_concurrency_accepts_then_sends_on_at_once():
@@ -120,20 +146,25 @@ def test_zero_reserved_concurrency_accepts_then_sends_on_at_once():
         t = of_kind(trace, "arrive", item)[0]["t"]
         assert of_kind(trace, "accepted", item)[0]["status"] == 202
         assert [(e["t"], e["reason"]) for e in of_kind(trace, "destination", item)] == [
-            (t, "ZeroReservedConcurrency")]
+            (t, "ZeroReservedConcurrency")
+        ]
     assert result.summary["failed_by_reason"] == {"ZeroReservedConcurrency": 5}
 
 
 def test_event_waiting_for_a_retry_goes_on_once_reserved_concurrency_is_set_to_zero():
-    scenario = build(function={"faults": [{"item": "evt-1", "kind": "raise"}]}, load={"count": 1},
-                     **{"async": {"dead_letter_queue": "sqs"}})
+    scenario = build(
+        function={"faults": [{"item": "evt-1", "kind": "raise"}]},
+        load={"count": 1},
+        **{"async": {"dead_letter_queue": "sqs"}},
+    )
     sim = Simulation(scenario)
     sim.advance(30)
     sim.intervene({"function.reserved_concurrency": 0})
     sim.advance(600)
     assert starts(sim.trace, "evt-1") == [0.0]
     assert [(e["t"], e["target"], e["reason"]) for e in of_kind(sim.trace, "destination")] == [
-        (60.5, "dlq", "ZeroReservedConcurrency")]
+        (60.5, "dlq", "ZeroReservedConcurrency")
+    ]
 
 
 def test_max_event_age_is_the_oldest_age_at_an_attempt():
@@ -144,15 +175,24 @@ def test_max_event_age_is_the_oldest_age_at_an_attempt():
 def test_attempts_are_numbered_from_1_and_a_retry_names_the_attempt_it_waits_for():
     trace = run(load_scenario("async-retries-destination")).trace
     assert [(e["t"], e["attempt"], e["max_attempts"]) for e in of_kind(trace, "invoke_start", "evt-2")] == [
-        (1.0, 1, 3), (61.2, 2, 3), (181.4, 3, 3)]
+        (1.0, 1, 3),
+        (61.2, 2, 3),
+        (181.4, 3, 3),
+    ]
     assert [(e["at"], e["attempt"], e["max_attempts"]) for e in of_kind(trace, "retry", "evt-2")] == [
-        (61.2, 2, 3), (181.4, 3, 3)]
+        (61.2, 2, 3),
+        (181.4, 3, 3),
+    ]
 
 
 def test_random_failures_count_attempts_1_2_3_and_never_past_the_maximum():
     for retries in (0, 1, 2):
-        scenario = build(until_s=3600, function={"error_rate": 0.5},
-                         load={"count": 40}, **{"async": {"maximum_retry_attempts": retries}})
+        scenario = build(
+            until_s=3600,
+            function={"error_rate": 0.5},
+            load={"count": 40},
+            **{"async": {"maximum_retry_attempts": retries}},
+        )
         trace = run(scenario).trace
         given_up = {item for e in of_kind(trace, "drop") for item in e["items"]}
         assert given_up  # the seed gives some events every failure
@@ -179,16 +219,27 @@ def test_a_given_up_event_says_how_many_of_its_attempts_ran():
 
     exhausted = of_kind(run(load_scenario("async-retries-destination")).trace, "destination")[0]
     assert exhausted["invocations"] == 3
-    assert describe_event(exhausted) == \
-        "evt-2 sent to the on-failure destination (RetriesExhausted, after 3 invocations)"
+    assert (
+        describe_event(exhausted)
+        == "evt-2 sent to the on-failure destination (RetriesExhausted, after 3 invocations)"
+    )
 
-    never_ran = build(function={"duration_ms": 100_000, "timeout_s": 120, "reserved_concurrency": 1},
-                      load={"count": 2, "pattern": "burst"},
-                      **{"async": {"maximum_event_age_s": 60, "on_failure": "sqs"}})
+    never_ran = build(
+        function={"duration_ms": 100_000, "timeout_s": 120, "reserved_concurrency": 1},
+        load={"count": 2, "pattern": "burst"},
+        **{"async": {"maximum_event_age_s": 60, "on_failure": "sqs"}},
+    )
     too_old = of_kind(run(never_ran).trace, "destination", "evt-2")[0]
-    assert too_old["invocations"] == 0 and describe_event(too_old).endswith("(EventAgeExceeded, never invoked)")
+    assert too_old["invocations"] == 0 and describe_event(too_old).endswith(
+        "(EventAgeExceeded, never invoked)"
+    )
 
-    once = build(function={"faults": [{"item": "evt-1", "kind": "raise"}]}, load={"count": 1},
-                 **{"async": {"maximum_retry_attempts": 0}})
+    once = build(
+        function={"faults": [{"item": "evt-1", "kind": "raise"}]},
+        load={"count": 1},
+        **{"async": {"maximum_retry_attempts": 0}},
+    )
     dropped = of_kind(run(once).trace, "drop")[0]
-    assert describe_event(dropped) == "evt-1 dropped with nowhere to go (RetriesExhausted, after 1 invocation)"
+    assert (
+        describe_event(dropped) == "evt-1 dropped with nowhere to go (RetriesExhausted, after 1 invocation)"
+    )

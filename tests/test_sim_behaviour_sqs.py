@@ -26,9 +26,13 @@ def test_poison_message_goes_to_the_queue_dlq_when_received_more_than_max_receiv
     # Received at 0.8, then each time its 10 s visibility timeout lapses after a failure.
     assert [t for t, items in batches(trace) if items == ["msg-5"]] == [0.8, 10.8, 20.8]
     assert [(e["t"], e["reason"]) for e in of_kind(trace, "retry", "msg-5")] == [
-        (0.9, "function_error"), (10.9, "function_error"), (20.9, "function_error")]
+        (0.9, "function_error"),
+        (10.9, "function_error"),
+        (20.9, "function_error"),
+    ]
     assert [(e["t"], e["items"], e["target"], e["reason"]) for e in of_kind(trace, "destination")] == [
-        (30.8, ["msg-5"], "dlq", "maxReceiveCount")]
+        (30.8, ["msg-5"], "dlq", "maxReceiveCount")
+    ]
     deleted = [m for e in of_kind(trace, "delete") for m in e["items"]]
     assert sorted(deleted) == sorted(msgs(1, 2, 3, 4, 6, 7, 8, 9, 10))
     assert result.summary["destinations"]["dlq"] == 1
@@ -58,14 +62,22 @@ def test_partial_batch_response_returns_only_the_failed_message():
 
 def test_a_visibility_timeout_that_lapses_mid_invocation_gives_duplicates():
     # Init 1 s + handler 2.5 s outlast the 3 s visibility timeout; a warm run (2.5 s) does not.
-    scenario = build(function={"duration_ms": 2500, "cold_start_ms": 1000, "timeout_s": 3},
-                     load={"count": 1}, sqs={"batch_size": 1, "visibility_timeout_s": 3})
+    scenario = build(
+        function={"duration_ms": 2500, "cold_start_ms": 1000, "timeout_s": 3},
+        load={"count": 1},
+        sqs={"batch_size": 1, "visibility_timeout_s": 3},
+    )
     result = run(scenario)
     trace = result.trace
     assert [(t, e["cold"]) for e in of_kind(trace, "invoke_start") for t in [e["t"]]] == [
-        (0.0, True), (3.0, True), (6.0, False)]
+        (0.0, True),
+        (3.0, True),
+        (6.0, False),
+    ]
     assert [(e["t"], e["reason"], e["at"]) for e in of_kind(trace, "retry")] == [
-        (3.0, "visibility_timeout", 3.0), (6.0, "visibility_timeout", 6.0)]
+        (3.0, "visibility_timeout", 3.0),
+        (6.0, "visibility_timeout", 6.0),
+    ]
     # The first two runs finish after their receipts went stale: only the third deletes.
     assert [e["t"] for e in of_kind(trace, "delete")] == [8.5]
     assert result.summary["duplicates"] == 2 and result.summary["succeeded"] == 1
@@ -78,7 +90,10 @@ def test_throttled_batches_are_retried_while_invisible_and_throttling_alone_reac
     # The third poller's batch: throttled at 0, 1 and 3; the next retry (7) would come after its
     # visibility timeout (6), so the poller lets it go and the messages return at 6.
     assert [(e["t"], e["reason"], e["at"]) for e in of_kind(trace, "retry", "msg-5")][:3] == [
-        (0.0, "throttle", 1.0), (1.0, "throttle", 3.0), (3.0, "visibility_timeout", 6.0)]
+        (0.0, "throttle", 1.0),
+        (1.0, "throttle", 3.0),
+        (3.0, "visibility_timeout", 6.0),
+    ]
     invoked = {m for _, items in batches(trace) for m in items}
     to_dlq = [m for e in of_kind(trace, "destination") for m in e["items"]]
     assert to_dlq and not set(to_dlq) & invoked  # never ran, yet redriven
@@ -87,8 +102,12 @@ def test_throttled_batches_are_retried_while_invisible_and_throttling_alone_reac
 
 
 def test_pollers_start_at_five_and_add_300_a_minute_while_messages_wait():
-    scenario = build(until_s=2, function={"duration_ms": 10_000, "timeout_s": 20},
-                     load={"count": 100, "pattern": "burst"}, sqs={"batch_size": 1})
+    scenario = build(
+        until_s=2,
+        function={"duration_ms": 10_000, "timeout_s": 20},
+        load={"count": 100, "pattern": "burst"},
+        sqs={"batch_size": 1},
+    )
     trace = run(scenario).trace
     times = [t for t, _ in batches(trace)]
     assert times[:5] == [0.0] * 5
@@ -96,9 +115,12 @@ def test_pollers_start_at_five_and_add_300_a_minute_while_messages_wait():
 
 
 def test_pollers_are_capped_by_maximum_concurrency_not_by_function_concurrency():
-    scenario = build(until_s=20, function={"duration_ms": 10_000, "timeout_s": 20, "reserved_concurrency": 3},
-                     load={"count": 100, "pattern": "burst"},
-                     sqs={"batch_size": 1, "maximum_concurrency": 7, "visibility_timeout_s": 60})
+    scenario = build(
+        until_s=20,
+        function={"duration_ms": 10_000, "timeout_s": 20, "reserved_concurrency": 3},
+        load={"count": 100, "pattern": "burst"},
+        sqs={"batch_size": 1, "maximum_concurrency": 7, "visibility_timeout_s": 60},
+    )
     sim = Simulation(scenario)
     sim.advance(1.0)
     snap = sim.snapshot()
@@ -108,18 +130,23 @@ def test_pollers_are_capped_by_maximum_concurrency_not_by_function_concurrency()
 
 
 def test_pollers_stop_at_1250():
-    scenario = build(until_s=300, function={"duration_ms": 600_000, "timeout_s": 900, "account_concurrency": 5000,
-                                            "cold_start_ms": 0},
-                     load={"count": 1300, "pattern": "burst"}, sqs={"batch_size": 1, "visibility_timeout_s": 900})
+    scenario = build(
+        until_s=300,
+        function={"duration_ms": 600_000, "timeout_s": 900, "account_concurrency": 5000, "cold_start_ms": 0},
+        load={"count": 1300, "pattern": "burst"},
+        sqs={"batch_size": 1, "visibility_timeout_s": 900},
+    )
     summary = run(scenario).summary
     assert summary["max_concurrency"] == 1250
     assert summary["unfinished"] == 1300
 
 
 def test_batching_window_starts_when_the_pollers_previous_invocation_ends():
-    scenario = build(function={"duration_ms": 200, "cold_start_ms": 300},
-                     load={"count": 5, "rate_per_s": 1},
-                     sqs={"batch_size": 10, "maximum_batching_window_s": 2, "maximum_concurrency": 2})
+    scenario = build(
+        function={"duration_ms": 200, "cold_start_ms": 300},
+        load={"count": 5, "rate_per_s": 1},
+        sqs={"batch_size": 10, "maximum_batching_window_s": 2, "maximum_concurrency": 2},
+    )
     trace = run(scenario).trace
     # Poller 1 gathers msg-1 and msg-2 until its window ends at 2; poller 2's window also ended
     # at 2 with nothing, so it sends msg-3 at once; poller 1's next window runs 2.5 -> 4.5.
@@ -127,8 +154,10 @@ def test_batching_window_starts_when_the_pollers_previous_invocation_ends():
 
 
 def test_batch_is_sent_as_soon_as_it_is_full():
-    scenario = build(load={"count": 6, "rate_per_s": 1},
-                     sqs={"batch_size": 3, "maximum_batching_window_s": 60, "maximum_concurrency": 2})
+    scenario = build(
+        load={"count": 6, "rate_per_s": 1},
+        sqs={"batch_size": 3, "maximum_batching_window_s": 60, "maximum_concurrency": 2},
+    )
     assert batches(run(scenario).trace)[0] == (2.0, msgs(1, 2, 3))
 
 
@@ -153,10 +182,11 @@ def test_fifo_keeps_one_batch_in_flight_per_group_in_order():
 
 
 def test_fifo_failure_holds_its_group_until_the_retry_and_returns_the_rest_of_the_batch():
-    scenario = build(function={"faults": [{"item": "msg-2", "kind": "error", "attempts": 1}]},
-                     load={"count": 4, "pattern": "burst"},
-                     sqs={"fifo": True, "batch_size": 3, "visibility_timeout_s": 5,
-                          "report_batch_item_failures": True})
+    scenario = build(
+        function={"faults": [{"item": "msg-2", "kind": "error", "attempts": 1}]},
+        load={"count": 4, "pattern": "burst"},
+        sqs={"fifo": True, "batch_size": 3, "visibility_timeout_s": 5, "report_batch_item_failures": True},
+    )
     result = run(scenario)
     trace = result.trace
     assert batches(trace) == [(0.0, msgs(1, 2, 3)), (5.0, msgs(2, 3, 4))]
@@ -167,7 +197,10 @@ def test_fifo_failure_holds_its_group_until_the_retry_and_returns_the_rest_of_th
 def test_same_instant_arrivals_are_received_together():
     scenario = build(load={"count": 25, "pattern": "burst"}, sqs={"batch_size": 10})
     assert [items for _, items in batches(run(scenario).trace)] == [
-        msgs(*range(1, 11)), msgs(*range(11, 21)), msgs(*range(21, 26))]
+        msgs(*range(1, 11)),
+        msgs(*range(11, 21)),
+        msgs(*range(21, 26)),
+    ]
 
 
 def test_max_queue_depth_counts_visible_messages():
@@ -176,8 +209,11 @@ def test_max_queue_depth_counts_visible_messages():
 
 
 def test_random_item_errors_are_reported_one_by_one_with_partial_batch_responses():
-    scenario = build(function={"item_error_rate": 0.3}, load={"count": 40, "pattern": "burst"},
-                     sqs={"batch_size": 10, "report_batch_item_failures": True, "visibility_timeout_s": 5})
+    scenario = build(
+        function={"item_error_rate": 0.3},
+        load={"count": 40, "pattern": "burst"},
+        sqs={"batch_size": 10, "report_batch_item_failures": True, "visibility_timeout_s": 5},
+    )
     trace = run(scenario).trace
     first_round = of_kind(trace, "invoke_end")[:4]
     failed = [m for e in first_round for m in e["failed_items"]]
@@ -187,14 +223,23 @@ def test_random_item_errors_are_reported_one_by_one_with_partial_batch_responses
 
 
 def test_a_timeout_fails_the_whole_batch_at_the_function_timeout():
-    scenario = build(function={"duration_ms": 200, "timeout_s": 3,
-                               "faults": [{"item": "msg-2", "kind": "timeout", "attempts": 1}]},
-                     load={"count": 3, "pattern": "burst"}, sqs={"visibility_timeout_s": 20})
+    scenario = build(
+        function={
+            "duration_ms": 200,
+            "timeout_s": 3,
+            "faults": [{"item": "msg-2", "kind": "timeout", "attempts": 1}],
+        },
+        load={"count": 3, "pattern": "burst"},
+        sqs={"visibility_timeout_s": 20},
+    )
     trace = run(scenario).trace
     assert [(e["t"], e["outcome"], e["failed_items"]) for e in of_kind(trace, "invoke_end")] == [
-        (3.3, "timeout", msgs(1, 2, 3)), (20.2, "ok", [])]
+        (3.3, "timeout", msgs(1, 2, 3)),
+        (20.2, "ok", []),
+    ]
     assert [(e["t"], e["items"], e["reason"], e["at"]) for e in of_kind(trace, "retry")] == [
-        (3.3, msgs(1, 2, 3), "function_error", 20.0)]
+        (3.3, msgs(1, 2, 3), "function_error", 20.0)
+    ]
 
 
 def test_receive_counts_rise_with_each_receive_up_to_max_receive_count():
@@ -202,8 +247,9 @@ def test_receive_counts_rise_with_each_receive_up_to_max_receive_count():
     # A first receive says nothing new; the second and third carry their count.
     assert [e.get("receive_counts") for e in of_kind(trace, "invoke_start", "msg-5")] == [None, [2], [3]]
     assert [e["items"] for e in of_kind(trace, "invoke_start") if "receive_counts" in e] == [["msg-5"]] * 2
-    assert [(e["t"], e["receive_counts"], e["max_receive_count"]) for e in of_kind(trace, "retry", "msg-5")] == [
-        (0.9, [1], 3), (10.9, [2], 3), (20.9, [3], 3)]
+    assert [
+        (e["t"], e["receive_counts"], e["max_receive_count"]) for e in of_kind(trace, "retry", "msg-5")
+    ] == [(0.9, [1], 3), (10.9, [2], 3), (20.9, [3], 3)]
 
 
 def test_receive_counts_follow_each_message_of_a_batch_and_omit_the_maximum_without_a_dlq():

@@ -25,8 +25,10 @@ def recs(*numbers):
 
 
 def test_keys_map_to_shards_and_slots_by_the_contract_formula():
-    scenario = build(load={"count": 12, "pattern": "burst", "partition_keys": 12},
-                     kinesis={"shards": 2, "parallelization_factor": 3})
+    scenario = build(
+        load={"count": 12, "pattern": "burst", "partition_keys": 12},
+        kinesis={"shards": 2, "parallelization_factor": 3},
+    )
     arrivals = of_kind(run(scenario).trace, "arrive")
     for e in arrivals:
         j = int(e["key"].split("-")[1])
@@ -77,7 +79,8 @@ def test_bisect_isolates_the_poison_record_without_using_retries():
     assert [t for t, items in batches(trace) if items == ["rec-7"]] == [1.5, 2.7, 4.9]
     assert [(e["t"], e["at"]) for e in of_kind(trace, "retry")] == [(1.7, 2.7), (2.9, 4.9)]
     assert [(e["t"], e["items"], e["reason"]) for e in of_kind(trace, "destination")] == [
-        (5.1, ["rec-7"], "RetryAttemptsExhausted")]
+        (5.1, ["rec-7"], "RetryAttemptsExhausted")
+    ]
     # The shard then moves on in order.
     assert [items for _, items in batches(trace)][-3:] == [recs(8), recs(9, 10), recs(*range(11, 21))]
 
@@ -92,24 +95,41 @@ def test_bisect_with_zero_retries_still_splits_down_to_the_poison_record():
 
 def checkpointing_scenario():
     """Five records in one batch, partial batch responses on: rec-2 fails once, rec-4 always."""
-    return build(function={"duration_ms": 100, "cold_start_ms": 0,
-                           "faults": [{"item": "rec-2", "kind": "error", "attempts": 1},
-                                      {"item": "rec-4", "kind": "error"}]},
-                 load={"count": 5, "pattern": "burst", "partition_keys": 1},
-                 kinesis={"batch_size": 5, "report_batch_item_failures": True,
-                          "maximum_retry_attempts": 1, "on_failure": "sqs"})
+    return build(
+        function={
+            "duration_ms": 100,
+            "cold_start_ms": 0,
+            "faults": [{"item": "rec-2", "kind": "error", "attempts": 1}, {"item": "rec-4", "kind": "error"}],
+        },
+        load={"count": 5, "pattern": "burst", "partition_keys": 1},
+        kinesis={
+            "batch_size": 5,
+            "report_batch_item_failures": True,
+            "maximum_retry_attempts": 1,
+            "on_failure": "sqs",
+        },
+    )
 
 
 def test_checkpoint_before_the_first_failed_record_and_a_fresh_count_for_the_shorter_batch():
     scenario = checkpointing_scenario()
     result = run(scenario)
     trace = result.trace
-    assert batches(trace) == [(0.0, recs(1, 2, 3, 4, 5)), (0.1, recs(2, 3, 4, 5)), (0.2, recs(4, 5)),
-                              (1.3, recs(4, 5))]
+    assert batches(trace) == [
+        (0.0, recs(1, 2, 3, 4, 5)),
+        (0.1, recs(2, 3, 4, 5)),
+        (0.2, recs(4, 5)),
+        (1.3, recs(4, 5)),
+    ]
     assert [e["failed_items"] for e in of_kind(trace, "invoke_end")] == [
-        recs(2, 4), recs(4), recs(4), recs(4)]
+        recs(2, 4),
+        recs(4),
+        recs(4),
+        recs(4),
+    ]
     assert [(e["t"], e["items"], e["reason"]) for e in of_kind(trace, "destination")] == [
-        (1.4, recs(4, 5), "RetryAttemptsExhausted")]
+        (1.4, recs(4, 5), "RetryAttemptsExhausted")
+    ]
     assert result.summary["succeeded"] == 3
     # rec-3 was processed in the first two batches, rec-5 in all four.
     assert result.summary["duplicates"] == 1 + 3
@@ -133,22 +153,29 @@ def test_given_up_records_without_a_destination_are_dropped():
     scenario = load_scenario("kinesis-bisect", overrides={"kinesis.on_failure": "none"})
     result = run(scenario)
     assert [(e["items"], e["reason"]) for e in of_kind(result.trace, "drop")] == [
-        (["rec-7"], "RetryAttemptsExhausted")]
+        (["rec-7"], "RetryAttemptsExhausted")
+    ]
     assert result.summary["dropped"] == 1
 
 
 def test_throttled_stream_batches_do_not_use_retry_attempts():
-    scenario = build(function={"duration_ms": 2000, "reserved_concurrency": 1},
-                     load={"count": 2, "pattern": "burst", "partition_keys": 2},
-                     kinesis={"shards": 2, "maximum_retry_attempts": 0})
+    scenario = build(
+        function={"duration_ms": 2000, "reserved_concurrency": 1},
+        load={"count": 2, "pattern": "burst", "partition_keys": 2},
+        kinesis={"shards": 2, "maximum_retry_attempts": 0},
+    )
     result = run(scenario)
     assert [(e["t"], e["reason"]) for e in of_kind(result.trace, "retry")] == [
-        (0.0, "throttle"), (1.0, "throttle")]
+        (0.0, "throttle"),
+        (1.0, "throttle"),
+    ]
     assert batches(result.trace) == [(0.0, ["rec-1"]), (3.0, ["rec-2"])]
     assert result.summary["succeeded"] == 2 and result.summary["throttles"] == 2
 
 
-@pytest.mark.parametrize("preset", ["kinesis-poison-blocks-shard", "dynamodb-record-age", "kinesis-parallelization"])
+@pytest.mark.parametrize(
+    "preset", ["kinesis-poison-blocks-shard", "dynamodb-record-age", "kinesis-parallelization"]
+)
 def test_max_iterator_age_is_the_largest_age_of_a_batchs_last_record_when_sent(preset):
     result = run(load_scenario(preset))
     arrived = {e["item"]: e["t"] for e in of_kind(result.trace, "arrive")}
@@ -157,9 +184,11 @@ def test_max_iterator_age_is_the_largest_age_of_a_batchs_last_record_when_sent(p
 
 
 def test_window_gathers_records_until_the_window_after_the_previous_invocation_ends():
-    scenario = build(function={"duration_ms": 200, "cold_start_ms": 0},
-                     load={"count": 6, "rate_per_s": 1, "partition_keys": 1},
-                     kinesis={"batch_size": 10, "maximum_batching_window_s": 3})
+    scenario = build(
+        function={"duration_ms": 200, "cold_start_ms": 0},
+        load={"count": 6, "rate_per_s": 1, "partition_keys": 1},
+        kinesis={"batch_size": 10, "maximum_batching_window_s": 3},
+    )
     # The first window (0..3) closes just before rec-4 arrives at 3.0; the invocation ends at 3.2,
     # so the next window gathers rec-4 to rec-6 until 6.2.
     assert batches(run(scenario).trace) == [(3.0, recs(1, 2, 3)), (6.2, recs(4, 5, 6))]
@@ -192,15 +221,22 @@ def test_retries_without_a_limit_count_on_and_say_minus_1():
 
 
 def test_throttles_and_checkpoints_leave_the_retry_count_at_0():
-    scenario = build(function={"duration_ms": 2000, "reserved_concurrency": 1},
-                     load={"count": 2, "pattern": "burst", "partition_keys": 2},
-                     kinesis={"shards": 2, "maximum_retry_attempts": 0})
+    scenario = build(
+        function={"duration_ms": 2000, "reserved_concurrency": 1},
+        load={"count": 2, "pattern": "burst", "partition_keys": 2},
+        kinesis={"shards": 2, "maximum_retry_attempts": 0},
+    )
     assert [(e["reason"], e["retry"]) for e in of_kind(run(scenario).trace, "retry")] == [
-        ("throttle", 0), ("throttle", 0)]
+        ("throttle", 0),
+        ("throttle", 0),
+    ]
     scenario = checkpointing_scenario()
     trace = run(scenario).trace
     assert [(e["items"], e["retry"], e["max_retries"]) for e in of_kind(trace, "retry")] == [
-        (recs(2, 3, 4, 5), 0, 1), (recs(4, 5), 0, 1), (recs(4, 5), 1, 1)]
+        (recs(2, 3, 4, 5), 0, 1),
+        (recs(4, 5), 0, 1),
+        (recs(4, 5), 1, 1),
+    ]
     assert [e.get("retry") for e in of_kind(trace, "invoke_start")] == [None, None, None, 1]
 
 
@@ -210,5 +246,7 @@ def test_a_batch_given_up_says_how_many_retries_it_had():
     given_up = of_kind(run(load_scenario("kinesis-bisect")).trace, "destination")[0]
     # Sent at 1.5, retried at 2.7 and 4.9: the limit of 2 used up.
     assert (given_up["retry"], given_up["max_retries"]) == (2, 2)
-    assert describe_event(given_up) == \
-        "rec-7 sent to the on-failure destination (RetryAttemptsExhausted, after 2 retries)"
+    assert (
+        describe_event(given_up)
+        == "rec-7 sent to the on-failure destination (RetryAttemptsExhausted, after 2 retries)"
+    )

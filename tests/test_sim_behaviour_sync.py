@@ -13,8 +13,11 @@ def of_kind(trace, kind):
 
 
 def responses(trace, item):
-    return [(e["t"], e["status"], e["function_error"]) for e in trace
-            if e["kind"] == "response" and e["item"] == item]
+    return [
+        (e["t"], e["status"], e["function_error"])
+        for e in trace
+        if e["kind"] == "response" and e["item"] == item
+    ]
 
 
 def test_cold_starts_until_enough_environments_then_warm_reuse():
@@ -31,8 +34,9 @@ def test_cold_starts_until_enough_environments_then_warm_reuse():
 
 
 def test_burst_beyond_reserved_concurrency_is_throttled_at_once_with_429():
-    scenario = build(function={"duration_ms": 1000, "reserved_concurrency": 5},
-                     load={"count": 20, "pattern": "burst"})
+    scenario = build(
+        function={"duration_ms": 1000, "reserved_concurrency": 5}, load={"count": 20, "pattern": "burst"}
+    )
     result = run(scenario)
     started = [e["items"][0] for e in of_kind(result.trace, "invoke_start")]
     throttled = [e["items"][0] for e in of_kind(result.trace, "throttle")]
@@ -46,8 +50,10 @@ def test_burst_beyond_reserved_concurrency_is_throttled_at_once_with_429():
 
 
 def test_scaling_rate_allows_1000_new_environments_at_once():
-    scenario = build(function={"duration_ms": 5000, "timeout_s": 10, "account_concurrency": 5000},
-                     load={"count": 1500, "pattern": "burst"})
+    scenario = build(
+        function={"duration_ms": 5000, "timeout_s": 10, "account_concurrency": 5000},
+        load={"count": 1500, "pattern": "burst"},
+    )
     summary = run(scenario).summary
     assert summary["cold_starts"] == 1000
     assert summary["throttles"] == 500
@@ -57,9 +63,16 @@ def test_scaling_capacity_refills_continuously_but_is_not_banked():
     # 3,000 requests a second for 2 s, each running 5 s. Reserved concurrency 0 throttles the first
     # second without using any scaling capacity; the bucket is full (1,000) at t = 1 and refills at
     # 100 a second, so by the last request (t ~ 2) about 1,100 environments exist, not 1,200.
-    scenario = build(function={"duration_ms": 5000, "timeout_s": 10, "account_concurrency": 5000,
-                               "reserved_concurrency": 0, "cold_start_ms": 0},
-                     load={"count": 6000, "rate_per_s": 3000})
+    scenario = build(
+        function={
+            "duration_ms": 5000,
+            "timeout_s": 10,
+            "account_concurrency": 5000,
+            "reserved_concurrency": 0,
+            "cold_start_ms": 0,
+        },
+        load={"count": 6000, "rate_per_s": 3000},
+    )
     sim = Simulation(scenario, interventions=[(1.0, {"function.reserved_concurrency": None})])
     sim.advance(scenario.until_s)
     starts = [e["t"] for e in sim.trace if e["kind"] == "invoke_start"]
@@ -70,8 +83,9 @@ def test_scaling_capacity_refills_continuously_but_is_not_banked():
 
 
 def test_caller_gives_up_with_504_while_the_function_runs_on():
-    scenario = build(function={"duration_ms": 35000, "timeout_s": 60},
-                     load={"count": 1}, sync={"client_timeout_s": 29})
+    scenario = build(
+        function={"duration_ms": 35000, "timeout_s": 60}, load={"count": 1}, sync={"client_timeout_s": 29}
+    )
     trace = run(scenario).trace
     assert responses(trace, "req-1") == [(29.0, 504, False)]
     end = of_kind(trace, "invoke_end")
@@ -80,10 +94,15 @@ def test_caller_gives_up_with_504_while_the_function_runs_on():
 
 
 def test_function_error_and_timeout_still_answer_200_with_a_function_error():
-    scenario = build(function={"duration_ms": 100, "timeout_s": 2, "cold_start_ms": 0,
-                               "faults": [{"item": "req-2", "kind": "raise"},
-                                          {"item": "req-3", "kind": "timeout"}]},
-                     load={"count": 3, "rate_per_s": 1})
+    scenario = build(
+        function={
+            "duration_ms": 100,
+            "timeout_s": 2,
+            "cold_start_ms": 0,
+            "faults": [{"item": "req-2", "kind": "raise"}, {"item": "req-3", "kind": "timeout"}],
+        },
+        load={"count": 3, "rate_per_s": 1},
+    )
     result = run(scenario)
     assert responses(result.trace, "req-1") == [(0.1, 200, False)]
     assert responses(result.trace, "req-2") == [(1.1, 200, True)]
@@ -96,19 +115,26 @@ def test_function_error_and_timeout_still_answer_200_with_a_function_error():
 
 
 def test_lambda_never_retries_but_the_caller_retries_throttles_with_doubling_backoff():
-    scenario = build(function={"duration_ms": 2000, "cold_start_ms": 0, "reserved_concurrency": 1},
-                     load={"count": 3, "pattern": "burst"},
-                     sync={"client_retries": 3, "client_backoff_s": 1})
+    scenario = build(
+        function={"duration_ms": 2000, "cold_start_ms": 0, "reserved_concurrency": 1},
+        load={"count": 3, "pattern": "burst"},
+        sync={"client_retries": 3, "client_backoff_s": 1},
+    )
     result = run(scenario)
     retries = [(e["t"], e["items"][0], e["reason"], e["at"]) for e in of_kind(result.trace, "retry")]
     assert retries == [
-        (0.0, "req-2", "throttle", 1.0), (0.0, "req-3", "throttle", 1.0),
-        (1.0, "req-2", "throttle", 3.0), (1.0, "req-3", "throttle", 3.0),
+        (0.0, "req-2", "throttle", 1.0),
+        (0.0, "req-3", "throttle", 1.0),
+        (1.0, "req-2", "throttle", 3.0),
+        (1.0, "req-3", "throttle", 3.0),
         (3.0, "req-3", "throttle", 7.0),
     ]
     # A 429 uses one of the caller's attempts (unlike Lambda's own async retries).
-    assert [(e["client_attempt"], e["client_max_attempts"]) for e in of_kind(result.trace, "retry")
-            if e["items"] == ["req-3"]] == [(2, 4), (3, 4), (4, 4)]
+    assert [
+        (e["client_attempt"], e["client_max_attempts"])
+        for e in of_kind(result.trace, "retry")
+        if e["items"] == ["req-3"]
+    ] == [(2, 4), (3, 4), (4, 4)]
     assert responses(result.trace, "req-2") == [(0.0, 429, False), (1.0, 429, False), (5.0, 200, False)]
     assert responses(result.trace, "req-3")[-1] == (9.0, 200, False)
     assert result.summary["succeeded"] == 3
@@ -116,13 +142,16 @@ def test_lambda_never_retries_but_the_caller_retries_throttles_with_doubling_bac
 
 
 def test_retry_after_a_caller_timeout_runs_the_work_twice():
-    scenario = build(function={"duration_ms": 1500, "cold_start_ms": 0},
-                     load={"count": 1},
-                     sync={"client_timeout_s": 1, "client_retries": 1, "client_backoff_s": 1})
+    scenario = build(
+        function={"duration_ms": 1500, "cold_start_ms": 0},
+        load={"count": 1},
+        sync={"client_timeout_s": 1, "client_retries": 1, "client_backoff_s": 1},
+    )
     result = run(scenario)
     assert responses(result.trace, "req-1") == [(1.0, 504, False), (3.0, 504, False)]
     assert [(e["t"], e["reason"], e["at"]) for e in of_kind(result.trace, "retry")] == [
-        (1.0, "client_timeout", 2.0)]
+        (1.0, "client_timeout", 2.0)
+    ]
     assert [e["t"] for e in of_kind(result.trace, "invoke_end")] == [1.5, 3.5]
     assert result.summary["duplicates"] == 1
     assert result.summary["failed_by_reason"] == {"CallerTimeout": 1}

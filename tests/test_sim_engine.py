@@ -14,9 +14,18 @@ from tutor.sim.scenario import list_presets, load_scenario
 
 PRESETS = [name for name, *_ in list_presets()]
 # One preset per model and shape that slicing has to get right (windows, FIFO, bisect, retries).
-SLICED = ["sync-cold-vs-warm", "sync-caller-gives-up", "async-retries-destination", "async-throttle-backoff",
-          "sqs-visibility-too-short", "sqs-fifo-groups", "sqs-throttled-pollers", "kinesis-bisect",
-          "kinesis-parallelization", "dynamodb-record-age"]
+SLICED = [
+    "sync-cold-vs-warm",
+    "sync-caller-gives-up",
+    "async-retries-destination",
+    "async-throttle-backoff",
+    "sqs-visibility-too-short",
+    "sqs-fifo-groups",
+    "sqs-throttled-pollers",
+    "kinesis-bisect",
+    "kinesis-parallelization",
+    "dynamodb-record-age",
+]
 
 
 def as_bytes(result):
@@ -51,16 +60,23 @@ def test_items_are_conserved_when_until_cuts_the_run(preset):
 
 
 def test_a_different_seed_changes_a_random_run():
-    base = {"model": "sqs", "load": {"count": 50, "rate_per_s": 20, "pattern": "poisson"},
-            "function": {"duration_dist": "exponential"}}
+    base = {
+        "model": "sqs",
+        "load": {"count": 50, "rate_per_s": 20, "pattern": "poisson"},
+        "function": {"duration_dist": "exponential"},
+    }
     one = run(load_scenario(base, seed=1))
     two = run(load_scenario(base, seed=2))
     assert one.trace != two.trace
 
 
 def test_changing_one_parameter_does_not_reshuffle_the_other_random_streams():
-    base = {"model": "async", "until_s": 100, "load": {"count": 30, "rate_per_s": 5, "pattern": "poisson"},
-            "function": {"duration_dist": "lognormal"}}
+    base = {
+        "model": "async",
+        "until_s": 100,
+        "load": {"count": 30, "rate_per_s": 5, "pattern": "poisson"},
+        "function": {"duration_dist": "lognormal"},
+    }
     calm = run(load_scenario(base)).trace
     failing = run(load_scenario(base, overrides={"function.error_rate": 0.5})).trace
     arrivals = [(e["t"], e["item"]) for e in calm if e["kind"] == "arrive"]
@@ -118,15 +134,28 @@ def test_reset_replays_the_same_run():
     assert sim.trace == first
 
 
-@pytest.mark.parametrize("preset", ["api-gateway-lambda", "s3-lambda-dynamodb", "sqs-lambda", "kinesis-parallelization"])
+@pytest.mark.parametrize(
+    "preset", ["api-gateway-lambda", "s3-lambda-dynamodb", "sqs-lambda", "kinesis-parallelization"]
+)
 def test_snapshot_counters_agree_with_the_summary(preset):
     sim = Simulation(load_scenario(preset))
     sim.advance(2)
     snap = sim.snapshot()
     summary = sim.summary()
     counters = snap["counters"]
-    for key in ("items", "succeeded", "failed", "unfinished", "throttles", "cold_starts", "invocations",
-                "max_concurrency", "duplicates", "destinations", "dropped"):
+    for key in (
+        "items",
+        "succeeded",
+        "failed",
+        "unfinished",
+        "throttles",
+        "cold_starts",
+        "invocations",
+        "max_concurrency",
+        "duplicates",
+        "destinations",
+        "dropped",
+    ):
         assert counters[key] == summary[key]
     assert snap["t"] == 2 and snap["function"]["busy"] == counters["concurrency"]
     model = sim.scenario.model
@@ -139,15 +168,26 @@ def test_snapshot_shows_what_each_pane_draws():
     sync.advance(10)
     snap = sync.snapshot()
     assert snap["sync"]["callers_waiting"] == 3
-    assert snap["function"] == {"busy": 3, "initializing": 0, "idle": 0, "limit": 1000,
-                                "reserved_concurrency": None, "error_rate": 0.0, "poison_pending": False}
+    assert snap["function"] == {
+        "busy": 3,
+        "initializing": 0,
+        "idle": 0,
+        "limit": 1000,
+        "reserved_concurrency": None,
+        "error_rate": 0.0,
+        "poison_pending": False,
+    }
     cold = Simulation(load_scenario("sync-cold-vs-warm"))
     cold.advance(0.5)
     assert cold.snapshot()["function"]["initializing"] == 3
     asynchronous = Simulation(load_scenario("async-retries-destination"))
     asynchronous.advance(30)
-    assert asynchronous.snapshot()["async"] == {"queue_depth": 1, "waiting_retry": 1, "waiting_backoff": 0,
-                                                "in_flight": 0}
+    assert asynchronous.snapshot()["async"] == {
+        "queue_depth": 1,
+        "waiting_retry": 1,
+        "waiting_backoff": 0,
+        "in_flight": 0,
+    }
     sqs = Simulation(load_scenario("sqs-partial-batch"))
     sqs.advance(5)
     assert sqs.snapshot()["sqs"]["in_flight"] == 1 and sqs.snapshot()["sqs"]["visible"] == 0
@@ -218,7 +258,10 @@ def test_poison_makes_the_next_arrival_fail_every_attempt_until_cleared():
     cured.intervene({"poison": False})
     cured.advance(600)
     assert cured.summary()["succeeded"] == 3
-    assert [e["t"] for e in cured.trace if e["kind"] == "invoke_start" and e["items"] == ["evt-2"]] == [1.0, 61.2]
+    assert [e["t"] for e in cured.trace if e["kind"] == "invoke_start" and e["items"] == ["evt-2"]] == [
+        1.0,
+        61.2,
+    ]
 
 
 def test_intervention_before_any_event_applies_from_the_start():
@@ -244,12 +287,15 @@ def test_intervening_after_stepping_back_starts_a_new_timeline():
     assert sim.interventions == [(1, {"function.reserved_concurrency": 1})]
 
 
-@pytest.mark.parametrize("changes, words", [
-    ({"function.timeout_s": 5}, "unknown"),
-    ({"function.error_rate": 2}, "0..1"),
-    ({"function.reserved_concurrency": 950}, "0..900"),
-    ({"poison": "yes"}, "true or false"),
-])
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"function.timeout_s": 5}, "unknown"),
+        ({"function.error_rate": 2}, "0..1"),
+        ({"function.reserved_concurrency": 950}, "0..900"),
+        ({"poison": "yes"}, "true or false"),
+    ],
+)
 def test_bad_interventions_are_refused_in_one_line(changes, words):
     sim = Simulation(load_scenario("sqs-lambda"))
     with pytest.raises(UserError) as refused:

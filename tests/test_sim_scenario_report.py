@@ -21,73 +21,269 @@ def test_item_list_folds_runs_and_truncates():
 
 def test_describe_event_in_plain_words():
     describe = report.describe_event
-    assert describe({"t": 0, "kind": "arrive", "item": "rec-3", "key": "pk-3", "shard": 0}) == \
-        "rec-3 arrived on shard 0 (key pk-3)"
-    assert describe({"t": 0, "kind": "arrive", "item": "msg-2", "group": "g-2"}) == "msg-2 arrived in group g-2"
-    assert describe({"t": 0, "kind": "accepted", "item": "evt-1", "status": 202}).startswith("evt-1 accepted (202)")
-    assert describe({"t": 29, "kind": "response", "item": "req-1", "status": 504, "function_error": False,
-                     "latency_s": 29.0}) == "req-1 answered 504 (the caller gave up) after 29.0 s"
-    assert describe({"t": 1, "kind": "response", "item": "req-2", "status": 200, "function_error": True,
-                     "latency_s": 0.5}) == "req-2 answered 200 with a function error after 0.5 s"
-    assert describe({"t": 1, "kind": "invoke_start", "invocation": 4, "items": ["msg-1", "msg-2"], "cold": True}) \
+    assert (
+        describe({"t": 0, "kind": "arrive", "item": "rec-3", "key": "pk-3", "shard": 0})
+        == "rec-3 arrived on shard 0 (key pk-3)"
+    )
+    assert (
+        describe({"t": 0, "kind": "arrive", "item": "msg-2", "group": "g-2"}) == "msg-2 arrived in group g-2"
+    )
+    assert describe({"t": 0, "kind": "accepted", "item": "evt-1", "status": 202}).startswith(
+        "evt-1 accepted (202)"
+    )
+    assert (
+        describe(
+            {
+                "t": 29,
+                "kind": "response",
+                "item": "req-1",
+                "status": 504,
+                "function_error": False,
+                "latency_s": 29.0,
+            }
+        )
+        == "req-1 answered 504 (the caller gave up) after 29.0 s"
+    )
+    assert (
+        describe(
+            {
+                "t": 1,
+                "kind": "response",
+                "item": "req-2",
+                "status": 200,
+                "function_error": True,
+                "latency_s": 0.5,
+            }
+        )
+        == "req-2 answered 200 with a function error after 0.5 s"
+    )
+    assert (
+        describe({"t": 1, "kind": "invoke_start", "invocation": 4, "items": ["msg-1", "msg-2"], "cold": True})
         == "invocation 4 started (cold start) with msg-1..msg-2"
-    assert describe({"t": 1, "kind": "invoke_end", "invocation": 4, "outcome": "timeout", "failed_items": []}) \
+    )
+    assert (
+        describe({"t": 1, "kind": "invoke_end", "invocation": 4, "outcome": "timeout", "failed_items": []})
         == "invocation 4 timed out"
-    assert describe({"t": 1, "kind": "invoke_end", "invocation": 4, "outcome": "ok", "failed_items": ["msg-4"]}) \
+    )
+    assert (
+        describe({"t": 1, "kind": "invoke_end", "invocation": 4, "outcome": "ok", "failed_items": ["msg-4"]})
         == "invocation 4 returned, reporting msg-4 as failed (batchItemFailures)"
-    assert describe({"t": 72, "kind": "retry", "items": ["evt-3"], "reason": "function_error", "at": 192,
-                     "attempt": 3, "max_attempts": 3}) == \
-        "evt-3 will be tried again at 03:12 (after a function error; attempt 3 of 3)"
-    assert describe({"t": 72, "kind": "retry", "items": ["evt-3"], "reason": "throttle", "at": 74}) == \
-        "evt-3 will be tried again at 01:14 (after a throttle)"
-    assert describe({"t": 9, "kind": "destination", "items": ["msg-5"], "target": "dlq", "reason": "maxReceiveCount"}) \
+    )
+    assert (
+        describe(
+            {
+                "t": 72,
+                "kind": "retry",
+                "items": ["evt-3"],
+                "reason": "function_error",
+                "at": 192,
+                "attempt": 3,
+                "max_attempts": 3,
+            }
+        )
+        == "evt-3 will be tried again at 03:12 (after a function error; attempt 3 of 3)"
+    )
+    assert (
+        describe({"t": 72, "kind": "retry", "items": ["evt-3"], "reason": "throttle", "at": 74})
+        == "evt-3 will be tried again at 01:14 (after a throttle)"
+    )
+    assert (
+        describe(
+            {"t": 9, "kind": "destination", "items": ["msg-5"], "target": "dlq", "reason": "maxReceiveCount"}
+        )
         == "msg-5 sent to the dead-letter queue (maxReceiveCount)"
-    assert describe({"t": 9, "kind": "bisect", "items": ["rec-1", "rec-2", "rec-3", "rec-4"],
-                     "halves": [["rec-1", "rec-2"], ["rec-3", "rec-4"]]}) == \
-        "batch rec-1..rec-4 split in two: rec-1..rec-2 | rec-3..rec-4"
-    assert describe({"t": 9, "kind": "end", "reason": "until"}) == "run ended: stopped at until_s with work left"
+    )
+    assert (
+        describe(
+            {
+                "t": 9,
+                "kind": "bisect",
+                "items": ["rec-1", "rec-2", "rec-3", "rec-4"],
+                "halves": [["rec-1", "rec-2"], ["rec-3", "rec-4"]],
+            }
+        )
+        == "batch rec-1..rec-4 split in two: rec-1..rec-2 | rec-3..rec-4"
+    )
+    assert (
+        describe({"t": 9, "kind": "end", "reason": "until"}) == "run ended: stopped at until_s with work left"
+    )
     assert describe({"t": 9, "kind": "scale", "pollers": 6}) == "scale: pollers=6"
-
 
 
 def test_retries_and_invocations_say_which_try_it_is_and_of_how_many():
     describe = report.describe_event
-    assert describe({"t": 1, "kind": "invoke_start", "invocation": 4, "items": ["evt-2"], "cold": False,
-                     "attempt": 2, "max_attempts": 3}) == "invocation 4 started (warm) with evt-2 (attempt 2 of 3)"
+    assert (
+        describe(
+            {
+                "t": 1,
+                "kind": "invoke_start",
+                "invocation": 4,
+                "items": ["evt-2"],
+                "cold": False,
+                "attempt": 2,
+                "max_attempts": 3,
+            }
+        )
+        == "invocation 4 started (warm) with evt-2 (attempt 2 of 3)"
+    )
     # A first attempt is left unnumbered, as SQS's first receive and a stream's first try are.
-    assert describe({"t": 0, "kind": "invoke_start", "invocation": 1, "items": ["evt-1"], "cold": True,
-                     "attempt": 1, "max_attempts": 3}) == "invocation 1 started (cold start) with evt-1"
+    assert (
+        describe(
+            {
+                "t": 0,
+                "kind": "invoke_start",
+                "invocation": 1,
+                "items": ["evt-1"],
+                "cold": True,
+                "attempt": 1,
+                "max_attempts": 3,
+            }
+        )
+        == "invocation 1 started (cold start) with evt-1"
+    )
     # A throttled async event waits for the same attempt: throttles use none of its retries.
-    assert describe({"t": 0, "kind": "retry", "items": ["evt-2"], "reason": "throttle", "at": 1,
-                     "attempt": 1, "max_attempts": 3}) == \
-        "evt-2 will be tried again at 00:01 (after a throttle; still attempt 1 of 3)"
+    assert (
+        describe(
+            {
+                "t": 0,
+                "kind": "retry",
+                "items": ["evt-2"],
+                "reason": "throttle",
+                "at": 1,
+                "attempt": 1,
+                "max_attempts": 3,
+            }
+        )
+        == "evt-2 will be tried again at 00:01 (after a throttle; still attempt 1 of 3)"
+    )
     # The caller's retries are its own, and a 429 uses one.
-    assert describe({"t": 0, "kind": "retry", "items": ["req-6"], "reason": "throttle", "at": 1,
-                     "client_attempt": 2, "client_max_attempts": 3}) == \
-        "req-6 will be tried again at 00:01 (after a throttle; caller's attempt 2 of 3)"
-    assert describe({"t": 10.8, "kind": "invoke_start", "invocation": 11, "items": ["msg-7"], "cold": False,
-                     "receive_counts": [3], "max_receive_count": 5}) == \
-        "invocation 11 started (warm) with msg-7 (receive 3 of 5)"
-    assert describe({"t": 10.8, "kind": "invoke_start", "invocation": 6, "items": ["msg-1", "msg-2"], "cold": True,
-                     "receive_counts": [1, 2]}) == "invocation 6 started (cold start) with msg-1..msg-2 (receive 1–2, no DLQ)"
-    assert describe({"t": 0.9, "kind": "retry", "items": ["msg-5"], "reason": "function_error", "at": 10.8,
-                     "receive_counts": [2], "max_receive_count": 5}) == \
-        "msg-5 will be tried again at 00:10.8 (after a function error; receive count 2 of 5)"
-    assert describe({"t": 20.9, "kind": "retry", "items": ["msg-5", "msg-6"], "reason": "visibility_timeout",
-                     "at": 30.8, "receive_counts": [3, 3], "max_receive_count": 3}) == \
-        "msg-5..msg-6 will be tried again at 00:30.8 (its visibility timeout lapsed; receive count 3 of 3: " \
+    assert (
+        describe(
+            {
+                "t": 0,
+                "kind": "retry",
+                "items": ["req-6"],
+                "reason": "throttle",
+                "at": 1,
+                "client_attempt": 2,
+                "client_max_attempts": 3,
+            }
+        )
+        == "req-6 will be tried again at 00:01 (after a throttle; caller's attempt 2 of 3)"
+    )
+    assert (
+        describe(
+            {
+                "t": 10.8,
+                "kind": "invoke_start",
+                "invocation": 11,
+                "items": ["msg-7"],
+                "cold": False,
+                "receive_counts": [3],
+                "max_receive_count": 5,
+            }
+        )
+        == "invocation 11 started (warm) with msg-7 (receive 3 of 5)"
+    )
+    assert (
+        describe(
+            {
+                "t": 10.8,
+                "kind": "invoke_start",
+                "invocation": 6,
+                "items": ["msg-1", "msg-2"],
+                "cold": True,
+                "receive_counts": [1, 2],
+            }
+        )
+        == "invocation 6 started (cold start) with msg-1..msg-2 (receive 1–2, no DLQ)"
+    )
+    assert (
+        describe(
+            {
+                "t": 0.9,
+                "kind": "retry",
+                "items": ["msg-5"],
+                "reason": "function_error",
+                "at": 10.8,
+                "receive_counts": [2],
+                "max_receive_count": 5,
+            }
+        )
+        == "msg-5 will be tried again at 00:10.8 (after a function error; receive count 2 of 5)"
+    )
+    assert (
+        describe(
+            {
+                "t": 20.9,
+                "kind": "retry",
+                "items": ["msg-5", "msg-6"],
+                "reason": "visibility_timeout",
+                "at": 30.8,
+                "receive_counts": [3, 3],
+                "max_receive_count": 3,
+            }
+        )
+        == "msg-5..msg-6 will be tried again at 00:30.8 (its visibility timeout lapsed; receive count 3 of 3: "
         "the next receive moves them to the DLQ)"
-    assert describe({"t": 2.2, "kind": "invoke_start", "invocation": 8, "items": ["rec-5"], "cold": False,
-                     "shard": 0, "retry": 2, "max_retries": 10}) == \
-        "invocation 8 started (warm) on shard 0 with rec-5 (retry 2 of 10)"
-    assert describe({"t": 1.2, "kind": "retry", "items": ["rec-5"], "reason": "function_error", "at": 2.2,
-                     "retry": 3, "max_retries": -1}) == \
-        "rec-5 will be tried again at 00:02.2 (after a function error; retry 3, no limit)"
-    assert describe({"t": 1.2, "kind": "retry", "items": ["rec-6", "rec-7"], "reason": "function_error", "at": 1.2,
-                     "retry": 0, "max_retries": 10}) == \
-        "rec-6..rec-7 will be tried again at 00:01.2 (after a function error; from the checkpoint, retry count reset)"
-    assert describe({"t": 1, "kind": "retry", "items": ["rec-1"], "reason": "throttle", "at": 2,
-                     "retry": 0, "max_retries": 10}) == "rec-1 will be tried again at 00:02 (after a throttle)"
+    )
+    assert (
+        describe(
+            {
+                "t": 2.2,
+                "kind": "invoke_start",
+                "invocation": 8,
+                "items": ["rec-5"],
+                "cold": False,
+                "shard": 0,
+                "retry": 2,
+                "max_retries": 10,
+            }
+        )
+        == "invocation 8 started (warm) on shard 0 with rec-5 (retry 2 of 10)"
+    )
+    assert (
+        describe(
+            {
+                "t": 1.2,
+                "kind": "retry",
+                "items": ["rec-5"],
+                "reason": "function_error",
+                "at": 2.2,
+                "retry": 3,
+                "max_retries": -1,
+            }
+        )
+        == "rec-5 will be tried again at 00:02.2 (after a function error; retry 3, no limit)"
+    )
+    assert (
+        describe(
+            {
+                "t": 1.2,
+                "kind": "retry",
+                "items": ["rec-6", "rec-7"],
+                "reason": "function_error",
+                "at": 1.2,
+                "retry": 0,
+                "max_retries": 10,
+            }
+        )
+        == "rec-6..rec-7 will be tried again at 00:01.2 (after a function error; from the checkpoint, retry count reset)"
+    )
+    assert (
+        describe(
+            {
+                "t": 1,
+                "kind": "retry",
+                "items": ["rec-1"],
+                "reason": "throttle",
+                "at": 2,
+                "retry": 0,
+                "max_retries": 10,
+            }
+        )
+        == "rec-1 will be tried again at 00:02 (after a throttle)"
+    )
 
 
 SQS_TRACE = [
@@ -131,7 +327,13 @@ def test_iterator_age_is_time_since_the_newest_record_of_the_batch():
 
 def test_failure_reasons_count_each_item_once():
     trace = [
-        {"t": 1, "kind": "destination", "items": ["evt-1"], "target": "on_failure", "reason": "RetriesExhausted"},
+        {
+            "t": 1,
+            "kind": "destination",
+            "items": ["evt-1"],
+            "target": "on_failure",
+            "reason": "RetriesExhausted",
+        },
         {"t": 1, "kind": "destination", "items": ["evt-1"], "target": "dlq", "reason": "RetriesExhausted"},
         {"t": 2, "kind": "drop", "items": ["evt-2"], "reason": "EventAgeExceeded"},
         {"t": 3, "kind": "destination", "items": ["evt-3"], "target": "on_success", "reason": "Success"},
@@ -139,7 +341,11 @@ def test_failure_reasons_count_each_item_once():
         {"t": 5, "kind": "response", "item": "req-2", "status": 429, "function_error": False},
         {"t": 6, "kind": "response", "item": "req-2", "status": 200, "function_error": False},
     ]
-    assert report.failure_reasons(trace) == {"RetriesExhausted": 1, "EventAgeExceeded": 1, "throttled (429)": 1}
+    assert report.failure_reasons(trace) == {
+        "RetriesExhausted": 1,
+        "EventAgeExceeded": 1,
+        "throttled (429)": 1,
+    }
 
 
 def test_outcome_rows_break_failures_down_by_reason():
@@ -148,9 +354,18 @@ def test_outcome_rows_break_failures_down_by_reason():
 
 
 def test_outcome_rows_prefer_the_engines_reasons():
-    summary = {"succeeded": 5, "failed": 15, "unfinished": 0, "failed_by_reason": {"TooManyRequestsException": 15}}
-    assert report.outcome_rows(summary, []) == [("succeeded", 5), ("failed", 15), ("  TooManyRequestsException", 15),
-                                                ("unfinished", 0)]
+    summary = {
+        "succeeded": 5,
+        "failed": 15,
+        "unfinished": 0,
+        "failed_by_reason": {"TooManyRequestsException": 15},
+    }
+    assert report.outcome_rows(summary, []) == [
+        ("succeeded", 5),
+        ("failed", 15),
+        ("  TooManyRequestsException", 15),
+        ("unfinished", 0),
+    ]
 
 
 def test_latency_row():
@@ -161,8 +376,15 @@ def test_latency_row():
 def test_changed_params_lists_only_this_models_differences():
     resolved = load_scenario("sqs-poison-dlq").resolved()
     keys = {key for key, *_ in report.changed_params(resolved)}
-    assert keys == {"function.duration_ms", "sqs.batch_size", "sqs.visibility_timeout_s", "sqs.max_receive_count",
-                    "until_s", "load.count", "load.rate_per_s"}
+    assert keys == {
+        "function.duration_ms",
+        "sqs.batch_size",
+        "sqs.visibility_timeout_s",
+        "sqs.max_receive_count",
+        "until_s",
+        "load.count",
+        "load.rate_per_s",
+    }
     row = next(row for row in report.changed_params(resolved) if row[0] == "sqs.batch_size")
     assert row == ("sqs.batch_size", 1, 10, "BatchSize")
 

@@ -69,7 +69,12 @@ def footer_keys(app: LambdaTutorApp) -> set[str]:
 
 # Textual's names for the punctuation keys the tests type, and the characters they type.
 CHARACTERS = {
-    "space": " ", "slash": "/", "question_mark": "?", "full_stop": ".", "minus": "-", "commercial_at": "@",
+    "space": " ",
+    "slash": "/",
+    "question_mark": "?",
+    "full_stop": ".",
+    "minus": "-",
+    "commercial_at": "@",
 }
 KEY_NAMES = {character: name for name, character in CHARACTERS.items()}
 
@@ -132,13 +137,21 @@ async def test_a_model_word_narrows_to_that_model():
         assert rows(app) == POLL
         assert "3 of 10 services" in screen_text(app)
         await type_filter(pilot, "async")
-        assert rows(app) == ["AWS CLI and SDKs (Invoke API)", "Amazon S3 (event notifications)", "Amazon SNS",
-                             "Amazon CloudWatch Logs (subscription filters)"]
+        assert rows(app) == [
+            "AWS CLI and SDKs (Invoke API)",
+            "Amazon S3 (event notifications)",
+            "Amazon SNS",
+            "Amazon CloudWatch Logs (subscription filters)",
+        ]
         # "sync" means the start of a word: the asynchronous services stay out. The SQS row stays
         # in because its note says "Synchronous invokes".
         await type_filter(pilot, "sync")
-        assert rows(app) == ["Application Load Balancer", "Amazon API Gateway",
-                             "AWS CLI and SDKs (Invoke API)", "Amazon SQS (standard queues)"]
+        assert rows(app) == [
+            "Application Load Balancer",
+            "Amazon API Gateway",
+            "AWS CLI and SDKs (Invoke API)",
+            "Amazon SQS (standard queues)",
+        ]
 
 
 async def test_the_pane_below_shows_the_highlighted_service_whole_with_its_source():
@@ -222,10 +235,14 @@ async def test_slash_down_and_up_move_between_the_filter_and_the_list_and_the_fo
 
 
 async def test_a_service_whose_lesson_is_missing_says_so_instead_of_opening():
-    orphan = Service(name="Amazon Orphan", model="async", trigger="Nothing at all",
-                         note="Points nowhere.",
-                         source="https://docs.aws.amazon.com/lambda/latest/dg/lambda-services.html",
-                         lesson="no-such-lesson")
+    orphan = Service(
+        name="Amazon Orphan",
+        model="async",
+        trigger="Nothing at all",
+        note="Points nowhere.",
+        source="https://docs.aws.amazon.com/lambda/latest/dg/lambda-services.html",
+        lesson="no-such-lesson",
+    )
     app = catalogue_app(replace(COURSE, services=[*COURSE.services, orphan]))
     async with app.run_test(size=SIZE) as pilot:
         await open_catalogue(pilot)

@@ -21,8 +21,20 @@ SEED = 20240611
 KEY_COUNT = 600
 # Words that match some services, so the table is often full; single characters below add junk.
 WORDS = ["sqs", "poll", "async", "sync", "kinesis", "amazon", "api", "s3", "fifo", "event", "aws", "lambda"]
-MOVES = ["down", "down", "up", "up", "pageup", "pagedown", "home", "end", "left", "right", "delete",
-         "backspace"]
+MOVES = [
+    "down",
+    "down",
+    "up",
+    "up",
+    "pageup",
+    "pagedown",
+    "home",
+    "end",
+    "left",
+    "right",
+    "delete",
+    "backspace",
+]
 # Rarer, because each costs the app far more than a keystroke: moving focus (the footer is rebuilt)
 # and leaving the screen (a lesson or help opens).
 FOCUS = ["tab", "shift+tab", "slash"]

@@ -67,7 +67,9 @@ async def open_exercise(pilot: Pilot, exercise_id: str) -> ExerciseScreen:
 async def run_and_wait(pilot: Pilot, screen: ExerciseScreen, *keys: str) -> None:
     before = screen.last_attempt
     await pilot.press(*keys)
-    await wait_for(pilot, lambda: screen.last_attempt is not before and not screen.running, "the run to finish")
+    await wait_for(
+        pilot, lambda: screen.last_attempt is not before and not screen.running, "the run to finish"
+    )
     await pilot.pause()
 
 
@@ -133,7 +135,9 @@ async def test_a_choice_parameter_is_picked_from_a_list():
         await run_and_wait(pilot, screen, "ctrl+r")
         assert screen.last_attempt.passed
         assert attempts("ann", "sqs-partial-batch").passing_params == {
-            "sqs.report_batch_item_failures": True, "sqs.batch_size": 10}
+            "sqs.report_batch_item_failures": True,
+            "sqs.batch_size": 10,
+        }
 
 
 async def test_a_predict_exercise_needs_the_number_first_then_reveals_it():
@@ -225,7 +229,7 @@ def long_pack(tmp_path: Path) -> Path:
     pack = tmp_path / "long-pack"
     (pack / "exercises").mkdir(parents=True)
     (pack / "course.toml").write_text("format_version = 1\n")
-    (pack / "exercises" / "long.toml").write_text('''
+    (pack / "exercises" / "long.toml").write_text("""
 id = "long-run"
 title = "A long run"
 kind = "tune"
@@ -242,7 +246,7 @@ max = 10
 field = "duplicates"
 op = "=="
 value = 0
-''')
+""")
     return pack
 
 
@@ -259,8 +263,11 @@ async def test_a_long_run_shows_progress_keeps_the_screen_responsive_and_stops_w
         # Keys still work while it runs: the learner leaves, and the run is dropped, not stored.
         app.post_message(events.Key("escape", None))
         await wait_for(pilot, lambda: not isinstance(app.screen, ExerciseScreen), "leaving the exercise")
-        await wait_for(pilot, lambda: not [w for w in app.workers if w.group == "exercise-run" and w.is_running],
-                       "the run to stop")
+        await wait_for(
+            pilot,
+            lambda: not [w for w in app.workers if w.group == "exercise-run" and w.is_running],
+            "the run to stop",
+        )
     assert attempts("ann", "long-run") is None
 
 
@@ -268,7 +275,7 @@ async def test_a_broken_pack_exercise_is_marked_explained_and_never_run(tmp_path
     pack = tmp_path / "broken-pack"
     (pack / "exercises").mkdir(parents=True)
     (pack / "course.toml").write_text("format_version = 1\n")
-    (pack / "exercises" / "typo.toml").write_text('''
+    (pack / "exercises" / "typo.toml").write_text("""
 id = "typo"
 title = "A typo in a key"
 kind = "tune"
@@ -284,7 +291,7 @@ max = 10
 field = "duplicates"
 op = "=="
 value = 0
-''')
+""")
     course, problems = load_course([pack])
     app = LambdaTutorApp(profile="ann", loaded=(course, problems))
     async with app.run_test(size=(100, 30)) as pilot:

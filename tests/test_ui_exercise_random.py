@@ -65,8 +65,9 @@ async def back_to_the_exercises(app, rng: random.Random) -> None:
 def check(app, runs: list) -> None:
     screen = app.screen
     results = app.store.exercise_results(app.profile).values()
-    assert sum(result.attempts for result in results) == len(runs), \
+    assert sum(result.attempts for result in results) == len(runs), (
         "every stored attempt comes from a finished run, and only those"
+    )
     if isinstance(screen, ExerciseListScreen):
         passed = sum(1 for result in results if result.passed)
         shown = str(screen.query_one("#masthead-right").render())
@@ -83,8 +84,9 @@ async def test_random_keys_and_resizes_never_break_the_exercise_screens():
     rng = random.Random(SEED)
     runs: list = []
     app = LambdaTutorApp(profile="ann", loaded=LOADED)
-    async with app.run_test(size=(80, 24), message_hook=lambda m: runs.append(m) if isinstance(
-            m, ExerciseScreen.Ran) else None) as pilot:
+    async with app.run_test(
+        size=(80, 24), message_hook=lambda m: runs.append(m) if isinstance(m, ExerciseScreen.Ran) else None
+    ) as pilot:
         await app.open_screen("exercises")
         await pilot.pause()
         sent = 0

@@ -20,8 +20,11 @@ def app() -> LambdaTutorApp:
 def opening(exercise_id: str, *keys: str):
     async def run_before(pilot) -> None:
         await pilot.app.open_screen("exercise", exercise_id=exercise_id)
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExerciseScreen) and pilot.app.focused is not None,
-                       "the exercise, its first field focused")
+        await wait_for(
+            pilot,
+            lambda: isinstance(pilot.app.screen, ExerciseScreen) and pilot.app.focused is not None,
+            "the exercise, its first field focused",
+        )
         screen = pilot.app.screen
         for box in screen.query(Input):
             box.cursor_blink = False  # a blinking cursor would make the picture depend on timing
@@ -47,4 +50,6 @@ def test_a_tune_exercise_after_a_run_that_missed_80x24(snap_compare):
 
 
 def test_a_predict_exercise_revealed_120x40(snap_compare):
-    assert snap_compare(app(), terminal_size=(120, 40), run_before=opening("async-event-age", "5", "5", "enter"))
+    assert snap_compare(
+        app(), terminal_size=(120, 40), run_before=opening("async-event-age", "5", "5", "enter")
+    )

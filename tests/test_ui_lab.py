@@ -66,7 +66,9 @@ def test_the_three_models_share_one_load_seed_and_function():
     sync, asynchronous, sqs = lab_scenarios()
     assert [s.model for s in (sync, asynchronous, sqs)] == ["sync", "async", "sqs"]
     for scenario in (asynchronous, sqs):
-        assert scenario.load == sync.load and scenario.seed == sync.seed and scenario.function == sync.function
+        assert (
+            scenario.load == sync.load and scenario.seed == sync.seed and scenario.function == sync.function
+        )
 
 
 async def test_side_by_side_when_wide_in_tabs_when_narrow():
@@ -131,8 +133,9 @@ async def test_throttle_key_and_clear():
         await at(pilot, 400)
         settled = {model: throttles(text) for model, text in counters(app).items()}
         await at(pilot, 600)
-        assert {model: throttles(text) for model, text in counters(app).items()} == settled, \
+        assert {model: throttles(text) for model, text in counters(app).items()} == settled, (
             "cleared: no more throttles"
+        )
 
 
 async def test_poison_key_fails_one_item_in_every_model():

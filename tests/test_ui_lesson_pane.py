@@ -40,7 +40,6 @@ async def test_help_over_a_playing_lesson_pane_pauses_it_and_closing_help_resume
         assert pane.player.playing, "back on the lesson, the run plays on"
 
 
-
 async def test_w_plays_and_pauses_the_lesson_pane_from_the_text_and_the_empty_log_says_so():
     app = LambdaTutorApp(loaded=LOADED)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -92,7 +91,10 @@ async def test_at_80_columns_the_footer_keeps_help_and_cuts_only_whole_keys():
         await open_lesson(app, pilot, WITH_PANE.id)
         await pilot.press("tab")  # the pane takes the keyboard: its keys join the lesson's
         await pilot.pause(0.3)
-        assert app.screen.focused is not None and app.screen.query_one(SimPane) in app.screen.focused.ancestors_with_self
+        assert (
+            app.screen.focused is not None
+            and app.screen.query_one(SimPane) in app.screen.focused.ancestors_with_self
+        )
         footer = screen_text(app).splitlines()[-1]
         assert "space Play" in footer and "s Step" in footer, "the focused pane's keys come first"
         assert "f1 Help" in footer, "help survives the cut"
@@ -163,7 +165,9 @@ async def test_w_or_tab_into_a_hidden_pane_shows_it():
         await pilot.press("v")
         await pilot.pause()
         assert "╭ queue" not in screen_text(app)
-        assert app.screen.focused.id == "lesson-scroll", "hidden, the pane gives the keyboard back to the text"
+        assert app.screen.focused.id == "lesson-scroll", (
+            "hidden, the pane gives the keyboard back to the text"
+        )
 
 
 async def test_the_choice_carries_to_the_next_lesson_and_tall_or_wide_terminals_show_the_pane():
@@ -197,6 +201,8 @@ async def test_help_over_a_narrow_lesson_names_v_for_the_pane():
         await pilot.pause()
         lines = str(app.screen.screen_keys(LessonScreen)).splitlines()
         v_lines = [" ".join(line.split()) for line in lines if line.startswith("v ")]
-        assert v_lines == ["v Below 120 columns: show the simulation under the text",
-                           "v Below 120 columns: hide the simulation (all but its control bar), for more text"]
+        assert v_lines == [
+            "v Below 120 columns: show the simulation under the text",
+            "v Below 120 columns: hide the simulation (all but its control bar), for more text",
+        ]
         assert "**v** shows it" in app.screen.query_one("#help-text").source

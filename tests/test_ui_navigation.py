@@ -43,7 +43,9 @@ def screen_text(app: LambdaTutorApp) -> str:
 
 
 def footer_keys(app: LambdaTutorApp) -> set[str]:
-    return {key for key, active in app.screen.active_bindings.items() if active.binding.show and active.enabled}
+    return {
+        key for key, active in app.screen.active_bindings.items() if active.binding.show and active.enabled
+    }
 
 
 # The real course ---------------------------------------------------------------------------------
@@ -176,8 +178,10 @@ async def test_f1_and_question_mark_open_help_about_the_current_screen_and_close
 
         assert {"Course map", "Lesson", "Everywhere"} <= set(sections)
         assert "Reopen the lesson you were reading" in sections["Course map"]
-        assert any(line.startswith("b, esc") and line.endswith("Back to map")
-                   for line in sections["Lesson"].splitlines())
+        assert any(
+            line.startswith("b, esc") and line.endswith("Back to map")
+            for line in sections["Lesson"].splitlines()
+        )
         assert "Command palette" in sections["Everywhere"]
 
 
@@ -228,7 +232,7 @@ async def test_a_title_too_long_for_the_tree_is_cut_with_an_ellipsis_and_whole_w
         rows = [row for row in screen_text(app).splitlines() if longest[:20] in row]
         assert rows and longest not in rows[0] and "…" in rows[0], "cut, and says so"
         tree_edge = tree.region.right
-        assert rows[0][: tree_edge].rstrip().endswith("…"), "the cut ends inside the tree, not under the pane"
+        assert rows[0][:tree_edge].rstrip().endswith("…"), "the cut ends inside the tree, not under the pane"
         await pilot.resize_terminal(200, 60)
         await pilot.pause()
         assert any(longest in row for row in screen_text(app).splitlines()), "whole on a wide terminal"
@@ -264,7 +268,9 @@ async def test_after_a_click_on_the_places_bar_the_keys_still_move_through_the_m
         assert isinstance(app.screen, CourseMapScreen)
         await pilot.press("down", "enter")
         await pilot.pause()
-        assert isinstance(app.screen, LessonScreen), "enter opened the highlighted lesson, not the catalogue again"
+        assert isinstance(app.screen, LessonScreen), (
+            "enter opened the highlighted lesson, not the catalogue again"
+        )
         assert app.screen.lesson.id == FIRST_MODULE_LESSONS[0].id
 
 
@@ -291,7 +297,9 @@ async def test_a_broken_preset_opened_from_the_palette_says_why_instead_of_crash
     pack = tmp_path / "pack"
     (pack / "scenarios").mkdir(parents=True)
     (pack / "course.toml").write_text("format_version = 1\n")
-    (pack / "scenarios" / "broken-one.toml").write_text('title = "Broken"\nmodel = "sqs"\n[sqs]\nbatch_size = 0\n')
+    (pack / "scenarios" / "broken-one.toml").write_text(
+        'title = "Broken"\nmodel = "sqs"\n[sqs]\nbatch_size = 0\n'
+    )
     app = LambdaTutorApp(extra_packs=[pack])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

@@ -31,8 +31,8 @@ def screen_text(app: LambdaTutorApp) -> str:
 
 def tree_line(app: LambdaTutorApp, title: str) -> str:
     region = app.screen.query_one(CourseTree).region
-    rows = screen_text(app).splitlines()[region.y:region.bottom]
-    lines = [row[region.x:region.right] for row in rows if title in row[region.x:region.right]]
+    rows = screen_text(app).splitlines()[region.y : region.bottom]
+    lines = [row[region.x : region.right] for row in rows if title in row[region.x : region.right]]
     assert lines, f"{title!r} is not on the course map"
     return lines[0]
 
@@ -105,8 +105,9 @@ async def test_modules_show_their_quiz_state_in_words():
     with open_store() as store:
         passed = [QuestionResult(f"q{n}", 1, 1, True) for n in range(4)] + [QuestionResult("q9", 0, 1, False)]
         store.record_quiz_attempt("default", "basics", passed, datetime(2026, 1, 1, tzinfo=UTC))
-        store.record_quiz_attempt("default", "scaling", [QuestionResult("q3", 1, 1, True)],
-                                  datetime(2026, 1, 1, tzinfo=UTC))
+        store.record_quiz_attempt(
+            "default", "scaling", [QuestionResult("q3", 1, 1, True)], datetime(2026, 1, 1, tzinfo=UTC)
+        )
     app = LambdaTutorApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -116,8 +117,9 @@ async def test_modules_show_their_quiz_state_in_words():
 
 async def test_a_failed_quiz_is_marked_as_not_passed():
     with open_store() as store:
-        store.record_quiz_attempt("default", "basics", [QuestionResult("q1", 1, 2, False)],
-                                  datetime(2026, 1, 1, tzinfo=UTC))
+        store.record_quiz_attempt(
+            "default", "basics", [QuestionResult("q1", 1, 2, False)], datetime(2026, 1, 1, tzinfo=UTC)
+        )
     app = LambdaTutorApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

@@ -32,8 +32,11 @@ async def wait_for(pilot: Pilot, condition, what: str, tries: int = 200) -> None
 
 
 async def quiz_screen(pilot: Pilot, phase: str = "question") -> QuizScreen:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, QuizScreen) and pilot.app.screen.phase == phase,
-                   f"the quiz screen in phase {phase}")
+    await wait_for(
+        pilot,
+        lambda: isinstance(pilot.app.screen, QuizScreen) and pilot.app.screen.phase == phase,
+        f"the quiz screen in phase {phase}",
+    )
     await pilot.pause()  # let the new question's layout settle before anything clicks on it
     return pilot.app.screen
 
@@ -48,7 +51,9 @@ def keys_for_right_answer(question: Question, computed: float | None) -> list[st
     if kind == "multiple":
         return [str(question.choices.index(choice) + 1) for choice in question.answer] + ["enter"]
     if kind == "matching":
-        return [str(question.choices.index(question.answer[left]) + 1) for left in question.matching_left] + ["enter"]
+        return [str(question.choices.index(question.answer[left]) + 1) for left in question.matching_left] + [
+            "enter"
+        ]
     if kind == "ordering":
         steps, cursor, keys = presented_steps(question), 0, []
         for target, step in enumerate(question.choices):
@@ -96,8 +101,12 @@ async def test_a_whole_quiz_by_keyboard_is_scored_and_still_there_after_a_restar
         assert "Retry the one I missed" in str(screen.query_one("#quiz-retry").label)
         await pilot.press("r")
         await quiz_screen(pilot)
-        assert [q.id for q in screen.session.questions] == ["qp-sync-status"] and screen.session.counter == "1 / 1"
-        assert "Retry of the ones missed" in str(screen.query_one("#masthead-left").render()), "the header says so"
+        assert [q.id for q in screen.session.questions] == [
+            "qp-sync-status"
+        ] and screen.session.counter == "1 / 1"
+        assert "Retry of the ones missed" in str(screen.query_one("#masthead-left").render()), (
+            "the header says so"
+        )
         await answer_right(pilot, screen)
         await pilot.press("enter")
         await quiz_screen(pilot, "results")
@@ -116,7 +125,8 @@ async def test_a_whole_quiz_by_keyboard_is_scored_and_still_there_after_a_restar
         best = restarted.store.quiz_best("ann")["quizpack"]
         assert (best.points, best.max_points, round(best.percent)) == (6, 7, 86)
         assert [r.question_id for r in restarted.store.quiz_attempts("ann")[0].results if not r.correct] == [
-            "qp-sync-status"]
+            "qp-sync-status"
+        ]
         assert restarted.store.review_card("ann", "qp-sync-status") is not None, "the miss is in review"
         await pilot.press("escape")
         await wait_for(pilot, lambda: getattr(restarted.screen, "SCREEN_NAME", "") == "map", "the course map")
@@ -139,7 +149,9 @@ async def test_the_mouse_picks_and_submits_and_l_opens_the_lesson():
         await pilot.press("l")
         await wait_for(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "lesson", "the lesson")
         assert app.screen.lesson.id == "quizpack-status"
-        footer = "".join(strip.text for strip in app.screen._compositor.render_full_update(simplify=True).strips[-1])
+        footer = "".join(
+            strip.text for strip in app.screen._compositor.render_full_update(simplify=True).strips[-1]
+        )
         assert "b Back to quiz" in footer, "the footer says back leads to the quiz, not the map"
         await pilot.press("escape")
         await quiz_screen(pilot, "feedback")
@@ -207,8 +219,32 @@ async def test_random_keys_never_break_the_quiz():
     """A seeded storm of the keys a learner might mash, through questions, feedback, results and retry."""
     import random
 
-    keys = ["1", "2", "3", "4", "5", "9", "space", "enter", "enter", "enter", "up", "down", "u", "d", "shift+up",
-            "shift+down", "l", "r", "x", "backspace", "tab", "home", "end", "escape"]
+    keys = [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "9",
+        "space",
+        "enter",
+        "enter",
+        "enter",
+        "up",
+        "down",
+        "u",
+        "d",
+        "shift+up",
+        "shift+down",
+        "l",
+        "r",
+        "x",
+        "backspace",
+        "tab",
+        "home",
+        "end",
+        "escape",
+    ]
     rng = random.Random(5)
     app = quiz_app()
     phases = set()
@@ -223,7 +259,9 @@ async def test_random_keys_never_break_the_quiz():
                 # Then carry on like a learner, so the storm also reaches feedback, results and retries.
                 if screen.phase == "question":
                     question = screen.session.current
-                    await pilot.press(*keys_for_right_answer(question, screen.session.computed_answer(question)))
+                    await pilot.press(
+                        *keys_for_right_answer(question, screen.session.computed_answer(question))
+                    )
                     if screen.phase == "question":  # the storm left a matching half done: confirm it
                         await pilot.press("enter")
                 elif screen.phase == "feedback":
@@ -303,10 +341,14 @@ async def test_review_results_at_80_columns_keep_each_topic_on_one_row_and_do_no
         await pilot.press("enter")
         await quiz_screen(pilot, "results")
         await pilot.pause()
-        rows = "\n".join("".join(strip.text for strip in row)
-                         for row in app.screen._compositor.render_full_update(simplify=True).strips).splitlines()
+        rows = "\n".join(
+            "".join(strip.text for strip in row)
+            for row in app.screen._compositor.render_full_update(simplify=True).strips
+        ).splitlines()
         topic_rows = [row for row in rows if topic[:20] in row]
-        assert len(topic_rows) == 1 and "0 of 1 right" in topic_rows[0] and "0 / 1 points" in topic_rows[0], rows
+        assert len(topic_rows) == 1 and "0 of 1 right" in topic_rows[0] and "0 / 1 points" in topic_rows[0], (
+            rows
+        )
         assert not any(row.strip() == "points" for row in rows)
         shown = "\n".join(rows)
         assert "Review finished" in shown and "Review finished: Review" not in shown

@@ -46,13 +46,37 @@ SEED = 20260101
 # Keys that open, close or switch screens cost a screen build each, so they are drawn less often
 # than keys that act within a screen; both kinds reach every screen.
 SWITCHING_KEYS = [
-    "enter", "escape", "tab", "shift+tab", "f1", "question_mark", "ctrl+p", "ctrl+q", "ctrl+c",
-    "n", "p", "b", "c", "q", "l", "r",
+    "enter",
+    "escape",
+    "tab",
+    "shift+tab",
+    "f1",
+    "question_mark",
+    "ctrl+p",
+    "ctrl+q",
+    "ctrl+c",
+    "n",
+    "p",
+    "b",
+    "c",
+    "q",
+    "l",
+    "r",
 ]
 WITHIN_KEYS = [
     *(key for key in "abcdefghijklmnopqrstuvwxyz0123456789" if key not in SWITCHING_KEYS),
-    "space", "backspace", "up", "down", "left", "right", "pageup", "pagedown", "home", "end",
-    "shift+up", "shift+down",
+    "space",
+    "backspace",
+    "up",
+    "down",
+    "left",
+    "right",
+    "pageup",
+    "pagedown",
+    "home",
+    "end",
+    "shift+up",
+    "shift+down",
 ]
 SWITCHING_CHANCE = 0.04
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60), (79, 24), (80, 23), (40, 12), (132, 43)]

@@ -52,7 +52,9 @@ def watch(preset: str = "sqs-poison-dlq", speed: float | None = None) -> WatchAp
 
 def long_run() -> SimRun:
     """A steady trickle for far longer than any test plays: the clock never meets the run's end."""
-    return SimRun(load_scenario({"model": "sync", "until_s": 100_000, "load": {"count": 100_000, "rate_per_s": 1}}))
+    return SimRun(
+        load_scenario({"model": "sync", "until_s": 100_000, "load": {"count": 100_000, "rate_per_s": 1}})
+    )
 
 
 class FakeClock:
@@ -134,7 +136,9 @@ async def test_the_log_says_which_attempt_a_retried_event_is_and_of_how_many():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await step_until(pilot, "evt-2 will be tried again")
-        assert "evt-2 will be tried again at 01:01.2 (after a function error; attempt 2 of 3)" in flat_text(app)
+        assert "evt-2 will be tried again at 01:01.2 (after a function error; attempt 2 of 3)" in flat_text(
+            app
+        )
         await step_until(pilot, "with evt-2 (attempt 2 of 3)")
         assert re.search(r"invocation \d+ started \(warm\) with evt-2 \(attempt 2 of 3\)", flat_text(app))
 
@@ -222,8 +226,12 @@ async def test_speed_keys_and_buttons_move_along_the_ladder_shown_in_the_status(
         for _ in range(len(SPEEDS)):
             await pilot.press("plus")
         assert "· 3,600× ·" in screen_text(app)
-        assert "+" not in {key for key, b in app.screen.active_bindings.items()
-                           if b.enabled and b.binding.show} - {"plus"} or True
+        assert (
+            "+"
+            not in {key for key, b in app.screen.active_bindings.items() if b.enabled and b.binding.show}
+            - {"plus"}
+            or True
+        )
         await pilot.click("#sim-step")
         assert "msg-1 arrived" in pane_of(app).view.log_text()
 
@@ -232,8 +240,11 @@ async def test_the_footer_shows_the_pane_keys():
     app = watch("sqs-poison-dlq")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        shown = {key for key, active in app.screen.active_bindings.items()
-                 if active.binding.show and active.enabled}
+        shown = {
+            key
+            for key, active in app.screen.active_bindings.items()
+            if active.binding.show and active.enabled
+        }
         assert {"space", "s", "b", "r", "minus", "plus"} <= shown
 
 

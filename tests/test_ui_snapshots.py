@@ -27,7 +27,9 @@ def some_progress() -> None:
     with open_store() as store:
         store.mark_read("default", "ui-short")
         store.set_last_lesson("default", "ui-long")
-        results = [QuestionResult(f"q{n}", 1, 1, True) for n in range(4)] + [QuestionResult("q9", 0, 1, False)]
+        results = [QuestionResult(f"q{n}", 1, 1, True) for n in range(4)] + [
+            QuestionResult("q9", 0, 1, False)
+        ]
         store.record_quiz_attempt("default", "basics", results, datetime(2026, 1, 1, tzinfo=UTC))
 
 

@@ -28,35 +28,61 @@ EXERCISES = {exercise.id: exercise for exercise in COURSE.exercises}
 
 # id -> (values that pass, prediction that passes), (values that fail, prediction that fails)
 CASES = {
-    "sync-retry-throttled": (({"sync.client_retries": 5, "sync.client_backoff_s": 0.5}, None),
-                             ({"sync.client_retries": 3, "sync.client_backoff_s": 1}, None)),
+    "sync-retry-throttled": (
+        ({"sync.client_retries": 5, "sync.client_backoff_s": 0.5}, None),
+        ({"sync.client_retries": 3, "sync.client_backoff_s": 1}, None),
+    ),
     "sync-count-cold-starts": (({}, 5), ({}, 1)),
     "sync-estimate-concurrency": (({}, 20), ({}, 50)),
     "sync-timeout-retries": (({}, 9), ({}, 3)),
     "async-keep-failed-events": (
         ({"async.maximum_retry_attempts": 1, "async.on_failure": "sqs"}, None),
-        ({"async.maximum_retry_attempts": 2, "async.on_failure": "sqs"}, None)),
-    "async-throttled-events-wait": (({"function.reserved_concurrency": 3}, None),
-                                    ({"function.reserved_concurrency": 2}, None)),
+        ({"async.maximum_retry_attempts": 2, "async.on_failure": "sqs"}, None),
+    ),
+    "async-throttled-events-wait": (
+        ({"function.reserved_concurrency": 3}, None),
+        ({"function.reserved_concurrency": 2}, None),
+    ),
     "async-event-age": (({}, 60), ({}, 100)),
     "async-zero-reserved": (({}, 5), ({}, 0)),
-    "sqs-partial-batch": (({"sqs.report_batch_item_failures": True}, None),
-                          ({"sqs.batch_size": 1}, None)),
-    "sqs-reserved-vs-maximum": (({"sqs.maximum_concurrency": 10, "function.reserved_concurrency": 10}, None),
-                                ({"sqs.maximum_concurrency": 10, "function.reserved_concurrency": 5}, None)),
-    "sqs-visibility-timeout": (({"sqs.visibility_timeout_s": 65}, None),
-                               ({"sqs.visibility_timeout_s": 120}, None)),
+    "sqs-partial-batch": (({"sqs.report_batch_item_failures": True}, None), ({"sqs.batch_size": 1}, None)),
+    "sqs-reserved-vs-maximum": (
+        ({"sqs.maximum_concurrency": 10, "function.reserved_concurrency": 10}, None),
+        ({"sqs.maximum_concurrency": 10, "function.reserved_concurrency": 5}, None),
+    ),
+    "sqs-visibility-timeout": (
+        ({"sqs.visibility_timeout_s": 65}, None),
+        ({"sqs.visibility_timeout_s": 120}, None),
+    ),
     "sqs-drain-backlog": (
-        ({"sqs.batch_size": 100, "sqs.maximum_batching_window_s": 1, "sqs.maximum_concurrency": 20,
-          "sqs.report_batch_item_failures": True, "sqs.visibility_timeout_s": 19}, None),
-        ({"sqs.maximum_concurrency": 20}, None)),
+        (
+            {
+                "sqs.batch_size": 100,
+                "sqs.maximum_batching_window_s": 1,
+                "sqs.maximum_concurrency": 20,
+                "sqs.report_batch_item_failures": True,
+                "sqs.visibility_timeout_s": 19,
+            },
+            None,
+        ),
+        ({"sqs.maximum_concurrency": 20}, None),
+    ),
     "sqs-poison-dlq-time": (({}, 30), ({}, 10)),
     "kinesis-isolate-poison": (
-        ({"kinesis.maximum_retry_attempts": 2, "kinesis.bisect_batch_on_function_error": True,
-          "kinesis.on_failure": "sqs"}, None),
-        ({"kinesis.maximum_retry_attempts": 2, "kinesis.on_failure": "sqs"}, None)),
-    "kinesis-keep-up": (({"kinesis.parallelization_factor": 2}, None),
-                        ({"kinesis.parallelization_factor": 4}, None)),
+        (
+            {
+                "kinesis.maximum_retry_attempts": 2,
+                "kinesis.bisect_batch_on_function_error": True,
+                "kinesis.on_failure": "sqs",
+            },
+            None,
+        ),
+        ({"kinesis.maximum_retry_attempts": 2, "kinesis.on_failure": "sqs"}, None),
+    ),
+    "kinesis-keep-up": (
+        ({"kinesis.parallelization_factor": 2}, None),
+        ({"kinesis.parallelization_factor": 4}, None),
+    ),
     "dynamodb-record-age": (({}, 60), ({}, 30)),
     "kinesis-stream-concurrency": (({}, 12), ({}, 1000)),
 }
@@ -117,7 +143,9 @@ def test_a_sliced_run_gives_the_same_summary_as_one_uninterrupted_run():
     for exercise in EXERCISES.values():
         scenario = prepare_attempt(exercise, COURSE, {}, 0 if exercise.predict else None)
         seen = []
-        result = attempt_exercise(exercise, scenario, {}, 0 if exercise.predict else None, progress=seen.append)
+        result = attempt_exercise(
+            exercise, scenario, {}, 0 if exercise.predict else None, progress=seen.append
+        )
         assert result.verdict.summary == run(scenario).summary, exercise.id
         assert seen[-1] == 1.0 and seen == sorted(seen)
 
@@ -163,7 +191,11 @@ def test_typed_values_are_read_as_the_setting_they_stand_for(key, text, expected
     [
         ("sqs.batch_size", "20000", "sqs.batch_size = 20000: allowed 1..10000 in this exercise"),
         ("sqs.batch_size", "0", "sqs.batch_size = 0: allowed 1..10000 in this exercise"),
-        ("sqs.batch_size", "2.5", "sqs.batch_size = 2.5: a whole number is needed (1..10000 in this exercise)"),
+        (
+            "sqs.batch_size",
+            "2.5",
+            "sqs.batch_size = 2.5: a whole number is needed (1..10000 in this exercise)",
+        ),
         ("sqs.batch_size", "lots", "sqs.batch_size = 'lots': a number is needed (1..10000 in this exercise)"),
         ("sqs.batch_size", "", "sqs.batch_size: enter a number (1..10000 in this exercise)"),
         ("sqs.batch_size", "nan", "a number is needed"),
@@ -181,7 +213,9 @@ def test_bad_entries_are_refused_in_one_line_naming_the_range(key, text, message
 
 def test_a_value_inside_the_exercise_bounds_but_refused_by_aws_names_aws_range():
     exercise = EXERCISES["kinesis-isolate-poison"]
-    with pytest.raises(UserError, match=r"kinesis.maximum_record_age_s = 30: allowed a whole number -1 or 60..604,800"):
+    with pytest.raises(
+        UserError, match=r"kinesis.maximum_record_age_s = 30: allowed a whole number -1 or 60..604,800"
+    ):
         prepare_attempt(exercise, COURSE, {"kinesis.maximum_record_age_s": 30})
 
 

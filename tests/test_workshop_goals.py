@@ -10,7 +10,11 @@ from tutor.errors import UserError
 from tutor.workshop.exercises import check_values, judge_goal
 
 SUMMARY = {
-    "items": 100, "succeeded": 97, "failed": 3, "unfinished": 0, "duplicates": 0,
+    "items": 100,
+    "succeeded": 97,
+    "failed": 3,
+    "unfinished": 0,
+    "duplicates": 0,
     "destinations": {"on_success": 0, "on_failure": 0, "dlq": 3},
     "latency_s": {"p50": 0.4, "p95": 2.0, "p99": 119.5, "max": 130.0},
     "max_concurrency": 20,
@@ -19,9 +23,15 @@ SUMMARY = {
 
 def exercise(**changes):
     data = {
-        "id": "drain", "title": "Drain it", "kind": "tune", "scenario": "sqs-lambda", "brief": "Do it.",
-        "params": [{"key": "sqs.batch_size", "min": 1, "max": 100},
-                   {"key": "sqs.report_batch_item_failures", "choices": [True, False]}],
+        "id": "drain",
+        "title": "Drain it",
+        "kind": "tune",
+        "scenario": "sqs-lambda",
+        "brief": "Do it.",
+        "params": [
+            {"key": "sqs.batch_size", "min": 1, "max": 100},
+            {"key": "sqs.report_batch_item_failures", "choices": [True, False]},
+        ],
         "goals": [{"field": "destinations.dlq", "op": "==", "value": 0}],
     }
     data.update(changes)
@@ -49,14 +59,21 @@ def exercise(**changes):
 def test_goal_pass_and_fail_sets(field, op, value, passes):
     result = judge_goal(Goal(field=field, op=op, value=value), SUMMARY)
     assert result.passed is passes
-    assert result.measured == pytest.approx(float(SUMMARY.get(field, 0) if "." not in field else
-                                                  SUMMARY.get(field.split(".")[0], {}).get(field.split(".")[1], 0)))
+    assert result.measured == pytest.approx(
+        float(
+            SUMMARY.get(field, 0)
+            if "." not in field
+            else SUMMARY.get(field.split(".")[0], {}).get(field.split(".")[1], 0)
+        )
+    )
 
 
 def test_goal_labels_read_as_words():
     assert goal_label(Goal(field="latency_s.p99", op="<=", value=120)) == "latency_s.p99 ≤ 120"
-    assert goal_label(Goal(field="destinations.dlq", op="==", value=0, label="nothing in the DLQ")) == \
-        "nothing in the DLQ"
+    assert (
+        goal_label(Goal(field="destinations.dlq", op="==", value=0, label="nothing in the DLQ"))
+        == "nothing in the DLQ"
+    )
 
 
 def test_learner_values_outside_the_exercise_bounds_are_refused_in_one_line():

@@ -68,8 +68,11 @@ def test_the_sample_pack_is_valid_with_hints_off(capsys):
 @pytest.mark.parametrize(
     ("exercise_id", "good", "bad"),
     [
-        ("orders-drain", ({"sqs.report_batch_item_failures": True, "sqs.maximum_concurrency": 10}, None),
-         ({"sqs.maximum_concurrency": 10}, None)),
+        (
+            "orders-drain",
+            ({"sqs.report_batch_item_failures": True, "sqs.maximum_concurrency": 10}, None),
+            ({"sqs.maximum_concurrency": 10}, None),
+        ),
         ("orders-predict-dlq", ({}, 150), ({}, 30)),
     ],
 )
@@ -88,21 +91,53 @@ def test_hostile_exercise_files_are_each_refused_naming_file_and_field(tmp_path,
     exercise(pack, "fine.toml", GOOD_EXERCISE.format(id="fine"))
     exercise(pack, "bad-toml.toml", 'id = "bad-toml"\ntitle = "unclosed\n')
     exercise(pack, "unknown-field.toml", 'colour = "red"\n' + GOOD_EXERCISE.format(id="unknown-field"))
-    exercise(pack, "unknown-goal.toml", GOOD_EXERCISE.format(id="unknown-goal").replace(
-        'field = "duplicates"', 'field = "dlq_count"'))
-    exercise(pack, "wrong-model-goal.toml", GOOD_EXERCISE.format(id="wrong-model-goal").replace(
-        'field = "duplicates"', 'field = "responses.429"'))
-    exercise(pack, "outside-aws.toml", GOOD_EXERCISE.format(id="outside-aws").replace("max = 10", "max = 20000"))
-    exercise(pack, "unknown-key.toml", GOOD_EXERCISE.format(id="unknown-key").replace(
-        'key = "sqs.batch_size"', 'key = "sqs.batchsize"'))
-    exercise(pack, "other-model-key.toml", GOOD_EXERCISE.format(id="other-model-key").replace(
-        'key = "sqs.batch_size"\nmin = 1\nmax = 10', 'key = "async.maximum_retry_attempts"\nmin = 0\nmax = 2'))
-    exercise(pack, "traversal-scenario.toml", GOOD_EXERCISE.format(id="traversal-scenario").replace(
-        'scenario = "sqs-lambda"', 'scenario = "../../etc/passwd"'))
-    exercise(pack, "bad-choice.toml", GOOD_EXERCISE.format(id="bad-choice") +
-             '\n[[params]]\nkey = "sqs.report_batch_item_failures"\nchoices = [true, "maybe"]\n')
-    exercise(pack, "bad-measure.toml", 'id = "bad-measure"\ntitle = "T"\nkind = "predict"\n'
-             'scenario = "sqs-lambda"\nbrief = "B"\n[predict]\nprompt = "P?"\nmeasure = "invocation"\n')
+    exercise(
+        pack,
+        "unknown-goal.toml",
+        GOOD_EXERCISE.format(id="unknown-goal").replace('field = "duplicates"', 'field = "dlq_count"'),
+    )
+    exercise(
+        pack,
+        "wrong-model-goal.toml",
+        GOOD_EXERCISE.format(id="wrong-model-goal").replace(
+            'field = "duplicates"', 'field = "responses.429"'
+        ),
+    )
+    exercise(
+        pack, "outside-aws.toml", GOOD_EXERCISE.format(id="outside-aws").replace("max = 10", "max = 20000")
+    )
+    exercise(
+        pack,
+        "unknown-key.toml",
+        GOOD_EXERCISE.format(id="unknown-key").replace('key = "sqs.batch_size"', 'key = "sqs.batchsize"'),
+    )
+    exercise(
+        pack,
+        "other-model-key.toml",
+        GOOD_EXERCISE.format(id="other-model-key").replace(
+            'key = "sqs.batch_size"\nmin = 1\nmax = 10',
+            'key = "async.maximum_retry_attempts"\nmin = 0\nmax = 2',
+        ),
+    )
+    exercise(
+        pack,
+        "traversal-scenario.toml",
+        GOOD_EXERCISE.format(id="traversal-scenario").replace(
+            'scenario = "sqs-lambda"', 'scenario = "../../etc/passwd"'
+        ),
+    )
+    exercise(
+        pack,
+        "bad-choice.toml",
+        GOOD_EXERCISE.format(id="bad-choice")
+        + '\n[[params]]\nkey = "sqs.report_batch_item_failures"\nchoices = [true, "maybe"]\n',
+    )
+    exercise(
+        pack,
+        "bad-measure.toml",
+        'id = "bad-measure"\ntitle = "T"\nkind = "predict"\n'
+        'scenario = "sqs-lambda"\nbrief = "B"\n[predict]\nprompt = "P?"\nmeasure = "invocation"\n',
+    )
     exercise(pack, "big.toml", GOOD_EXERCISE.format(id="big") + "#" * (1024 * 1024) + "\n")
     outside = tmp_path / "outside.toml"
     outside.write_text(GOOD_EXERCISE.format(id="outside"))
@@ -114,8 +149,10 @@ def test_hostile_exercise_files_are_each_refused_naming_file_and_field(tmp_path,
     assert "fine.toml" not in found and document["counts"]["exercises"] >= 1
 
     def refused(file: str, field: str, words: str) -> None:
-        assert any(got_field == field and words in message for got_field, message in found.get(file, [])), \
-            (file, found.get(file))
+        assert any(got_field == field and words in message for got_field, message in found.get(file, [])), (
+            file,
+            found.get(file),
+        )
 
     refused("bad-toml.toml", "toml", "unreadable TOML")
     assert next(p for p in document["problems"] if p["file"].endswith("bad-toml.toml"))["line"] == 2
@@ -138,7 +175,8 @@ def test_lesson_paths_that_leave_the_pack_are_refused(tmp_path, capsys):
     (tmp_path / "secret.md").write_text("+++\n+++\n")
     (pack / "course.toml").write_text(
         'format_version = 1\n\n[[modules]]\nid = "escape"\ntitle = "Escape"\n'
-        'lessons = ["../secret.md", "/etc/hostname"]\n')
+        'lessons = ["../secret.md", "/etc/hostname"]\n'
+    )
     found = problems_by_file(validate(capsys, pack))["course.toml"]
     assert ("modules.0.lessons.0", "'../secret.md' reaches outside the pack ('..' is not allowed)") in found
     assert any(field == "modules.0.lessons.1" and "absolute path" in message for field, message in found)

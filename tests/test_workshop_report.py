@@ -37,8 +37,16 @@ def room():
         for lesson_id in LESSONS[:3]:
             store.mark_read("ann", lesson_id)
         store.mark_read("ann", "a-lesson-that-was-removed")
-        store.record_quiz_attempt("ann", "sync", [QuestionResult("q1", 1, 1, True), QuestionResult("q2", 0, 1, False),
-                                                  QuestionResult("q3", 1, 1, True)], AT)
+        store.record_quiz_attempt(
+            "ann",
+            "sync",
+            [
+                QuestionResult("q1", 1, 1, True),
+                QuestionResult("q2", 0, 1, False),
+                QuestionResult("q3", 1, 1, True),
+            ],
+            AT,
+        )
         store.record_quiz_attempt("ann", "sync", [QuestionResult("q1", 0, 1, False)], AT)
         store.record_exercise_attempt("ann", EXERCISES[0], False, {}, AT)
         store.record_exercise_attempt("ann", EXERCISES[0], True, {"x": 1}, AT)
@@ -101,8 +109,12 @@ def test_workshop_without_an_action_is_one_line_and_status_2(capsys):
 
 
 def test_the_report_never_imports_textual(room):
-    code = ("import sys; from tutor.cli import main; main(['workshop', 'report', '--format', 'json']); "
-            "sys.stderr.write(str(any(name == 'textual' or name.startswith('textual.') for name in sys.modules)))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    code = (
+        "import sys; from tutor.cli import main; main(['workshop', 'report', '--format', 'json']); "
+        "sys.stderr.write(str(any(name == 'textual' or name.startswith('textual.') for name in sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert json.loads(done.stdout)["learners"]
     assert done.stderr.strip() == "False"

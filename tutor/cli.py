@@ -32,11 +32,16 @@ def _add_pack_options(parser: argparse.ArgumentParser, *, top_level: bool) -> No
     default_profile = "default" if top_level else argparse.SUPPRESS
     default_content = [] if top_level else argparse.SUPPRESS
     parser.add_argument(
-        "--content", metavar="DIR", action="append", default=default_content,
+        "--content",
+        metavar="DIR",
+        action="append",
+        default=default_content,
         help="add an instructor pack (lessons, quizzes, scenarios, exercises) to the built-in course",
     )
     parser.add_argument(
-        "--profile", metavar="NAME", default=default_profile,
+        "--profile",
+        metavar="NAME",
+        default=default_profile,
         help="whose progress to use (default: default)",
     )
 
@@ -52,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
 
     p = sub.add_parser("validate", help="check the built-in course or a content pack")
-    p.add_argument("directory", nargs="?", metavar="DIR", help="a pack to check (default: the built-in course)")
+    p.add_argument(
+        "directory", nargs="?", metavar="DIR", help="a pack to check (default: the built-in course)"
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
     p = sub.add_parser("progress", help="show, export or reset a learner's progress")
@@ -67,8 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="run a scenario headless and print a report, JSON or a trace")
     _add_pack_options(p, top_level=False)
     p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="a scenario TOML file or a preset name")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one key, e.g. sqs.batch_size=25 (repeatable)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one key, e.g. sqs.batch_size=25 (repeatable)",
+    )
     p.add_argument("--seed", type=int, help="override the scenario's seed")
     p.add_argument("--json", action="store_true", help="print the resolved scenario and the summary as JSON")
     p.add_argument("--trace", metavar="PATH", help="write the trace as JSON lines ('-' for standard output)")
@@ -86,15 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the app to browsers (textual-serve)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument("--content", metavar="DIR", action="append", default=argparse.SUPPRESS,
-                   help="add an instructor pack")
+    p.add_argument(
+        "--content", metavar="DIR", action="append", default=argparse.SUPPRESS, help="add an instructor pack"
+    )
 
     p = sub.add_parser("workshop", help="instructor tools")
     wsub = p.add_subparsers(dest="workshop_command", metavar="ACTION", parser_class=OneLineParser)
     wp = wsub.add_parser("report", help="one row per learner: lessons, quiz scores, exercises")
     wp.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    wp.add_argument("--content", metavar="DIR", action="append", default=argparse.SUPPRESS,
-                    help="add an instructor pack")
+    wp.add_argument(
+        "--content", metavar="DIR", action="append", default=argparse.SUPPRESS, help="add an instructor pack"
+    )
     return parser
 
 

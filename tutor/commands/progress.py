@@ -61,7 +61,10 @@ def _reset(store, profile: str, assume_yes: bool) -> int:
         answer = sys.stdin.readline() if sys.stdin is not None and not sys.stdin.closed else ""
         if answer.strip().lower() not in ("y", "yes"):
             # At EOF the terminal line never ended; start ours on a fresh one.
-            print(("" if answer.endswith("\n") else "\n") + f"Nothing changed: progress for profile {profile} is kept.")
+            print(
+                ("" if answer.endswith("\n") else "\n")
+                + f"Nothing changed: progress for profile {profile} is kept."
+            )
             return 1
     store.reset(profile)
     print(f"Forgot all progress for profile {profile} (settings such as the theme are kept).")
@@ -89,7 +92,9 @@ def _show(store, profile: str, course) -> None:
 
     for module in course.modules:
         table = Table(
-            title=f"{module.title} [dim]({module.id})[/]", title_justify="left", caption_justify="left",
+            title=f"{module.title} [dim]({module.id})[/]",
+            title_justify="left",
+            caption_justify="left",
             min_width=TABLE_WIDTH,
         )
         table.add_column("Lesson")
@@ -111,7 +116,9 @@ def _show(store, profile: str, course) -> None:
             other.add_row("lesson", lesson_id, f"{READ_MARK} {at:%Y-%m-%d}")
     for module_id, score in best.items():
         if module_id not in known_modules:
-            other.add_row("quiz", module_id, _quiz_line(score, attempts.get(module_id, 0)).removeprefix("Quiz: "))
+            other.add_row(
+                "quiz", module_id, _quiz_line(score, attempts.get(module_id, 0)).removeprefix("Quiz: ")
+            )
     if other.row_count:
         console.print(other)
 

@@ -30,12 +30,17 @@ def run(args) -> int:
 
     load_course_or_fail(packs)
     if not is_loopback(host):
-        print(f"lambda-tutor: warning: serving on {host}, not loopback: anyone who can reach this address "
-              "can open the course under any learner's name", file=sys.stderr)
+        print(
+            f"lambda-tutor: warning: serving on {host}, not loopback: anyone who can reach this address "
+            "can open the course under any learner's name",
+            file=sys.stderr,
+        )
     try:
         TutorServer(host, port, packs).serve()
     except OSError as error:
-        raise UserError(f"cannot listen on {host}:{port}: {error.strerror or error}; choose another --port") from None
+        raise UserError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}; choose another --port"
+        ) from None
     return 0
 
 

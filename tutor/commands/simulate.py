@@ -25,7 +25,9 @@ def run(args) -> int:
         _print_presets(list_presets(search_dirs))
         return 0
     if not args.scenario:
-        raise UserError("simulate: name a scenario file or a preset (`lambda-tutor simulate --list` shows them)")
+        raise UserError(
+            "simulate: name a scenario file or a preset (`lambda-tutor simulate --list` shows them)"
+        )
     if args.json and args.trace == "-":
         raise UserError("--json and --trace - both write to standard output: give --trace a file path")
     scenario = load_scenario(args.scenario, overrides=args.overrides, seed=args.seed, search_dirs=search_dirs)
@@ -59,7 +61,9 @@ def _write_trace(trace: list[dict[str, Any]], destination: str) -> None:
     try:
         Path(destination).write_text(lines, encoding="utf-8")
     except OSError as error:
-        raise UserError(f"--trace {destination}: cannot write the trace ({error.strerror or error})") from None
+        raise UserError(
+            f"--trace {destination}: cannot write the trace ({error.strerror or error})"
+        ) from None
 
 
 def _console():
@@ -94,9 +98,11 @@ def _print_report(source: str, scenario, trace: list[dict[str, Any]], summary: d
     if scenario.title:
         heading.append(f": {scenario.title}")
     console.print(heading)
-    console.print(f"model {scenario.model} · seed {scenario.seed} · until_s {show_value(scenario.until_s)} · "
-                  f"ran {report.format_time(float(summary.get('sim_time_s', 0)))} of simulated time",
-                  markup=False)
+    console.print(
+        f"model {scenario.model} · seed {scenario.seed} · until_s {show_value(scenario.until_s)} · "
+        f"ran {report.format_time(float(summary.get('sim_time_s', 0)))} of simulated time",
+        markup=False,
+    )
     if scenario.description:
         # What the preset shows and what to look for: the same words a lesson's pane is built on.
         console.print(Text(" ".join(scenario.description.split()), style="italic"))
@@ -112,8 +118,12 @@ def _print_report(source: str, scenario, trace: list[dict[str, Any]], summary: d
         for key, value, default, aws_name in changed:
             table.add_row(key, show_value(value), show_value(default), aws_name)
         for index, fault in enumerate(faults):
-            table.add_row(f"function.faults[{index}]",
-                          f"{fault['item']}: {fault['kind']} ({fault['attempts']} attempts)", "", "")
+            table.add_row(
+                f"function.faults[{index}]",
+                f"{fault['item']}: {fault['kind']} ({fault['attempts']} attempts)",
+                "",
+                "",
+            )
         console.print(table)
     else:
         console.print("All parameters at their defaults.")
@@ -130,7 +140,9 @@ def _print_report(source: str, scenario, trace: list[dict[str, Any]], summary: d
     console.print("latency  " + "  ".join(f"{label} {value}" for label, value in report.latency_row(summary)))
 
     end = max(float(summary.get("sim_time_s", 0)), 1e-9)
-    chart = Table(title=f"Over time (0 to {report.format_time(end)})", title_justify="left", show_header=False)
+    chart = Table(
+        title=f"Over time (0 to {report.format_time(end)})", title_justify="left", show_header=False
+    )
     chart.add_column("what")
     chart.add_column("chart", no_wrap=True)
     chart.add_column("peak", justify="right")
@@ -147,18 +159,31 @@ def _print_report(source: str, scenario, trace: list[dict[str, Any]], summary: d
 
 
 def _facts_line(model: str, summary: dict[str, Any]) -> str:
-    parts = [f"{summary.get(key, 0)} {label}" for key, label in (
-        ("invocations", "invocations"), ("cold_starts", "cold starts"), ("throttles", "throttles"),
-        ("max_concurrency", "max concurrency"), ("duplicates", "duplicates"), ("dropped", "dropped"))]
+    parts = [
+        f"{summary.get(key, 0)} {label}"
+        for key, label in (
+            ("invocations", "invocations"),
+            ("cold_starts", "cold starts"),
+            ("throttles", "throttles"),
+            ("max_concurrency", "max concurrency"),
+            ("duplicates", "duplicates"),
+            ("dropped", "dropped"),
+        )
+    ]
     destinations = summary.get("destinations") or {}
     parts += [f"{count} to {target}" for target, count in destinations.items() if count]
     if model == "sync":
         responses = summary.get("responses") or {}
         parts += [f"{count} × {status}" for status, count in sorted(responses.items())]
-    for key, label in (("max_event_age_s", "max event age"), ("max_queue_depth", "max queue depth"),
-                       ("max_iterator_age_s", "max iterator age")):
+    for key, label in (
+        ("max_event_age_s", "max event age"),
+        ("max_queue_depth", "max queue depth"),
+        ("max_iterator_age_s", "max iterator age"),
+    ):
         if key in summary:
             value = summary[key]
-            parts.append(f"{label} {round(value, 1) if isinstance(value, float) else value}"
-                         + (" s" if key.endswith("_s") else ""))
+            parts.append(
+                f"{label} {round(value, 1) if isinstance(value, float) else value}"
+                + (" s" if key.endswith("_s") else "")
+            )
     return " · ".join(parts)

@@ -56,8 +56,9 @@ def _files_of(root: Path, limit: int) -> list[tuple[str, int, int]] | None:
                 stat = os.stat(path)  # follows a link: its target's change counts
             except OSError:
                 stat = None
-            found.append((os.path.relpath(path, root), stat.st_size if stat else -1,
-                          stat.st_mtime_ns if stat else -1))
+            found.append(
+                (os.path.relpath(path, root), stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1)
+            )
             if len(found) > limit:
                 return None
     return found
@@ -94,7 +95,7 @@ def _frozen(value: object) -> object:
 def read(path: Path, key: Fingerprint) -> tuple[Course, list[Problem]] | None:
     try:
         stored = pickle.loads(path.read_bytes())
-    except Exception:  # noqa: BLE001 - any unreadable cache is only a miss
+    except Exception:
         return None
     if not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == key):
         return None

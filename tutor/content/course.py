@@ -85,16 +85,16 @@ class Question:
     prompt: str
     explanation: str
     source: str
-    choices: tuple[Any, ...] = ()       # strings; numbers for a scenario question with choices
-    answer: Any = None                  # per kind; None for scenario questions (computed)
+    choices: tuple[Any, ...] = ()  # strings; numbers for a scenario question with choices
+    answer: Any = None  # per kind; None for scenario questions (computed)
     tolerance: float = 0.0
     unit: str | None = None
     scenario: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None
     measure: str | None = None
-    file: str = ""                      # how problems name the bank file
-    index: int = 0                      # position in its file: problems say `questions.<index>.<field>`
+    file: str = ""  # how problems name the bank file
+    index: int = 0  # position in its file: problems say `questions.<index>.<field>`
     lines: dict[str, int | None] = field(default_factory=dict, repr=False)
     bank: SourceFile | None = field(default=None, repr=False)
 

@@ -65,7 +65,9 @@ class PackReader:
         """A path written in the pack: relative, without `..`, and still inside once links resolve."""
         candidate = Path(relative)
         if candidate.is_absolute() or relative.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", relative):
-            self.problem(file, line, field, f"{relative!r} is an absolute path; paths must stay inside the pack")
+            self.problem(
+                file, line, field, f"{relative!r} is an absolute path; paths must stay inside the pack"
+            )
             return None
         if ".." in candidate.parts:
             self.problem(file, line, field, f"{relative!r} reaches outside the pack ('..' is not allowed)")
@@ -116,8 +118,9 @@ class PackReader:
             self.problem(source.display, line, "toml", f"unreadable TOML: {reason}")
             return None
 
-    def validate(self, model: type[BaseModel], data: dict[str, Any], source: SourceFile,
-                 prefix: tuple[Any, ...] = ()) -> BaseModel | None:
+    def validate(
+        self, model: type[BaseModel], data: dict[str, Any], source: SourceFile, prefix: tuple[Any, ...] = ()
+    ) -> BaseModel | None:
         try:
             return model.model_validate(data)
         except ValidationError as error:
@@ -125,8 +128,9 @@ class PackReader:
             return None
 
 
-def report_validation_error(error: ValidationError, source: SourceFile, problems: list[Problem],
-                            prefix: tuple[Any, ...] = ()) -> None:
+def report_validation_error(
+    error: ValidationError, source: SourceFile, problems: list[Problem], prefix: tuple[Any, ...] = ()
+) -> None:
     """One problem per pydantic error, in our words: the dotted field and a plain message."""
     for detail in error.errors():
         loc = prefix + tuple(detail["loc"])
@@ -148,13 +152,17 @@ def report_validation_error(error: ValidationError, source: SourceFile, problems
 def split_front_matter(source: SourceFile, reader: PackReader) -> tuple[dict[str, Any], str] | None:
     lines = source.text.splitlines(keepends=True)
     if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
-        reader.problem(source.display, 1, "front matter",
-                       "a lesson must start with a +++ line, then TOML front matter, then +++")
+        reader.problem(
+            source.display,
+            1,
+            "front matter",
+            "a lesson must start with a +++ line, then TOML front matter, then +++",
+        )
         return None
     for number in range(1, len(lines)):
         if lines[number].strip() == FRONT_MATTER_FENCE:
             header = "".join(lines[1:number])
-            body = "".join(lines[number + 1:]).strip("\n") + "\n"
+            body = "".join(lines[number + 1 :]).strip("\n") + "\n"
             data = reader.parse_toml(SourceFile(source.path, source.display, header, 1))
             if data is None:
                 return None
@@ -175,8 +183,9 @@ class _CourseBuilder:
 
     def add_pack(self, root: Path, label: str) -> None:
         reader = PackReader(root, label, self.problems)
-        counts = dict.fromkeys(("modules", "lessons", "questions", "scenario_questions", "scenarios",
-                                "exercises", "services"), 0)
+        counts = dict.fromkeys(
+            ("modules", "lessons", "questions", "scenario_questions", "scenarios", "exercises", "services"), 0
+        )
         self.pack_counts[root] = counts
         if not root.is_dir():
             reader.problem(label, None, "pack", "not a directory")
@@ -201,7 +210,9 @@ class _CourseBuilder:
                 self.course.scenario_files[path.stem] = path
                 counts["scenarios"] += 1
             else:
-                reader.problem(reader.display(path), None, "file", "this file is a link that leads outside the pack")
+                reader.problem(
+                    reader.display(path), None, "file", "this file is a link that leads outside the pack"
+                )
         for path in sorted((root / "quizzes").glob("*.toml")):
             source = reader.read(path)
             if source is not None:
@@ -231,22 +242,30 @@ class _CourseBuilder:
         for index, module_spec in enumerate(spec.modules):
             line = source.line_of(("modules", index, "id"))
             if module_spec.id in known:
-                reader.problem(source.display, line, f"modules.{index}.id",
-                               f"duplicate module id {module_spec.id!r}")
+                reader.problem(
+                    source.display, line, f"modules.{index}.id", f"duplicate module id {module_spec.id!r}"
+                )
                 continue
             known.add(module_spec.id)
             module = Module(module_spec.id, module_spec.title, module_spec.summary, reader.root)
             self.course.modules.append(module)
             if module_spec.lessons is not None:
                 for position, relative in enumerate(module_spec.lessons):
-                    lesson_path = reader.resolve(relative, file=source.display,
-                                                 line=source.line_of(("modules", index, "lessons")),
-                                                 field=f"modules.{index}.lessons.{position}")
+                    lesson_path = reader.resolve(
+                        relative,
+                        file=source.display,
+                        line=source.line_of(("modules", index, "lessons")),
+                        field=f"modules.{index}.lessons.{position}",
+                    )
                     if lesson_path is None:
                         continue
                     if not lesson_path.is_file():
-                        reader.problem(source.display, source.line_of(("modules", index, "lessons")),
-                                       f"modules.{index}.lessons.{position}", f"{relative!r}: file not found")
+                        reader.problem(
+                            source.display,
+                            source.line_of(("modules", index, "lessons")),
+                            f"modules.{index}.lessons.{position}",
+                            f"{relative!r}: file not found",
+                        )
                         continue
                     self._read_lesson(reader, lesson_path, module)
                 module.listed = True
@@ -272,8 +291,12 @@ class _CourseBuilder:
             loaded = {lesson.path for lesson in self.course.lessons.values()}
             stray = [path for path in folder.glob("*.md") if path not in loaded]
             if stray and not any(module.id == folder.name for module in self.course.modules):
-                reader.problem(reader.display(folder), None, "module",
-                               f"folder {folder.name!r} holds lessons but names no module of the course")
+                reader.problem(
+                    reader.display(folder),
+                    None,
+                    "module",
+                    f"folder {folder.name!r} holds lessons but names no module of the course",
+                )
 
     def _read_lesson(self, reader: PackReader, path: Path, module: Module) -> None:
         source = reader.read(path)
@@ -288,24 +311,42 @@ class _CourseBuilder:
             return
         if spec.module != module.id:
             known = any(m.id == spec.module for m in self.course.modules)
-            reason = (f"lesson sits in module {module.id!r} but says {spec.module!r}" if known
-                      else f"unknown module {spec.module!r}")
+            reason = (
+                f"lesson sits in module {module.id!r} but says {spec.module!r}"
+                if known
+                else f"unknown module {spec.module!r}"
+            )
             reader.problem(source.display, source.line_of(("module",)), "module", reason)
             return
         if spec.id in self.course.lessons:
-            reader.problem(source.display, source.line_of(("id",)), "id",
-                           f"duplicate lesson id {spec.id!r} (also in {self.lesson_files[spec.id]})")
+            reader.problem(
+                source.display,
+                source.line_of(("id",)),
+                "id",
+                f"duplicate lesson id {spec.id!r} (also in {self.lesson_files[spec.id]})",
+            )
             return
         if spec.try_steps and not spec.scenario:
-            reader.problem(source.display, source.line_of(("try",)), "try",
-                           "try steps need a scenario to act on; add scenario = \"<preset>\"")
+            reader.problem(
+                source.display,
+                source.line_of(("try",)),
+                "try",
+                'try steps need a scenario to act on; add scenario = "<preset>"',
+            )
         self.lesson_files[spec.id] = source.display
         self.scenario_lines[spec.id] = source.line_of(("scenario",))
         self.course.lessons[spec.id] = Lesson(
-            id=spec.id, title=spec.title, module=spec.module, objectives=spec.objectives,
-            sources=spec.sources, scenario=spec.scenario,
-            try_steps=[TryStep(text=step.text, set=step.set) for step in spec.try_steps], body=body,
-            path=path, pack=reader.root, source_display=source.display,
+            id=spec.id,
+            title=spec.title,
+            module=spec.module,
+            objectives=spec.objectives,
+            sources=spec.sources,
+            scenario=spec.scenario,
+            try_steps=[TryStep(text=step.text, set=step.set) for step in spec.try_steps],
+            body=body,
+            path=path,
+            pack=reader.root,
+            source_display=source.display,
         )
         module.lesson_ids.append(spec.id)
 
@@ -324,7 +365,9 @@ class _CourseBuilder:
             if exercise is None:
                 continue
             if exercise.id in known:
-                reader.problem(source.display, source.line_of(("id",)), "id", f"duplicate exercise id {exercise.id!r}")
+                reader.problem(
+                    source.display, source.line_of(("id",)), "id", f"duplicate exercise id {exercise.id!r}"
+                )
                 continue
             known.add(exercise.id)
             self.course.exercises.append(exercise)
@@ -349,12 +392,19 @@ class _CourseBuilder:
     def check_references(self) -> None:
         for lesson in self.course.lessons.values():
             if lesson.scenario and lesson.scenario not in self.course.scenario_files:
-                self.problems.append(Problem(lesson.source_display, self.scenario_lines.get(lesson.id), "scenario",
-                                             f"unknown scenario preset {lesson.scenario!r}"))
+                self.problems.append(
+                    Problem(
+                        lesson.source_display,
+                        self.scenario_lines.get(lesson.id),
+                        "scenario",
+                        f"unknown scenario preset {lesson.scenario!r}",
+                    )
+                )
         for service, (shown, line, index) in zip(self.course.services, self.service_places):
             if service.lesson not in self.course.lessons:
-                self.problems.append(Problem(shown, line, f"services.{index}.lesson",
-                                             f"unknown lesson {service.lesson!r}"))
+                self.problems.append(
+                    Problem(shown, line, f"services.{index}.lesson", f"unknown lesson {service.lesson!r}")
+                )
 
     def read_questions(self) -> None:
         if not self.question_sources:

@@ -86,8 +86,13 @@ class ScenarioSpec(_Common):
 
 
 SPECS: dict[str, type[_Common]] = {
-    "single": SingleSpec, "multiple": MultipleSpec, "truefalse": TrueFalseSpec, "numeric": NumericSpec,
-    "ordering": OrderingSpec, "matching": MatchingSpec, "scenario": ScenarioSpec,
+    "single": SingleSpec,
+    "multiple": MultipleSpec,
+    "truefalse": TrueFalseSpec,
+    "numeric": NumericSpec,
+    "ordering": OrderingSpec,
+    "matching": MatchingSpec,
+    "scenario": ScenarioSpec,
 }
 
 # Fields a writer may reasonably try on the wrong kind: say why they do not belong there.
@@ -107,22 +112,46 @@ def parse_questions(data: dict, source: SourceFile, course: Course) -> tuple[lis
     questions: list[Question] = []
     for key in data:
         if key != "questions":
-            problems.append(Problem(source.display, source.line_of((key,)), key,
-                                    "unknown top-level key; a question bank holds only [[questions]] tables"))
+            problems.append(
+                Problem(
+                    source.display,
+                    source.line_of((key,)),
+                    key,
+                    "unknown top-level key; a question bank holds only [[questions]] tables",
+                )
+            )
     entries = data.get("questions")
     if entries is None:
-        problems.append(Problem(source.display, None, "questions",
-                                "no questions: add [[questions]] tables (see docs/content-format.md)"))
+        problems.append(
+            Problem(
+                source.display,
+                None,
+                "questions",
+                "no questions: add [[questions]] tables (see docs/content-format.md)",
+            )
+        )
         return questions, problems
     if not isinstance(entries, list):
-        problems.append(Problem(source.display, source.line_of(("questions",)), "questions",
-                                "must be a list of [[questions]] tables"))
+        problems.append(
+            Problem(
+                source.display,
+                source.line_of(("questions",)),
+                "questions",
+                "must be a list of [[questions]] tables",
+            )
+        )
         return questions, problems
     for index, entry in enumerate(entries):
         prefix = ("questions", index)
         if not isinstance(entry, dict):
-            problems.append(Problem(source.display, source.line_of(prefix), f"questions.{index}",
-                                    "each question must be a [[questions]] table"))
+            problems.append(
+                Problem(
+                    source.display,
+                    source.line_of(prefix),
+                    f"questions.{index}",
+                    "each question must be a [[questions]] table",
+                )
+            )
             continue
         question = _parse_one(entry, index, source, course, problems, report_validation_error)
         if question is not None:
@@ -130,13 +159,25 @@ def parse_questions(data: dict, source: SourceFile, course: Course) -> tuple[lis
     return questions, problems
 
 
-def _parse_one(entry: dict, index: int, source: SourceFile, course: Course, problems: list[Problem],
-               report_validation_error) -> Question | None:
+def _parse_one(
+    entry: dict,
+    index: int,
+    source: SourceFile,
+    course: Course,
+    problems: list[Problem],
+    report_validation_error,
+) -> Question | None:
     prefix = ("questions", index)
 
     def refuse(field_name: str, message: str) -> None:
-        problems.append(Problem(source.display, source.line_of(prefix + (field_name,)),
-                                f"questions.{index}.{field_name}", message))
+        problems.append(
+            Problem(
+                source.display,
+                source.line_of(prefix + (field_name,)),
+                f"questions.{index}.{field_name}",
+                message,
+            )
+        )
 
     kind = entry.get("kind")
     spec_model = SPECS.get(kind) if isinstance(kind, str) else None
@@ -169,7 +210,9 @@ def _parse_one(entry: dict, index: int, source: SourceFile, course: Course, prob
         refuse("lesson", f"unknown lesson {spec.lesson!r}")
     if len(problems) > before:
         return None
-    values = spec.model_dump(exclude={"id", "kind", "lesson", "difficulty", "prompt", "explanation", "source"})
+    values = spec.model_dump(
+        exclude={"id", "kind", "lesson", "difficulty", "prompt", "explanation", "source"}
+    )
     if "choices" in values:
         values["choices"] = tuple(values["choices"] or ())
     if kind == "multiple":
@@ -177,9 +220,18 @@ def _parse_one(entry: dict, index: int, source: SourceFile, course: Course, prob
     elif kind == "ordering":
         values["answer"] = values["choices"]  # the bank lists the steps in their right order
     return Question(
-        id=spec.id, kind=kind, lesson=spec.lesson, module=lesson.module, difficulty=spec.difficulty,
-        prompt=spec.prompt, explanation=spec.explanation, source=spec.source,
-        file=source.display, index=index, bank=source, **values,
+        id=spec.id,
+        kind=kind,
+        lesson=spec.lesson,
+        module=lesson.module,
+        difficulty=spec.difficulty,
+        prompt=spec.prompt,
+        explanation=spec.explanation,
+        source=spec.source,
+        file=source.display,
+        index=index,
+        bank=source,
+        **values,
     )
 
 
@@ -212,7 +264,9 @@ def _check_kind_rules(spec: _Common, refuse) -> None:
             if not left.strip():
                 refuse("answer", "a left-hand item is empty")
             if right not in choices:
-                refuse("answer", f"{left!r} is matched to {right!r}, which is not one of the choices ({shown})")
+                refuse(
+                    "answer", f"{left!r} is matched to {right!r}, which is not one of the choices ({shown})"
+                )
     elif isinstance(spec, ScenarioSpec):
         from tutor.sim.fields import field_problem
 
@@ -225,7 +279,7 @@ def _check_kind_rules(spec: _Common, refuse) -> None:
 
 def _pairs(values: list[float]):
     for position, first in enumerate(values):
-        for second in values[position + 1:]:
+        for second in values[position + 1 :]:
             yield first, second
 
 
@@ -242,7 +296,9 @@ def check_questions(course: Course) -> list[Problem]:
         first = first_by_id.get(question.id)
         if first is not None:
             where = f"{first.file}:{first.line()}" if first.line() else first.file
-            problems.append(question.problem("id", f"duplicate question id {question.id!r} (also in {where})"))
+            problems.append(
+                question.problem("id", f"duplicate question id {question.id!r} (also in {where})")
+            )
             continue
         first_by_id[question.id] = question
         if question.lesson not in course.lessons:
@@ -250,8 +306,11 @@ def check_questions(course: Course) -> list[Problem]:
             continue
         if question.kind == "scenario" and question.scenario not in course.scenario_files:
             known = ", ".join(sorted(course.scenario_files)) or "none found"
-            problems.append(question.problem(
-                "scenario", f"unknown scenario preset {question.scenario!r} (known: {known})"))
+            problems.append(
+                question.problem(
+                    "scenario", f"unknown scenario preset {question.scenario!r} (known: {known})"
+                )
+            )
             continue
         kept.append(question)
     course.questions[:] = kept

@@ -36,10 +36,20 @@ CSV_COLUMNS = (
 def csv_rows(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
     profile = document["profile"]
     for lesson in document["lessons_read"]:
-        yield {"record": "lesson_read", "profile": profile, "at": lesson["read_at"], "lesson_id": lesson["lesson_id"]}
+        yield {
+            "record": "lesson_read",
+            "profile": profile,
+            "at": lesson["read_at"],
+            "lesson_id": lesson["lesson_id"],
+        }
     last = document.get("last_lesson")
     if last:
-        yield {"record": "last_lesson", "profile": profile, "at": last["opened_at"], "lesson_id": last["lesson_id"]}
+        yield {
+            "record": "last_lesson",
+            "profile": profile,
+            "at": last["opened_at"],
+            "lesson_id": last["lesson_id"],
+        }
     for key, value in document["settings"].items():
         yield {"record": "setting", "profile": profile, "key": key, "value": json.dumps(value)}
     for attempt in document["quiz_attempts"]:

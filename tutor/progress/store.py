@@ -189,7 +189,10 @@ class ProgressStore:
 
     @contextlib.contextmanager
     def _write(self, action: str) -> Iterator[sqlite3.Connection]:
-        with self._lock, _immediate(self._connection, f"could not save progress ({action}) to {self.path}") as c:
+        with (
+            self._lock,
+            _immediate(self._connection, f"could not save progress ({action}) to {self.path}") as c,
+        ):
             yield c
 
     @contextlib.contextmanager
@@ -207,7 +210,9 @@ class ProgressStore:
                     if outermost and connection.in_transaction:
                         connection.execute("COMMIT")
             except sqlite3.Error as error:
-                raise ProgressError(f"could not read progress from {self.path}: {_one_line(error)}") from error
+                raise ProgressError(
+                    f"could not read progress from {self.path}: {_one_line(error)}"
+                ) from error
 
     # -- lessons -------------------------------------------------------------------------------
 
@@ -330,12 +335,16 @@ class ProgressStore:
         with self._read() as db:
             attempts = db.execute(query + " ORDER BY finished_at, id", params).fetchall()
             results: dict[int, list[QuestionResult]] = {attempt_id: [] for attempt_id, _, _ in attempts}
-            rows = db.execute(
-                "SELECT r.attempt_id, r.question_id, r.points, r.max_points, r.correct "
-                "FROM quiz_result r JOIN quiz_attempt a ON a.id = r.attempt_id "
-                "WHERE a.profile = ? ORDER BY r.attempt_id, r.rowid",
-                (profile,),
-            ).fetchall() if attempts else []
+            rows = (
+                db.execute(
+                    "SELECT r.attempt_id, r.question_id, r.points, r.max_points, r.correct "
+                    "FROM quiz_result r JOIN quiz_attempt a ON a.id = r.attempt_id "
+                    "WHERE a.profile = ? ORDER BY r.attempt_id, r.rowid",
+                    (profile,),
+                ).fetchall()
+                if attempts
+                else []
+            )
         for attempt_id, question_id, points, max_points, correct in rows:
             if attempt_id in results:
                 results[attempt_id].append(QuestionResult(question_id, points, max_points, bool(correct)))
@@ -435,7 +444,9 @@ class ProgressStore:
                 (profile,),
             ).fetchall()
         return [
-            ExerciseAttempt(attempt_id, exercise_id, bool(passed), json.loads(params), from_utc_text(finished))
+            ExerciseAttempt(
+                attempt_id, exercise_id, bool(passed), json.loads(params), from_utc_text(finished)
+            )
             for attempt_id, exercise_id, passed, params, finished in rows
         ]
 
@@ -657,7 +668,7 @@ def _find_damage(path: Path, busy_timeout_s: float) -> str | None:
     try:
         # Row by row: SQLite may list faults and then give up with "malformed"; the list says more.
         for row in checker.execute("PRAGMA quick_check"):
-            rows.append(row)  # noqa: PERF402 - keep the rows read before an error
+            rows.append(row)
     except sqlite3.Error as error:
         if not _is_damage(error):
             raise ProgressError(f"cannot check the progress store {path}: {_one_line(error)}") from error

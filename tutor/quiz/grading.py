@@ -126,8 +126,13 @@ def _scenario(question: Question, response: Any, computed: float | None) -> floa
 
 
 _GRADERS = {
-    "single": _single, "multiple": _multiple, "truefalse": _truefalse, "numeric": _numeric,
-    "ordering": _ordering, "matching": _matching, "scenario": _scenario,
+    "single": _single,
+    "multiple": _multiple,
+    "truefalse": _truefalse,
+    "numeric": _numeric,
+    "ordering": _ordering,
+    "matching": _matching,
+    "scenario": _scenario,
 }
 
 

@@ -75,29 +75,38 @@ def answer_for(question: Question, course: Course) -> float:
         summary = scenario_summary(Path(path), question.overrides, question.seed)
     except ScenarioError as error:
         raise ScenarioAnswerError("scenario", f"preset {question.scenario!r} does not run: {error}") from None
-    except Exception as error:  # noqa: BLE001 - validate must report a broken run, not crash on it
-        raise ScenarioAnswerError("scenario", f"the simulator failed on {question.scenario!r}: "
-                                              f"{type(error).__name__}: {error}") from None
+    except Exception as error:
+        raise ScenarioAnswerError(
+            "scenario", f"the simulator failed on {question.scenario!r}: {type(error).__name__}: {error}"
+        ) from None
     try:
         value = read_field(summary, question.measure)
     except (KeyError, TypeError, ValueError):
-        raise ScenarioAnswerError("measure", f"the summary of {question.scenario!r} has no number at "
-                                             f"{question.measure!r}") from None
+        raise ScenarioAnswerError(
+            "measure", f"the summary of {question.scenario!r} has no number at {question.measure!r}"
+        ) from None
     if not math.isfinite(value):
-        raise ScenarioAnswerError("measure", f"{question.measure!r} is not a finite number in this run "
-                                             f"(got {value}); choose another measure or preset")
+        raise ScenarioAnswerError(
+            "measure",
+            f"{question.measure!r} is not a finite number in this run "
+            f"(got {value}); choose another measure or preset",
+        )
     if question.choices:
         matching = [choice for choice in question.choices if within(choice, value, question.tolerance)]
         if len(matching) != 1:
             shown = format_number(value)
-            reason = (f"none of the choices equals the simulator's answer {shown}" if not matching
-                      else f"{len(matching)} choices are within the tolerance of the simulator's answer {shown}")
+            reason = (
+                f"none of the choices equals the simulator's answer {shown}"
+                if not matching
+                else f"{len(matching)} choices are within the tolerance of the simulator's answer {shown}"
+            )
             raise ScenarioAnswerError("choices", reason)
     return value
 
 
-def compute_scenario_answers(course: Course, questions: Iterable[Question] | None = None
-                             ) -> tuple[dict[str, float], list[Problem]]:
+def compute_scenario_answers(
+    course: Course, questions: Iterable[Question] | None = None
+) -> tuple[dict[str, float], list[Problem]]:
     """Answers of every scenario question (of `questions`, default the course's), and a problem per failure."""
     answers: dict[str, float] = {}
     problems: list[Problem] = []

@@ -105,8 +105,9 @@ class QuizSession:
     # -- building ------------------------------------------------------------------------------
 
     @classmethod
-    def for_module(cls, course: Course, module_id: str, *, answers: Mapping[str, float] | None = None,
-                   **options: Any) -> QuizSession:
+    def for_module(
+        cls, course: Course, module_id: str, *, answers: Mapping[str, float] | None = None, **options: Any
+    ) -> QuizSession:
         """The module's questions, lesson by lesson in course order, each lesson's in bank order.
 
         Scenario answers are computed here unless given; a scenario question the simulator cannot
@@ -114,29 +115,63 @@ class QuizSession:
         """
         module = course.module(module_id)
         lesson_order = {lesson_id: position for position, lesson_id in enumerate(module.lesson_ids)}
-        questions = sorted((q for q in course.questions if q.module == module_id),
-                           key=lambda q: lesson_order.get(q.lesson, len(lesson_order)))
+        questions = sorted(
+            (q for q in course.questions if q.module == module_id),
+            key=lambda q: lesson_order.get(q.lesson, len(lesson_order)),
+        )
         questions, answers, notice = _with_scenario_answers(course, questions, answers)
-        return cls(course, questions, title=module.title, mode=MODULE, module_id=module_id,
-                   answers=answers, notice=notice, **options)
+        return cls(
+            course,
+            questions,
+            title=module.title,
+            mode=MODULE,
+            module_id=module_id,
+            answers=answers,
+            notice=notice,
+            **options,
+        )
 
     @classmethod
-    def for_review(cls, course: Course, store, profile: str, *, answers: Mapping[str, float] | None = None,
-                   **options: Any) -> QuizSession:
+    def for_review(
+        cls,
+        course: Course,
+        store,
+        profile: str,
+        *,
+        answers: Mapping[str, float] | None = None,
+        **options: Any,
+    ) -> QuizSession:
         """The questions due for review today (UTC), the longest-waiting first."""
         clock = options.get("clock", _utc_now)
         due = store.due_reviews(profile, leitner.utc_today(clock()))
         by_id = {question.id: question for question in course.questions}
         questions = [by_id[question_id] for question_id in due if question_id in by_id]
         questions, answers, notice = _with_scenario_answers(course, questions, answers)
-        return cls(course, questions, title="Review", mode=REVIEW, answers=answers, store=store,
-                   profile=profile, notice=notice, **options)
+        return cls(
+            course,
+            questions,
+            title="Review",
+            mode=REVIEW,
+            answers=answers,
+            store=store,
+            profile=profile,
+            notice=notice,
+            **options,
+        )
 
     def retry(self) -> QuizSession:
         """A new session with the questions this one missed."""
-        return QuizSession(self.course, self.missed(), title=self.title, mode=RETRY, module_id=self.module_id,
-                           answers=self.scenario_answers, store=self.store, profile=self.profile,
-                           clock=self.clock)
+        return QuizSession(
+            self.course,
+            self.missed(),
+            title=self.title,
+            mode=RETRY,
+            module_id=self.module_id,
+            answers=self.scenario_answers,
+            store=self.store,
+            profile=self.profile,
+            clock=self.clock,
+        )
 
     # -- where we are --------------------------------------------------------------------------
 
@@ -204,8 +239,10 @@ class QuizSession:
             return None
         from tutor.progress.store import QuestionResult
 
-        results = [QuestionResult(a.question.id, a.grade.points, a.grade.max_points, a.grade.correct)
-                   for a in self.answered]
+        results = [
+            QuestionResult(a.question.id, a.grade.points, a.grade.max_points, a.grade.correct)
+            for a in self.answered
+        ]
         self.attempt_id = self.store.record_quiz_attempt(self.profile, self.module_id, results, self.clock())
         return self.attempt_id
 
@@ -252,8 +289,9 @@ class QuizSession:
         ]
 
 
-def _with_scenario_answers(course: Course, questions: list[Question], answers: Mapping[str, float] | None
-                           ) -> tuple[list[Question], dict[str, float], str | None]:
+def _with_scenario_answers(
+    course: Course, questions: list[Question], answers: Mapping[str, float] | None
+) -> tuple[list[Question], dict[str, float], str | None]:
     from tutor.quiz.scenario_answers import compute_scenario_answers
 
     scenario_questions = [q for q in questions if q.kind == "scenario"]
@@ -263,7 +301,9 @@ def _with_scenario_answers(course: Course, questions: list[Question], answers: M
     left_out = [q for q in scenario_questions if q.id not in answers]
     notice = None
     if left_out:
-        notice = (f"{len(left_out)} scenario question(s) left out: the simulator could not answer them "
-                  "(run lambda-tutor validate to see why)")
+        notice = (
+            f"{len(left_out)} scenario question(s) left out: the simulator could not answer them "
+            "(run lambda-tutor validate to see why)"
+        )
         questions = [q for q in questions if q.id not in {x.id for x in left_out}]
     return questions, answers, notice

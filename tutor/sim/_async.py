@@ -137,8 +137,12 @@ class AsyncModel:
         core.settle()
 
     def snapshot(self) -> dict:
-        return {"queue_depth": self.queued, "waiting_retry": self.waiting_retry,
-                "waiting_backoff": self.waiting_backoff, "in_flight": self.in_flight}
+        return {
+            "queue_depth": self.queued,
+            "waiting_retry": self.waiting_retry,
+            "waiting_backoff": self.waiting_backoff,
+            "in_flight": self.in_flight,
+        }
 
     def summary(self) -> dict:
         return {"max_event_age_s": t6(self.max_event_age_s)}

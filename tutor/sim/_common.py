@@ -59,8 +59,21 @@ class Item:
 
     # SQS uses group, receives and state; streams use key, shard and slot.
     __slots__ = (
-        "attempts", "faults", "group", "holder", "id", "key", "n", "outcome", "poisoned", "receives",
-        "shard", "slot", "state", "successes", "t",
+        "attempts",
+        "faults",
+        "group",
+        "holder",
+        "id",
+        "key",
+        "n",
+        "outcome",
+        "poisoned",
+        "receives",
+        "shard",
+        "slot",
+        "state",
+        "successes",
+        "t",
     )
 
     def __init__(self, prefix: str, n: int, t: float):
@@ -206,8 +219,13 @@ class Core:
         """Items sent to `target` (on_success, on_failure or dlq) with AWS's condition name;
         `counts` say how often they were tried (invocations, receives or retries)."""
         self.destinations[target] += len(items)
-        event = {"t": t6(self.env._now), "kind": "destination", "items": [i.id for i in items],
-                 "target": target, "reason": reason}
+        event = {
+            "t": t6(self.env._now),
+            "kind": "destination",
+            "items": [i.id for i in items],
+            "target": target,
+            "reason": reason,
+        }
         if counts:
             event.update(counts)
         self.emit(event)
@@ -221,8 +239,13 @@ class Core:
 
     def retry(self, items: list[Item], reason: str, at: float, **counts: Any) -> None:
         """Items to be tried again at `at`; `counts` are the model's attempt, receive or retry numbers."""
-        event = {"t": t6(self.env._now), "kind": "retry", "items": [i.id for i in items],
-                 "reason": reason, "at": t6(at)}
+        event = {
+            "t": t6(self.env._now),
+            "kind": "retry",
+            "items": [i.id for i in items],
+            "reason": reason,
+            "at": t6(at),
+        }
         if counts:
             event.update(counts)
         self.emit(event)
@@ -234,8 +257,9 @@ class Core:
 
     # -- the function ---------------------------------------------------------------------------
 
-    def start(self, items: list[Item], report: int = WHOLE, shard: int | None = None,
-              counts: dict | None = None) -> Invocation | None:
+    def start(
+        self, items: list[Item], report: int = WHOLE, shard: int | None = None, counts: dict | None = None
+    ) -> Invocation | None:
         """Invoke the handler with `items`, or throttle (None) for lack of concurrency.
 
         An invocation takes a warm idle environment when there is one, else starts a new one (a
@@ -325,14 +349,30 @@ class Core:
                 failed = items[first:]
             else:
                 failed = items
-        invocation = Invocation(number, items, cold, (self.cold_start_s if cold else 0.0) + run_s,
-                                outcome, failed, partial, processed, shard)
+        invocation = Invocation(
+            number,
+            items,
+            cold,
+            (self.cold_start_s if cold else 0.0) + run_s,
+            outcome,
+            failed,
+            partial,
+            processed,
+            shard,
+        )
         if self.tracing:
             if counts is None:
-                self.rows.extend((INVOKE_START, now, number, ",".join([item.id for item in items]), cold, shard))
+                self.rows.extend(
+                    (INVOKE_START, now, number, ",".join([item.id for item in items]), cold, shard)
+                )
             else:
-                record = {"t": t6(now), "kind": "invoke_start", "invocation": number,
-                          "items": [item.id for item in items], "cold": cold}
+                record = {
+                    "t": t6(now),
+                    "kind": "invoke_start",
+                    "invocation": number,
+                    "items": [item.id for item in items],
+                    "cold": cold,
+                }
                 if shard is not None:
                     record["shard"] = shard
                 record.update(counts)
@@ -353,8 +393,16 @@ class Core:
                 self.duplicates += 1
             item.successes += 1
         if self.tracing:
-            self.rows.extend((INVOKE_END, self.env._now, invocation.id, invocation.outcome,
-                              "" if failed is None else ",".join([item.id for item in failed]), invocation.shard))
+            self.rows.extend(
+                (
+                    INVOKE_END,
+                    self.env._now,
+                    invocation.id,
+                    invocation.outcome,
+                    "" if failed is None else ",".join([item.id for item in failed]),
+                    invocation.shard,
+                )
+            )
 
     def materialise(self) -> list[dict]:
         """The trace so far as the contract's dicts (the rows written since the last call decoded)."""
@@ -387,17 +435,27 @@ class Core:
                 out(row)
                 index += 1
             elif row == INVOKE_START:
-                _, t, number, ids, cold, shard = rows[index:index + 6]
-                record = {"t": round(t, 6), "kind": "invoke_start", "invocation": number,
-                          "items": ids.split(","), "cold": cold}
+                _, t, number, ids, cold, shard = rows[index : index + 6]
+                record = {
+                    "t": round(t, 6),
+                    "kind": "invoke_start",
+                    "invocation": number,
+                    "items": ids.split(","),
+                    "cold": cold,
+                }
                 if shard is not None:
                     record["shard"] = shard
                 out(record)
                 index += 6
             elif row == INVOKE_END:
-                _, t, number, outcome, ids, shard = rows[index:index + 6]
-                record = {"t": round(t, 6), "kind": "invoke_end", "invocation": number, "outcome": outcome,
-                          "failed_items": ids.split(",") if ids else []}
+                _, t, number, outcome, ids, shard = rows[index : index + 6]
+                record = {
+                    "t": round(t, 6),
+                    "kind": "invoke_end",
+                    "invocation": number,
+                    "outcome": outcome,
+                    "failed_items": ids.split(",") if ids else [],
+                }
                 if shard is not None:
                     record["shard"] = shard
                 out(record)
@@ -439,8 +497,12 @@ class Producer:
     and a callback dispatch per item, and keeps one fixed order, whatever the slicing.
     """
 
-    def __init__(self, core: Core, arrive: Callable[[list[Item]], None],
-                 arrive_one: Callable[[Item], None] | None = None):
+    def __init__(
+        self,
+        core: Core,
+        arrive: Callable[[list[Item]], None],
+        arrive_one: Callable[[Item], None] | None = None,
+    ):
         self.core = core
         self.env = core.env
         self.arrive = arrive

@@ -428,7 +428,9 @@ class SqsModel:
                         else:
                             back.append(m)
                 if back is not None:
-                    core.retry(back, "function_error", max(receipt.deadline, now), **self.receive_counts(back))
+                    core.retry(
+                        back, "function_error", max(receipt.deadline, now), **self.receive_counts(back)
+                    )
                     self.env.process(self.visibility_timeout(receipt.deadline, back, None))
         if deleted:
             self.deleted += len(deleted)

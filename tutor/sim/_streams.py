@@ -81,7 +81,9 @@ class StreamModel:
         self.bisect = cfg.bisect_batch_on_function_error
         self.report = EACH if cfg.report_batch_item_failures else WHOLE
         self.maximum_retry_attempts = cfg.maximum_retry_attempts
-        self.maximum_record_age_s = None if cfg.maximum_record_age_s == -1 else float(cfg.maximum_record_age_s)
+        self.maximum_record_age_s = (
+            None if cfg.maximum_record_age_s == -1 else float(cfg.maximum_record_age_s)
+        )
         self.on_failure = cfg.on_failure
         self.keys = core.scenario.load.partition_keys
         self.shards = [Shard(i) for i in range(cfg.shards)]
@@ -135,7 +137,7 @@ class StreamModel:
                 if env._now < slot.window_end:
                     env.process(self.window_timer(slot, wake))
                 yield wake
-            batch = slot.records[slot.pos:slot.pos + batch_size]
+            batch = slot.records[slot.pos : slot.pos + batch_size]
             slot.pos += len(batch)
             yield from self.process(slot, batch)
             slot.window_end = env._now + self.window_s
@@ -181,13 +183,21 @@ class StreamModel:
                             retries = 0
                             backoff = BACKOFF_FIRST_S
                             if batch:
-                                core.retry(batch, "function_error", env._now, retry=0, max_retries=max_retries)
+                                core.retry(
+                                    batch, "function_error", env._now, retry=0, max_retries=max_retries
+                                )
                             continue
                     elif self.bisect and len(batch) > 1:
                         half = (len(batch) + 1) // 2
                         halves = [batch[:half], batch[half:]]
-                        core.emit({"t": t6(env._now), "kind": "bisect", "items": [r.id for r in batch],
-                                   "halves": [[r.id for r in h] for h in halves]})
+                        core.emit(
+                            {
+                                "t": t6(env._now),
+                                "kind": "bisect",
+                                "items": [r.id for r in batch],
+                                "halves": [[r.id for r in h] for h in halves],
+                            }
+                        )
                         todo.append(halves[1])
                         todo.append(halves[0])
                         batch = None
@@ -249,18 +259,19 @@ class StreamModel:
                 position += 1
             shard.checkpoint = position
             oldest = next((r for r in records[position:] if r.outcome is None), None)
-            shards.append({
-                "shard": shard.index,
-                "records": len(records),
-                "checkpoint": position,
-                "iterator_age_s": t6(shard.iterator_age_s),
-                "oldest_record_age_s": t6(now - oldest.t) if oldest is not None else 0.0,
-                "blocked": any(slot.blocked for slot in slots),
-                "busy_slots": sum(1 for slot in slots if slot.busy),
-                "slots": len(slots),
-            })
+            shards.append(
+                {
+                    "shard": shard.index,
+                    "records": len(records),
+                    "checkpoint": position,
+                    "iterator_age_s": t6(shard.iterator_age_s),
+                    "oldest_record_age_s": t6(now - oldest.t) if oldest is not None else 0.0,
+                    "blocked": any(slot.blocked for slot in slots),
+                    "busy_slots": sum(1 for slot in slots if slot.busy),
+                    "slots": len(slots),
+                }
+            )
         return {"shards": shards}
 
     def summary(self) -> dict:
         return {"max_iterator_age_s": t6(self.max_iterator_age_s)}
-

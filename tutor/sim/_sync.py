@@ -75,12 +75,25 @@ class SyncModel:
             self.waiting -= 1
             key = str(status)
             self.responses[key] = self.responses.get(key, 0) + 1
-            core.emit({"t": t6(env._now), "kind": "response", "item": item.id, "status": status,
-                       "function_error": function_error, "latency_s": t6(env._now - sent)})
+            core.emit(
+                {
+                    "t": t6(env._now),
+                    "kind": "response",
+                    "item": item.id,
+                    "status": status,
+                    "function_error": function_error,
+                    "latency_s": t6(env._now - sent),
+                }
+            )
             if status != 200 and attempt < self.client_retries:
                 attempt += 1
-                core.retry([item], "throttle" if status == 429 else "client_timeout", env._now + backoff,
-                           client_attempt=attempt + 1, client_max_attempts=self.client_retries + 1)
+                core.retry(
+                    [item],
+                    "throttle" if status == 429 else "client_timeout",
+                    env._now + backoff,
+                    client_attempt=attempt + 1,
+                    client_max_attempts=self.client_retries + 1,
+                )
                 self.backing_off += 1
                 yield env.timeout(backoff)
                 self.backing_off -= 1
@@ -105,8 +118,11 @@ class SyncModel:
         self.core.settle()
 
     def snapshot(self) -> dict:
-        return {"callers_waiting": self.waiting, "callers_backing_off": self.backing_off,
-                "responses": dict(self.responses)}
+        return {
+            "callers_waiting": self.waiting,
+            "callers_backing_off": self.backing_off,
+            "responses": dict(self.responses),
+        }
 
     def summary(self) -> dict:
         return {"responses": dict(sorted(self.responses.items()))}

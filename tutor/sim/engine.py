@@ -100,8 +100,12 @@ from tutor.sim._streams import StreamModel
 from tutor.sim._sync import SyncModel
 
 ITEM_PREFIX = {"sync": "req", "async": "evt", "sqs": "msg", "kinesis": "rec", "dynamodb": "rec"}
-INTERVENTION_KEYS = ("function.error_rate", "function.item_error_rate", "function.reserved_concurrency",
-                     "poison")
+INTERVENTION_KEYS = (
+    "function.error_rate",
+    "function.item_error_rate",
+    "function.reserved_concurrency",
+    "poison",
+)
 
 
 class Result:
@@ -121,8 +125,9 @@ class Result:
 class Simulation:
     """One run of a scenario that can be advanced in steps, inspected and reset."""
 
-    def __init__(self, scenario: Any, interventions: Iterable[tuple] | None = None, *,
-                 record_trace: bool = True):
+    def __init__(
+        self, scenario: Any, interventions: Iterable[tuple] | None = None, *, record_trace: bool = True
+    ):
         self.scenario = scenario
         self.until_s = float(scenario.until_s)
         self._record_trace = record_trace
@@ -279,7 +284,7 @@ class Simulation:
         now = self.env._now
         after = self._processed_through >= now
         # A new intervention after stepping back starts a new timeline: later ones are forgotten.
-        keep = self._interventions[:self._next_intervention]
+        keep = self._interventions[: self._next_intervention]
         keep.append((now, after, changes))
         self._interventions = keep
         self._next_intervention = len(keep)
@@ -309,7 +314,7 @@ class Simulation:
     def drain_events(self) -> list[dict]:
         """The trace events written since the previous call."""
         trace = self.core.materialise()
-        events = trace[self._drained_at:]
+        events = trace[self._drained_at :]
         self._drained_at = len(trace)
         return events
 
@@ -400,10 +405,13 @@ def check_changes(changes: Mapping[str, Any], scenario: Any) -> None:
                 raise UserError(f"intervention {key} = {value!r}: allowed a number 0..1")
         elif key == "function.reserved_concurrency":
             highest = scenario.function.account_concurrency - 100
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or not 0 <= value <= highest):
-                raise UserError(f"intervention {key} = {value!r}: allowed a whole number 0..{highest:,} "
-                                "or None to remove the reservation")
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= highest
+            ):
+                raise UserError(
+                    f"intervention {key} = {value!r}: allowed a whole number 0..{highest:,} "
+                    "or None to remove the reservation"
+                )
         elif not isinstance(value, bool):
             raise UserError(f"intervention poison = {value!r}: allowed true or false")
 
@@ -413,4 +421,3 @@ def run(scenario: Any, *, record_trace: bool = True) -> Result:
     simulation = Simulation(scenario, record_trace=record_trace)
     simulation.advance(simulation.until_s)
     return Result(simulation.core, simulation.summary())
-

@@ -177,8 +177,10 @@ def describe_event(event: Mapping[str, Any]) -> str:
         if outcome == "ok" and not failed:
             return f"invocation {event.get('invocation')} succeeded"
         if outcome == "ok":
-            return (f"invocation {event.get('invocation')} returned, reporting {item_list(failed)} "
-                    "as failed (batchItemFailures)")
+            return (
+                f"invocation {event.get('invocation')} returned, reporting {item_list(failed)} "
+                "as failed (batchItemFailures)"
+            )
         what = "timed out" if outcome == "timeout" else "failed (function error)"
         return f"invocation {event.get('invocation')} {what}"
     if kind == "retry":
@@ -207,10 +209,12 @@ def timeline(trace: Sequence[Mapping[str, Any]], head: int = 5, tail: int = 5) -
     if len(trace) <= head + tail:
         chosen: list[Mapping[str, Any] | None] = list(trace)
     else:
-        chosen = [*trace[:head], None, *trace[len(trace) - tail:]]
+        chosen = [*trace[:head], None, *trace[len(trace) - tail :]]
     hidden = len(trace) - head - tail
     return [
-        ("", f"… {hidden} more events …") if event is None else (format_time(event["t"]), describe_event(event))
+        ("", f"… {hidden} more events …")
+        if event is None
+        else (format_time(event["t"]), describe_event(event))
         for event in chosen
     ]
 
@@ -274,8 +278,10 @@ def outcome_rows(summary: Mapping[str, Any], trace: Sequence[Mapping[str, Any]])
 
 def latency_row(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     latency = summary.get("latency_s") or {}
-    return [(name, "-" if latency.get(name) is None else _seconds(float(latency[name])))
-            for name in ("p50", "p95", "p99", "max")]
+    return [
+        (name, "-" if latency.get(name) is None else _seconds(float(latency[name])))
+        for name in ("p50", "p95", "p99", "max")
+    ]
 
 
 # -- series and sparklines ---------------------------------------------------------------------
@@ -386,8 +392,9 @@ def sparkline(values: Sequence[float]) -> str:
     return "".join(SPARK_BARS[0 if v <= 0 else max(1, math.ceil(v / top * last))] for v in values)
 
 
-def charts(model: str, trace: Sequence[Mapping[str, Any]], end: float,
-           width: int = 40) -> list[tuple[str, str, float]]:
+def charts(
+    model: str, trace: Sequence[Mapping[str, Any]], end: float, width: int = 40
+) -> list[tuple[str, str, float]]:
     """(label, sparkline, peak) rows for the report: concurrency, then backlog or iterator age, throttles."""
     rows = []
     concurrency = step_series(concurrency_points(trace), end, width)

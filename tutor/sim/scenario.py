@@ -109,11 +109,12 @@ class Fault(BaseModel):
             raise _refuse(f"kind = {show_value(self.kind)}: allowed one of {', '.join(FAULT_KINDS)}")
         attempts = self.attempts
         if attempts != "all" and (
-            isinstance(attempts, bool) or not isinstance(attempts, int)
+            isinstance(attempts, bool)
+            or not isinstance(attempts, int)
             or not 1 <= attempts <= MAX_FAULT_ATTEMPTS
         ):
             raise _refuse(
-                f"attempts = {show_value(attempts)}: allowed \"all\" or a whole number "
+                f'attempts = {show_value(attempts)}: allowed "all" or a whole number '
                 f"1..{MAX_FAULT_ATTEMPTS:,} (a simulator limit)"
             )
         return self
@@ -357,7 +358,9 @@ def _one_line(error: ValidationError) -> str:
         close = difflib.get_close_matches(name, choices, n=1)
         hint = f"did you mean {(parent_key + '.' if parent_key else '') + close[0]}? " if close else ""
         where = "a fault" if "faults" in parent_key else f"[{parent_key}]" if parent_key else "the top level"
-        return f"{key} = {show_value(value)}: unknown key; {hint}keys allowed in {where}: {', '.join(choices)}"
+        return (
+            f"{key} = {show_value(value)}: unknown key; {hint}keys allowed in {where}: {', '.join(choices)}"
+        )
     if kind == "missing":
         return f"{key}: missing; allowed {_allowed_for(key)}"
     return f"{key} = {show_value(value)}: wrong type; allowed {_allowed_for(key)}"
@@ -492,6 +495,12 @@ def list_presets(search_dirs: Iterable[Path | str] = ()) -> list[tuple[str, str,
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             rows.append((name, f"(unreadable: {error})", "", "?"))
             continue
-        rows.append((name, str(data.get("title", name)), str(data.get("description", "")),
-                     str(data.get("model", "?"))))
+        rows.append(
+            (
+                name,
+                str(data.get("title", name)),
+                str(data.get("description", "")),
+                str(data.get("model", "?")),
+            )
+        )
     return rows

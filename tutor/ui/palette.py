@@ -60,7 +60,9 @@ def scenario_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             data = {}
         title = data.get("title") if isinstance(data.get("title"), str) else name
-        yield Destination(f"Scenario: {title}", f"{name} · {data.get('model', '?')}", "watch", {"preset": name})
+        yield Destination(
+            f"Scenario: {title}", f"{name} · {data.get('model', '?')}", "watch", {"preset": name}
+        )
 
 
 def place_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
@@ -104,7 +106,12 @@ class JumpProvider(SystemCommandsProvider):
         for place in self._destinations():
             score = matcher.match(place.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(place.title), self._command(place), text=place.title,
-                          help=place.help)
+                yield Hit(
+                    score,
+                    matcher.highlight(place.title),
+                    self._command(place),
+                    text=place.title,
+                    help=place.help,
+                )
         async for hit in super().search(query):
             yield hit

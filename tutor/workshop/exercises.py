@@ -19,8 +19,14 @@ from tutor.content.exercises import Exercise, Goal, goal_label
 from tutor.errors import UserError
 from tutor.sim.fields import field_problem, read_field
 
-_COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-            ">": operator.gt, ">=": operator.ge}
+_COMPARE = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 # Summary numbers are floats (latencies, ages); equality goals compare at this precision.
 _EPSILON = 1e-9
 # A run reports progress this many times at most (slices of simulated time).
@@ -93,7 +99,9 @@ def check_values(exercise: Exercise, values: dict[str, Any]) -> None:
     for key, value in values.items():
         spec = allowed.get(key)
         if spec is None:
-            raise UserError(f"{key} cannot be changed in this exercise (you may change: {', '.join(allowed)})")
+            raise UserError(
+                f"{key} cannot be changed in this exercise (you may change: {', '.join(allowed)})"
+            )
         choices = allowed_choices(exercise, key)
         if choices is not None:
             # `True == 1` in Python: a choice must match in type too, so 1 is not taken for true.
@@ -116,8 +124,9 @@ def build_scenario(exercise: Exercise, course: Course, values: dict[str, Any]):
     return load_scenario(path, overrides={**exercise.overrides, **values})
 
 
-def simulate_summary(scenario, *, progress: Callable[[float], None] | None = None,
-                     cancelled: Callable[[], bool] | None = None) -> dict[str, Any] | None:
+def simulate_summary(
+    scenario, *, progress: Callable[[float], None] | None = None, cancelled: Callable[[], bool] | None = None
+) -> dict[str, Any] | None:
     """Run a scenario to its end in slices of simulated time, reporting how far it got.
 
     Slicing gives a worker thread a place to report progress and to stop when the learner
@@ -179,8 +188,9 @@ class Attempt:
         return self.verdict.passed and (self.prediction is None or self.prediction.within)
 
 
-def prepare_attempt(exercise: Exercise, course: Course, values: dict[str, Any],
-                    predicted: float | None = None):
+def prepare_attempt(
+    exercise: Exercise, course: Course, values: dict[str, Any], predicted: float | None = None
+):
     """Check everything the learner gave before any time is spent running; returns the scenario.
 
     Raises UserError with one line: a value outside the exercise's bounds or AWS's range, or a
@@ -191,9 +201,15 @@ def prepare_attempt(exercise: Exercise, course: Course, values: dict[str, Any],
     return build_scenario(exercise, course, values)
 
 
-def attempt_exercise(exercise: Exercise, scenario, values: dict[str, Any], predicted: float | None = None, *,
-                     progress: Callable[[float], None] | None = None,
-                     cancelled: Callable[[], bool] | None = None) -> Attempt | None:
+def attempt_exercise(
+    exercise: Exercise,
+    scenario,
+    values: dict[str, Any],
+    predicted: float | None = None,
+    *,
+    progress: Callable[[float], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Attempt | None:
     """Run a scenario from `prepare_attempt` and judge it; None when cancelled part-way."""
     summary = simulate_summary(scenario, progress=progress, cancelled=cancelled)
     if summary is None:
@@ -202,8 +218,9 @@ def attempt_exercise(exercise: Exercise, scenario, values: dict[str, Any], predi
     prediction = None
     if exercise.predict is not None and predicted is not None:
         within, measured = judge_prediction(exercise, predicted, summary)
-        prediction = PredictionResult(predicted, measured, within, exercise.predict.tolerance,
-                                      exercise.predict.unit)
+        prediction = PredictionResult(
+            predicted, measured, within, exercise.predict.tolerance, exercise.predict.unit
+        )
     params = {spec.key: scenario.value(spec.key) for spec in exercise.params}
     return Attempt(verdict, prediction, params)
 
@@ -224,10 +241,10 @@ class FormField:
     aws_name: str | None
     help: str
     unit: str
-    kind: str                      # int | float | bool | choice
-    choices: list[Any] | None      # None: a number typed in
-    value: Any                     # where the learner starts: the exercise's base scenario
-    allowed: str                   # "1..100 in this exercise", "one of none, sqs"
+    kind: str  # int | float | bool | choice
+    choices: list[Any] | None  # None: a number typed in
+    value: Any  # where the learner starts: the exercise's base scenario
+    allowed: str  # "1..100 in this exercise", "one of none, sqs"
 
 
 def form_fields(exercise: Exercise, course: Course) -> list[FormField]:
@@ -239,12 +256,23 @@ def form_fields(exercise: Exercise, course: Course) -> list[FormField]:
         param = PARAMS[spec.key]
         choices = allowed_choices(exercise, spec.key)
         # On a form, choices read as the learner picks them (true, sqs), not as Python values.
-        allowed = ("one of " + ", ".join(show_value(choice) for choice in choices) if choices is not None
-                   else allowed_text(exercise, spec.key))
-        fields.append(FormField(
-            key=spec.key, aws_name=param.aws_name, help=param.help, unit=param.unit, kind=param.kind,
-            choices=choices, value=base.value(spec.key), allowed=allowed,
-        ))
+        allowed = (
+            "one of " + ", ".join(show_value(choice) for choice in choices)
+            if choices is not None
+            else allowed_text(exercise, spec.key)
+        )
+        fields.append(
+            FormField(
+                key=spec.key,
+                aws_name=param.aws_name,
+                help=param.help,
+                unit=param.unit,
+                kind=param.kind,
+                choices=choices,
+                value=base.value(spec.key),
+                allowed=allowed,
+            )
+        )
     return fields
 
 
@@ -355,8 +383,11 @@ def exercise_problems(exercise: Exercise, course: Course) -> list[Problem]:
             problems.append(Problem(file, None, f"{field}.key", f"unknown scenario key {spec.key!r}"))
             continue
         if scenario.model not in param.models:
-            problems.append(Problem(file, None, f"{field}.key",
-                                    f"{spec.key} does not apply to the {scenario.model} model"))
+            problems.append(
+                Problem(
+                    file, None, f"{field}.key", f"{spec.key} does not apply to the {scenario.model} model"
+                )
+            )
         for position, choice in enumerate(spec.choices or []):
             refusal = _refusal(path, exercise, spec.key, choice)
             if refusal:
@@ -366,9 +397,15 @@ def exercise_problems(exercise: Exercise, course: Course) -> list[Problem]:
             if value is None:
                 continue
             if param.kind in ("bool", "choice"):
-                problems.append(Problem(file, None, f"{field}.{bound}",
-                                        f"{spec.key} is not a number ({param.allowed()}); "
-                                        "list the values the learner may pick in choices"))
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        f"{field}.{bound}",
+                        f"{spec.key} is not a number ({param.allowed()}); "
+                        "list the values the learner may pick in choices",
+                    )
+                )
                 continue
             refusal = _refusal(path, exercise, spec.key, _as_kind(param, value))
             if refusal:
@@ -397,8 +434,11 @@ def _refusal(path: Path, exercise: Exercise, key: str, value: Any) -> str | None
     others = [spec for spec in exercise.params if spec.key != key and spec.key in PARAMS]
     candidates = []
     for spec in others:
-        values = list(spec.choices) if spec.choices is not None else [
-            _as_kind(PARAMS[spec.key], bound) for bound in (spec.min, spec.max) if bound is not None]
+        values = (
+            list(spec.choices)
+            if spec.choices is not None
+            else [_as_kind(PARAMS[spec.key], bound) for bound in (spec.min, spec.max) if bound is not None]
+        )
         candidates.append([None, *values])  # None: leave the base scenario's value
     first_error = None
     for combination in itertools.islice(itertools.product(*candidates), _MAX_COMBINATIONS):

@@ -36,16 +36,23 @@ def build_report(store, course: Course) -> list[LearnerRow]:
     for profile in store.profiles():
         best = store.quiz_best(profile)
         results = store.exercise_results(profile)
-        rows.append(LearnerRow(
-            profile=profile,
-            lessons_read=len(store.read_lessons(profile) & lesson_ids),
-            lessons_total=len(lesson_ids),
-            quiz_best={module_id: best[module_id].percent for module_id in module_ids if module_id in best},
-            exercises_passed=sum(1 for exercise_id, result in results.items()
-                                 if result.passed and exercise_id in exercise_ids),
-            exercises_total=len(exercise_ids),
-            last_activity=store.last_activity(profile),
-        ))
+        rows.append(
+            LearnerRow(
+                profile=profile,
+                lessons_read=len(store.read_lessons(profile) & lesson_ids),
+                lessons_total=len(lesson_ids),
+                quiz_best={
+                    module_id: best[module_id].percent for module_id in module_ids if module_id in best
+                },
+                exercises_passed=sum(
+                    1
+                    for exercise_id, result in results.items()
+                    if result.passed and exercise_id in exercise_ids
+                ),
+                exercises_total=len(exercise_ids),
+                last_activity=store.last_activity(profile),
+            )
+        )
     return rows
 
 
@@ -69,7 +76,9 @@ def write_json(rows: list[LearnerRow], course: Course, out: TextIO) -> None:
                 "profile": row.profile,
                 "lessons_read": row.lessons_read,
                 "lessons_total": row.lessons_total,
-                "quiz_best_percent": {module_id: percent_down(value) for module_id, value in row.quiz_best.items()},
+                "quiz_best_percent": {
+                    module_id: percent_down(value) for module_id, value in row.quiz_best.items()
+                },
                 "exercises_passed": row.exercises_passed,
                 "exercises_total": row.exercises_total,
                 "last_activity": utc_text(row.last_activity) or None,
@@ -84,12 +93,30 @@ def write_json(rows: list[LearnerRow], course: Course, out: TextIO) -> None:
 def write_csv(rows: list[LearnerRow], course: Course, out: TextIO) -> None:
     module_ids = [module.id for module in course.modules]
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["profile", "lessons_read", "lessons_total", *(f"quiz_{m}_percent" for m in module_ids),
-                     "exercises_passed", "exercises_total", "last_activity_utc"])
+    writer.writerow(
+        [
+            "profile",
+            "lessons_read",
+            "lessons_total",
+            *(f"quiz_{m}_percent" for m in module_ids),
+            "exercises_passed",
+            "exercises_total",
+            "last_activity_utc",
+        ]
+    )
     for row in rows:
         quizzes = [percent_down(row.quiz_best[m]) if m in row.quiz_best else "" for m in module_ids]
-        writer.writerow([row.profile, row.lessons_read, row.lessons_total, *quizzes, row.exercises_passed,
-                         row.exercises_total, utc_text(row.last_activity)])
+        writer.writerow(
+            [
+                row.profile,
+                row.lessons_read,
+                row.lessons_total,
+                *quizzes,
+                row.exercises_passed,
+                row.exercises_total,
+                utc_text(row.last_activity),
+            ]
+        )
 
 
 def rich_table(rows: list[LearnerRow], course: Course, width: int):
@@ -109,9 +136,13 @@ def _table(rows: list[LearnerRow], course: Course, *, per_module: bool):
     from rich import box
     from rich.table import Table
 
-    table = Table(title="Workshop report", title_justify="left", box=box.SIMPLE_HEAD,
-                  caption="Quizzes: best score per module (· not taken). Times are UTC.",
-                  caption_justify="left")
+    table = Table(
+        title="Workshop report",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="Quizzes: best score per module (· not taken). Times are UTC.",
+        caption_justify="left",
+    )
     table.add_column("Learner", no_wrap=True)
     table.add_column("Lessons", justify="right", no_wrap=True)
     if per_module:
@@ -122,13 +153,21 @@ def _table(rows: list[LearnerRow], course: Course, *, per_module: bool):
     table.add_column("Exercises", justify="right", no_wrap=True)
     table.add_column("Last activity", no_wrap=True)
     for row in rows:
-        scores = {module.id: f"{percent_down(row.quiz_best[module.id]):g}%" for module in course.modules
-                  if module.id in row.quiz_best}
+        scores = {
+            module.id: f"{percent_down(row.quiz_best[module.id]):g}%"
+            for module in course.modules
+            if module.id in row.quiz_best
+        }
         if per_module:
             quizzes = [scores.get(module.id, "·") for module in course.modules]
         else:
             quizzes = [" · ".join(f"{module_id} {score}" for module_id, score in scores.items()) or "·"]
         last = row.last_activity.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if row.last_activity else "never"
-        table.add_row(row.profile, f"{row.lessons_read}/{row.lessons_total}", *quizzes,
-                      f"{row.exercises_passed}/{row.exercises_total}", last)
+        table.add_row(
+            row.profile,
+            f"{row.lessons_read}/{row.lessons_total}",
+            *quizzes,
+            f"{row.exercises_passed}/{row.exercises_total}",
+            last,
+        )
     return table

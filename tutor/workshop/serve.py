@@ -70,8 +70,10 @@ async def end_session(service: AppService) -> None:
     if process is None:
         return
     if process.returncode not in (None, 0):
-        log.warning("a session's app stopped by itself with exit status %s (its errors are shown above)",
-                    process.returncode)
+        log.warning(
+            "a session's app stopped by itself with exit status %s (its errors are shown above)",
+            process.returncode,
+        )
     with contextlib.suppress(Exception):
         await service._download_manager.cancel_app_downloads(app_service_id=service.app_service_id)
     if process.returncode is None:
@@ -112,8 +114,9 @@ class TutorServer(Server):
         logging.getLogger("textual-serve").addFilter(_not_our_own_endings)
 
     async def on_startup(self, app: web.Application) -> None:
-        self.console.print(f"lambda-tutor: serving the course on {self.public_url}  (Ctrl+C stops)",
-                           highlight=False)
+        self.console.print(
+            f"lambda-tutor: serving the course on {self.public_url}  (Ctrl+C stops)", highlight=False
+        )
 
     async def on_shutdown(self, app: web.Application) -> None:
         if self.endings:
@@ -127,13 +130,19 @@ class TutorServer(Server):
         service: AppService | None = None
         try:
             await websocket.prepare(request)
-            service = AppService(self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
-                                 close=websocket.close, download_manager=self.download_manager, debug=self.debug)
+            service = AppService(
+                self.command,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+                debug=self.debug,
+            )
             await service.start(width, height)
             await self._process_messages(websocket, service)
         except asyncio.CancelledError:
             pass
-        except Exception as error:  # noqa: BLE001 - one bad session must not stop the server
+        except Exception as error:
             log.warning("a browser session ended with an error: %s", error)
         finally:
             if service is not None:

@@ -22,13 +22,16 @@ POLL_S = 0.5
 GRACE_S = 3.0
 
 
-def exit_when_orphaned(*, stdin_fd: int = 0, poll_s: float = POLL_S, grace_s: float = GRACE_S) -> threading.Thread | None:
+def exit_when_orphaned(
+    *, stdin_fd: int = 0, poll_s: float = POLL_S, grace_s: float = GRACE_S
+) -> threading.Thread | None:
     """Start the watchdog thread; None where the platform cannot watch a pipe this way."""
     if not hasattr(select, "poll"):
         return None
     parent = os.getppid()
-    thread = threading.Thread(target=_watch, args=(stdin_fd, parent, poll_s, grace_s),
-                              name="browser-watchdog", daemon=True)
+    thread = threading.Thread(
+        target=_watch, args=(stdin_fd, parent, poll_s, grace_s), name="browser-watchdog", daemon=True
+    )
     thread.start()
     return thread
 

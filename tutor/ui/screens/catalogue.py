@@ -100,7 +100,11 @@ def matches(words: frozenset[str], wanted: Sequence[str]) -> bool:
 CELL_PADDING = 1
 COLUMNS = ("service", "model", "trigger", "note", "lesson")
 HEADINGS = {
-    "service": "Service", "model": "Model", "trigger": "Triggered by", "note": "Note", "lesson": "Lesson",
+    "service": "Service",
+    "model": "Model",
+    "trigger": "Triggered by",
+    "note": "Note",
+    "lesson": "Lesson",
 }
 SCROLLBAR = 1  # tutor.tcss sets the table's vertical scrollbar to one cell
 LESSON_COLUMN_FROM = 110  # table cells: narrower, the lesson title is only in the pane below the table
@@ -305,8 +309,9 @@ class CatalogueScreen(Screen):
         detail = self.query_one("#catalogue-detail", Static)
         if service is None:
             detail.update(
-                "This course has no services catalogue." if not self._searchable else
-                "No service matches the filter. Each word typed must start a word of a service's "
+                "This course has no services catalogue."
+                if not self._searchable
+                else "No service matches the filter. Each word typed must start a word of a service's "
                 "name, model, trigger or note; backspace widens the list again."
             )
             return
@@ -319,8 +324,12 @@ class CatalogueScreen(Screen):
         fields.add_row("Service", Text.assemble((service.name, "bold"), "  ", (model, "bold")))
         fields.add_row("Trigger", service.trigger)
         fields.add_row("Note", service.note)
-        fields.add_row("Lesson", lesson.title if lesson is not None
-                       else Text(f"✗ {service.lesson!r} is not a lesson of this course", style="bold"))
+        fields.add_row(
+            "Lesson",
+            lesson.title
+            if lesson is not None
+            else Text(f"✗ {service.lesson!r} is not a lesson of this course", style="bold"),
+        )
         fields.add_row("Source", Text(service.source, style=RichStyle(link=service.source, underline=True)))
         detail.update(fields)
 
@@ -356,7 +365,10 @@ class CatalogueScreen(Screen):
         if service is None:
             return
         if service.lesson not in self.app.course.lessons:
-            self.notify(f"{service.name}: the lesson {service.lesson!r} is not part of this course.",
-                        title="No lesson", severity="warning")
+            self.notify(
+                f"{service.name}: the lesson {service.lesson!r} is not part of this course.",
+                title="No lesson",
+                severity="warning",
+            )
             return
         await self.app.open_screen("lesson", lesson_id=service.lesson)

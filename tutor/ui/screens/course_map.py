@@ -37,7 +37,11 @@ class CourseTree(Tree[NodeRef]):
     """Labels are drawn from the learner's progress at render time, so a refresh is all it takes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Open", id="map.open")]
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"course-tree--success", "course-tree--muted", "course-tree--warning"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "course-tree--success",
+        "course-tree--muted",
+        "course-tree--warning",
+    }
 
     def __init__(self, course: Course, **kwargs) -> None:
         super().__init__(course.title, **kwargs)
@@ -113,7 +117,13 @@ class CourseMapScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         # One key: the footer says Start before any lesson was opened, as the button does.
         Binding("c", "start_course", "Start", tooltip="Open the first lesson", id="map.start"),
-        Binding("c", "continue_course", "Continue", tooltip="Reopen the lesson you were reading", id="map.continue"),
+        Binding(
+            "c",
+            "continue_course",
+            "Continue",
+            tooltip="Reopen the lesson you were reading",
+            id="map.continue",
+        ),
         Binding("z", "quiz", "Quiz", tooltip="Take the highlighted module's quiz", id="map.quiz"),
         Binding("r", "review", "Review", tooltip="Answer the questions due for review", id="map.review"),
         # The places bar shows these, so the footer need not.
@@ -268,8 +278,10 @@ class CourseMapScreen(Screen):
             quiz_line = Content.styled("no quiz in this module", "$text-muted")
         self.query_one("#detail-state", Static).update(
             Content.assemble(
-                ("Lessons  ", "$text-muted"), f"{read} of {len(lessons)} read\n",
-                ("Quiz     ", "$text-muted"), quiz_line,
+                ("Lessons  ", "$text-muted"),
+                f"{read} of {len(lessons)} read\n",
+                ("Quiz     ", "$text-muted"),
+                quiz_line,
             )
         )
         detail_lesson = self.query_one("#detail-lesson", Static)

@@ -101,10 +101,22 @@ class ExerciseScreen(Screen):
         Binding("escape", "back", "Back", id="exercise.back"),
         # Priority, so that the keys reach the brief from a field of the work pane, which would
         # otherwise take them to scroll itself.
-        Binding("pagedown", "scroll_brief(1)", "More of the brief", show=False, priority=True,
-                id="exercise.brief-down"),
-        Binding("pageup", "scroll_brief(-1)", "Back up the brief", show=False, priority=True,
-                id="exercise.brief-up"),
+        Binding(
+            "pagedown",
+            "scroll_brief(1)",
+            "More of the brief",
+            show=False,
+            priority=True,
+            id="exercise.brief-down",
+        ),
+        Binding(
+            "pageup",
+            "scroll_brief(-1)",
+            "Back up the brief",
+            show=False,
+            priority=True,
+            id="exercise.brief-up",
+        ),
     ]
 
     # The screen's own layout; the pieces' look lives with the widgets (tutor.ui.widgets.exercise).
@@ -308,7 +320,9 @@ class ExerciseScreen(Screen):
         failed = result.failed_attempts if result else 0
         if hint_due(self.exercise, self.app.course, failed):
             # Hints are often written over several TOML lines; they read as one paragraph.
-            hint.update(Content.assemble(("Hint  ", "bold $text-warning"), " ".join(self.exercise.hint.split())))
+            hint.update(
+                Content.assemble(("Hint  ", "bold $text-warning"), " ".join(self.exercise.hint.split()))
+            )
             hint.display = True
         else:
             hint.display = False
@@ -384,9 +398,14 @@ class ExerciseScreen(Screen):
         from tutor.workshop.exercises import attempt_exercise
 
         worker = get_current_worker()
-        return attempt_exercise(self.exercise, scenario, values, predicted,
-                                progress=partial(setattr, self, "progress"),
-                                cancelled=lambda: worker.is_cancelled)
+        return attempt_exercise(
+            self.exercise,
+            scenario,
+            values,
+            predicted,
+            progress=partial(setattr, self, "progress"),
+            cancelled=lambda: worker.is_cancelled,
+        )
 
     def _tick(self) -> None:
         if not self.running:
@@ -397,8 +416,11 @@ class ExerciseScreen(Screen):
         bar.update(progress=self.progress)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != RUN_GROUP or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR,
-                                                                     WorkerState.CANCELLED):
+        if event.worker.group != RUN_GROUP or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
             return
         self._stop()
         if event.state == WorkerState.SUCCESS and event.worker.result is not None:
@@ -437,8 +459,14 @@ class ExerciseScreen(Screen):
         params = dict(attempt.params)
         if attempt.prediction is not None:
             params["prediction"] = attempt.prediction.predicted
-        stored = self.app.record(self.app.store.record_exercise_attempt, self.app.profile, exercise.id,
-                                 attempt.passed, params, self.clock())
+        stored = self.app.record(
+            self.app.store.record_exercise_attempt,
+            self.app.profile,
+            exercise.id,
+            attempt.passed,
+            params,
+            self.clock(),
+        )
         # Worded without "top" or "left": the verdict is above the Run row in every layout, but how far
         # above (top of the pane, or a line or two) depends on the terminal's size.
         self._status("Done: verdict above. Change something and run again.")
@@ -451,10 +479,15 @@ class ExerciseScreen(Screen):
         goals = attempt.verdict.goals
         missed = sum(1 for goal in goals if not goal.passed)
         if attempt.passed:
-            what = "every goal held" if goals and attempt.prediction is None else (
-                "your prediction holds" if not goals else "your prediction and every goal held")
-            return Content.assemble((f"{HELD} Passed: ", "bold $text-success"),
-                                    f"{what}. Your parameters are saved with the attempt.")
+            what = (
+                "every goal held"
+                if goals and attempt.prediction is None
+                else ("your prediction holds" if not goals else "your prediction and every goal held")
+            )
+            return Content.assemble(
+                (f"{HELD} Passed: ", "bold $text-success"),
+                f"{what}. Your parameters are saved with the attempt.",
+            )
         reasons = []
         if missed:
             reasons.append(f"{missed} of {len(goals)} goal{'s' if len(goals) != 1 else ''} missed")

@@ -143,10 +143,13 @@ class ExerciseListScreen(Screen):
                 mark = exercise_mark(results.get(exercise.id), broken=exercise.id in self.broken)
                 # Titles line up after the usual marks; the rare "cannot run" simply pushes its title on.
                 shown = str(mark).ljust(MARK_COLUMN) if len(str(mark)) < MARK_COLUMN else f"{mark}  "
-                options.add_option(Option(Content.assemble((shown, f"$text-{mark.tone}"), exercise.title),
-                                          id=exercise.id))
+                options.add_option(
+                    Option(Content.assemble((shown, f"$text-{mark.tone}"), exercise.title), id=exercise.id)
+                )
         course_ids = [exercise.id for exercise in self.app.course.exercises]
-        passed = sum(1 for exercise_id in course_ids if results.get(exercise_id) and results[exercise_id].passed)
+        passed = sum(
+            1 for exercise_id in course_ids if results.get(exercise_id) and results[exercise_id].passed
+        )
         self.query_one(Masthead).show(right=f"{passed} / {len(course_ids)} exercises passed")
         if not course_ids:
             self.query_one("#exercise-detail-title", Static).update("No exercises in this course yet.")
@@ -172,11 +175,13 @@ class ExerciseListScreen(Screen):
         mark = exercise_mark(result, broken=exercise.id in self.broken)
         attempts = result.attempts if result else 0
         self.query_one("#exercise-detail-title", Static).update(Content.styled(exercise.title, "bold"))
-        self.query_one("#exercise-detail-meta", Static).update(Content.assemble(
-            (str(mark), f"$text-{mark.tone}"),
-            f"  ·  {exercise_meta(exercise, self.app.course)}",
-            f"  ·  {attempts} attempt{'s' if attempts != 1 else ''}",
-        ))
+        self.query_one("#exercise-detail-meta", Static).update(
+            Content.assemble(
+                (str(mark), f"$text-{mark.tone}"),
+                f"  ·  {exercise_meta(exercise, self.app.course)}",
+                f"  ·  {attempts} attempt{'s' if attempts != 1 else ''}",
+            )
+        )
         self.query_one("#exercise-detail-brief", Static).update(first_paragraph(exercise.brief))
 
     def action_back(self) -> None:
@@ -190,5 +195,9 @@ def exercise_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
     if app.course.exercises:
         yield Destination("Exercises: all workshop exercises", "Workshop", "exercises")
     for exercise in app.course.exercises:
-        yield Destination(f"Exercise: {exercise.title}", f"Workshop · {exercise.kind}", "exercise",
-                          {"exercise_id": exercise.id})
+        yield Destination(
+            f"Exercise: {exercise.title}",
+            f"Workshop · {exercise.kind}",
+            "exercise",
+            {"exercise_id": exercise.id},
+        )

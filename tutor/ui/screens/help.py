@@ -94,7 +94,8 @@ class HelpScreen(Screen):
         lines += [(keys.replace(" / ", ", "), description) for keys, description in extra]
         width = max((len(keys) for keys, _ in lines), default=0) + 3
         return Content("\n").join(
-            Content.assemble((keys.ljust(width), "bold $text-accent"), description) for keys, description in lines
+            Content.assemble((keys.ljust(width), "bold $text-accent"), description)
+            for keys, description in lines
         )
 
     def action_close(self) -> None:

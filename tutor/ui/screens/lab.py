@@ -44,8 +44,10 @@ LAB_MODELS: dict[str, dict[str, Any]] = {
     "sync": {"title": "Synchronous: callers -> Lambda", "sync": {"client_timeout_s": 29}},
     "async": {"title": "Asynchronous: S3 event -> Lambda", "async": {"on_failure": "sqs"}},
     # maxReceiveCount 5: the least AWS advises for a redrive policy.
-    "sqs": {"title": "Poll-based: SQS -> Lambda",
-            "sqs": {"batch_size": 10, "visibility_timeout_s": 30, "max_receive_count": 5}},
+    "sqs": {
+        "title": "Poll-based: SQS -> Lambda",
+        "sqs": {"batch_size": 10, "visibility_timeout_s": 30, "max_receive_count": 5},
+    },
 }
 TAB_TITLES = {"sync": "1 Synchronous", "async": "2 Asynchronous", "sqs": "3 Poll-based (SQS)"}
 
@@ -56,28 +58,27 @@ CAPTIONS: dict[str, dict[str | None, str]] = {
     "sync": {
         None: "Each caller waits for its own answer; Lambda never retries, the caller decides.",
         "errors": "Every answer is 200 with a function error (behind API Gateway's proxy integration, "
-                  "a 502); nobody retries.",
+        "a 502); nobody retries.",
         "throttle": "One execution at a time: a caller who finds it busy gets 429 at once (behind API "
-                    "Gateway, a 500).",
+        "Gateway, a 500).",
         "poison": "The poisoned request answers 200 with a function error, once; the rest go on.",
     },
     "async": {
         None: "Each event gets 202 at once; the function runs it later from the event queue.",
         "errors": "Failed events wait 1 min, then 2 min, for two retries, then go to the on-failure "
-                  "destination.",
+        "destination.",
         "throttle": "Throttled events wait on the queue, backing off from 1 s up to 5 min; throttles "
-                    "use up no retries.",
-        "poison": "The poisoned event is tried 3 times (retries after 1 and 2 min), then goes to "
-                  "on-failure.",
+        "use up no retries.",
+        "poison": "The poisoned event is tried 3 times (retries after 1 and 2 min), then goes to on-failure.",
     },
     "sqs": {
         None: "Pollers take batches from the queue; a batch that succeeds is deleted.",
         "errors": "A failed batch comes back after its 30 s visibility timeout; after 5 receives, a "
-                  "message goes to the DLQ.",
+        "message goes to the DLQ.",
         "throttle": "Throttled batches back off while their visibility timeout runs: receive counts "
-                    "rise and messages reach the DLQ.",
+        "rise and messages reach the DLQ.",
         "poison": "The poisoned message fails its whole batch, which comes back after 30 s; after 5 "
-                  "receives it goes to the DLQ.",
+        "receives it goes to the DLQ.",
     },
 }
 FAULT_ORDER = ("errors", "throttle", "poison")
@@ -97,8 +98,14 @@ def lab_scenarios(load: dict[str, Any] | None = None, seed: int = LAB_SEED) -> l
     shared_load = dict(LAB_LOAD, **(load or {}))
     scenarios = []
     for model, extra in LAB_MODELS.items():
-        data = {"model": model, "seed": seed, "until_s": LAB_UNTIL_S, "function": dict(LAB_FUNCTION),
-                "load": dict(shared_load), **extra}
+        data = {
+            "model": model,
+            "seed": seed,
+            "until_s": LAB_UNTIL_S,
+            "function": dict(LAB_FUNCTION),
+            "load": dict(shared_load),
+            **extra,
+        }
         scenarios.append(load_scenario(data))
     return scenarios
 
@@ -125,15 +132,25 @@ class LabBoard(Container):
         if self.wide:
             with Horizontal(id="lab-columns"):
                 for run in self.runs:
-                    yield SimView(run, self.player, caption=caption(run.scenario.model, self.faults),
-                                  classes="lab-view", id=f"lab-view-{run.scenario.model}")
+                    yield SimView(
+                        run,
+                        self.player,
+                        caption=caption(run.scenario.model, self.faults),
+                        classes="lab-view",
+                        id=f"lab-view-{run.scenario.model}",
+                    )
         else:
             with TabbedContent(id="lab-tabs", initial=f"lab-tab-{self.active_model}"):
                 for run in self.runs:
                     model = run.scenario.model
                     with TabPane(TAB_TITLES[model], id=f"lab-tab-{model}"):
-                        yield SimView(run, self.player, caption=caption(model, self.faults),
-                                      classes="lab-view", id=f"lab-view-{model}")
+                        yield SimView(
+                            run,
+                            self.player,
+                            caption=caption(model, self.faults),
+                            classes="lab-view",
+                            id=f"lab-view-{model}",
+                        )
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.active_model = (event.pane.id or "").removeprefix("lab-tab-") or self.active_model
@@ -167,8 +184,14 @@ class LabScreen(Composed, PlayerHost, Screen):
         Binding("escape", "leave", "Close the lab", show=False, id="lab.close"),
     ]
 
-    def __init__(self, *, speed: float = LAB_SPEED, load: dict[str, Any] | None = None, seed: int = LAB_SEED,
-                 clock=None) -> None:
+    def __init__(
+        self,
+        *,
+        speed: float = LAB_SPEED,
+        load: dict[str, Any] | None = None,
+        seed: int = LAB_SEED,
+        clock=None,
+    ) -> None:
         super().__init__()
         self.runs = [SimRun(scenario) for scenario in lab_scenarios(load, seed)]
         options = {"clock": clock} if clock is not None else {}
@@ -247,8 +270,11 @@ class LabScreen(Composed, PlayerHost, Screen):
                 words.append(FAULT_WORDS[fault])
                 continue
             item = self._poison_shown()
-            words.append("poison: the next item" if item is None or self._poison_pending()
-                         else f"poison: item {item} always fails")
+            words.append(
+                "poison: the next item"
+                if item is None or self._poison_pending()
+                else f"poison: item {item} always fails"
+            )
         return "faults on: " + " · ".join(words)
 
     def _intervene(self, changes: dict[str, Any]) -> None:
@@ -274,8 +300,13 @@ class LabScreen(Composed, PlayerHost, Screen):
 
     def action_clear(self) -> None:
         function = self.runs[0].scenario.function
-        self._intervene({"function.error_rate": function.error_rate,
-                         "function.reserved_concurrency": function.reserved_concurrency, "poison": False})
+        self._intervene(
+            {
+                "function.error_rate": function.error_rate,
+                "function.reserved_concurrency": function.reserved_concurrency,
+                "poison": False,
+            }
+        )
         self.poisons = []
         self.player_changed()
 

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from tutor.content.course import Lesson
     from tutor.ui.app import LambdaTutorApp
 
-OBJECTIVES_HEADING = re.compile(r"^#{1,6}\s+(objectives|learning objectives|you will learn)\b", re.IGNORECASE | re.MULTILINE)
+OBJECTIVES_HEADING = re.compile(
+    r"^#{1,6}\s+(objectives|learning objectives|you will learn)\b", re.IGNORECASE | re.MULTILINE
+)
 SOURCES_HEADING = re.compile(r"^#{1,6}\s+(sources|references)\b", re.IGNORECASE | re.MULTILINE)
 # Below 120 columns, a terminal this tall opens a lesson's pane under the text from the start.
 PANE_OPEN_FROM_ROWS = 40
@@ -55,8 +57,13 @@ def sources_markdown(lesson: Lesson) -> str:
 
 
 # What "back" returns to, named by the screen below the lesson, in the footer's few words.
-BACK_TO = {"map": "map", "catalogue": "services", "quiz": "quiz", "exercise": "exercise",
-           "exercises": "exercises"}
+BACK_TO = {
+    "map": "map",
+    "catalogue": "services",
+    "quiz": "quiz",
+    "exercise": "exercise",
+    "exercises": "exercises",
+}
 
 
 class LessonScreen(Screen):
@@ -67,16 +74,30 @@ class LessonScreen(Screen):
     # In footer order; an 80-column footer drops keys from the end, so the ways to move through the
     # course and to work the pane come first, and the quiz and the lab (also on the map) last.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "next_lesson", "Next", tooltip="Next lesson (into the next module at the end of one)",
-                id="lesson.next"),
+        Binding(
+            "n",
+            "next_lesson",
+            "Next",
+            tooltip="Next lesson (into the next module at the end of one)",
+            id="lesson.next",
+        ),
         Binding("p", "previous_lesson", "Previous", tooltip="Previous lesson", id="lesson.previous"),
         Binding("w", "play_simulation", "Play", tooltip="Play the lesson's simulation", id="lesson.play"),
         Binding("w", "pause_simulation", "Pause", tooltip="Pause the lesson's simulation", id="lesson.pause"),
-        Binding("v", "show_pane", "Show pane", tooltip="Below 120 columns: show the simulation under the text",
-                id="lesson.show-pane"),
-        Binding("v", "hide_pane", "Hide pane",
-                tooltip="Below 120 columns: hide the simulation (all but its control bar), for more text",
-                id="lesson.hide-pane"),
+        Binding(
+            "v",
+            "show_pane",
+            "Show pane",
+            tooltip="Below 120 columns: show the simulation under the text",
+            id="lesson.show-pane",
+        ),
+        Binding(
+            "v",
+            "hide_pane",
+            "Hide pane",
+            tooltip="Below 120 columns: hide the simulation (all but its control bar), for more text",
+            id="lesson.hide-pane",
+        ),
         Binding("b", "back", "Back to map", id="lesson.back"),
         Binding("escape", "back", "Back to map", show=False, id="lesson.back-escape"),
         Binding("z", "quiz", "Quiz", tooltip="Take this module's quiz", id="lesson.quiz"),
@@ -92,8 +113,11 @@ class LessonScreen(Screen):
         self.counted = False
         # Next and previous replace the lesson in place, so they keep the first lesson's way back.
         below = self.app.screen
-        self.back_to: str = (below.back_to if isinstance(below, LessonScreen)
-                             else BACK_TO.get(getattr(below, "SCREEN_NAME", ""), "previous screen"))
+        self.back_to: str = (
+            below.back_to
+            if isinstance(below, LessonScreen)
+            else BACK_TO.get(getattr(below, "SCREEN_NAME", ""), "previous screen")
+        )
         if self.back_to != "map":
             self._relabel_back(f"Back to {self.back_to}")
         # Below 120 columns the pane sits under the text; whether it is open is the learner's call
@@ -104,8 +128,10 @@ class LessonScreen(Screen):
         # The binding lists are shared with the class's map: replace them, never edit them in place.
         keys = self._bindings.key_to_bindings
         for key in ("b", "escape"):
-            keys[key] = [replace(binding, description=description) if binding.action == "back" else binding
-                         for binding in keys.get(key, [])]
+            keys[key] = [
+                replace(binding, description=description) if binding.action == "back" else binding
+                for binding in keys.get(key, [])
+            ]
 
     # Layout -------------------------------------------------------------------------------------
 
@@ -226,7 +252,9 @@ class LessonScreen(Screen):
         mark = lesson_mark(self.already_read)
         self.query_one(Masthead).show(right=f"lesson {self.position} · {mark}")
         following = self.app.course.next_lesson(self.lesson.id)
-        then = "press n for the next lesson" if following else "that was the last lesson; b returns to the map"
+        then = (
+            "press n for the next lesson" if following else "that was the last lesson; b returns to the map"
+        )
         if just_counted:
             text = f"✓ End of lesson: counted as read. {then.capitalize()}."
         elif self.already_read:

@@ -21,7 +21,9 @@ class ProblemsScreen(Screen):
     AUTO_FOCUS = "#problems-scroll"
     SCREEN_NAME = "problems"
     HELP_TITLE = "Content problems"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Back to the course", id="problems.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Back to the course", id="problems.close")
+    ]
 
     app: LambdaTutorApp
 

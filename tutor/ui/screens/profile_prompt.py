@@ -61,8 +61,11 @@ class ProfilePromptScreen(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         with Vertical(id="profile-box"):
             yield Static("Welcome to lambda-tutor", id="profile-title")
-            yield Static("What is your name? Your progress is saved under it: use the same name next "
-                         "time to carry on where you left off.", markup=False)
+            yield Static(
+                "What is your name? Your progress is saved under it: use the same name next "
+                "time to carry on where you left off.",
+                markup=False,
+            )
             yield Input(placeholder="your name, e.g. ann", id="profile-name", max_length=32)
             yield Static(f"Allowed: {NAME_RULE}. Then press enter.", id="profile-rule", markup=False)
             yield Static("", id="profile-error", markup=False)
@@ -100,8 +103,13 @@ def served_app(extra_packs: Sequence[Path | str] = ()) -> LambdaTutorApp:
     class ServedApp(LambdaTutorApp):
         # Textual reads CSS_PATH relative to the file that defines the class: point it back at
         # the app's own stylesheet.
-        CSS_PATH = ([css_dir / path for path in base_css] if isinstance(base_css, list)
-                    else css_dir / base_css if base_css else None)
+        CSS_PATH = (
+            [css_dir / path for path in base_css]
+            if isinstance(base_css, list)
+            else css_dir / base_css
+            if base_css
+            else None
+        )
 
         def __init__(self) -> None:
             super().__init__(profile="default", extra_packs=extra_packs)

@@ -58,15 +58,36 @@ class QuizScreen(Screen):
         Binding("escape", "leave", "Leave", id="quiz.leave"),
         # The answer widget has these keys itself; here they also reach it when focus is elsewhere,
         # and help lists them.
-        Binding("1", "pick(1)", "Pick a choice (1-8); in matching, the highlighted item's match",
-                key_display="1-8", show=False, id="quiz.pick"),
+        Binding(
+            "1",
+            "pick(1)",
+            "Pick a choice (1-8); in matching, the highlighted item's match",
+            key_display="1-8",
+            show=False,
+            id="quiz.pick",
+        ),
         *(Binding(str(n), f"pick({n})", show=False) for n in range(2, MAX_CHOICES + 1)),
-        Binding("space", "pick_highlighted", "Pick, or toggle in multiple choice, the highlighted choice",
-                show=False, id="quiz.pick-highlighted"),
-        Binding("u", "move(-1)", "Ordering: move the highlighted step up (also shift+↑)", show=False,
-                id="quiz.move-up"),
-        Binding("d", "move(1)", "Ordering: move the highlighted step down (also shift+↓)", show=False,
-                id="quiz.move-down"),
+        Binding(
+            "space",
+            "pick_highlighted",
+            "Pick, or toggle in multiple choice, the highlighted choice",
+            show=False,
+            id="quiz.pick-highlighted",
+        ),
+        Binding(
+            "u",
+            "move(-1)",
+            "Ordering: move the highlighted step up (also shift+↑)",
+            show=False,
+            id="quiz.move-up",
+        ),
+        Binding(
+            "d",
+            "move(1)",
+            "Ordering: move the highlighted step down (also shift+↓)",
+            show=False,
+            id="quiz.move-down",
+        ),
         Binding("pageup", "scroll(-1)", "Scroll up", show=False, id="quiz.page-up"),
         Binding("pagedown", "scroll(1)", "Scroll down", show=False, id="quiz.page-down"),
     ]
@@ -114,8 +135,15 @@ class QuizScreen(Screen):
     class Finished(Message):
         """The last question was answered; `attempt_id` is set when a module attempt was stored."""
 
-        def __init__(self, mode: str, module_id: str | None, points: float, max_points: float,
-                     percent: float, attempt_id: int | None) -> None:
+        def __init__(
+            self,
+            mode: str,
+            module_id: str | None,
+            points: float,
+            max_points: float,
+            percent: float,
+            attempt_id: int | None,
+        ) -> None:
             super().__init__()
             self.mode = mode
             self.module_id = module_id
@@ -126,8 +154,13 @@ class QuizScreen(Screen):
 
     _partial_confirmed = False  # enter was pressed once on a matching with items left unmatched
 
-    def __init__(self, module_id: str | None = None, *, review: bool = False,
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        module_id: str | None = None,
+        *,
+        review: bool = False,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__()
         course = self.app.course
         if not review and module_id is None:
@@ -180,8 +213,14 @@ class QuizScreen(Screen):
         if self.review:
             build = partial(QuizSession.for_review, app.course, app.store, app.profile, **clock)
         elif self.module_id is not None:
-            build = partial(QuizSession.for_module, app.course, self.module_id, store=app.store,
-                            profile=app.profile, **clock)
+            build = partial(
+                QuizSession.for_module,
+                app.course,
+                self.module_id,
+                store=app.store,
+                profile=app.profile,
+                **clock,
+            )
         else:
             self._show_empty(f"{self.unavailable} Escape returns to the course map.")
             return
@@ -215,10 +254,14 @@ class QuizScreen(Screen):
         cards = self.app.store.review_cards(self.app.profile)
         upcoming = sorted(card.due for card in cards.values() if card.box <= LAST_BOX)
         if upcoming:
-            return (f"Nothing is due for review today. Your next review is on {upcoming[0].isoformat()} (UTC). "
-                    "Escape returns to the course map.")
-        return ("Nothing to review: questions you miss in a quiz come back here the next day. "
-                "Escape returns to the course map.")
+            return (
+                f"Nothing is due for review today. Your next review is on {upcoming[0].isoformat()} (UTC). "
+                "Escape returns to the course map."
+            )
+        return (
+            "Nothing to review: questions you miss in a quiz come back here the next day. "
+            "Escape returns to the course map."
+        )
 
     def _show_empty(self, text: str) -> None:
         self.phase = EMPTY
@@ -239,7 +282,9 @@ class QuizScreen(Screen):
         self.query_one(Masthead).show(left=place("Quiz", self.heading, retry), right=session.counter)
         self.query_one("#quiz-meta", Static).update(question_meta(question, session.lesson_title(question)))
         self.query_one("#quiz-prompt", Static).update(question.prompt)
-        self.query_one("#quiz-hint", Static).update(hint_for(question, session.computed_answer(question) is not None))
+        self.query_one("#quiz-hint", Static).update(
+            hint_for(question, session.computed_answer(question) is not None)
+        )
         feedback = self.query_one(QuizFeedback)
         feedback.display = False
         container = self.query_one("#quiz-answer", Container)
@@ -266,7 +311,9 @@ class QuizScreen(Screen):
         if response is None:
             self._hint_error("Pick an answer first (a digit key, or ↑↓ and space).")
             return
-        unmatched = sum(1 for match in response.values() if match is None) if isinstance(response, dict) else 0
+        unmatched = (
+            sum(1 for match in response.values() if match is None) if isinstance(response, dict) else 0
+        )
         if unmatched and not self._partial_confirmed:
             # A stray enter would otherwise grade a half-done matching as final.
             self._partial_confirmed = True
@@ -287,11 +334,16 @@ class QuizScreen(Screen):
         widget.reveal()
         self.query_one("#quiz-hint", Static).update("")
         feedback = self.query_one(QuizFeedback)
-        feedback.show(answered, session.computed_answer(answered.question), session.lesson_title(answered.question),
-                      last=session.index == session.total - 1)
+        feedback.show(
+            answered,
+            session.computed_answer(answered.question),
+            session.lesson_title(answered.question),
+            last=session.index == session.total - 1,
+        )
         feedback.display = True
         self.query_one("#quiz-go", Button).label = (
-            "See the results  ⏎" if session.index == session.total - 1 else "Next question  ⏎")
+            "See the results  ⏎" if session.index == session.total - 1 else "Next question  ⏎"
+        )
         self.post_message(self.Answered(answered.question.id, answered.grade.points, answered.grade.correct))
         self.call_after_refresh(feedback.scroll_visible, animate=False)
         self.refresh_bindings()
@@ -314,7 +366,8 @@ class QuizScreen(Screen):
         if self.phase == QUESTION:
             question = self.session.current
             self.query_one("#quiz-hint", Static).update(
-                hint_for(question, self.session.computed_answer(question) is not None))
+                hint_for(question, self.session.computed_answer(question) is not None)
+            )
 
     @on(Button.Pressed, "#quiz-go")
     async def _go_pressed(self) -> None:
@@ -348,8 +401,16 @@ class QuizScreen(Screen):
         results.display = True
         self.query_one(Masthead).show(right=f"{session.total} / {session.total} · done")
         self.query_one("#quiz-scroll", VerticalScroll).scroll_home(animate=False)
-        self.post_message(self.Finished(session.mode, session.module_id, session.points, session.max_points,
-                                        session.percent, session.attempt_id))
+        self.post_message(
+            self.Finished(
+                session.mode,
+                session.module_id,
+                session.points,
+                session.max_points,
+                session.percent,
+                session.attempt_id,
+            )
+        )
         self.refresh_bindings()
 
     @on(Button.Pressed, "#quiz-retry")
@@ -403,13 +464,21 @@ class QuizScreen(Screen):
 
     def action_leave(self) -> None:
         session = self.session
-        midway = (self.phase in (QUESTION, FEEDBACK) and session is not None and session.mode == MODULE
-                  and session.answered and not session.finished)
+        midway = (
+            self.phase in (QUESTION, FEEDBACK)
+            and session is not None
+            and session.mode == MODULE
+            and session.answered
+            and not session.finished
+        )
         if midway and not self.leave_armed:
             self.leave_armed = True
-            self.notify("Press escape again to leave. A quiz left half-way is not scored; "
-                        "the questions you missed still come back in review.", title="Leave the quiz?",
-                        timeout=6)
+            self.notify(
+                "Press escape again to leave. A quiz left half-way is not scored; "
+                "the questions you missed still come back in review.",
+                title="Leave the quiz?",
+                timeout=6,
+            )
             return
         self.dismiss_quiz()
 
@@ -426,8 +495,15 @@ class QuizScreen(Screen):
         return True
 
 
-def app_opening_quiz(profile: str, extra_packs, *, module_id: str | None = None, review: bool = False,
-                     store=None, clock: Callable[[], datetime] | None = None) -> LambdaTutorApp:
+def app_opening_quiz(
+    profile: str,
+    extra_packs,
+    *,
+    module_id: str | None = None,
+    review: bool = False,
+    store=None,
+    clock: Callable[[], datetime] | None = None,
+) -> LambdaTutorApp:
     """The app with the quiz (or review) on top of the course map: `lambda-tutor quiz`.
 
     Escape leaves the quiz for the map, exactly as if the learner had opened it from there.
@@ -443,8 +519,13 @@ def app_opening_quiz(profile: str, extra_packs, *, module_id: str | None = None,
     class QuizFirstApp(LambdaTutorApp):
         # Textual reads CSS_PATH relative to the file that defines the class: point it back at
         # the app's own stylesheet.
-        CSS_PATH = ([css_dir / path for path in base_css] if isinstance(base_css, list)
-                    else css_dir / base_css if base_css else None)
+        CSS_PATH = (
+            [css_dir / path for path in base_css]
+            if isinstance(base_css, list)
+            else css_dir / base_css
+            if base_css
+            else None
+        )
 
         # Textual calls every class's on_mount in the MRO, so this one only queues the quiz; it
         # opens once the base app has put the course map (and any problems screen) in place.
@@ -471,8 +552,13 @@ def quiz_destinations(app: LambdaTutorApp):
         counts[question.module] = counts.get(question.module, 0) + 1
     for module in course.modules:
         if counts.get(module.id):
-            yield Destination(f"Quiz: {module.title}", f"{counts[module.id]} questions", "quiz",
-                              {"module_id": module.id})
+            yield Destination(
+                f"Quiz: {module.title}", f"{counts[module.id]} questions", "quiz", {"module_id": module.id}
+            )
     due = due_count(course, app.store, app.profile, utc_today())
-    yield Destination(f"Review ({due} due)", "Questions you missed, back on their Leitner schedule", "quiz",
-                      {"review": True})
+    yield Destination(
+        f"Review ({due} due)",
+        "Questions you missed, back on their Leitner schedule",
+        "quiz",
+        {"review": True},
+    )

@@ -44,15 +44,18 @@ class WatchScreen(Screen):
         Binding("q", "leave", "Close", show=False, id="watch.close-q"),
     ]
 
-    def __init__(self, scenario: Any = None, name: str = "", *, preset: str | None = None,
-                 speed: float | None = None) -> None:
+    def __init__(
+        self, scenario: Any = None, name: str = "", *, preset: str | None = None, speed: float | None = None
+    ) -> None:
         """A scenario object, or (from the command palette) the name of one of the course's presets."""
         super().__init__()
         self.problem = ""
         if preset is not None:
             name = preset
             try:
-                scenario = find_scenario(preset, getattr(self.app, "course", None) and self.app.course.scenario_files)
+                scenario = find_scenario(
+                    preset, getattr(self.app, "course", None) and self.app.course.scenario_files
+                )
             except UserError as error:
                 self.problem = f"✗ The scenario {preset!r} cannot run: {error}"
         self.scenario = scenario
@@ -67,8 +70,13 @@ class WatchScreen(Screen):
             return
         title = self.scenario.title or self.scenario_name
         yield Masthead(place("Simulation", self.scenario_name), f"model {self.scenario.model}")
-        yield SimPane(self.scenario, title=title, speed=self.speed, about=self.scenario.description or "",
-                      id="watch-pane")
+        yield SimPane(
+            self.scenario,
+            title=title,
+            speed=self.speed,
+            about=self.scenario.description or "",
+            id="watch-pane",
+        )
         yield Footer()
 
     @property

@@ -26,8 +26,13 @@ if TYPE_CHECKING:
 HELD = "✓"
 MISSED = "✗"
 PENDING = "○"
-MODEL_NAMES = {"sync": "synchronous", "async": "asynchronous", "sqs": "SQS", "kinesis": "Kinesis",
-               "dynamodb": "DynamoDB Streams"}
+MODEL_NAMES = {
+    "sync": "synchronous",
+    "async": "asynchronous",
+    "sqs": "SQS",
+    "kinesis": "Kinesis",
+    "dynamodb": "DynamoDB Streams",
+}
 
 
 def exercise_mark(result: ExerciseResult | None, *, broken: bool = False) -> Mark:
@@ -88,8 +93,11 @@ class ParamField(Vertical):
     def compose(self) -> ComposeResult:
         spec = self.spec
         name = spec.aws_name or spec.key
-        head = Content.assemble((name, "bold"), (f"  {spec.key}" if spec.aws_name else "", "$text-muted"),
-                                (f"  {spec.help}", "$text-muted"))
+        head = Content.assemble(
+            (name, "bold"),
+            (f"  {spec.key}" if spec.aws_name else "", "$text-muted"),
+            (f"  {spec.help}", "$text-muted"),
+        )
         yield Static(head, classes="param-head")
         with Horizontal(classes="param-entry-row"):
             if spec.choices is not None:
@@ -99,7 +107,9 @@ class ParamField(Vertical):
             else:
                 yield Input(show_value(spec.value), compact=True, classes="param-entry", select_on_focus=True)
             unit = f" {spec.unit}" if spec.unit else ""
-            yield Static(f"{unit.strip()}  allowed {spec.allowed}".strip(), classes="param-allowed", markup=False)
+            yield Static(
+                f"{unit.strip()}  allowed {spec.allowed}".strip(), classes="param-allowed", markup=False
+            )
         error = Static("", classes="param-error", markup=False)
         error.display = False
         yield error
@@ -166,19 +176,33 @@ class GoalBoard(Static):
 
     def show_pending(self) -> None:
         self.results = None
-        lines = [Content.assemble((f"{PENDING} ", "$text-muted"), _goal_words(goal),
-                                  (f"   target {goal_target(goal)}", "$text-muted")) for goal in self.goals]
+        lines = [
+            Content.assemble(
+                (f"{PENDING} ", "$text-muted"),
+                _goal_words(goal),
+                (f"   target {goal_target(goal)}", "$text-muted"),
+            )
+            for goal in self.goals
+        ]
         self.update(Content("\n").join(lines))
 
     def show_results(self, results: list[GoalResult]) -> None:
         self.results = results
         lines = []
         for result in results:
-            mark, word, tone = (HELD, "held", "$text-success") if result.passed else (MISSED, "missed", "$text-error")
-            lines.append(Content.assemble(
-                (f"{mark} {word:<6} ", f"bold {tone}"), _goal_words(result.goal),
-                (f"   measured {show_number(result.measured)}, target {goal_target(result.goal)}", "$text-muted"),
-            ))
+            mark, word, tone = (
+                (HELD, "held", "$text-success") if result.passed else (MISSED, "missed", "$text-error")
+            )
+            lines.append(
+                Content.assemble(
+                    (f"{mark} {word:<6} ", f"bold {tone}"),
+                    _goal_words(result.goal),
+                    (
+                        f"   measured {show_number(result.measured)}, target {goal_target(result.goal)}",
+                        "$text-muted",
+                    ),
+                )
+            )
         self.update(Content("\n").join(lines))
 
 
@@ -195,7 +219,11 @@ def prediction_text(result: PredictionResult) -> Content:
     said = show_number(result.predicted, unit)
     measured = show_number(result.measured, unit)
     if result.within:
-        return Content.assemble((f"{HELD} Your prediction holds ", "bold $text-success"),
-                                f"({tolerance}): you said {said}, the run measured {measured}.")
-    return Content.assemble((f"{MISSED} Your prediction is off ", "bold $text-error"),
-                            f"(needed {tolerance}): you said {said}, the run measured {measured}.")
+        return Content.assemble(
+            (f"{HELD} Your prediction holds ", "bold $text-success"),
+            f"({tolerance}): you said {said}, the run measured {measured}.",
+        )
+    return Content.assemble(
+        (f"{MISSED} Your prediction is off ", "bold $text-error"),
+        f"(needed {tolerance}): you said {said}, the run measured {measured}.",
+    )

@@ -26,8 +26,11 @@ def fitting(keys: list[FooterKey], room: int) -> list[FooterKey]:
     first, the focused widget's stay) but never the help key or escape."""
     kept = list(keys)
     while kept and sum(key_width(key) for key in kept) > room:
-        droppable = [index for index, key in enumerate(kept)
-                     if key.action not in KEPT_ACTIONS and key.key not in KEPT_KEYS]
+        droppable = [
+            index
+            for index, key in enumerate(kept)
+            if key.action not in KEPT_ACTIONS and key.key not in KEPT_KEYS
+        ]
         if not droppable:
             break
         del kept[droppable[-1]]
@@ -57,9 +60,13 @@ class Footer(TextualFooter):
 
     def _shown(self) -> tuple:
         """What decides the keys on show: the width, and each binding's key, words and state."""
-        return (self.app.size.width, tuple(
-            (key, active.binding.description, active.binding.show, active.enabled)
-            for key, active in self.screen.active_bindings.items()))
+        return (
+            self.app.size.width,
+            tuple(
+                (key, active.binding.description, active.binding.show, active.enabled)
+                for key, active in self.screen.active_bindings.items()
+            ),
+        )
 
     async def _rebuild(self) -> None:
         if self.is_attached and self._shown() != self._composed_for:
@@ -67,8 +74,11 @@ class Footer(TextualFooter):
 
     def compose(self) -> ComposeResult:
         widgets: list[Widget] = list(super().compose())
-        keys = [widget for widget in widgets
-                if isinstance(widget, FooterKey) and not widget.has_class("-command-palette")]
+        keys = [
+            widget
+            for widget in widgets
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette")
+        ]
         others = [widget for widget in widgets if widget not in keys]
         # The footer spans the screen; its own size is not known before the first layout.
         self._composed_for = self._shown() if self._bindings_ready else None

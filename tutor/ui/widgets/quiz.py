@@ -305,7 +305,9 @@ class MatchingAnswer(AnswerList):
         self.left = list(question.matching_left)
         self.assigned: dict[str, str | None] = dict.fromkeys(self.left)
         self.width = max(len(item) for item in self.left)
-        self.side_by_side = self.width + 5 + max(len(option) for option in question.choices) <= self.SIDE_BY_SIDE_WIDTH
+        self.side_by_side = (
+            self.width + 5 + max(len(option) for option in question.choices) <= self.SIDE_BY_SIDE_WIDTH
+        )
 
     # Wider than this, an item and its match no longer sit side by side in 80 columns.
     SIDE_BY_SIDE_WIDTH = 70
@@ -317,8 +319,9 @@ class MatchingAnswer(AnswerList):
         if sum(len(text) + 3 for text in numbered) <= self.OPTIONS_ON_ONE_LINE:
             options = Content.assemble(("Options  ", "$text-muted"), "   ".join(numbered))
         else:
-            options = Content("\n").join([Content.styled("Options", "$text-muted"),
-                                           *(Content(f"  {text}") for text in numbered)])
+            options = Content("\n").join(
+                [Content.styled("Options", "$text-muted"), *(Content(f"  {text}") for text in numbered)]
+            )
         yield Static(options, id="matching-options", markup=False)
 
     def row_count(self) -> int:
@@ -392,8 +395,9 @@ class NumberAnswer(Input):
         """The feedback says the right number; the typed one stays as it was."""
 
 
-def answer_widget_for(question: Question, steps: list[str] | None = None,
-                      computed: float | None = None) -> AnswerList | NumberAnswer:
+def answer_widget_for(
+    question: Question, steps: list[str] | None = None, computed: float | None = None
+) -> AnswerList | NumberAnswer:
     """The widget for this question; `computed` is a scenario question's answer (to mark it)."""
     kind = question.kind
     if kind in ("single", "truefalse") or (kind == "scenario" and question.choices):
@@ -415,15 +419,26 @@ def answer_widget_for(question: Question, steps: list[str] | None = None,
 # Around the answer: what the question is about, how to answer, how it went --------------------
 
 KIND_NAMES = {
-    "single": "single choice", "multiple": "multiple choice", "truefalse": "true or false",
-    "numeric": "a number", "ordering": "put in order", "matching": "matching", "scenario": "simulation",
+    "single": "single choice",
+    "multiple": "multiple choice",
+    "truefalse": "true or false",
+    "numeric": "a number",
+    "ordering": "put in order",
+    "matching": "matching",
+    "scenario": "simulation",
 }
 
 
 def question_meta(question: Question, topic: str) -> Content:
     dots = "●" * question.difficulty + "○" * (3 - question.difficulty)
-    parts = [("Topic ", "$text-muted"), (topic, "bold"), ("  ·  ", "$text-muted"), KIND_NAMES[question.kind],
-             ("  ·  difficulty ", "$text-muted"), dots]
+    parts = [
+        ("Topic ", "$text-muted"),
+        (topic, "bold"),
+        ("  ·  ", "$text-muted"),
+        KIND_NAMES[question.kind],
+        ("  ·  difficulty ", "$text-muted"),
+        dots,
+    ]
     if question.kind == "scenario":
         setting = ", ".join(f"{key} = {value}" for key, value in question.overrides.items())
         scenario = f"{question.scenario} ({setting})" if setting else question.scenario
@@ -480,20 +495,32 @@ class QuizFeedback(Static):
         right = right_answer_text(question, computed)
         points = f"{format_points(grade.points)} of {format_points(grade.max_points)} point"
         if grade.correct:
-            head = Content.assemble((f"{RIGHT} Right", "bold $text-success"), (f"  ({points})", "$text-muted"))
+            head = Content.assemble(
+                (f"{RIGHT} Right", "bold $text-success"), (f"  ({points})", "$text-muted")
+            )
         elif grade.points > 0:
-            head = Content.assemble((f"{WRONG} Partly right", "bold $text-warning"), f" ({points}): the answer is ",
-                                    (right, "bold"))
+            head = Content.assemble(
+                (f"{WRONG} Partly right", "bold $text-warning"),
+                f" ({points}): the answer is ",
+                (right, "bold"),
+            )
         else:
-            head = Content.assemble((f"{WRONG} Not quite", "bold $text-error"), ": the answer is ", (right, "bold"),
-                                    (f"  ({points})", "$text-muted"))
+            head = Content.assemble(
+                (f"{WRONG} Not quite", "bold $text-error"),
+                ": the answer is ",
+                (right, "bold"),
+                (f"  ({points})", "$text-muted"),
+            )
         following = "see the results" if last else "next question"
         lines = [
             head,
             Content(question.explanation),
-            Content.assemble(("Source ", "$text-muted"), Content.styled(question.source, f"link {question.source}")),
-            Content.assemble(("l", "bold"), f" opens the lesson “{lesson_title}”  ·  ", ("enter", "bold"),
-                             f" {following}"),
+            Content.assemble(
+                ("Source ", "$text-muted"), Content.styled(question.source, f"link {question.source}")
+            ),
+            Content.assemble(
+                ("l", "bold"), f" opens the lesson “{lesson_title}”  ·  ", ("enter", "bold"), f" {following}"
+            ),
         ]
         self.set_class(grade.correct, "-right")
         self.set_class(0 < grade.points < grade.max_points, "-partly")
@@ -553,18 +580,29 @@ class QuizResults(Vertical):
             verdict = (f"{WRONG} Not passed yet ({PASS_PERCENT:.0f} % passes)", "bold $text-warning")
         # A review's title is "Review": "Review finished: Review" said it twice.
         what = {MODULE: f"Quiz finished: {session.title}", REVIEW: "Review finished"}.get(
-            session.mode, f"Retry finished: {session.title}")
+            session.mode, f"Retry finished: {session.title}"
+        )
         # Only a module quiz is passed or not: a review or a retry is practice and stores no score.
         judged = ("  ·  ", verdict) if session.mode == MODULE else ()
-        self.query_one("#results-score", Static).update(Content.assemble(
-            (f"{what}\n", "bold"), ("Score  ", "$text-muted"), (points, "bold"), "  ·  ", (percent, "bold"), *judged))
+        self.query_one("#results-score", Static).update(
+            Content.assemble(
+                (f"{what}\n", "bold"),
+                ("Score  ", "$text-muted"),
+                (points, "bold"),
+                "  ·  ",
+                (percent, "bold"),
+                *judged,
+            )
+        )
         self._topics = session.topics()
         self._show_topics()
         missed = len(session.missed())
         if missed:
             practice = " (practice: your stored score stays as it is)" if session.mode == MODULE else ""
             them, they = ("them", "they also come") if missed > 1 else ("it", "it also comes")
-            follow = f"You missed {missed}. Press r to retry {them}{practice}; {they} back in review tomorrow."
+            follow = (
+                f"You missed {missed}. Press r to retry {them}{practice}; {they} back in review tomorrow."
+            )
         elif session.mode == MODULE:
             follow = "Every question right."
         else:
@@ -585,11 +623,19 @@ class QuizResults(Vertical):
         from tutor.quiz.grading import format_points
 
         topics = self._topics or []
-        counts = [(f"  {topic.right} of {topic.asked} right",
-                   f"   {format_points(topic.points)} / {format_points(topic.max_points)} points") for topic in topics]
+        counts = [
+            (
+                f"  {topic.right} of {topic.asked} right",
+                f"   {format_points(topic.points)} / {format_points(topic.max_points)} points",
+            )
+            for topic in topics
+        ]
         # A row that wraps leaves "points" alone on the next line: cut the topic name instead.
-        room = (self.content_size.width or self.app.size.width - 4) - 2 - max(
-            (len(right) + len(points) for right, points in counts), default=0)
+        room = (
+            (self.content_size.width or self.app.size.width - 4)
+            - 2
+            - max((len(right) + len(points) for right, points in counts), default=0)
+        )
         width = max(12, min(44, room, max((len(topic.topic) for topic in topics), default=10)))
         lines = [Content.styled("By topic", "bold")]
         for topic, (right, points) in zip(topics, counts, strict=True):

@@ -64,8 +64,10 @@ def fit(boxes: Sequence[list[str]], width: int) -> list[str]:
 
 def function_box(function: Mapping[str, Any]) -> list[str]:
     starting = function["initializing"]
-    return box("function", [f"{function['busy'] - starting} running", f"{starting} starting",
-                            f"{function['idle']} idle"])
+    return box(
+        "function",
+        [f"{function['busy'] - starting} running", f"{starting} starting", f"{function['idle']} idle"],
+    )
 
 
 def concurrency_note(function: Mapping[str, Any]) -> str:
@@ -101,9 +103,14 @@ def _async(snapshot: Mapping[str, Any], scenario: Any, width: int) -> list[str]:
     lines = fit([producer, queue, function_box(function)], width)
     settings = scenario.async_
     destinations = counters["destinations"]
-    targets = [("on success", settings.on_success, "on_success"), ("on failure", settings.on_failure, "on_failure"),
-               ("DLQ", settings.dead_letter_queue, "dlq")]
-    parts = [f"{label} ({kind}): {destinations.get(key, 0)}" for label, kind, key in targets if kind != "none"]
+    targets = [
+        ("on success", settings.on_success, "on_success"),
+        ("on failure", settings.on_failure, "on_failure"),
+        ("DLQ", settings.dead_letter_queue, "dlq"),
+    ]
+    parts = [
+        f"{label} ({kind}): {destinations.get(key, 0)}" for label, kind, key in targets if kind != "none"
+    ]
     parts.append(f"dropped: {counters['dropped']}")
     lines.append("then ▶ " + " · ".join(parts))
     lines.append(concurrency_note(function))
@@ -137,21 +144,27 @@ def _streams(snapshot: Mapping[str, Any], scenario: Any, width: int) -> list[str
     lines = []
     for shard in shards[:MAX_SHARDS_SHOWN]:
         state = "✗ blocked (a failed batch waits)" if shard["blocked"] else "✓ moving"
-        lines.append(f"shard {shard['shard']} {_shard_bar(shard['checkpoint'], shard['records'])} "
-                     f"{shard['checkpoint']} of {shard['records']} done · {shard['busy_slots']} of "
-                     f"{shard['slots']} batches")
+        lines.append(
+            f"shard {shard['shard']} {_shard_bar(shard['checkpoint'], shard['records'])} "
+            f"{shard['checkpoint']} of {shard['records']} done · {shard['busy_slots']} of "
+            f"{shard['slots']} batches"
+        )
         lines.append(f"   iterator age {shard['iterator_age_s']:.1f} s · {state}")
     hidden = shards[MAX_SHARDS_SHOWN:]
     if hidden:
         blocked = sum(1 for shard in hidden if shard["blocked"])
         lines.append(f"+ {len(hidden)} more shards ({blocked} blocked)")
     starting = function["initializing"]
-    lines.append(f"  ▼ function: {function['busy'] - starting} running · {starting} starting · "
-                 f"{function['idle']} idle")
+    lines.append(
+        f"  ▼ function: {function['busy'] - starting} running · {starting} starting · {function['idle']} idle"
+    )
     counters = snapshot["counters"]
     target = scenario.kinesis.on_failure
-    failed_to = f"on failure ({target}): {counters['destinations'].get('on_failure', 0)}" if target != "none" \
+    failed_to = (
+        f"on failure ({target}): {counters['destinations'].get('on_failure', 0)}"
+        if target != "none"
         else "no on-failure destination"
+    )
     lines.append(f"{failed_to} · dropped: {counters['dropped']}")
     lines.append(concurrency_note(function))
     return lines
@@ -174,16 +187,24 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
 
 def counter_lines(snapshot: Mapping[str, Any]) -> list[str]:
     counters = snapshot["counters"]
-    outcome = (f"✓ {counters['succeeded']:,} succeeded   ✗ {counters['failed']:,} failed   "
-               f"… {counters['unfinished']:,} unfinished")
+    outcome = (
+        f"✓ {counters['succeeded']:,} succeeded   ✗ {counters['failed']:,} failed   "
+        f"… {counters['unfinished']:,} unfinished"
+    )
     lines = [outcome]
     reasons = counters["failed_by_reason"]
     if reasons:
         lines.append("  failed: " + " · ".join(f"{reason} {count:,}" for reason, count in reasons.items()))
-    lines.append(" · ".join([counted(counters["throttles"], "throttle"),
-                             counted(counters["cold_starts"], "cold start"),
-                             counted(counters["invocations"], "invocation"),
-                             counted(counters["duplicates"], "duplicate")]))
+    lines.append(
+        " · ".join(
+            [
+                counted(counters["throttles"], "throttle"),
+                counted(counters["cold_starts"], "cold start"),
+                counted(counters["invocations"], "invocation"),
+                counted(counters["duplicates"], "duplicate"),
+            ]
+        )
+    )
     return lines
 
 

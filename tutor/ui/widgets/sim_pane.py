@@ -94,15 +94,18 @@ def fit_lines(lines: Sequence[str], width: int) -> list[str]:
         if len(line) <= width or width < 20 or DRAWN.search(line):
             fitted.append(line)
         else:
-            fitted.extend(textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False) or [line])
+            fitted.extend(
+                textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False) or [line]
+            )
     return fitted
 
 
 class SimView(Composed, Vertical):
     """What one run looks like now. Widgets are written only when their text changes."""
 
-    def __init__(self, run: SimRun, player: Player, caption: str = "", start_hint: str = START_HINT,
-                 **kwargs) -> None:
+    def __init__(
+        self, run: SimRun, player: Player, caption: str = "", start_hint: str = START_HINT, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.run = run
         self.player = player
@@ -253,9 +256,12 @@ class SimControls(Composed, Horizontal):
             self._status = status
             self.query_one(".sim-status", Static).update(status, layout=False)
         self._label_buttons(player.playing)
-        for button_id, disabled in (("sim-play", player.finished), ("sim-step", player.finished),
-                                    ("sim-slower", player.speed <= SPEEDS[0]),
-                                    ("sim-faster", player.speed >= SPEEDS[-1])):
+        for button_id, disabled in (
+            ("sim-play", player.finished),
+            ("sim-step", player.finished),
+            ("sim-slower", player.speed <= SPEEDS[0]),
+            ("sim-faster", player.speed >= SPEEDS[-1]),
+        ):
             button = self.query_one(f"#{button_id}", Button)
             if button.disabled != disabled:
                 button.disabled = disabled
@@ -404,8 +410,11 @@ def param_hint(param: Param) -> str:
 
 def param_words(param: Param, error: str | None = None) -> Content:
     """A field's words: AWS's name, then the key, range and meaning, then any refusal."""
-    parts = [Content.styled(param_label(param), "bold"), Content("\n"),
-             Content.styled(param_hint(param), "$text-muted")]
+    parts = [
+        Content.styled(param_label(param), "bold"),
+        Content("\n"),
+        Content.styled(param_hint(param), "$text-muted"),
+    ]
     if error:
         parts += [Content("\n"), Content.styled(f"✗ refused: {error}", "bold $text-error")]
     return Content.assemble(*parts)
@@ -436,8 +445,12 @@ class ParamForm(VerticalScroll):
         self.params = form_order(scenario.model)
 
     def compose(self) -> ComposeResult:
-        yield Static("Enter applies a value and restarts the run. Names are AWS's; ranges are AWS's "
-                     "unless marked as the simulator's.", classes="param-intro", markup=False)
+        yield Static(
+            "Enter applies a value and restarts the run. Names are AWS's; ranges are AWS's "
+            "unless marked as the simulator's.",
+            classes="param-intro",
+            markup=False,
+        )
 
     @property
     def built(self) -> bool:
@@ -455,11 +468,22 @@ class ParamForm(VerticalScroll):
             value = self.scenario.value(param.key)
             if param.kind in ("choice", "bool"):
                 options = param.choices if param.kind == "choice" else ("true", "false")
-                field: Widget = Select([(option, option) for option in options], value=field_text(param, value),
-                                       allow_blank=False, compact=True, id=field_id, classes="param-field")
+                field: Widget = Select(
+                    [(option, option) for option in options],
+                    value=field_text(param, value),
+                    allow_blank=False,
+                    compact=True,
+                    id=field_id,
+                    classes="param-field",
+                )
             else:
-                field = Input(field_text(param, value), compact=True, id=field_id, classes="param-field",
-                              select_on_focus=False)
+                field = Input(
+                    field_text(param, value),
+                    compact=True,
+                    id=field_id,
+                    classes="param-field",
+                    select_on_focus=False,
+                )
             words = Static(param_words(param), classes="param-words")
             yield Horizontal(words, field, classes="param-row")
 
@@ -554,15 +578,19 @@ class TryStepList(VerticalScroll):
         self.steps = list(steps)
 
     def compose(self) -> ComposeResult:
-        yield Static("Each step starts from the lesson's scenario; keys 1 to 9 apply them too.",
-                     classes="try-intro", markup=False)
+        yield Static(
+            "Each step starts from the lesson's scenario; keys 1 to 9 apply them too.",
+            classes="try-intro",
+            markup=False,
+        )
         for number, step in enumerate(self.steps, start=1):
             with Horizontal(classes="try-row"):
                 button = Button(f"Try {number}", id=f"try-{number}", compact=True, classes="try-button")
                 button.can_focus = False
                 yield button
-                yield Static(f"{step.text}\n[sets {overrides_text(step.set)}]", classes="try-text",
-                             markup=False)
+                yield Static(
+                    f"{step.text}\n[sets {overrides_text(step.set)}]", classes="try-text", markup=False
+                )
         with Horizontal(classes="try-row"):
             button = Button("As set", id="try-0", compact=True, classes="try-button")
             button.can_focus = False
@@ -575,13 +603,23 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *PLAYER_BINDINGS,
-        *(Binding(str(number), f"try_step({number})", f"Try {number}", show=False, id=f"sim.try-{number}")
-          for number in range(1, 10)),
+        *(
+            Binding(str(number), f"try_step({number})", f"Try {number}", show=False, id=f"sim.try-{number}")
+            for number in range(1, 10)
+        ),
     ]
 
-    def __init__(self, scenario: Any, *, title: str = "", try_steps: Sequence[TryStep] = (),
-                 speed: float | None = None, start_hint: str = START_HINT, about: str = "",
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        scenario: Any,
+        *,
+        title: str = "",
+        try_steps: Sequence[TryStep] = (),
+        speed: float | None = None,
+        start_hint: str = START_HINT,
+        about: str = "",
+        **kwargs,
+    ) -> None:
         """`about`: what the scenario shows and what to look for (a preset's description), in its own tab."""
         super().__init__(**kwargs)
         self.start_hint = start_hint
@@ -597,8 +635,9 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
         yield SimControls(self.player, classes="sim-controls")
         with TabbedContent(classes="sim-tabs"):
             with TabPane("Live", id="sim-live"):
-                yield SimView(self.run, self.player, caption=self.title, start_hint=self.start_hint,
-                              classes="sim-view")
+                yield SimView(
+                    self.run, self.player, caption=self.title, start_hint=self.start_hint, classes="sim-view"
+                )
             if self.try_steps:
                 with TabPane("Try this", id="sim-try"):
                     yield TryStepList(self.try_steps, classes="try-list")

@@ -111,8 +111,9 @@ class SimRun:
 class Player:
     """Plays one or more runs on one simulated clock (the lab keeps its three models in step)."""
 
-    def __init__(self, runs: Iterable[SimRun], speed: float | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, runs: Iterable[SimRun], speed: float | None = None, clock: Callable[[], float] = time.monotonic
+    ):
         self.runs = list(runs)
         self.clock = clock
         self.speed = speed if speed is not None else default_speed(self.until_s)

@@ -63,7 +63,9 @@ class TextBlock(Widget):
             self.refresh(layout=True)
             return
         width = self.size.width
-        changed = [Region(0, y, width, 1) for y, (new, was) in enumerate(zip(lines, old, strict=True)) if new != was]
+        changed = [
+            Region(0, y, width, 1) for y, (new, was) in enumerate(zip(lines, old, strict=True)) if new != was
+        ]
         self.refresh(*changed)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -81,8 +83,10 @@ class TextBlock(Widget):
         width = self.size.width
         if self._styles is None:
             base = self.rich_style
-            self._styles = (base, {name: base + self.get_component_rich_style(name, partial=True)
-                                   for _, name in SPANS})
+            self._styles = (
+                base,
+                {name: base + self.get_component_rich_style(name, partial=True) for _, name in SPANS},
+            )
         base, styles = self._styles
         if y >= len(self.lines):
             return Strip.blank(width, base)
@@ -101,7 +105,7 @@ class TextBlock(Widget):
         owner: list[str | None] = [None] * len(line)
         for pattern, name in SPANS:
             for match in pattern.finditer(line):
-                owner[match.start():match.end()] = [name] * (match.end() - match.start())
+                owner[match.start() : match.end()] = [name] * (match.end() - match.start())
         segments: list[Segment] = []
         start = 0
         for index in range(1, len(line) + 1):

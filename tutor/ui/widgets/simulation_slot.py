@@ -52,10 +52,18 @@ class SimulationSlot(Container):
         try:
             scenario = find_scenario(self.scenario, getattr(course, "scenario_files", None))
         except UserError as problem:
-            return Static(f"✗ The simulation {self.scenario!r} cannot run: {problem}", classes="slot-problem",
-                          markup=False)
-        return SimPane(scenario, title=f"{self.scenario}: {scenario.title or scenario.model}",
-                       try_steps=self.try_steps, start_hint=LESSON_START_HINT, id="lesson-sim")
+            return Static(
+                f"✗ The simulation {self.scenario!r} cannot run: {problem}",
+                classes="slot-problem",
+                markup=False,
+            )
+        return SimPane(
+            scenario,
+            title=f"{self.scenario}: {scenario.title or scenario.model}",
+            try_steps=self.try_steps,
+            start_hint=LESSON_START_HINT,
+            id="lesson-sim",
+        )
 
     async def show_pane(self, pane: Widget) -> None:
         """Put another widget in the slot instead of what it holds."""
