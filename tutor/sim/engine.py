@@ -1,4 +1,4 @@
-"""The simulation engine: a scenario in, a trace and a summary out (`/work/shared/sim-contract.md`).
+"""The simulation engine: a scenario in, a trace and a summary out (the simulation contract).
 
 Built on SimPy. Each model is a set of processes that follow the AWS flow: a caller waits on an
 execution environment (`_sync`), an event waits on Lambda's internal queue (`_async`), pollers

@@ -1,7 +1,7 @@
 """Every tunable scenario key, described once.
 
 `tutor.sim.scenario` validates ranges from this table and the UI builds its parameter forms from
-it, so a range lives here and nowhere else. Numbers come from `/work/shared/lambda-facts.md`
+it, so a range lives here and nowhere else. Numbers come from the AWS facts sheet
 (its source URLs are repeated in `source`); where AWS documents no limit, the entry says
 `limit="simulator"` and every message about it says the bound is the simulator's, not AWS's.
 """

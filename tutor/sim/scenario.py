@@ -1,6 +1,6 @@
 """Scenario files: load, override, validate against AWS's ranges and refusals.
 
-A scenario is the one input of the engine (see `/work/shared/sim-contract.md`). Every refusal is a
+A scenario is the one input of the engine (see the simulation contract). Every refusal is a
 `ScenarioError` of one line naming the key, the value and what is allowed; pydantic's own
 multi-line text never reaches a user. Ranges and defaults come from `tutor.sim.params.PARAMS`.
 """
