@@ -28,7 +28,7 @@ import gc
 import math
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from math import log
 from typing import Any
 
@@ -266,89 +266,34 @@ class Core:
         cold start) if the function's concurrency limit and the scaling rate allow it. `counts`
         (attempt, receive or retry numbers) are added to the `invoke_start` event; SQS and streams pass
         them only for a redelivery or a retry, so their common first try keeps the compact row.
+
+        This runs once per invocation, so the common case (a warm environment, nothing failing, a
+        first try) stays inline here and only the rarer steps are calls.
         """
         now = self.env._now
         if self.busy >= self.limit:
-            return self._throttle(items)
+            self._throttle(items)
+            return None
         if self.idle:
             self.idle -= 1
             cold = False
-        else:
-            tokens = self.tokens + (now - self.tokens_t) * SCALE_REFILL_PER_S
-            self.tokens_t = now
-            tokens = min(tokens, SCALE_BURST)
-            if tokens < 1.0:
-                self.tokens = tokens
-                return self._throttle(items)
-            self.tokens = tokens - 1.0
+        elif self._start_environment(now):
             cold = True
-            self.cold_starts += 1
-            if self.cold_start_s > 0:
-                self.init_ends.append(now + self.cold_start_s)
+        else:
+            self._throttle(items)
+            return None
         busy = self.busy = self.busy + 1
         self.max_concurrency = max(self.max_concurrency, busy)
         self.invocations += 1
         number = self.invocations
 
         run_s = self.sample_duration()
-        outcome = OK
-        failed = None
-        partial = False
-        whole = None
-        bad = None
-        if self.faults_by_n or self.poisoned:
-            for item in items:
-                item.attempts += 1
-                if item.faults is not None:
-                    for fault in item.faults:
-                        if fault.fails_attempt(item.attempts):
-                            kind = fault.kind
-                            if kind == "error":
-                                if bad is None:
-                                    bad = [item]
-                                elif bad[-1] is not item:
-                                    bad.append(item)
-                            elif kind == "timeout" or whole is None:
-                                whole = kind
-                if item.poisoned:
-                    if bad is None:
-                        bad = [item]
-                    elif bad[-1] is not item:
-                        bad.append(item)
-        if self.error_rate > 0.0 and self._errors.random() < self.error_rate and whole is None:
-            whole = "raise"
-        if self.item_error_rate > 0.0:
-            draw = self._item_errors.random
-            rate = self.item_error_rate
-            for item in items:
-                if draw() < rate:
-                    if bad is None:
-                        bad = [item]
-                    elif item not in bad:
-                        bad.append(item)
-        processed = items
-        if whole == "timeout" or run_s > self.timeout_s:
-            outcome = TIMEOUT
-            run_s = self.timeout_s
-            failed = items
-            processed = ()
-        elif whole is not None:
-            outcome = ERROR
-            failed = items
-            processed = ()
-        elif bad is not None:
-            processed = [item for item in items if item not in bad]
-            partial = report != WHOLE
-            # Reporting batchItemFailures is a normal return, not a function error: the handler
-            # caught the bad items and listed them.
-            outcome = OK if partial else ERROR
-            if report == EACH:
-                failed = [item for item in items if item in bad] if len(bad) > 1 else bad
-            elif report == REST:
-                first = min(items.index(item) for item in bad)
-                failed = items[first:]
-            else:
-                failed = items
+        whole = bad = None
+        if self.faults_by_n or self.poisoned or self.error_rate > 0.0 or self.item_error_rate > 0.0:
+            whole, bad = self._draw_failures(items)
+        outcome, failed, partial, processed = OK, None, False, items
+        if whole is not None or bad is not None or run_s > self.timeout_s:
+            outcome, run_s, failed, partial, processed = self._failure(items, report, run_s, whole, bad)
         invocation = Invocation(
             number,
             items,
@@ -366,18 +311,99 @@ class Core:
                     (INVOKE_START, now, number, ",".join([item.id for item in items]), cold, shard)
                 )
             else:
-                record = {
-                    "t": t6(now),
-                    "kind": "invoke_start",
-                    "invocation": number,
-                    "items": [item.id for item in items],
-                    "cold": cold,
-                }
-                if shard is not None:
-                    record["shard"] = shard
-                record.update(counts)
-                self.rows.append(record)
+                self._trace_start(invocation, counts)
         return invocation
+
+    def _start_environment(self, now: float) -> bool:
+        """A cold start, if the scaling rate has a token left: whether a new environment started."""
+        tokens = self.tokens + (now - self.tokens_t) * SCALE_REFILL_PER_S
+        self.tokens_t = now
+        tokens = min(tokens, SCALE_BURST)
+        if tokens < 1.0:
+            self.tokens = tokens
+            return False
+        self.tokens = tokens - 1.0
+        self.cold_starts += 1
+        if self.cold_start_s > 0:
+            self.init_ends.append(now + self.cold_start_s)
+        return True
+
+    def _draw_failures(self, items: list[Item]) -> tuple[str | None, list[Item] | None]:
+        """What goes wrong in this invocation: a whole-invocation fault ("raise" or "timeout", or
+        None) and the items that fail on their own (or None). Faults first, then the random
+        streams, always in this order so that the same seed draws the same numbers."""
+        whole: str | None = None
+        bad: list[Item] | None = None
+        if self.faults_by_n or self.poisoned:
+            whole, bad = self._match_faults(items)
+        if self.error_rate > 0.0 and self._errors.random() < self.error_rate and whole is None:
+            whole = "raise"
+        if self.item_error_rate > 0.0:
+            draw = self._item_errors.random
+            rate = self.item_error_rate
+            for item in items:
+                if draw() < rate:
+                    if bad is None:
+                        bad = [item]
+                    elif item not in bad:
+                        bad.append(item)
+        return whole, bad
+
+    def _match_faults(self, items: list[Item]) -> tuple[str | None, list[Item] | None]:
+        """The scenario's deterministic faults and the lab's poisoned items, counting this attempt."""
+        whole: str | None = None
+        bad: list[Item] | None = None
+        for item in items:
+            item.attempts += 1
+            failing = item.poisoned
+            if item.faults is not None:
+                for fault in item.faults:
+                    if fault.fails_attempt(item.attempts):
+                        kind = fault.kind
+                        if kind == "error":
+                            failing = True
+                        elif kind == "timeout" or whole is None:
+                            whole = kind
+            if failing:
+                if bad is None:
+                    bad = [item]
+                else:
+                    bad.append(item)
+        return whole, bad
+
+    def _failure(
+        self, items: list[Item], report: int, run_s: float, whole: str | None, bad: list[Item] | None
+    ) -> tuple[str, float, list[Item], bool, Sequence[Item]]:
+        """How a failing invocation ends: outcome, run time, the items reported failed, whether the
+        handler reported them itself (a partial batch response), and the items it did process."""
+        if whole == "timeout" or run_s > self.timeout_s:
+            return TIMEOUT, self.timeout_s, items, False, ()
+        if whole is not None or bad is None:  # bad is None only when `whole` says what failed
+            return ERROR, run_s, items, False, ()
+        processed = [item for item in items if item not in bad]
+        if report == WHOLE:
+            return ERROR, run_s, items, False, processed
+        # Reporting batchItemFailures is a normal return, not a function error: the handler caught
+        # the bad items and listed them.
+        if report == EACH:
+            failed = [item for item in items if item in bad] if len(bad) > 1 else bad
+        else:
+            failed = items[min(items.index(item) for item in bad) :]
+        return OK, run_s, failed, True, processed
+
+    def _trace_start(self, invocation: Invocation, counts: dict) -> None:
+        """An `invoke_start` that carries attempt, receive or retry numbers, as its full dict."""
+        record = {
+            "t": t6(self.env._now),
+            "kind": "invoke_start",
+            "invocation": invocation.id,
+            "items": [item.id for item in invocation.items],
+            "cold": invocation.cold,
+        }
+        if invocation.shard is not None:
+            record["shard"] = invocation.shard
+        record.update(counts)
+        self.rows.append(record)
 
     def _throttle(self, items: list[Item]) -> None:
         self.throttles += 1

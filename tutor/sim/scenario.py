@@ -253,7 +253,8 @@ class Scenario(BaseModel):
             if "function.timeout_s" in changed and "sqs.visibility_timeout_s" not in changed:
                 raise _refuse(
                     f"function.timeout_s = {self.function.timeout_s}: must be at most "
-                    f"sqs.visibility_timeout_s = {sqs.visibility_timeout_s} (AWS refuses the mapping otherwise)"
+                    f"sqs.visibility_timeout_s = {sqs.visibility_timeout_s} "
+                    "(AWS refuses the mapping otherwise)"
                 )
             raise _refuse(
                 f"sqs.visibility_timeout_s = {sqs.visibility_timeout_s}: must be at least "
