@@ -30,9 +30,13 @@ import random
 from collections import deque
 from collections.abc import Callable, Sequence
 from math import log
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
+
+if TYPE_CHECKING:
+    from tutor.sim._sqs import Receipt
+    from tutor.sim.scenario import Fault
 
 # How many new execution environments a function may add per 10 s, refilled continuously.
 SCALE_BURST = 1000
@@ -55,9 +59,11 @@ def t6(value: float) -> float:
 
 
 class Item:
-    """One request, event, message or record, from arrival to its final outcome."""
+    """One request, event, message or record, from arrival to its final outcome.
 
-    # SQS uses group, receives and state; streams use key, shard and slot.
+    Every model's fields live here, with neutral values for the models that do not use them:
+    one slotted class keeps the per-item cost (the hottest allocation of a long run) low."""
+
     __slots__ = (
         "attempts",
         "faults",
@@ -76,15 +82,41 @@ class Item:
         "t",
     )
 
+    id: str
+    n: int  # its number in arrival order, from 1
+    t: float  # when it arrived
+    outcome: str | None  # None while unfinished, then SUCCEEDED or the failure's condition name
+    successes: int  # invocations that processed it without it failing
+    attempts: int  # invocations that held it (counted only when faults or poison are in play)
+    faults: list[Fault] | None  # the scenario's deterministic faults for this item
+    poisoned: bool  # the lab's poison: fails every invocation that holds it
+    # SQS: the message's state (_sqs.VISIBLE, IN_FLIGHT or DONE), how often it was received, the
+    # receipt that received it last, and its FIFO message group (0 on a standard queue).
+    state: int
+    receives: int
+    holder: Receipt | None
+    group: int
+    # Streams: the partition key, and the shard and parallelization slot that key maps to.
+    key: str
+    shard: int
+    slot: int
+
     def __init__(self, prefix: str, n: int, t: float):
         self.id = f"{prefix}-{n}"
         self.n = n
         self.t = t
-        self.outcome = None  # None while unfinished, then SUCCEEDED or the failure's condition name
+        self.outcome = None
         self.successes = 0
         self.attempts = 0
         self.faults = None
         self.poisoned = False
+        self.state = 0  # _sqs.VISIBLE: a message arrives visible, with no receive yet
+        self.receives = 0
+        self.holder = None
+        self.group = 0
+        self.key = ""
+        self.shard = 0
+        self.slot = 0
 
 
 class Invocation:
@@ -92,7 +124,18 @@ class Invocation:
 
     __slots__ = ("cold", "failed", "id", "items", "outcome", "partial", "processed", "shard", "total_s")
 
-    def __init__(self, number, items, cold, total_s, outcome, failed, partial, processed, shard):
+    def __init__(
+        self,
+        number: int,
+        items: list[Item],
+        cold: bool,
+        total_s: float,
+        outcome: str,
+        failed: list[Item] | None,
+        partial: bool,
+        processed: Sequence[Item],
+        shard: int | None,
+    ):
         self.id = number
         self.items = items
         self.cold = cold
@@ -291,7 +334,8 @@ class Core:
         whole = bad = None
         if self.faults_by_n or self.poisoned or self.error_rate > 0.0 or self.item_error_rate > 0.0:
             whole, bad = self._draw_failures(items)
-        outcome, failed, partial, processed = OK, None, False, items
+        outcome, failed, partial = OK, None, False
+        processed: Sequence[Item] = items
         if whole is not None or bad is not None or run_s > self.timeout_s:
             outcome, run_s, failed, partial, processed = self._failure(items, report, run_s, whole, bad)
         invocation = Invocation(

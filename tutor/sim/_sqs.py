@@ -46,6 +46,7 @@ Interpretations:
 from __future__ import annotations
 
 from collections import deque
+from typing import TYPE_CHECKING
 
 from tutor.sim._common import (
     BACKOFF_FIRST_S,
@@ -59,6 +60,9 @@ from tutor.sim._common import (
     Item,
     t6,
 )
+
+if TYPE_CHECKING:
+    from simpy import Event
 
 INITIAL_POLLERS = 5
 MAX_POLLERS = 1250
@@ -88,7 +92,7 @@ class Poller:
         self.number = number
         self.held: list[Receipt] = []
         self.count = 0
-        self.wake = None
+        self.wake: Event | None = None  # set while it waits among the receivers
         self.window_end = 0.0
         self.state = "receiving"  # receiving | invoking | backing_off
 
@@ -140,8 +144,6 @@ class SqsModel:
         if self.fifo:
             groups = self.message_groups
             for m in items:
-                m.state = VISIBLE
-                m.receives = 0
                 g = m.group = (m.n - 1) % groups + 1
                 emit({"t": t, "kind": "arrive", "item": m.id, "group": f"g-{g}"})
                 queue = self.fifo_visible.get(g)
@@ -150,8 +152,6 @@ class SqsModel:
                 queue.append(m)
         else:
             for m in items:
-                m.state = VISIBLE
-                m.receives = 0
                 emit(m.t)  # an `arrive` row (see _common.INVOKE_START)
             if len(items) == 1:
                 self.visible.append(items[0])
@@ -167,8 +167,6 @@ class SqsModel:
 
     def _arrive_one(self, m: Item) -> None:
         """`arrive` for one message on a standard queue, the common case, without the lists."""
-        m.state = VISIBLE
-        m.receives = 0
         core = self.core
         if core.tracing:
             core.rows.append(m.t)  # an `arrive` row (see _common.INVOKE_START)
@@ -218,6 +216,7 @@ class SqsModel:
         redrive: list[Item] = []
         limit = self.max_receive_count
         popped = 0
+        sources: list[tuple[int | None, deque[Item]]]
         if self.fifo:
             in_flight = self.group_in_flight
             order = sorted((queue[0].n, g) for g, queue in self.fifo_visible.items() if not in_flight[g])
@@ -307,6 +306,7 @@ class SqsModel:
                 break
             if poller.count >= self.batch_size or now >= poller.window_end:
                 receivers.popleft()
+                assert poller.wake is not None  # a poller waits among the receivers on its wake
                 poller.wake.succeed()
             else:
                 # Still gathering: what it holds may need to lapse before its window ends.

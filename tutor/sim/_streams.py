@@ -38,9 +38,12 @@ Interpretations:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.sim._common import BACKOFF_FIRST_S, BACKOFF_MAX_S, EACH, WHOLE, Core, Item, t6
+
+if TYPE_CHECKING:
+    from simpy import Event
 
 
 class Slot:
@@ -53,7 +56,7 @@ class Slot:
         self.index = index
         self.records: list[Item] = []
         self.pos = 0  # the next record not yet read into a batch
-        self.wake = None
+        self.wake: Event | None = None  # set while its reader waits for records or its window
         self.window_end = 0.0
         self.blocked = False
         self.busy = False
@@ -121,6 +124,7 @@ class StreamModel:
         waiting = len(slot.records) - slot.pos
         if waiting and (waiting >= self.batch_size or self.env._now >= slot.window_end):
             wake, slot.wake = slot.wake, None
+            assert wake is not None  # only a waiting reader is nudged
             wake.succeed()
 
     def read(self, slot: Slot):
