@@ -34,6 +34,7 @@ RATE_PER_S = 800.0
 MAX_CONCURRENCY = 10
 BATCH_SIZE = 10
 MEAN_DURATION_S = 0.1
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 SCENARIO_TOML = """\
 model = "sqs"
@@ -123,8 +124,14 @@ def best_of(repeat: int, action, clock=cpu_seconds) -> tuple[float, object]:
 
 
 def run_cli(arguments: list[str]) -> dict:
+    # `python -m tutor` from the project root, not the `lambda-tutor` script: the script imports
+    # whichever copy is installed, which need not be the one being measured.
     done = subprocess.run(
-        ["lambda-tutor", "simulate", *arguments], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "tutor", "simulate", *arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT_ROOT,
     )
     return json.loads(done.stdout)
 
@@ -135,7 +142,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     options = parser.parse_args()
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(PROJECT_ROOT))
     from tutor.sim.engine import Simulation, run
     from tutor.sim.scenario import load_scenario
 

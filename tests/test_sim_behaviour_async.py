@@ -3,6 +3,7 @@
 import itertools
 
 from tutor.sim.engine import Simulation, run
+from tutor.sim.report import describe_event
 from tutor.sim.scenario import load_scenario
 
 
@@ -100,6 +101,36 @@ def test_throttle_backoff_stops_growing_at_300_s():
     gaps = [round(b - a, 6) for a, b in itertools.pairwise(due)]
     assert gaps == [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]
     assert starts(trace, "evt-2") == [1111.0]
+
+
+def test_throttle_backoff_starts_again_at_1_s_after_a_function_error_retry():
+    """The backoff belongs to one wait for concurrency: once the event has run, a throttle of its
+    function-error retry waits 1 s again, not the 8 s its earlier wait had grown to."""
+    scenario = build(
+        function={
+            "duration_ms": 500,
+            "cold_start_ms": 0,
+            "timeout_s": 4,
+            "reserved_concurrency": 1,
+            # evt-1 holds the only slot 0-4 s and again, on its retry, 64-68 s.
+            "faults": [
+                {"item": "evt-1", "kind": "timeout", "attempts": 2},
+                {"item": "evt-2", "kind": "error", "attempts": 1},
+            ],
+        },
+        load={"count": 2, "pattern": "burst"},
+    )
+    trace = run(scenario).trace
+    assert [(e["t"], e["reason"], e["at"]) for e in of_kind(trace, "retry", "evt-2")] == [
+        (0.0, "throttle", 1.0),
+        (1.0, "throttle", 3.0),
+        (3.0, "throttle", 7.0),
+        (7.5, "function_error", 67.5),
+        (67.5, "throttle", 68.5),
+    ]
+    assert starts(trace, "evt-2") == [7.0, 68.5]
+    log = [describe_event(e) for e in of_kind(trace, "retry", "evt-2")]
+    assert log[-1] == "evt-2 will be tried again at 01:08.5 (after a throttle; still attempt 2 of 3)"
 
 
 def test_event_given_up_as_soon_as_its_next_attempt_would_be_too_old():

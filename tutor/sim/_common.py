@@ -28,11 +28,15 @@ import gc
 import math
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from math import log
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
+
+if TYPE_CHECKING:
+    from tutor.sim._sqs import Receipt
+    from tutor.sim.scenario import Fault
 
 # How many new execution environments a function may add per 10 s, refilled continuously.
 SCALE_BURST = 1000
@@ -55,9 +59,11 @@ def t6(value: float) -> float:
 
 
 class Item:
-    """One request, event, message or record, from arrival to its final outcome."""
+    """One request, event, message or record, from arrival to its final outcome.
 
-    # SQS uses group, receives and state; streams use key, shard and slot.
+    Every model's fields live here, with neutral values for the models that do not use them:
+    one slotted class keeps the per-item cost (the hottest allocation of a long run) low."""
+
     __slots__ = (
         "attempts",
         "faults",
@@ -76,15 +82,41 @@ class Item:
         "t",
     )
 
+    id: str
+    n: int  # its number in arrival order, from 1
+    t: float  # when it arrived
+    outcome: str | None  # None while unfinished, then SUCCEEDED or the failure's condition name
+    successes: int  # invocations that processed it without it failing
+    attempts: int  # invocations that held it (counted only when faults or poison are in play)
+    faults: list[Fault] | None  # the scenario's deterministic faults for this item
+    poisoned: bool  # the lab's poison: fails every invocation that holds it
+    # SQS: the message's state (_sqs.VISIBLE, IN_FLIGHT or DONE), how often it was received, the
+    # receipt that received it last, and its FIFO message group (0 on a standard queue).
+    state: int
+    receives: int
+    holder: Receipt | None
+    group: int
+    # Streams: the partition key, and the shard and parallelization slot that key maps to.
+    key: str
+    shard: int
+    slot: int
+
     def __init__(self, prefix: str, n: int, t: float):
         self.id = f"{prefix}-{n}"
         self.n = n
         self.t = t
-        self.outcome = None  # None while unfinished, then SUCCEEDED or the failure's condition name
+        self.outcome = None
         self.successes = 0
         self.attempts = 0
         self.faults = None
         self.poisoned = False
+        self.state = 0  # _sqs.VISIBLE: a message arrives visible, with no receive yet
+        self.receives = 0
+        self.holder = None
+        self.group = 0
+        self.key = ""
+        self.shard = 0
+        self.slot = 0
 
 
 class Invocation:
@@ -92,7 +124,18 @@ class Invocation:
 
     __slots__ = ("cold", "failed", "id", "items", "outcome", "partial", "processed", "shard", "total_s")
 
-    def __init__(self, number, items, cold, total_s, outcome, failed, partial, processed, shard):
+    def __init__(
+        self,
+        number: int,
+        items: list[Item],
+        cold: bool,
+        total_s: float,
+        outcome: str,
+        failed: list[Item] | None,
+        partial: bool,
+        processed: Sequence[Item],
+        shard: int | None,
+    ):
         self.id = number
         self.items = items
         self.cold = cold
@@ -266,89 +309,35 @@ class Core:
         cold start) if the function's concurrency limit and the scaling rate allow it. `counts`
         (attempt, receive or retry numbers) are added to the `invoke_start` event; SQS and streams pass
         them only for a redelivery or a retry, so their common first try keeps the compact row.
+
+        This runs once per invocation, so the common case (a warm environment, nothing failing, a
+        first try) stays inline here and only the rarer steps are calls.
         """
         now = self.env._now
         if self.busy >= self.limit:
-            return self._throttle(items)
+            self._throttle(items)
+            return None
         if self.idle:
             self.idle -= 1
             cold = False
-        else:
-            tokens = self.tokens + (now - self.tokens_t) * SCALE_REFILL_PER_S
-            self.tokens_t = now
-            tokens = min(tokens, SCALE_BURST)
-            if tokens < 1.0:
-                self.tokens = tokens
-                return self._throttle(items)
-            self.tokens = tokens - 1.0
+        elif self._start_environment(now):
             cold = True
-            self.cold_starts += 1
-            if self.cold_start_s > 0:
-                self.init_ends.append(now + self.cold_start_s)
+        else:
+            self._throttle(items)
+            return None
         busy = self.busy = self.busy + 1
         self.max_concurrency = max(self.max_concurrency, busy)
         self.invocations += 1
         number = self.invocations
 
         run_s = self.sample_duration()
-        outcome = OK
-        failed = None
-        partial = False
-        whole = None
-        bad = None
-        if self.faults_by_n or self.poisoned:
-            for item in items:
-                item.attempts += 1
-                if item.faults is not None:
-                    for fault in item.faults:
-                        if fault.fails_attempt(item.attempts):
-                            kind = fault.kind
-                            if kind == "error":
-                                if bad is None:
-                                    bad = [item]
-                                elif bad[-1] is not item:
-                                    bad.append(item)
-                            elif kind == "timeout" or whole is None:
-                                whole = kind
-                if item.poisoned:
-                    if bad is None:
-                        bad = [item]
-                    elif bad[-1] is not item:
-                        bad.append(item)
-        if self.error_rate > 0.0 and self._errors.random() < self.error_rate and whole is None:
-            whole = "raise"
-        if self.item_error_rate > 0.0:
-            draw = self._item_errors.random
-            rate = self.item_error_rate
-            for item in items:
-                if draw() < rate:
-                    if bad is None:
-                        bad = [item]
-                    elif item not in bad:
-                        bad.append(item)
-        processed = items
-        if whole == "timeout" or run_s > self.timeout_s:
-            outcome = TIMEOUT
-            run_s = self.timeout_s
-            failed = items
-            processed = ()
-        elif whole is not None:
-            outcome = ERROR
-            failed = items
-            processed = ()
-        elif bad is not None:
-            processed = [item for item in items if item not in bad]
-            partial = report != WHOLE
-            # Reporting batchItemFailures is a normal return, not a function error: the handler
-            # caught the bad items and listed them.
-            outcome = OK if partial else ERROR
-            if report == EACH:
-                failed = [item for item in items if item in bad] if len(bad) > 1 else bad
-            elif report == REST:
-                first = min(items.index(item) for item in bad)
-                failed = items[first:]
-            else:
-                failed = items
+        whole = bad = None
+        if self.faults_by_n or self.poisoned or self.error_rate > 0.0 or self.item_error_rate > 0.0:
+            whole, bad = self._draw_failures(items)
+        outcome, failed, partial = OK, None, False
+        processed: Sequence[Item] = items
+        if whole is not None or bad is not None or run_s > self.timeout_s:
+            outcome, run_s, failed, partial, processed = self._failure(items, report, run_s, whole, bad)
         invocation = Invocation(
             number,
             items,
@@ -366,18 +355,99 @@ class Core:
                     (INVOKE_START, now, number, ",".join([item.id for item in items]), cold, shard)
                 )
             else:
-                record = {
-                    "t": t6(now),
-                    "kind": "invoke_start",
-                    "invocation": number,
-                    "items": [item.id for item in items],
-                    "cold": cold,
-                }
-                if shard is not None:
-                    record["shard"] = shard
-                record.update(counts)
-                self.rows.append(record)
+                self._trace_start(invocation, counts)
         return invocation
+
+    def _start_environment(self, now: float) -> bool:
+        """A cold start, if the scaling rate has a token left: whether a new environment started."""
+        tokens = self.tokens + (now - self.tokens_t) * SCALE_REFILL_PER_S
+        self.tokens_t = now
+        tokens = min(tokens, SCALE_BURST)
+        if tokens < 1.0:
+            self.tokens = tokens
+            return False
+        self.tokens = tokens - 1.0
+        self.cold_starts += 1
+        if self.cold_start_s > 0:
+            self.init_ends.append(now + self.cold_start_s)
+        return True
+
+    def _draw_failures(self, items: list[Item]) -> tuple[str | None, list[Item] | None]:
+        """What goes wrong in this invocation: a whole-invocation fault ("raise" or "timeout", or
+        None) and the items that fail on their own (or None). Faults first, then the random
+        streams, always in this order so that the same seed draws the same numbers."""
+        whole: str | None = None
+        bad: list[Item] | None = None
+        if self.faults_by_n or self.poisoned:
+            whole, bad = self._match_faults(items)
+        if self.error_rate > 0.0 and self._errors.random() < self.error_rate and whole is None:
+            whole = "raise"
+        if self.item_error_rate > 0.0:
+            draw = self._item_errors.random
+            rate = self.item_error_rate
+            for item in items:
+                if draw() < rate:
+                    if bad is None:
+                        bad = [item]
+                    elif item not in bad:
+                        bad.append(item)
+        return whole, bad
+
+    def _match_faults(self, items: list[Item]) -> tuple[str | None, list[Item] | None]:
+        """The scenario's deterministic faults and the lab's poisoned items, counting this attempt."""
+        whole: str | None = None
+        bad: list[Item] | None = None
+        for item in items:
+            item.attempts += 1
+            failing = item.poisoned
+            if item.faults is not None:
+                for fault in item.faults:
+                    if fault.fails_attempt(item.attempts):
+                        kind = fault.kind
+                        if kind == "error":
+                            failing = True
+                        elif kind == "timeout" or whole is None:
+                            whole = kind
+            if failing:
+                if bad is None:
+                    bad = [item]
+                else:
+                    bad.append(item)
+        return whole, bad
+
+    def _failure(
+        self, items: list[Item], report: int, run_s: float, whole: str | None, bad: list[Item] | None
+    ) -> tuple[str, float, list[Item], bool, Sequence[Item]]:
+        """How a failing invocation ends: outcome, run time, the items reported failed, whether the
+        handler reported them itself (a partial batch response), and the items it did process."""
+        if whole == "timeout" or run_s > self.timeout_s:
+            return TIMEOUT, self.timeout_s, items, False, ()
+        if whole is not None or bad is None:  # bad is None only when `whole` says what failed
+            return ERROR, run_s, items, False, ()
+        processed = [item for item in items if item not in bad]
+        if report == WHOLE:
+            return ERROR, run_s, items, False, processed
+        # Reporting batchItemFailures is a normal return, not a function error: the handler caught
+        # the bad items and listed them.
+        if report == EACH:
+            failed = [item for item in items if item in bad] if len(bad) > 1 else bad
+        else:
+            failed = items[min(items.index(item) for item in bad) :]
+        return OK, run_s, failed, True, processed
+
+    def _trace_start(self, invocation: Invocation, counts: dict) -> None:
+        """An `invoke_start` that carries attempt, receive or retry numbers, as its full dict."""
+        record = {
+            "t": t6(self.env._now),
+            "kind": "invoke_start",
+            "invocation": invocation.id,
+            "items": [item.id for item in invocation.items],
+            "cold": invocation.cold,
+        }
+        if invocation.shard is not None:
+            record["shard"] = invocation.shard
+        record.update(counts)
+        self.rows.append(record)
 
     def _throttle(self, items: list[Item]) -> None:
         self.throttles += 1

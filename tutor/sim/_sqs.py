@@ -46,6 +46,7 @@ Interpretations:
 from __future__ import annotations
 
 from collections import deque
+from typing import TYPE_CHECKING
 
 from tutor.sim._common import (
     BACKOFF_FIRST_S,
@@ -59,6 +60,9 @@ from tutor.sim._common import (
     Item,
     t6,
 )
+
+if TYPE_CHECKING:
+    from simpy import Event
 
 INITIAL_POLLERS = 5
 MAX_POLLERS = 1250
@@ -88,7 +92,7 @@ class Poller:
         self.number = number
         self.held: list[Receipt] = []
         self.count = 0
-        self.wake = None
+        self.wake: Event | None = None  # set while it waits among the receivers
         self.window_end = 0.0
         self.state = "receiving"  # receiving | invoking | backing_off
 
@@ -140,8 +144,6 @@ class SqsModel:
         if self.fifo:
             groups = self.message_groups
             for m in items:
-                m.state = VISIBLE
-                m.receives = 0
                 g = m.group = (m.n - 1) % groups + 1
                 emit({"t": t, "kind": "arrive", "item": m.id, "group": f"g-{g}"})
                 queue = self.fifo_visible.get(g)
@@ -150,8 +152,6 @@ class SqsModel:
                 queue.append(m)
         else:
             for m in items:
-                m.state = VISIBLE
-                m.receives = 0
                 emit(m.t)  # an `arrive` row (see _common.INVOKE_START)
             if len(items) == 1:
                 self.visible.append(items[0])
@@ -167,8 +167,6 @@ class SqsModel:
 
     def _arrive_one(self, m: Item) -> None:
         """`arrive` for one message on a standard queue, the common case, without the lists."""
-        m.state = VISIBLE
-        m.receives = 0
         core = self.core
         if core.tracing:
             core.rows.append(m.t)  # an `arrive` row (see _common.INVOKE_START)
@@ -210,42 +208,28 @@ class SqsModel:
         return any(not in_flight[g] for g in self.fifo_visible)
 
     def take(self, room: int, receipt: Receipt) -> list[Item]:
-        """ReceiveMessage: up to `room` visible messages, now invisible with a raised receive count."""
+        """ReceiveMessage: up to `room` visible messages, now invisible with a raised receive count.
+
+        A standard queue reads its one queue; FIFO reads, in turn, the queue of each group with
+        nothing in flight, oldest first, and locks the groups it took from."""
         taken = receipt.msgs
         redrive: list[Item] = []
         limit = self.max_receive_count
         popped = 0
+        sources: list[tuple[int | None, deque[Item]]]
         if self.fifo:
             in_flight = self.group_in_flight
             order = sorted((queue[0].n, g) for g, queue in self.fifo_visible.items() if not in_flight[g])
-            for _, g in order:
-                queue = self.fifo_visible[g]
-                while queue and len(taken) < room:
-                    m = queue.popleft()
-                    if m.state:
-                        continue
-                    popped += 1
-                    if limit is not None and m.receives >= limit:
-                        m.state = DONE
-                        redrive.append(m)
-                        continue
-                    m.receives += 1
-                    m.state = IN_FLIGHT
-                    m.holder = receipt
-                    in_flight[g] += 1
-                    taken.append(m)
-                if not queue:
-                    del self.fifo_visible[g]
-                if len(taken) >= room:
-                    break
+            sources = [(g, self.fifo_visible[g]) for _, g in order]
         else:
-            visible = self.visible
-            popleft = visible.popleft
-            append = taken.append
-            got = 0
-            while visible and got < room:
+            sources = [(None, self.visible)]
+        append = taken.append
+        for g, queue in sources:
+            popleft = queue.popleft
+            got = before = len(taken)
+            while queue and got < room:
                 m = popleft()
-                if m.state:
+                if m.state:  # deleted or received again since it was queued: skipped lazily
                     continue
                 popped += 1
                 if limit is not None and m.receives >= limit:
@@ -257,6 +241,12 @@ class SqsModel:
                 m.holder = receipt
                 append(m)
                 got += 1
+            if g is not None:
+                self.group_in_flight[g] += got - before
+                if not queue:
+                    del self.fifo_visible[g]
+            if got >= room:
+                break
         self.visible_count -= popped
         if redrive:
             self.to_dlq(redrive)
@@ -316,6 +306,7 @@ class SqsModel:
                 break
             if poller.count >= self.batch_size or now >= poller.window_end:
                 receivers.popleft()
+                assert poller.wake is not None  # a poller waits among the receivers on its wake
                 poller.wake.succeed()
             else:
                 # Still gathering: what it holds may need to lapse before its window ends.
@@ -357,81 +348,24 @@ class SqsModel:
         core = self.core
         held = poller.held
         items = held[0].msgs if len(held) == 1 else [m for receipt in held for m in receipt.msgs]
-        backoff = BACKOFF_FIRST_S
         counts = None
         if self.redelivered and core.tracing and any(m.receives > 1 for m in items):
             counts = self.receive_counts(items)
-        while True:
-            invocation = core.start(items, self.report, None, counts)
-            if invocation is not None:
-                break
-            at = env._now + backoff
-            invisible_until = min((r.deadline for r in held if not r.guarded), default=env._now)
-            if at >= invisible_until:
-                self.let_lapse(poller, "visibility_timeout")
+        invocation = core.start(items, self.report, None, counts)
+        if invocation is None:
+            invocation = yield from self.back_off(poller, items, counts)
+            if invocation is None:
                 return
-            core.retry(items, "throttle", at, **self.receive_counts(items))
-            poller.state = "backing_off"
-            yield env.timeout(backoff)
-            backoff = min(backoff * 2, BACKOFF_MAX_S)
         poller.state = "invoking"
         self.batches_in_flight += 1
         self.guard(poller, env._now + invocation.total_s)
         yield env.timeout(invocation.total_s)
         core.finish(invocation)
         self.batches_in_flight -= 1
-        failed = invocation.failed
-        now = env._now
-        deleted: list[Item] = []
-        unlocked = False
-        if failed is None:
-            # The common case, kept lean: every message succeeded.
-            latencies = core.latencies
-            succeeded = 0
-            for receipt in held:
-                msgs = receipt.msgs
-                for m in msgs:
-                    if m.outcome is None:
-                        m.outcome = SUCCEEDED
-                        latencies.append(now - m.t)
-                        succeeded += 1
-                    if m.holder is receipt and m.state != DONE:
-                        if m.state == VISIBLE:
-                            self.visible_count -= 1
-                        elif self.fifo:
-                            in_flight = self.group_in_flight[m.group] = self.group_in_flight[m.group] - 1
-                            unlocked = unlocked or not in_flight
-                        m.state = DONE
-                        m.holder = None  # no cycle message <-> receipt once it is gone
-                        deleted.append(m)
-            core.succeeded += succeeded
+        if invocation.failed is None:
+            deleted, unlocked = self.settle_success(held)
         else:
-            failed_ids = {id(m) for m in failed}
-            for receipt in held:
-                back = None
-                for m in receipt.msgs:
-                    current = m.holder is receipt
-                    if id(m) not in failed_ids:
-                        core.succeed(m)
-                        if current and m.state != DONE:
-                            if m.state == VISIBLE:
-                                self.visible_count -= 1
-                            elif self.fifo:
-                                in_flight = self.group_in_flight[m.group] = self.group_in_flight[m.group] - 1
-                                unlocked = unlocked or not in_flight
-                            m.state = DONE
-                            m.holder = None
-                            deleted.append(m)
-                    elif current and m.state == IN_FLIGHT:
-                        if back is None:
-                            back = [m]
-                        else:
-                            back.append(m)
-                if back is not None:
-                    core.retry(
-                        back, "function_error", max(receipt.deadline, now), **self.receive_counts(back)
-                    )
-                    self.env.process(self.visibility_timeout(receipt.deadline, back, None))
+            deleted, unlocked = self.settle_failure(held, invocation.failed)
         if deleted:
             self.deleted += len(deleted)
             if core.tracing:
@@ -440,6 +374,91 @@ class SqsModel:
             core.settle()
         if unlocked:
             self.offer()
+
+    def back_off(self, poller: Poller, items: list[Item], counts: dict | None):
+        """A throttled batch: retried after 1 s, 2 s, 4 s ... while its messages stay invisible.
+        Returns the invocation, or None when the poller let the batch go back to the queue."""
+        env = self.env
+        core = self.core
+        backoff = BACKOFF_FIRST_S
+        invocation = None
+        while invocation is None:
+            at = env._now + backoff
+            invisible_until = min((r.deadline for r in poller.held if not r.guarded), default=env._now)
+            if at >= invisible_until:
+                self.let_lapse(poller, "visibility_timeout")
+                return None
+            core.retry(items, "throttle", at, **self.receive_counts(items))
+            poller.state = "backing_off"
+            yield env.timeout(backoff)
+            backoff = min(backoff * 2, BACKOFF_MAX_S)
+            invocation = core.start(items, self.report, None, counts)
+        return invocation
+
+    def settle_success(self, held: list[Receipt]) -> tuple[list[Item], bool]:
+        """Every message succeeded: the current receipts delete theirs. Returns the deleted
+        messages and whether a FIFO group was unlocked. The common case, once per batch, so the
+        bookkeeping of `Core.succeed` and `delete` is written out here rather than called per message."""
+        core = self.core
+        now = self.env._now
+        latencies = core.latencies
+        deleted: list[Item] = []
+        unlocked = False
+        succeeded = 0
+        for receipt in held:
+            for m in receipt.msgs:
+                if m.outcome is None:
+                    m.outcome = SUCCEEDED
+                    latencies.append(now - m.t)
+                    succeeded += 1
+                if m.holder is receipt and m.state != DONE:
+                    if m.state == VISIBLE:
+                        self.visible_count -= 1
+                    elif self.fifo:
+                        in_flight = self.group_in_flight[m.group] = self.group_in_flight[m.group] - 1
+                        unlocked = unlocked or not in_flight
+                    m.state = DONE
+                    m.holder = None  # no cycle message <-> receipt once it is gone
+                    deleted.append(m)
+        core.succeeded += succeeded
+        return deleted, unlocked
+
+    def settle_failure(self, held: list[Receipt], failed: list[Item]) -> tuple[list[Item], bool]:
+        """Some or all messages failed: the others are deleted, the failed ones come back at their
+        visibility deadline. Returns the deleted messages and whether a FIFO group was unlocked."""
+        core = self.core
+        now = self.env._now
+        failed_ids = {id(m) for m in failed}
+        deleted: list[Item] = []
+        unlocked = False
+        for receipt in held:
+            back = []
+            for m in receipt.msgs:
+                current = m.holder is receipt
+                if id(m) in failed_ids:
+                    if current and m.state == IN_FLIGHT:
+                        back.append(m)
+                    continue
+                core.succeed(m)
+                if current and m.state != DONE:
+                    unlocked = self.delete(m) or unlocked
+                    deleted.append(m)
+            if back:
+                core.retry(back, "function_error", max(receipt.deadline, now), **self.receive_counts(back))
+                self.env.process(self.visibility_timeout(receipt.deadline, back, None))
+        return deleted, unlocked
+
+    def delete(self, m: Item) -> bool:
+        """DeleteMessage with a current receipt: whether that unlocked the message's FIFO group."""
+        unlocked = False
+        if m.state == VISIBLE:
+            self.visible_count -= 1
+        elif self.fifo:
+            in_flight = self.group_in_flight[m.group] = self.group_in_flight[m.group] - 1
+            unlocked = not in_flight
+        m.state = DONE
+        m.holder = None
+        return unlocked
 
     def receive_counts(self, msgs: list[Item]) -> dict:
         """The trace's receive numbers for these messages: how often each was received so far."""

@@ -38,9 +38,12 @@ Interpretations:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.sim._common import BACKOFF_FIRST_S, BACKOFF_MAX_S, EACH, WHOLE, Core, Item, t6
+
+if TYPE_CHECKING:
+    from simpy import Event
 
 
 class Slot:
@@ -53,7 +56,7 @@ class Slot:
         self.index = index
         self.records: list[Item] = []
         self.pos = 0  # the next record not yet read into a batch
-        self.wake = None
+        self.wake: Event | None = None  # set while its reader waits for records or its window
         self.window_end = 0.0
         self.blocked = False
         self.busy = False
@@ -121,6 +124,7 @@ class StreamModel:
         waiting = len(slot.records) - slot.pos
         if waiting and (waiting >= self.batch_size or self.env._now >= slot.window_end):
             wake, slot.wake = slot.wake, None
+            assert wake is not None  # only a waiting reader is nudged
             wake.succeed()
 
     def read(self, slot: Slot):
@@ -164,22 +168,17 @@ class StreamModel:
                     retry_at = env._now + backoff
                     core.retry(batch, "throttle", retry_at, retry=retries, max_retries=max_retries)
                 else:
-                    age = env._now - batch[-1].t
-                    self.max_iterator_age_s = max(self.max_iterator_age_s, age)
-                    self.shards[slot.shard].iterator_age_s = age
-                    slot.busy = True
+                    self.sent(slot, batch)
                     yield env.timeout(invocation.total_s)
                     core.finish(invocation)
                     slot.busy = False
                     if invocation.failed is None:
                         self.commit(batch)
-                        batch = None
                         break
                     if invocation.partial:
-                        first = min(batch.index(r) for r in invocation.failed)
-                        if first:
-                            self.commit(batch[:first])
-                            batch = self.split_off_old(batch[first:])
+                        rest = self.checkpoint(batch, invocation.failed)
+                        if rest is not None:
+                            batch = rest
                             retries = 0
                             backoff = BACKOFF_FIRST_S
                             if batch:
@@ -188,23 +187,10 @@ class StreamModel:
                                 )
                             continue
                     elif self.bisect and len(batch) > 1:
-                        half = (len(batch) + 1) // 2
-                        halves = [batch[:half], batch[half:]]
-                        core.emit(
-                            {
-                                "t": t6(env._now),
-                                "kind": "bisect",
-                                "items": [r.id for r in batch],
-                                "halves": [[r.id for r in h] for h in halves],
-                            }
-                        )
-                        todo.append(halves[1])
-                        todo.append(halves[0])
-                        batch = None
+                        self.split(batch, todo)
                         break
                     if max_retries != -1 and retries >= max_retries:
                         self.give_up(batch, "RetryAttemptsExhausted", retry=retries, max_retries=max_retries)
-                        batch = None
                         break
                     retries += 1
                     retry_at = env._now + backoff
@@ -216,7 +202,39 @@ class StreamModel:
                 max_age = self.maximum_record_age_s
                 if max_age is not None and env._now - batch[0].t > max_age:
                     self.give_up(batch, "RecordAgeExceeded", retry=retries, max_retries=max_retries)
-                    batch = None
+                    break
+
+    def sent(self, slot: Slot, batch: list[Item]) -> None:
+        """A batch is on its way to the handler: its iterator age is measured, its slot is busy."""
+        age = self.env._now - batch[-1].t
+        self.max_iterator_age_s = max(self.max_iterator_age_s, age)
+        self.shards[slot.shard].iterator_age_s = age
+        slot.busy = True
+
+    def checkpoint(self, batch: list[Item], failed: list[Item]) -> list[Item] | None:
+        """The handler reported failed records: the slot checkpoints before the first one. Returns
+        the rest of the batch (less any records too old by now) as a new batch, or None if the
+        first record failed, so the checkpoint did not move and the same batch is retried."""
+        first = min(batch.index(r) for r in failed)
+        if not first:
+            return None
+        self.commit(batch[:first])
+        return self.split_off_old(batch[first:])
+
+    def split(self, batch: list[Item], todo: list[list[Item]]) -> None:
+        """Bisect a failed batch: two halves (the first holds the extra record), tried in order."""
+        half = (len(batch) + 1) // 2
+        halves = [batch[:half], batch[half:]]
+        self.core.emit(
+            {
+                "t": t6(self.env._now),
+                "kind": "bisect",
+                "items": [r.id for r in batch],
+                "halves": [[r.id for r in h] for h in halves],
+            }
+        )
+        todo.append(halves[1])
+        todo.append(halves[0])
 
     def split_off_old(self, batch: list[Item]) -> list[Item]:
         """Records already too old when read are sent on without invoking."""
@@ -252,7 +270,7 @@ class StreamModel:
     def snapshot(self) -> dict:
         shards = []
         now = self.env._now
-        for shard, slots in zip(self.shards, self.slots):
+        for shard, slots in zip(self.shards, self.slots, strict=True):
             records = shard.records
             position = shard.checkpoint
             while position < len(records) and records[position].outcome is not None:

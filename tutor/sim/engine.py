@@ -147,6 +147,7 @@ class Simulation:
         self.env = env = simpy.Environment(0.0)
         model = scenario.model
         self.core = core = Core(scenario, env, ITEM_PREFIX[model], self._record_trace)
+        self.model: SyncModel | AsyncModel | SqsModel | StreamModel
         if model == "sync":
             self.model = SyncModel(core)
         elif model == "async":
@@ -188,8 +189,7 @@ class Simulation:
             t, after, changes = pending[self._next_intervention]
             if t > target:
                 break
-            self._run_to(t, inclusive=after)
-            if self.core.drained:
+            if self._run_to(t, inclusive=after):
                 break
             self.env._now = max(self.env._now, t)
             self._apply(changes)
@@ -230,7 +230,8 @@ class Simulation:
                 break
         return self.now
 
-    def _run_to(self, t: float, inclusive: bool) -> None:
+    def _run_to(self, t: float, inclusive: bool) -> bool:
+        """Process events up to t (or just before it); whether that drained the run."""
         # A long run allocates a trace record per event and keeps them all: the cyclic garbage
         # collector would walk that ever-growing heap again and again for nothing (the engine
         # makes almost no reference cycles), so it is paused while events are processed.
@@ -241,6 +242,7 @@ class Simulation:
         finally:
             if collecting:
                 gc.enable()
+        return self.core.drained
 
     def _step_to(self, t: float, inclusive: bool) -> None:
         """Process SimPy's events and the arrivals, in time order, up to t (or just before it)."""

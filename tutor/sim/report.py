@@ -141,6 +141,29 @@ def count_words(event: Mapping[str, Any]) -> str:
     return words
 
 
+def _describe_response(event: Mapping[str, Any]) -> str:
+    status = event.get("status")
+    after = f" after {_seconds(event['latency_s'])}" if "latency_s" in event else ""
+    if status == 200 and event.get("function_error"):
+        return f"{event.get('item')} answered 200 with a function error{after}"
+    words = STATUS_WORDS.get(status, "status") if status is not None else "status"
+    return f"{event.get('item')} answered {status} ({words}){after}"
+
+
+def _describe_invoke_end(event: Mapping[str, Any]) -> str:
+    outcome = event.get("outcome")
+    failed = event.get("failed_items") or []
+    if outcome == "ok" and not failed:
+        return f"invocation {event.get('invocation')} succeeded"
+    if outcome == "ok":
+        return (
+            f"invocation {event.get('invocation')} returned, reporting {item_list(failed)} "
+            "as failed (batchItemFailures)"
+        )
+    what = "timed out" if outcome == "timeout" else "failed (function error)"
+    return f"invocation {event.get('invocation')} {what}"
+
+
 def describe_event(event: Mapping[str, Any]) -> str:
     """One trace event in plain words, e.g. "evt-3 will be tried again at 03:12 (after a function
     error; attempt 3 of 3)"."""
@@ -156,11 +179,7 @@ def describe_event(event: Mapping[str, Any]) -> str:
     if kind == "accepted":
         return f"{event.get('item')} accepted ({event.get('status', 202)}): queued inside Lambda"
     if kind == "response":
-        status = event.get("status")
-        after = f" after {_seconds(event['latency_s'])}" if "latency_s" in event else ""
-        if status == 200 and event.get("function_error"):
-            return f"{event.get('item')} answered 200 with a function error{after}"
-        return f"{event.get('item')} answered {status} ({STATUS_WORDS.get(status, 'status')}){after}"
+        return _describe_response(event)
     if kind == "throttle":
         return f"throttled (no concurrency free): {items}"
     if kind == "invoke_start":
@@ -172,17 +191,7 @@ def describe_event(event: Mapping[str, Any]) -> str:
         counts = f" ({counts})" if counts else ""
         return f"invocation {event.get('invocation')} started ({cold}){shard} with {items}{counts}"
     if kind == "invoke_end":
-        outcome = event.get("outcome")
-        failed = event.get("failed_items") or []
-        if outcome == "ok" and not failed:
-            return f"invocation {event.get('invocation')} succeeded"
-        if outcome == "ok":
-            return (
-                f"invocation {event.get('invocation')} returned, reporting {item_list(failed)} "
-                "as failed (batchItemFailures)"
-            )
-        what = "timed out" if outcome == "timeout" else "failed (function error)"
-        return f"invocation {event.get('invocation')} {what}"
+        return _describe_invoke_end(event)
     if kind == "retry":
         at = format_time(event["at"]) if "at" in event else "later"
         reason = RETRY_WORDS.get(event.get("reason", ""), str(event.get("reason", "")))
@@ -331,7 +340,7 @@ def backlog_points(trace: Iterable[Mapping[str, Any]]) -> list[tuple[float, floa
     def move(item: str, new: str) -> None:
         nonlocal waiting
         old = state.get(item)
-        if old == "done" or old == new:
+        if old in ("done", new):
             return
         waiting += (new == "waiting") - (old == "waiting")
         state[item] = new

@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
@@ -253,7 +253,8 @@ class Scenario(BaseModel):
             if "function.timeout_s" in changed and "sqs.visibility_timeout_s" not in changed:
                 raise _refuse(
                     f"function.timeout_s = {self.function.timeout_s}: must be at most "
-                    f"sqs.visibility_timeout_s = {sqs.visibility_timeout_s} (AWS refuses the mapping otherwise)"
+                    f"sqs.visibility_timeout_s = {sqs.visibility_timeout_s} "
+                    "(AWS refuses the mapping otherwise)"
                 )
             raise _refuse(
                 f"sqs.visibility_timeout_s = {sqs.visibility_timeout_s}: must be at least "
@@ -311,7 +312,7 @@ def _section_model(key: str) -> type[BaseModel] | None:
         if field is None:
             return None
         annotation = field.annotation
-        inner = getattr(annotation, "__args__", (annotation,))[0] if part == "faults" else annotation
+        inner = get_args(annotation)[0] if part == "faults" else annotation  # list[Fault] -> Fault
         if isinstance(inner, type) and issubclass(inner, BaseModel):
             model = inner
         else:
