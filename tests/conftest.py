@@ -1,4 +1,5 @@
 import pytest
+from textual.app import App
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +15,9 @@ def pytest_collection_modifyitems(items):
     """Start the random-key walks first: they are the longest single tests (the app-wide one about
     45 s), so they run on one core from the start while the other works through the short ones."""
     items.sort(key=lambda item: "random_keys" not in item.name)
+
+
+def screen_text(app: App) -> str:
+    """What the learner sees, as plain text: one line per terminal row, the footer last."""
+    update = app.screen._compositor.render_full_update(simplify=True)
+    return "\n".join("".join(strip.text for strip in row) for row in update.strips)

@@ -10,6 +10,8 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, ProgressBar, Select
 
+from conftest import screen_text
+
 from tutor.content.loader import load_course
 from tutor.progress.store import open_store
 from tutor.ui.app import LambdaTutorApp
@@ -33,11 +35,6 @@ def exercise_screens(monkeypatch):
 def make_app(profile: str = "ann", course=None) -> LambdaTutorApp:
     loaded = LOADED if course is None else (course, [])
     return LambdaTutorApp(profile=profile, loaded=loaded)
-
-
-def screen_text(app) -> str:
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
 def work_text(screen: ExerciseScreen) -> str:

@@ -12,6 +12,8 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
+from conftest import screen_text
+
 from tutor.content.loader import load_course
 from tutor.ui.screens.course_map import CourseMapScreen
 from tutor.ui.screens.lab import LAB_SPEED, LabScreen, app_opening_lab, lab_scenarios
@@ -26,11 +28,6 @@ class LabApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(LabScreen())
-
-
-def screen_text(app) -> str:
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
 def counters(app) -> dict[str, str]:

@@ -1,5 +1,7 @@
 """A lesson's live pane: w plays it from the text; it pauses under another screen and plays on after."""
 
+from conftest import screen_text
+
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp
 from tutor.ui.screens.lesson import LessonScreen
@@ -8,11 +10,6 @@ from tutor.ui.widgets.sim_pane import SimPane
 LOADED = load_course()
 WITH_PANE = next(lesson for lesson in LOADED[0].lessons.values() if lesson.scenario)
 WITHOUT_PANE = next(lesson for lesson in LOADED[0].lessons.values() if not lesson.scenario)
-
-
-def screen_text(app: LambdaTutorApp) -> str:
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
 async def open_lesson(app: LambdaTutorApp, pilot, lesson_id: str) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import tutor.locations
+from conftest import screen_text
+
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp
 from tutor.ui.screens.course_map import CourseMapScreen, CourseTree
@@ -34,12 +36,6 @@ def load_ui_pack():
 
 SMALL = load_ui_pack()
 QUIZ_PACK = Path(__file__).parent / "data" / "quizpack"
-
-
-def screen_text(app: LambdaTutorApp) -> str:
-    """What the learner sees, as plain text."""
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
 def footer_keys(app: LambdaTutorApp) -> set[str]:

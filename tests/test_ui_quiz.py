@@ -7,6 +7,7 @@ while the built-in bank grows.
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from conftest import screen_text
 from textual.pilot import Pilot
 
 from tutor.content.course import Question
@@ -149,9 +150,7 @@ async def test_the_mouse_picks_and_submits_and_l_opens_the_lesson():
         await pilot.press("l")
         await wait_for(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "lesson", "the lesson")
         assert app.screen.lesson.id == "quizpack-status"
-        footer = "".join(
-            strip.text for strip in app.screen._compositor.render_full_update(simplify=True).strips[-1]
-        )
+        footer = screen_text(app).splitlines()[-1]
         assert "b Back to quiz" in footer, "the footer says back leads to the quiz, not the map"
         await pilot.press("escape")
         await quiz_screen(pilot, "feedback")
@@ -341,10 +340,7 @@ async def test_review_results_at_80_columns_keep_each_topic_on_one_row_and_do_no
         await pilot.press("enter")
         await quiz_screen(pilot, "results")
         await pilot.pause()
-        rows = "\n".join(
-            "".join(strip.text for strip in row)
-            for row in app.screen._compositor.render_full_update(simplify=True).strips
-        ).splitlines()
+        rows = screen_text(app).splitlines()
         topic_rows = [row for row in rows if topic[:20] in row]
         assert len(topic_rows) == 1 and "0 of 1 right" in topic_rows[0] and "0 / 1 points" in topic_rows[0], (
             rows

@@ -12,6 +12,8 @@ import time
 
 from textual.widgets import Input, TabbedContent
 
+from conftest import screen_text
+
 from tutor.content.loader import load_course
 from tutor.sim.params import PARAMS
 from tutor.sim.scenario import load_scenario
@@ -21,11 +23,6 @@ from tutor.ui.widgets.sim_pane import ParamForm, SimPane
 from tutor.ui.widgets.sim_player import SPEEDS, Player, SimRun, clock_text, default_speed
 
 SIZE = (100, 36)
-
-
-def screen_text(app) -> str:
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
 def flat_text(app) -> str:
