@@ -12,7 +12,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
-from conftest import screen_text
+from conftest import let_player_ticks_pass, screen_text
 
 from tutor.content.loader import load_course
 from tutor.ui.screens.course_map import CourseMapScreen
@@ -177,7 +177,7 @@ async def test_a_screen_over_the_lab_pauses_it_and_closing_that_screen_plays_on(
         await pilot.pause()
         assert not lab.player.playing, "nothing to watch: no work"
         reached = lab.player.time
-        await pilot.pause(0.3)
+        await let_player_ticks_pass(pilot)
         assert lab.player.time == reached
         app.pop_screen()
         await pilot.pause()
