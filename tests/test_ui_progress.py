@@ -1,4 +1,5 @@
-"""What the app remembers and shows: lessons read at their end, quiz marks, theme, store and content trouble."""
+"""What the app remembers and shows: lessons read at their end, quiz marks, theme, store and content
+trouble."""
 
 from __future__ import annotations
 

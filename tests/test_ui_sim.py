@@ -7,6 +7,7 @@ the event log.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 
@@ -321,14 +322,11 @@ async def test_a_valid_value_restarts_the_run_with_it():
 
 # -- in a lesson -------------------------------------------------------------------------------
 
-LOADED = None
 
-
+@functools.cache
 def course():
-    global LOADED
-    if LOADED is None:
-        LOADED = load_course()
-    return LOADED
+    """The built-in course, loaded once and only by the tests that need it."""
+    return load_course()
 
 
 async def test_a_lesson_with_a_scenario_shows_its_pane_and_a_try_step_sets_its_parameters():
