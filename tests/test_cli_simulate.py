@@ -49,7 +49,8 @@ def test_list_includes_a_packs_presets(capsys, tmp_path):
     [
         (
             ["sqs-lambda", "--set", "sqs.batch_size=25"],
-            "sqs.batch_size = 25: a standard queue takes more than 10 only with sqs.maximum_batching_window_s >= 1",
+            "sqs.batch_size = 25: a standard queue takes more than 10 only with "
+            "sqs.maximum_batching_window_s >= 1",
         ),
         (
             ["sqs-lambda", "--set", "sqs.visibility_timeout_s=2"],
@@ -79,7 +80,8 @@ def test_list_includes_a_packs_presets(capsys, tmp_path):
         ),
         (
             ["async-retries-destination", "--set", "async.on_success=s3"],
-            'async.on_success = "s3": allowed one of none, sqs, sns, lambda, eventbridge (S3 is an on-failure',
+            'async.on_success = "s3": allowed one of none, sqs, sns, lambda, eventbridge '
+            "(S3 is an on-failure",
         ),
         (
             ["async-retries-destination", "--set", "async.dead_letter_queue=eventbridge"],

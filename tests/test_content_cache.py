@@ -1,4 +1,5 @@
-"""The app's start-up cache of the checked course: the same course as a fresh load, never stale, never in the way."""
+"""The app's start-up cache of the checked course: the same course as a fresh load, never stale, never in
+the way."""
 
 import os
 import subprocess

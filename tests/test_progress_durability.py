@@ -20,52 +20,63 @@ T0 = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 WRITER = textwrap.dedent(
     """
     import sys
-    import time
     from datetime import UTC, datetime
     from tutor.progress.store import QuestionResult, open_store
 
-    path, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    path, name = sys.argv[1], sys.argv[2]
     store = open_store(path)
     print("ready", flush=True)
-    sys.stdin.readline()  # start line: both processes write at the same time
-    for i in range(count):
+    for line in sys.stdin:  # one line a round, from the test: write this round's lesson and attempt
+        i = int(line)
         store.mark_read("shared", f"{name}-lesson-{i}")
         store.record_quiz_attempt(name, "sync", [QuestionResult(f"q{i}", 1, 1, True)], datetime.now(UTC))
-        time.sleep(0.002)  # a learner's writes come spaced out; without a gap one writer can hog the lock
+        print(f"wrote {i}", flush=True)
     store.close()
     """
 )
+NAMES = ("ann", "bob")
 
 
 def test_two_processes_writing_at_once_lose_nothing(tmp_path):
+    """The test starts each round in both writers at once and waits for both to finish it, so their
+    writes contend within a round and interleave round by round, whatever the machine's speed."""
     path = tmp_path / "progress.sqlite3"
-    count = 40
+    rounds = 40
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(path), name, str(count)],
+            [sys.executable, "-c", WRITER, str(path), name],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for name in ("ann", "bob")
+        for name in NAMES
     ]
     for writer in writers:
         assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
+    with open_store(path) as reader:
+        for i in range(rounds):
+            for writer in writers:
+                writer.stdin.write(f"{i}\n")
+                writer.stdin.flush()
+            for writer in writers:
+                assert writer.stdout.readline().strip() == f"wrote {i}", writer.stderr.read()
+            # Mid-run, both writers' work so far is there: neither waited for the other to finish.
+            assert reader.read_lessons("shared") == {
+                f"{name}-lesson-{done}" for name in NAMES for done in range(i + 1)
+            }
     for writer in writers:
-        writer.stdin.write("go\n")
-        writer.stdin.flush()
-    for writer in writers:
-        _, errors = writer.communicate(timeout=60)
+        _, errors = writer.communicate(timeout=60)  # closes its input: the writer's last round is over
         assert writer.returncode == 0, errors
 
     with open_store(path) as store:
-        expected = {f"{name}-lesson-{i}" for name in ("ann", "bob") for i in range(count)}
+        expected = {f"{name}-lesson-{i}" for name in NAMES for i in range(rounds)}
         assert store.read_lessons("shared") == expected
-        ann, bob = store.quiz_attempts("ann"), store.quiz_attempts("bob")
-        assert len(ann) == len(bob) == count
-        # The writes really were interleaved, not one process after the other.
-        assert ann[0].finished_at < bob[-1].finished_at and bob[0].finished_at < ann[-1].finished_at
+        for name in NAMES:
+            attempts = store.quiz_attempts(name)
+            assert [attempt.results[0].question_id for attempt in attempts] == [
+                f"q{i}" for i in range(rounds)
+            ], f"{name}'s attempts, each once and in order"
 
 
 def test_threads_sharing_one_store_lose_nothing():
@@ -88,7 +99,7 @@ def test_threads_sharing_one_store_lose_nothing():
 
 def _store_with_progress(path):
     with open_store(path) as store:
-        for i in range(3):
+        for _ in range(3):
             store.record_quiz_attempt("ann", "sync", [QuestionResult("q1", 1, 1, True)], T0)
         for i in range(40):
             store.mark_read("ann", f"lesson-{i:03d}")
@@ -224,7 +235,7 @@ def test_a_store_from_a_newer_version_is_refused_and_left_alone():
     path = database_path()
     with open_store(path, migrations=(*MIGRATIONS, ADD_NOTES)) as store:
         store.mark_read("ann", "l1")
-    with pytest.raises(ProgressError, match="newer lambda-tutor .*schema version 2.*upgrade"):
+    with pytest.raises(ProgressError, match=r"newer lambda-tutor .*schema version 2.*upgrade"):
         open_store(path)
     assert list(path.parent.glob("*.damaged-*")) == []
     with open_store(path, migrations=(*MIGRATIONS, ADD_NOTES)) as store:
@@ -257,7 +268,7 @@ def test_a_full_disk_raises_and_keeps_what_was_saved():
         # Simulate a full disk: SQLite may not grow the file beyond its current pages.
         (pages,) = store._connection.execute("PRAGMA page_count").fetchone()
         store._connection.execute(f"PRAGMA max_page_count = {pages}")
-        with pytest.raises(ProgressError, match="could not save progress .*full"):
+        with pytest.raises(ProgressError, match=r"could not save progress .*full"):
             for i in range(500):
                 store.record_exercise_attempt("ann", "ex", False, {"padding": "x" * 500, "i": i}, T0)
         assert "saved-before" in store.read_lessons("ann")

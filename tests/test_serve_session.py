@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
+from conftest import wait_until
+
 from tutor.progress.store import open_store
 from tutor.ui.screens.course_map import CourseMapScreen
 from tutor.ui.screens.profile_prompt import ProfilePromptScreen, served_app
-
-
-async def wait_for(pilot, condition, what: str) -> None:
-    for _ in range(300):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_the_name_is_asked_first_checked_like_a_profile_and_becomes_the_profile():
@@ -23,7 +17,7 @@ async def test_the_name_is_asked_first_checked_like_a_profile_and_becomes_the_pr
         store.mark_read("ann", "overview-three-models")
     app = served_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ProfilePromptScreen), "the name prompt")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProfilePromptScreen), "the name prompt")
         await pilot.pause()
         assert isinstance(app.focused, Input)
 
@@ -37,7 +31,7 @@ async def test_the_name_is_asked_first_checked_like_a_profile_and_becomes_the_pr
         assert isinstance(app.screen, ProfilePromptScreen)
 
         await pilot.press(*["backspace"] * 6, "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, CourseMapScreen), "the course map")
+        await wait_until(pilot, lambda: isinstance(app.screen, CourseMapScreen), "the course map")
         assert app.profile == "ann"
         assert app.theme == "textual-light"  # ann's own theme, remembered from an earlier session
         map_screen = app.screen

@@ -224,8 +224,8 @@ def test_retries_and_invocations_say_which_try_it_is_and_of_how_many():
                 "max_receive_count": 3,
             }
         )
-        == "msg-5..msg-6 will be tried again at 00:30.8 (its visibility timeout lapsed; receive count 3 of 3: "
-        "the next receive moves them to the DLQ)"
+        == "msg-5..msg-6 will be tried again at 00:30.8 (its visibility timeout lapsed; "
+        "receive count 3 of 3: the next receive moves them to the DLQ)"
     )
     assert (
         describe(
@@ -268,7 +268,8 @@ def test_retries_and_invocations_say_which_try_it_is_and_of_how_many():
                 "max_retries": 10,
             }
         )
-        == "rec-6..rec-7 will be tried again at 00:01.2 (after a function error; from the checkpoint, retry count reset)"
+        == "rec-6..rec-7 will be tried again at 00:01.2 (after a function error; from the checkpoint, "
+        "retry count reset)"
     )
     assert (
         describe(

@@ -13,6 +13,8 @@ from unittest.mock import patch
 from textual import events
 from textual.pilot import Pilot
 
+from conftest import screen_text
+
 from tutor.content.course import Service
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp
@@ -49,12 +51,6 @@ async def open_catalogue(pilot: Pilot, query: str = "") -> CatalogueScreen:
     await pilot.app.push_screen(screen)
     await pilot.pause()
     return screen
-
-
-def screen_text(app: LambdaTutorApp) -> str:
-    """What the learner sees, as plain text."""
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
 def rows(app: LambdaTutorApp) -> list[str]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 import re
 
-from test_ui_catalogue import COURSE, KEY_NAMES, catalogue_app, key_event, open_catalogue, screen_text
+from conftest import screen_text
+from test_ui_catalogue import COURSE, KEY_NAMES, catalogue_app, key_event, open_catalogue
 
 from tutor.ui.screens.catalogue import CatalogueScreen, ServiceFilter, ServiceTable, model_label
 from tutor.ui.screens.too_small import TooSmallScreen

@@ -10,6 +10,8 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, ProgressBar, Select
 
+from conftest import screen_text, wait_until
+
 from tutor.content.loader import load_course
 from tutor.progress.store import open_store
 from tutor.ui.app import LambdaTutorApp
@@ -35,11 +37,6 @@ def make_app(profile: str = "ann", course=None) -> LambdaTutorApp:
     return LambdaTutorApp(profile=profile, loaded=loaded)
 
 
-def screen_text(app) -> str:
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
-
-
 def work_text(screen: ExerciseScreen) -> str:
     """Everything in the work pane, scrolled or not."""
     parts = []
@@ -49,17 +46,9 @@ def work_text(screen: ExerciseScreen) -> str:
     return "\n".join(parts)
 
 
-async def wait_for(pilot: Pilot, condition, what: str, tries: int = 300) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def open_exercise(pilot: Pilot, exercise_id: str) -> ExerciseScreen:
     await pilot.app.open_screen("exercise", exercise_id=exercise_id)
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExerciseScreen), "the exercise screen")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ExerciseScreen), "the exercise screen")
     await pilot.pause()
     return pilot.app.screen
 
@@ -67,7 +56,8 @@ async def open_exercise(pilot: Pilot, exercise_id: str) -> ExerciseScreen:
 async def run_and_wait(pilot: Pilot, screen: ExerciseScreen, *keys: str) -> None:
     before = screen.last_attempt
     await pilot.press(*keys)
-    await wait_for(
+    await pilot.app.workers.wait_for_complete()  # the simulation runs in a worker thread
+    await wait_until(
         pilot, lambda: screen.last_attempt is not before and not screen.running, "the run to finish"
     )
     await pilot.pause()
@@ -190,7 +180,7 @@ async def test_the_list_marks_passed_exercises_and_enter_opens_one():
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await app.open_screen("exercises")
-        await wait_for(pilot, lambda: isinstance(app.screen, ExerciseListScreen), "the list")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExerciseListScreen), "the list")
         await pilot.pause()
         first = COURSE.exercises[0]
         assert f"○ not yet  {first.title}" in screen_text(app)
@@ -198,11 +188,13 @@ async def test_the_list_marks_passed_exercises_and_enter_opens_one():
         options = app.screen.query_one(OptionList)
         assert options.highlighted_option.id == first.id
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.focused, Input), "the exercise, ready for a prediction")
+        await wait_until(
+            pilot, lambda: isinstance(app.focused, Input), "the exercise, ready for a prediction"
+        )
         assert app.screen.exercise.id == first.id
         await run_and_wait(pilot, app.screen, "2", "1", "enter")  # the concurrency estimate, within ±2
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, ExerciseListScreen), "back to the list")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExerciseListScreen), "back to the list")
         await pilot.pause()
         assert f"✓ passed   {first.title}" in screen_text(app)
         assert f"1 / {len(COURSE.exercises)} exercises passed" in screen_text(app)
@@ -258,12 +250,12 @@ async def test_a_long_run_shows_progress_keeps_the_screen_responsive_and_stops_w
         screen = await open_exercise(pilot, "long-run")
         # Posted, not pressed: pressing waits for the app to go idle, which it does not while it runs.
         app.post_message(events.Key("ctrl+r", None))
-        await wait_for(pilot, lambda: screen.query_one(ProgressBar).display, "the progress bar")
+        await wait_until(pilot, lambda: screen.query_one(ProgressBar).display, "the progress bar", busy=True)
         assert screen.running
         # Keys still work while it runs: the learner leaves, and the run is dropped, not stored.
         app.post_message(events.Key("escape", None))
-        await wait_for(pilot, lambda: not isinstance(app.screen, ExerciseScreen), "leaving the exercise")
-        await wait_for(
+        await wait_until(pilot, lambda: not isinstance(app.screen, ExerciseScreen), "leaving the exercise")
+        await wait_until(
             pilot,
             lambda: not [w for w in app.workers if w.group == "exercise-run" and w.is_running],
             "the run to stop",

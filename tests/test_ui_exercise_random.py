@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 
+from conftest import wait_until
 from test_ui_exercise import LOADED, exercise_screens  # noqa: F401 - the fixture registers the screens
 from textual import events
 
@@ -104,10 +105,11 @@ async def test_random_keys_and_resizes_never_break_the_exercise_screens():
             await pilot.pause()
             screen = app.screen
             if isinstance(screen, ExerciseScreen):
-                for _ in range(200):  # let a run started by the burst finish before checking
-                    if not screen.running:
-                        break
-                    await pilot.pause(0.02)
+                # let a run started by the burst finish before checking
+                await app.workers.wait_for_complete()
+                await wait_until(
+                    pilot, lambda run_on=screen: not run_on.running, "the run started by the burst to end"
+                )
             if not isinstance(app.screen, TooSmallScreen | ExerciseScreen | ExerciseListScreen):
                 await back_to_the_exercises(app, rng)
                 await pilot.pause()

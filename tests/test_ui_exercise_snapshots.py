@@ -6,7 +6,8 @@ Regenerate after a deliberate change with
 
 from __future__ import annotations
 
-from test_ui_exercise import LOADED, exercise_screens, run_and_wait, wait_for  # noqa: F401 - fixture
+from conftest import wait_until
+from test_ui_exercise import LOADED, exercise_screens, run_and_wait  # noqa: F401 - fixture
 from textual.widgets import Input
 
 from tutor.ui.app import LambdaTutorApp
@@ -20,7 +21,7 @@ def app() -> LambdaTutorApp:
 def opening(exercise_id: str, *keys: str):
     async def run_before(pilot) -> None:
         await pilot.app.open_screen("exercise", exercise_id=exercise_id)
-        await wait_for(
+        await wait_until(
             pilot,
             lambda: isinstance(pilot.app.screen, ExerciseScreen) and pilot.app.focused is not None,
             "the exercise, its first field focused",

@@ -12,6 +12,8 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
+from conftest import let_player_ticks_pass, screen_text
+
 from tutor.content.loader import load_course
 from tutor.ui.screens.course_map import CourseMapScreen
 from tutor.ui.screens.lab import LAB_SPEED, LabScreen, app_opening_lab, lab_scenarios
@@ -26,11 +28,6 @@ class LabApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(LabScreen())
-
-
-def screen_text(app) -> str:
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
 def counters(app) -> dict[str, str]:
@@ -180,7 +177,7 @@ async def test_a_screen_over_the_lab_pauses_it_and_closing_that_screen_plays_on(
         await pilot.pause()
         assert not lab.player.playing, "nothing to watch: no work"
         reached = lab.player.time
-        await pilot.pause(0.3)
+        await let_player_ticks_pass(pilot)
         assert lab.player.time == reached
         app.pop_screen()
         await pilot.pause()

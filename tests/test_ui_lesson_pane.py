@@ -1,18 +1,15 @@
 """A lesson's live pane: w plays it from the text; it pauses under another screen and plays on after."""
 
+from conftest import screen_text, wait_for_text, wait_until
+
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp
 from tutor.ui.screens.lesson import LessonScreen
-from tutor.ui.widgets.sim_pane import SimPane
+from tutor.ui.widgets.sim_pane import ParamForm, SimPane
 
 LOADED = load_course()
 WITH_PANE = next(lesson for lesson in LOADED[0].lessons.values() if lesson.scenario)
 WITHOUT_PANE = next(lesson for lesson in LOADED[0].lessons.values() if not lesson.scenario)
-
-
-def screen_text(app: LambdaTutorApp) -> str:
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
 async def open_lesson(app: LambdaTutorApp, pilot, lesson_id: str) -> None:
@@ -49,13 +46,11 @@ async def test_w_plays_and_pauses_the_lesson_pane_from_the_text_and_the_empty_lo
         assert "Nothing has happened yet: w plays it" in screen_text(app)
         assert "w Play" in screen_text(app).splitlines()[-1]
         await pilot.press("w")
-        await pilot.pause(0.3)
+        await wait_for_text(pilot, "w Pause", row=-1)  # the footer says what w does now
         assert pane.player.playing, "the keyboard stayed in the text, and the pane plays"
-        assert "w Pause" in screen_text(app).splitlines()[-1], "the footer says what w does now"
         await pilot.press("w")
         assert not pane.player.playing
-        await pilot.pause(0.3)
-        assert "w Play" in screen_text(app).splitlines()[-1]
+        await wait_for_text(pilot, "w Play", row=-1)
         await open_lesson(app, pilot, WITHOUT_PANE.id)
         assert "w Play" not in screen_text(app).splitlines()[-1], "no pane, no play key"
 
@@ -71,8 +66,9 @@ async def test_in_a_parameter_field_the_footer_offers_no_speed_keys_that_would_o
         await pilot.pause()
         assert "- Slower" in screen_text(app).splitlines()[-1]
         pane.query_one(TabbedContent).active = "sim-params"
-        await pilot.pause(0.3)
-        field = pane.query(Input).first()
+        form = pane.query_one(ParamForm)
+        await wait_until(pilot, lambda: form.built, "the parameter fields")
+        field = form.query(Input).first()
         field.focus()
         await pilot.pause()
         speed = pane.player.speed
@@ -90,7 +86,7 @@ async def test_at_80_columns_the_footer_keeps_help_and_cuts_only_whole_keys():
     async with app.run_test(size=(80, 24)) as pilot:
         await open_lesson(app, pilot, WITH_PANE.id)
         await pilot.press("tab")  # the pane takes the keyboard: its keys join the lesson's
-        await pilot.pause(0.3)
+        await wait_for_text(pilot, "space Play", row=-1)
         assert (
             app.screen.focused is not None
             and app.screen.query_one(SimPane) in app.screen.focused.ancestors_with_self
@@ -101,8 +97,7 @@ async def test_at_80_columns_the_footer_keeps_help_and_cuts_only_whole_keys():
         shown = footer.split("▏")[0].split()
         assert shown[-2:] == ["f1", "Help"], "nothing half-drawn before the palette"
         await pilot.resize_terminal(200, 40)
-        await pilot.pause(0.3)
-        assert "n Next" in screen_text(app).splitlines()[-1], "with room, the lesson's keys come back"
+        await wait_for_text(pilot, "n Next", row=-1)  # with room, the lesson's keys come back
 
 
 SQS_WALKTHROUGH = "overview-walkthrough-sqs"

@@ -2,6 +2,8 @@
 
 import re
 
+from conftest import screen_text
+
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp
 
@@ -10,8 +12,7 @@ COURSE = LOADED[0]
 
 
 def top_row(app: LambdaTutorApp) -> str:
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "".join(strip.text for strip in update.strips[0])
+    return screen_text(app).splitlines()[0]
 
 
 async def test_a_long_place_is_cut_two_spaces_before_the_progress_at_80x24():

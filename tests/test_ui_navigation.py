@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import tutor.locations
+from conftest import screen_text, wait_for_text, wait_until
+from textual.command import CommandList, CommandPalette
+
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp
 from tutor.ui.screens.course_map import CourseMapScreen, CourseTree
@@ -36,10 +39,22 @@ SMALL = load_ui_pack()
 QUIZ_PACK = Path(__file__).parent / "data" / "quizpack"
 
 
-def screen_text(app: LambdaTutorApp) -> str:
-    """What the learner sees, as plain text."""
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
+def palette_prompts(app: LambdaTutorApp) -> list[str]:
+    """The command palette's list, top to bottom, as plain text; empty while it is not open."""
+    if not isinstance(app.screen, CommandPalette):
+        return []
+    commands = app.screen.query_one(CommandList)
+    return [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
+
+
+async def wait_for_palette_search(pilot, first: str) -> None:
+    """Wait until the palette has finished searching and lists `first` at the top, where enter picks it."""
+    await pilot.app.workers.wait_for_complete()
+    await wait_until(
+        pilot,
+        lambda: palette_prompts(pilot.app)[:1] and first in palette_prompts(pilot.app)[0],
+        f"the palette to list {first!r} first",
+    )
 
 
 def footer_keys(app: LambdaTutorApp) -> set[str]:
@@ -90,10 +105,9 @@ async def test_palette_jumps_to_a_lesson_of_the_real_course_and_back_leads_home(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1", "ctrl+p")
         await pilot.press(*target.title)
-        await pilot.pause(0.3)
+        await wait_for_palette_search(pilot, f"Lesson: {target.title}")
         await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, LessonScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen), "the lesson the palette picked")
         assert app.screen.lesson.id == target.id
         await pilot.press("b")
         assert isinstance(app.screen, CourseMapScreen), "a jump from help still returns to the map"
@@ -138,11 +152,7 @@ async def test_continue_reopens_the_last_lesson_after_a_restart():
         assert "c Start" in screen_text(app).splitlines()[-1], "and the footer says the same"
         await app.open_screen("lesson", lesson_id="ui-queue")
         await pilot.press("b")
-        for _ in range(40):  # the footer is rebuilt once the map has been redrawn
-            if "c Continue" in screen_text(app).splitlines()[-1]:
-                break
-            await pilot.pause(0.05)
-        assert "c Continue" in screen_text(app).splitlines()[-1]
+        await wait_for_text(pilot, "c Continue", row=-1)  # the footer is rebuilt once the map is redrawn
 
     app = LambdaTutorApp(loaded=SMALL)
     async with app.run_test(size=SIZE) as pilot:
@@ -282,10 +292,12 @@ async def test_the_palette_jumps_to_a_scenario_and_escape_leads_home():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
         await pilot.press(*"poison message redriven")
-        await pilot.pause(0.3)
+        await wait_for_palette_search(pilot, f"Scenario: {title}")
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert getattr(app.screen, "SCREEN_NAME", None) == "watch"
+        await wait_until(
+            pilot, lambda: getattr(app.screen, "SCREEN_NAME", None) == "watch", "the watch screen"
+        )
+        await wait_for_text(pilot, "▶")
         text = screen_text(app)
         assert "sqs-poison-dlq" in text and title[:30] in text and "▶" in text
         await pilot.press("escape")
@@ -313,7 +325,6 @@ async def test_a_broken_preset_opened_from_the_palette_says_why_instead_of_crash
 
 async def test_page_keys_in_the_palette_before_its_list_is_drawn_do_nothing_and_page_after():
     from textual import events
-    from textual.command import CommandList
 
     app = LambdaTutorApp(loaded=REAL)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -321,54 +332,57 @@ async def test_page_keys_in_the_palette_before_its_list_is_drawn_do_nothing_and_
         # As fast as a learner's fingers: the page key arrives before the palette's first frame.
         app.post_message(events.Key("ctrl+p", None))
         app.post_message(events.Key("pagedown", None))
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: len(palette_prompts(app)) > 30, "the palette to list the course")
         assert app.is_running
         await pilot.press("down")
-        await pilot.pause(0.2)
         commands = app.screen.query_one(CommandList)
-        before = commands.highlighted or 0
+        await wait_until(pilot, lambda: commands.highlighted is not None, "a highlighted command")
+        before = commands.highlighted
         await pilot.press("pagedown")
-        await pilot.pause(0.2)
-        assert (commands.highlighted or 0) > before + 1, "paging works once the list is drawn"
+        await wait_until(
+            pilot, lambda: (commands.highlighted or 0) > before + 1, "paging once the list is drawn"
+        )
 
 
 async def test_the_palette_closing_just_as_it_finds_no_matches_leaves_the_app_running():
-    from textual.command import CommandList, CommandPalette
-
     app = LambdaTutorApp(loaded=REAL)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+p", *"zqzq")
         palette = app.screen
         assert isinstance(palette, CommandPalette)
-        while any(not worker.is_finished for worker in app.workers if worker.node is palette):
-            await pilot.pause(0.01)  # the search has ended and found nothing
+        await app.workers.wait_for_complete()  # the search has ended and found nothing
         # A closing palette loses its list before its own timers stop; "No matches found" is
         # due 0.5 s after the last key, and must find the list gone without a crash.
+        no_matches = palette._no_matches_timer
+        assert no_matches is not None, "an empty search counts down to 'No matches found'"
         await palette.query_one(CommandList).remove()
-        await pilot.pause(0.8)
+        await wait_until(
+            pilot, lambda: no_matches._task is None or no_matches._task.done(), "the timer to fire"
+        )
+        await pilot.pause()  # and its callback to run
         assert app.is_running
         await pilot.press("escape")
         assert isinstance(app.screen, CourseMapScreen)
 
 
 async def test_an_empty_palette_lists_the_course_first_and_textuals_own_commands_after():
-    from textual.command import CommandList
-
     app = LambdaTutorApp(loaded=REAL)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
-        commands = app.screen.query_one(CommandList)
-        prompts = [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
+        await app.workers.wait_for_complete()
+        await wait_until(
+            pilot, lambda: any(p.startswith("Theme") for p in palette_prompts(app)), "the whole list"
+        )
+        prompts = palette_prompts(app)
         first_lesson = COURSE.lessons_in(COURSE.modules[0].id)[0].title
         assert prompts[0].startswith(f"Lesson: {first_lesson}"), prompts[:3]
         theme = next(i for i, prompt in enumerate(prompts) if prompt.startswith("Theme"))
         assert all(not prompt.startswith("Theme") for prompt in prompts[:theme]) and theme > 30
         await pilot.press(*"theme")
-        await pilot.pause(0.3)
-        assert str(commands.get_option_at_index(0).prompt).startswith("Theme"), "still found by name"
+        await wait_for_palette_search(pilot, "Theme")  # still found by name
+        assert palette_prompts(app)[0].startswith("Theme")
 
 
 async def test_a_screen_closed_while_it_is_still_opening_leaves_the_app_running_on_the_map():
@@ -392,10 +406,12 @@ async def test_a_screen_closed_while_it_is_still_opening_leaves_the_app_running_
             if name == "map":
                 continue
             for ticks in (1, 3):
-                app.push_screen(screen_class(name)(**params.get(name, {})))
+                opened = screen_class(name)(**params.get(name, {}))
+                app.push_screen(opened)
                 for _ in range(ticks):
                     await asyncio.sleep(0)
                 app.pop_screen()
-                await pilot.pause(0.1)
+                # The crash came from the closed screen's own queue, so it must have been emptied.
+                await wait_until(pilot, lambda closing=opened: closing._closed, f"{name} to finish closing")
                 assert app.is_running, f"closing {name} after {ticks} ticks"
                 assert isinstance(app.screen, CourseMapScreen)

@@ -1,4 +1,5 @@
-"""What the app remembers and shows: lessons read at their end, quiz marks, theme, store and content trouble."""
+"""What the app remembers and shows: lessons read at their end, quiz marks, theme, store and content
+trouble."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from textual.events import MouseScrollDown
+
+from conftest import screen_text
 
 from tutor.locations import database_path
 from tutor.progress.store import QuestionResult, open_store
@@ -22,11 +25,6 @@ UI_PACK = Path(__file__).parent / "data" / "ui-pack"
 def ui_pack(monkeypatch):
     """A small frozen course, so these checks do not move with the real lessons."""
     monkeypatch.setattr("tutor.locations.builtin_content_dir", lambda: UI_PACK)
-
-
-def screen_text(app: LambdaTutorApp) -> str:
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
 def tree_line(app: LambdaTutorApp, title: str) -> str:

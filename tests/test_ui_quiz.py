@@ -7,6 +7,7 @@ while the built-in bank grows.
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from conftest import screen_text, wait_until
 from textual.pilot import Pilot
 
 from tutor.content.course import Question
@@ -23,16 +24,8 @@ def quiz_app(**options):
     return app_opening_quiz("ann", [QUIZPACK], **({"module_id": "quizpack"} | options))
 
 
-async def wait_for(pilot: Pilot, condition, what: str, tries: int = 200) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def quiz_screen(pilot: Pilot, phase: str = "question") -> QuizScreen:
-    await wait_for(
+    await wait_until(
         pilot,
         lambda: isinstance(pilot.app.screen, QuizScreen) and pilot.app.screen.phase == phase,
         f"the quiz screen in phase {phase}",
@@ -62,7 +55,7 @@ def keys_for_right_answer(question: Question, computed: float | None) -> list[st
             keys += ["u"] * (position - target)
             steps.insert(target, steps.pop(position))
             cursor = target
-        return keys + ["enter"]
+        return [*keys, "enter"]
     value = question.answer if kind == "numeric" else computed
     if question.choices:
         return [str(question.choices.index(value) + 1), "enter"]
@@ -129,7 +122,9 @@ async def test_a_whole_quiz_by_keyboard_is_scored_and_still_there_after_a_restar
         ]
         assert restarted.store.review_card("ann", "qp-sync-status") is not None, "the miss is in review"
         await pilot.press("escape")
-        await wait_for(pilot, lambda: getattr(restarted.screen, "SCREEN_NAME", "") == "map", "the course map")
+        await wait_until(
+            pilot, lambda: getattr(restarted.screen, "SCREEN_NAME", "") == "map", "the course map"
+        )
 
 
 async def test_the_mouse_picks_and_submits_and_l_opens_the_lesson():
@@ -147,11 +142,9 @@ async def test_the_mouse_picks_and_submits_and_l_opens_the_lesson():
         await quiz_screen(pilot, "feedback")
         assert screen.session.answered[0].grade.correct
         await pilot.press("l")
-        await wait_for(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "lesson", "the lesson")
+        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "lesson", "the lesson")
         assert app.screen.lesson.id == "quizpack-status"
-        footer = "".join(
-            strip.text for strip in app.screen._compositor.render_full_update(simplify=True).strips[-1]
-        )
+        footer = screen_text(app).splitlines()[-1]
         assert "b Back to quiz" in footer, "the footer says back leads to the quiz, not the map"
         await pilot.press("escape")
         await quiz_screen(pilot, "feedback")
@@ -183,7 +176,7 @@ async def test_leaving_half_way_asks_first_and_stores_nothing():
         await pilot.pause()
         assert app.screen is screen, "the first escape only asks"
         await pilot.press("escape")
-        await wait_for(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "map", "the course map")
+        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "map", "the course map")
         assert app.store.quiz_attempts("ann") == []
 
 
@@ -299,7 +292,7 @@ async def test_an_unknown_module_is_said_in_words_not_a_crash():
         screen = await quiz_screen(pilot, "empty")
         assert "There is no module 'no-such-module'" in str(screen.query_one("#quiz-status").render())
         await pilot.press("escape")
-        await wait_for(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "map", "the course map")
+        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "map", "the course map")
 
 
 async def test_enter_on_a_half_done_matching_asks_once_before_grading_it():
@@ -341,10 +334,7 @@ async def test_review_results_at_80_columns_keep_each_topic_on_one_row_and_do_no
         await pilot.press("enter")
         await quiz_screen(pilot, "results")
         await pilot.pause()
-        rows = "\n".join(
-            "".join(strip.text for strip in row)
-            for row in app.screen._compositor.render_full_update(simplify=True).strips
-        ).splitlines()
+        rows = screen_text(app).splitlines()
         topic_rows = [row for row in rows if topic[:20] in row]
         assert len(topic_rows) == 1 and "0 of 1 right" in topic_rows[0] and "0 / 1 points" in topic_rows[0], (
             rows

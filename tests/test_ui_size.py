@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import screen_text
+
 from tutor.ui.app import LambdaTutorApp
 from tutor.ui.screens.course_map import CourseMapScreen
 from tutor.ui.screens.lesson import LessonScreen
@@ -17,11 +19,6 @@ UI_PACK = Path(__file__).parent / "data" / "ui-pack"
 @pytest.fixture(autouse=True)
 def ui_pack(monkeypatch):
     monkeypatch.setattr("tutor.locations.builtin_content_dir", lambda: UI_PACK)
-
-
-def screen_text(app: LambdaTutorApp) -> str:
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
 async def test_starting_too_small_shows_only_the_message_until_the_terminal_grows():
