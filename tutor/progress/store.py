@@ -25,6 +25,7 @@ from typing import Any, NamedTuple, Self
 from tutor.errors import UserError
 from tutor.locations import check_profile_name, database_path
 from tutor.progress.schema import MIGRATIONS, PROFILE_TABLES, PROGRESS_TABLES, VERSION_TABLE, Migration
+from tutor.quiz.scoring import shown_percent
 
 DEFAULT_BUSY_TIMEOUT_S = 10.0
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -535,7 +536,8 @@ class ProgressStore:
                     "finished_at": to_utc_text(attempt.finished_at),
                     "points": attempt.points,
                     "max_points": attempt.max_points,
-                    "percent": round(attempt.percent, 2),
+                    # As every screen shows it (rounded down): 79.996 must not export as 80.
+                    "percent": shown_percent(attempt.percent),
                     "results": [
                         {
                             "question_id": result.question_id,
