@@ -146,6 +146,33 @@ def test_quiz_best_takes_the_highest_percent_and_attempts_keep_their_scores():
         assert store.quiz_attempt_counts("ann") == {"sync": 3, "async": 1}
 
 
+def test_quiz_best_breaks_ties_by_points_then_keeps_the_earliest():
+    with open_store() as store:
+        # 50 % three times: 1 of 2, then 2 of 4 (more points), then 2 of 4 again, later.
+        store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2")], T0)
+        store.record_quiz_attempt(
+            "ann", "sync", [right("q1"), wrong("q2"), right("q3"), wrong("q4")], T0 + timedelta(hours=1)
+        )
+        store.record_quiz_attempt(
+            "ann", "sync", [wrong("q1"), right("q2"), wrong("q3"), right("q4")], T0 + timedelta(hours=2)
+        )
+        # 100 % twice with the same points: the first time it was reached is the one reported.
+        store.record_quiz_attempt("ann", "async", [right("a1")], T0 + timedelta(hours=3))
+        store.record_quiz_attempt("ann", "async", [right("a1")], T0 + timedelta(hours=4))
+        best = store.quiz_best("ann")
+    assert (best["sync"].points, best["sync"].max_points, best["sync"].percent) == (2, 4, 50)
+    assert best["sync"].finished_at == T0 + timedelta(hours=1)
+    assert best["async"].finished_at == T0 + timedelta(hours=3)
+
+
+def test_a_lower_later_attempt_never_replaces_the_best():
+    with open_store() as store:
+        store.record_quiz_attempt("ann", "sync", [right("q1"), right("q2")], T0)
+        store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2")], T0 + timedelta(hours=1))
+        best = store.quiz_best("ann")
+    assert (best["sync"].points, best["sync"].percent, best["sync"].finished_at) == (2, 100, T0)
+
+
 def test_quiz_attempt_refuses_what_cannot_be_scored():
     with open_store() as store:
         with pytest.raises(ValueError, match="at least one"):
@@ -204,6 +231,24 @@ def test_exercise_results_count_attempts_and_keep_passing_parameters():
     assert tune.first_passed_at == T0 + timedelta(minutes=2)
     assert results["predict-retries"].passed is False
     assert results["predict-retries"].passing_params is None
+
+
+def test_the_latest_passing_parameters_are_kept_and_the_first_pass_dates_the_exercise():
+    with open_store() as store:
+        store.record_exercise_attempt("ann", "tune-sqs", True, {"sqs.batch_size": 10}, T0)
+        store.record_exercise_attempt(
+            "ann", "tune-sqs", True, {"sqs.batch_size": 20}, T0 + timedelta(minutes=1)
+        )
+        # A failed try afterwards keeps the exercise passed and its passing parameters.
+        store.record_exercise_attempt(
+            "ann", "tune-sqs", False, {"sqs.batch_size": 500}, T0 + timedelta(minutes=2)
+        )
+        tune = store.exercise_results("ann")["tune-sqs"]
+    assert tune.passing_params == {"sqs.batch_size": 20}
+    assert tune.first_passed_at == T0
+    assert tune.last_attempt_at == T0 + timedelta(minutes=2)
+    assert (tune.attempts, tune.failed_attempts, tune.passed) == (3, 1, True)
+    assert [attempt.params["sqs.batch_size"] for attempt in tune.history] == [10, 20, 500]
 
 
 def test_last_activity_is_the_latest_thing_the_learner_did():
