@@ -152,6 +152,13 @@ def _immediate(connection: sqlite3.Connection, failure: str) -> Iterator[sqlite3
         raise ProgressError(f"{failure}: {_one_line(error)}") from error
 
 
+def _new_row_id(cursor: sqlite3.Cursor) -> int:
+    row_id = cursor.lastrowid
+    # Typed optional only because it is None before any INSERT; every caller has just inserted.
+    assert row_id is not None, "an INSERT into a rowid table always sets lastrowid"
+    return row_id
+
+
 def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
@@ -315,7 +322,7 @@ class ProgressStore:
                 "INSERT INTO quiz_attempt (profile, module_id, finished_at) VALUES (?, ?, ?)",
                 (profile, module_id, finished_text),
             )
-            attempt_id = int(cursor.lastrowid)
+            attempt_id = _new_row_id(cursor)
             db.executemany(
                 "INSERT INTO quiz_result (attempt_id, question_id, points, max_points, correct) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -409,7 +416,8 @@ class ProgressStore:
         today_text = _date_text(today)
         with self._read() as db:
             rows = db.execute(
-                "SELECT question_id FROM review_card WHERE profile = ? AND due <= ? ORDER BY due, question_id",
+                "SELECT question_id FROM review_card WHERE profile = ? AND due <= ? "
+                "ORDER BY due, question_id",
                 (profile, today_text),
             ).fetchall()
         return [question_id for (question_id,) in rows]
@@ -435,7 +443,7 @@ class ProgressStore:
                 "VALUES (?, ?, ?, ?, ?)",
                 (profile, exercise_id, int(bool(passed)), params_json, finished_text),
             )
-        return int(cursor.lastrowid)
+        return _new_row_id(cursor)
 
     def exercise_attempts(self, profile: str) -> list[ExerciseAttempt]:
         with self._read() as db:

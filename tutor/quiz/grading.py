@@ -96,7 +96,8 @@ def _ordering(question: Question, response: Any, computed: float | None) -> floa
         raise AnswerError("put every step in an order")
     if sorted(response) != sorted(question.choices):
         raise AnswerError("the order must hold each step exactly once")
-    in_place = sum(1 for given, right in zip(response, question.choices) if given == right)
+    # strict: the check above guarantees one given step per right step.
+    in_place = sum(1 for given, right in zip(response, question.choices, strict=True) if given == right)
     return in_place / len(question.choices)
 
 
