@@ -310,3 +310,73 @@ def test_export_is_one_json_document_with_everything():
     assert document["review_cards"] == [{"question_id": "q2", "box": 1, "due": "2025-03-02"}]
     assert document["exercise_attempts"][0]["params"] == {"sqs.batch_size": 5}
     assert "l9" not in json.dumps(document)
+
+
+def test_export_document_names_every_field_a_learner_or_a_spreadsheet_reads():
+    clock = FrozenClock()
+    with open_store(clock=clock) as store:
+        store.mark_read("ann", "l1")
+        store.set_last_lesson("ann", "l1")
+        store.set_setting("ann", "theme", "nord")
+        store.record_quiz_attempt(
+            "ann", "sync", [right("q1"), QuestionResult("q2", 0.6667, 1, False), wrong("q3")], T0
+        )
+        store.set_review_card("ann", "q3", 1, date(2025, 3, 2))
+        store.record_exercise_attempt("ann", "ex", True, {"sqs.batch_size": 5}, T0 + timedelta(hours=1))
+        clock.tick(days=1)
+        document = json.loads(json.dumps(store.export("ann")))
+
+    stamp = "2025-03-01T09:30:00.123456Z"
+    assert document == {
+        "format": "lambda-tutor-progress",
+        "format_version": 1,
+        "profile": "ann",
+        "exported_at": "2025-03-02T09:30:00.123456Z",
+        "last_activity": "2025-03-01T10:30:00.123456Z",
+        "lessons_read": [{"lesson_id": "l1", "read_at": stamp}],
+        "last_lesson": {"lesson_id": "l1", "opened_at": stamp},
+        "settings": {"theme": "nord"},
+        "quiz_attempts": [
+            {
+                "attempt": 1,
+                "module_id": "sync",
+                "finished_at": stamp,
+                "points": 1.6667,
+                "max_points": 3.0,
+                "percent": 55.5,  # 55.557 %, rounded down like on every screen
+                "results": [
+                    {"question_id": "q1", "points": 1.0, "max_points": 1.0, "correct": True},
+                    {"question_id": "q2", "points": 0.6667, "max_points": 1.0, "correct": False},
+                    {"question_id": "q3", "points": 0.0, "max_points": 1.0, "correct": False},
+                ],
+            }
+        ],
+        "review_cards": [{"question_id": "q3", "box": 1, "due": "2025-03-02"}],
+        "exercise_attempts": [
+            {
+                "attempt": 1,
+                "exercise_id": "ex",
+                "passed": True,
+                "params": {"sqs.batch_size": 5},
+                "finished_at": "2025-03-01T10:30:00.123456Z",
+            }
+        ],
+    }
+
+
+def test_an_empty_profile_exports_no_activity_and_no_last_lesson():
+    with open_store() as store:
+        document = store.export("nobody")
+    assert (document["last_activity"], document["last_lesson"], document["settings"]) == (None, None, {})
+
+
+def test_a_question_worth_no_points_is_refused_so_a_percent_always_exists():
+    with open_store() as store, pytest.raises(ValueError, match="between 0 and max_points"):
+        store.record_quiz_attempt("ann", "sync", [QuestionResult("q1", 0, 0, True)], T0)
+
+
+def test_exercise_results_name_their_exercise():
+    with open_store() as store:
+        store.record_exercise_attempt("ann", "tune-sqs", False, {}, T0)
+        result = store.exercise_results("ann")["tune-sqs"]
+    assert (result.exercise_id, result.last_attempt_at, result.passing_params) == ("tune-sqs", T0, None)

@@ -213,3 +213,18 @@ def test_one_step_less_misses_the_pass_and_a_perfect_run_is_perfect(course):
 def test_a_session_with_nothing_answered_is_neither_passed_nor_perfect(course):
     session = QuizSession.for_module(course, "quizpack", answers=ANSWERS)
     assert session.percent == 0 and not session.passed and not session.perfect
+
+
+def test_a_retry_of_one_question_still_sums_up_its_topic(course):
+    session = QuizSession.for_module(course, "quizpack", answers=ANSWERS)
+    take(session, dict(RIGHT, **{"qp-async-202": False}))
+    retry = session.retry()
+    take(retry, RIGHT)
+    [topic] = retry.topics()
+    assert (topic.lesson_id, topic.topic, topic.right, topic.asked) == (
+        "quizpack-status",
+        "Status codes",
+        1,
+        1,
+    )
+    assert (topic.points, topic.max_points, topic.percent) == (1.0, 1.0, 100.0)

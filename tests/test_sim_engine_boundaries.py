@@ -39,7 +39,8 @@ def test_the_median_of_four_is_the_second_fastest_and_the_tail_is_the_slowest():
     summary = run(four_distinct_latencies()).summary
     # Sorted: 0.2, 0.7, 2.2, 2.5. Nearest rank: p50 is the ceil(0.5 × 4) = 2nd, p95 and p99 the 4th.
     assert summary["latency_s"] == {"p50": 0.7, "p95": 2.5, "p99": 2.5, "max": 2.5}
-    assert (summary["succeeded"], summary["failed"]) == (3, 1)
+    assert (summary["model"], summary["succeeded"], summary["failed"]) == ("sync", 3, 1)
+    assert summary["failed_by_reason"] == {"CallerTimeout": 1}
 
 
 def test_percentiles_of_a_hundred_latencies_pick_exactly_that_rank():
