@@ -62,7 +62,7 @@ def keys_for_right_answer(question: Question, computed: float | None) -> list[st
             keys += ["u"] * (position - target)
             steps.insert(target, steps.pop(position))
             cursor = target
-        return keys + ["enter"]
+        return [*keys, "enter"]
     value = question.answer if kind == "numeric" else computed
     if question.choices:
         return [str(question.choices.index(value) + 1), "enter"]
