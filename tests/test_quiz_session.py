@@ -228,3 +228,13 @@ def test_a_retry_of_one_question_still_sums_up_its_topic(course):
         1,
     )
     assert (topic.points, topic.max_points, topic.percent) == (1.0, 1.0, 100.0)
+
+
+def test_a_retry_keeps_the_quiz_title_and_module_and_is_practice(course):
+    session = QuizSession.for_module(course, "quizpack", answers=ANSWERS)
+    take(session, dict(RIGHT, **{"qp-retries-run": 4}))
+    retry = session.retry()
+    assert (retry.title, retry.module_id, retry.mode) == (session.title, "quizpack", "retry")
+    # The scenario answer travels with it: the retried scenario question is graded, not refused.
+    take(retry, RIGHT)
+    assert retry.perfect
