@@ -95,7 +95,7 @@ def test_table_shows_each_module_its_lessons_and_quiz(course_dir, ann_progress, 
     assert "Synchronous invocation" in out and "Asynchronous invocation" in out
     sync_part, async_part = out.split("Asynchronous invocation", 1)
     assert "Sync lesson 1" in sync_part and "✓ read" in sync_part and "· not read" in sync_part
-    assert "Quiz: best 2 of 2 points (100%), 2 attempts" in sync_part
+    assert "Quiz: best 2 of 2 points (100 %), 2 attempts" in sync_part
     assert "✓ read" not in async_part.split("Other")[0]
     assert "Quiz: not taken yet" in async_part
     assert "Review: 1 question due" in out
@@ -106,7 +106,7 @@ def test_progress_for_lessons_no_longer_in_the_course_is_still_shown(course_dir,
     assert status == 0
     other = out.split("Other", 1)[1]
     assert "retired-lesson" in other
-    assert "old-module" in other and "1 of 1 points (100%)" in other
+    assert "old-module" in other and "1 of 1 points (100 %)" in other
     assert "tune-sqs" in out and "✓ passed" in out
 
 
@@ -116,7 +116,33 @@ def test_an_almost_perfect_score_is_not_shown_as_100_percent(course_dir, capsys)
         store.record_quiz_attempt("ann", "sync", results, T0)
     status, out, _ = run_cli(["progress", "--profile", "ann"], capsys)
     assert status == 0
-    assert "Quiz: best 1.995 of 2 points (99.7%), 1 attempt" in out
+    assert "Quiz: best 1.995 of 2 points (99.7 %), 1 attempt" in out
+
+
+NEAR_MISS = [QuestionResult(f"q{n}", 1, 1, True) for n in range(19)] + [
+    QuestionResult("q19", 0.99, 1, False),
+    *(QuestionResult(f"q{n}", 0, 1, False) for n in range(20, 25)),
+]  # 19.99 of 25 points: 79.96 %
+
+
+def test_a_near_miss_is_not_shown_as_the_80_percent_a_pass_needs(course_dir, capsys):
+    with open_store() as store:
+        store.record_quiz_attempt("ann", "sync", NEAR_MISS, T0)
+    status, out, _ = run_cli(["progress", "--profile", "ann"], capsys)
+    assert status == 0
+    assert "Quiz: best 19.99 of 25 points (79.9 %), 1 attempt" in out
+    status, out, _ = run_cli(["progress", "--profile", "ann", "--export", "json"], capsys)
+    assert [attempt["percent"] for attempt in json.loads(out)["quiz_attempts"]] == [79.9]
+
+
+def test_exactly_80_percent_is_shown_as_80(course_dir, capsys):
+    with open_store() as store:
+        store.record_quiz_attempt(
+            "ann", "sync", [QuestionResult(f"q{n}", float(n < 4), 1, n < 4) for n in range(5)], T0
+        )
+    status, out, _ = run_cli(["progress", "--profile", "ann"], capsys)
+    assert status == 0
+    assert "Quiz: best 4 of 5 points (80 %), 1 attempt" in out
 
 
 def test_table_shows_only_the_chosen_profile(course_dir, ann_progress, capsys):

@@ -146,6 +146,33 @@ def test_quiz_best_takes_the_highest_percent_and_attempts_keep_their_scores():
         assert store.quiz_attempt_counts("ann") == {"sync": 3, "async": 1}
 
 
+def test_quiz_best_breaks_ties_by_points_then_keeps_the_earliest():
+    with open_store() as store:
+        # 50 % three times: 1 of 2, then 2 of 4 (more points), then 2 of 4 again, later.
+        store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2")], T0)
+        store.record_quiz_attempt(
+            "ann", "sync", [right("q1"), wrong("q2"), right("q3"), wrong("q4")], T0 + timedelta(hours=1)
+        )
+        store.record_quiz_attempt(
+            "ann", "sync", [wrong("q1"), right("q2"), wrong("q3"), right("q4")], T0 + timedelta(hours=2)
+        )
+        # 100 % twice with the same points: the first time it was reached is the one reported.
+        store.record_quiz_attempt("ann", "async", [right("a1")], T0 + timedelta(hours=3))
+        store.record_quiz_attempt("ann", "async", [right("a1")], T0 + timedelta(hours=4))
+        best = store.quiz_best("ann")
+    assert (best["sync"].points, best["sync"].max_points, best["sync"].percent) == (2, 4, 50)
+    assert best["sync"].finished_at == T0 + timedelta(hours=1)
+    assert best["async"].finished_at == T0 + timedelta(hours=3)
+
+
+def test_a_lower_later_attempt_never_replaces_the_best():
+    with open_store() as store:
+        store.record_quiz_attempt("ann", "sync", [right("q1"), right("q2")], T0)
+        store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2")], T0 + timedelta(hours=1))
+        best = store.quiz_best("ann")
+    assert (best["sync"].points, best["sync"].percent, best["sync"].finished_at) == (2, 100, T0)
+
+
 def test_quiz_attempt_refuses_what_cannot_be_scored():
     with open_store() as store:
         with pytest.raises(ValueError, match="at least one"):
@@ -204,6 +231,24 @@ def test_exercise_results_count_attempts_and_keep_passing_parameters():
     assert tune.first_passed_at == T0 + timedelta(minutes=2)
     assert results["predict-retries"].passed is False
     assert results["predict-retries"].passing_params is None
+
+
+def test_the_latest_passing_parameters_are_kept_and_the_first_pass_dates_the_exercise():
+    with open_store() as store:
+        store.record_exercise_attempt("ann", "tune-sqs", True, {"sqs.batch_size": 10}, T0)
+        store.record_exercise_attempt(
+            "ann", "tune-sqs", True, {"sqs.batch_size": 20}, T0 + timedelta(minutes=1)
+        )
+        # A failed try afterwards keeps the exercise passed and its passing parameters.
+        store.record_exercise_attempt(
+            "ann", "tune-sqs", False, {"sqs.batch_size": 500}, T0 + timedelta(minutes=2)
+        )
+        tune = store.exercise_results("ann")["tune-sqs"]
+    assert tune.passing_params == {"sqs.batch_size": 20}
+    assert tune.first_passed_at == T0
+    assert tune.last_attempt_at == T0 + timedelta(minutes=2)
+    assert (tune.attempts, tune.failed_attempts, tune.passed) == (3, 1, True)
+    assert [attempt.params["sqs.batch_size"] for attempt in tune.history] == [10, 20, 500]
 
 
 def test_last_activity_is_the_latest_thing_the_learner_did():
@@ -265,3 +310,73 @@ def test_export_is_one_json_document_with_everything():
     assert document["review_cards"] == [{"question_id": "q2", "box": 1, "due": "2025-03-02"}]
     assert document["exercise_attempts"][0]["params"] == {"sqs.batch_size": 5}
     assert "l9" not in json.dumps(document)
+
+
+def test_export_document_names_every_field_a_learner_or_a_spreadsheet_reads():
+    clock = FrozenClock()
+    with open_store(clock=clock) as store:
+        store.mark_read("ann", "l1")
+        store.set_last_lesson("ann", "l1")
+        store.set_setting("ann", "theme", "nord")
+        store.record_quiz_attempt(
+            "ann", "sync", [right("q1"), QuestionResult("q2", 0.6667, 1, False), wrong("q3")], T0
+        )
+        store.set_review_card("ann", "q3", 1, date(2025, 3, 2))
+        store.record_exercise_attempt("ann", "ex", True, {"sqs.batch_size": 5}, T0 + timedelta(hours=1))
+        clock.tick(days=1)
+        document = json.loads(json.dumps(store.export("ann")))
+
+    stamp = "2025-03-01T09:30:00.123456Z"
+    assert document == {
+        "format": "lambda-tutor-progress",
+        "format_version": 1,
+        "profile": "ann",
+        "exported_at": "2025-03-02T09:30:00.123456Z",
+        "last_activity": "2025-03-01T10:30:00.123456Z",
+        "lessons_read": [{"lesson_id": "l1", "read_at": stamp}],
+        "last_lesson": {"lesson_id": "l1", "opened_at": stamp},
+        "settings": {"theme": "nord"},
+        "quiz_attempts": [
+            {
+                "attempt": 1,
+                "module_id": "sync",
+                "finished_at": stamp,
+                "points": 1.6667,
+                "max_points": 3.0,
+                "percent": 55.5,  # 55.557 %, rounded down like on every screen
+                "results": [
+                    {"question_id": "q1", "points": 1.0, "max_points": 1.0, "correct": True},
+                    {"question_id": "q2", "points": 0.6667, "max_points": 1.0, "correct": False},
+                    {"question_id": "q3", "points": 0.0, "max_points": 1.0, "correct": False},
+                ],
+            }
+        ],
+        "review_cards": [{"question_id": "q3", "box": 1, "due": "2025-03-02"}],
+        "exercise_attempts": [
+            {
+                "attempt": 1,
+                "exercise_id": "ex",
+                "passed": True,
+                "params": {"sqs.batch_size": 5},
+                "finished_at": "2025-03-01T10:30:00.123456Z",
+            }
+        ],
+    }
+
+
+def test_an_empty_profile_exports_no_activity_and_no_last_lesson():
+    with open_store() as store:
+        document = store.export("nobody")
+    assert (document["last_activity"], document["last_lesson"], document["settings"]) == (None, None, {})
+
+
+def test_a_question_worth_no_points_is_refused_so_a_percent_always_exists():
+    with open_store() as store, pytest.raises(ValueError, match="between 0 and max_points"):
+        store.record_quiz_attempt("ann", "sync", [QuestionResult("q1", 0, 0, True)], T0)
+
+
+def test_exercise_results_name_their_exercise():
+    with open_store() as store:
+        store.record_exercise_attempt("ann", "tune-sqs", False, {}, T0)
+        result = store.exercise_results("ann")["tune-sqs"]
+    assert (result.exercise_id, result.last_attempt_at, result.passing_params) == ("tune-sqs", T0, None)

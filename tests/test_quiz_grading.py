@@ -12,7 +12,7 @@ import pytest
 
 from tutor.content.course import Question
 from tutor.content.loader import load_course
-from tutor.quiz.grading import AnswerError, grade, parse_number, right_answer_text
+from tutor.quiz.grading import AnswerError, format_points, grade, parse_number, right_answer_text
 from tutor.quiz.scenario_answers import compute_scenario_answers
 
 QUIZPACK = Path(__file__).parent / "data" / "quizpack"
@@ -242,3 +242,17 @@ def test_the_bank_holds_the_test_pack_and_the_builtin_questions():
     modules = {question.module for question in _COURSE.questions}
     assert "quizpack" in modules
     assert modules - {"quizpack"}, "the built-in course has question banks"
+
+
+@pytest.mark.parametrize(
+    ("points", "shown"),
+    [(3.0, "3"), (2.5, "2.5"), (0.6667, "0.67"), (0.3333, "0.33"), (5.6666, "5.67"), (0.0, "0")],
+)
+def test_points_are_shown_to_two_places_without_a_trailing_zero(points, shown):
+    assert format_points(points) == shown
+
+
+def test_an_ordering_given_as_an_unordered_set_is_refused():
+    ordering = make("ordering", choices=("first", "second", "third"))
+    with pytest.raises(AnswerError, match="put every step in an order"):
+        grade(ordering, {"first", "second", "third"})

@@ -1,11 +1,12 @@
 """Leitner review with a frozen clock: boxes due after 1, 2, 4, 7 and 15 days."""
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from tutor.progress.store import open_store
-from tutor.quiz.leitner import RETIRED_BOX, Card, next_card, record_review_answer
+from tutor.quiz.leitner import RETIRED_BOX, Card, due_count, next_card, record_review_answer
 
 DAY = date(2026, 3, 1)
 
@@ -76,3 +77,17 @@ def test_a_miss_in_the_middle_starts_again_from_box_1():
     assert store.due_reviews("ann", days(3)) == []
     assert store.due_reviews("ann", days(4)) == ["q1"]
     store.close()
+
+
+def test_the_due_count_counts_only_questions_still_in_the_course():
+    from tutor.content.loader import load_course
+
+    course, _ = load_course([str(Path(__file__).parent / "data" / "quizpack")])
+    with open_store() as store:
+        store.set_review_card("ann", "qp-sync-status", 1, days(0))
+        store.set_review_card("ann", "qp-async-202", 2, days(-3))
+        store.set_review_card("ann", "qp-retry-count", 1, days(1))  # due tomorrow
+        store.set_review_card("ann", "a-question-that-was-removed", 1, days(0))
+        store.set_review_card("bob", "qp-status-match", 1, days(0))
+        assert due_count(course, store, "ann", DAY) == 2
+        assert due_count(course, store, "ann", days(1)) == 3

@@ -176,3 +176,65 @@ def test_answers_come_one_at_a_time(course):
     session.submit("200")
     with pytest.raises(RuntimeError):
         session.submit("200")
+
+
+def steps_with_the_first_two_swapped() -> list[str]:
+    steps = list(RIGHT["qp-async-steps"])
+    return [steps[1], steps[0], *steps[2:]]
+
+
+def test_exactly_80_percent_passes_and_is_stored_as_the_best(course):
+    store = open_store()
+    session = QuizSession.for_module(
+        course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+    )
+    # One question wrong and three of five steps in place: 5.6 of 7 points, exactly 80 %.
+    take(
+        session,
+        dict(RIGHT, **{"qp-sync-status": "500", "qp-async-steps": steps_with_the_first_two_swapped()}),
+    )
+    assert session.points == pytest.approx(5.6)
+    assert session.passed and not session.perfect
+    assert store.quiz_best("ann")["quizpack"].percent == pytest.approx(80.0)
+    store.close()
+
+
+def test_one_step_less_misses_the_pass_and_a_perfect_run_is_perfect(course):
+    missed = QuizSession.for_module(course, "quizpack", answers=ANSWERS)
+    swapped = RIGHT["qp-async-steps"][::-1]  # only the middle step stays in place: 1 of 5
+    take(missed, dict(RIGHT, **{"qp-sync-status": "500", "qp-async-steps": swapped}))
+    assert missed.percent == pytest.approx(100 * 5.2 / 7) and not missed.passed
+
+    perfect = QuizSession.for_module(course, "quizpack", answers=ANSWERS)
+    take(perfect, RIGHT)
+    assert perfect.passed and perfect.perfect
+
+
+def test_a_session_with_nothing_answered_is_neither_passed_nor_perfect(course):
+    session = QuizSession.for_module(course, "quizpack", answers=ANSWERS)
+    assert session.percent == 0 and not session.passed and not session.perfect
+
+
+def test_a_retry_of_one_question_still_sums_up_its_topic(course):
+    session = QuizSession.for_module(course, "quizpack", answers=ANSWERS)
+    take(session, dict(RIGHT, **{"qp-async-202": False}))
+    retry = session.retry()
+    take(retry, RIGHT)
+    [topic] = retry.topics()
+    assert (topic.lesson_id, topic.topic, topic.right, topic.asked) == (
+        "quizpack-status",
+        "Status codes",
+        1,
+        1,
+    )
+    assert (topic.points, topic.max_points, topic.percent) == (1.0, 1.0, 100.0)
+
+
+def test_a_retry_keeps_the_quiz_title_and_module_and_is_practice(course):
+    session = QuizSession.for_module(course, "quizpack", answers=ANSWERS)
+    take(session, dict(RIGHT, **{"qp-retries-run": 4}))
+    retry = session.retry()
+    assert (retry.title, retry.module_id, retry.mode) == (session.title, "quizpack", "retry")
+    # The scenario answer travels with it: the retried scenario question is graded, not refused.
+    take(retry, RIGHT)
+    assert retry.perfect

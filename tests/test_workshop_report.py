@@ -91,7 +91,7 @@ def test_table_shows_every_learner_with_read_and_passed_counts(room, capsys):
     text = report(capsys)
     assert "Workshop report" in text
     ann_line = next(line for line in text.splitlines() if line.strip().startswith("ann"))
-    assert f"3/{len(LESSONS)}" in ann_line and f"2/{len(EXERCISES)}" in ann_line and "sync 66.6%" in ann_line
+    assert f"3/{len(LESSONS)}" in ann_line and f"2/{len(EXERCISES)}" in ann_line and "sync 66.6 %" in ann_line
     bob_line = next(line for line in text.splitlines() if line.strip().startswith("bob"))
     assert "2026-03-03 08:00" in bob_line and f"0/{len(EXERCISES)}" in bob_line
 
@@ -118,3 +118,22 @@ def test_the_report_never_imports_textual(room):
     )
     assert json.loads(done.stdout)["learners"]
     assert done.stderr.strip() == "False"
+
+
+def test_a_near_miss_reads_below_80_in_every_format(capsys):
+    near_miss = [QuestionResult(f"q{n}", 1, 1, True) for n in range(19)] + [
+        QuestionResult("q19", 0.99, 1, False),
+        *(QuestionResult(f"q{n}", 0, 1, False) for n in range(20, 25)),
+    ]  # 19.99 of 25 points: 79.96 %
+    with open_store() as store:
+        store.record_quiz_attempt("ann", "sync", near_miss, AT)
+        store.record_quiz_attempt("bob", "sync", near_miss[:4] + near_miss[-1:], AT)  # 4 of 5: 80 %
+    learners = json.loads(report(capsys, "--format", "json"))["learners"]
+    assert [entry["quiz_best_percent"]["sync"] for entry in learners] == [79.9, 80.0]
+    rows = list(csv.DictReader(io.StringIO(report(capsys, "--format", "csv"))))
+    assert [row["quiz_sync_percent"] for row in rows] == ["79.9", "80.0"]
+    lines = report(capsys).splitlines()
+    ann_line = next(line for line in lines if line.strip().startswith("ann"))
+    bob_line = next(line for line in lines if line.strip().startswith("bob"))
+    assert "79.9 %" in ann_line and "80 %" not in ann_line
+    assert "80 %" in bob_line

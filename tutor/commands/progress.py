@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from datetime import UTC, datetime
 
@@ -138,17 +137,12 @@ def _show(store, profile: str, course) -> None:
 
 
 def _quiz_line(score, attempt_count: int) -> str:
+    from tutor.quiz.scoring import format_percent
+
     if score is None:
         return "Quiz: not taken yet"
     plural = "s" if attempt_count != 1 else ""
     return (
-        f"Quiz: best {score.points:g} of {score.max_points:g} points ({_percent(score.percent)}), "
+        f"Quiz: best {score.points:g} of {score.max_points:g} points ({format_percent(score.percent)}), "
         f"{attempt_count} attempt{plural}"
     )
-
-
-def _percent(value: float) -> str:
-    # Round down: 79.96 % must not read as the 80 % a pass needs.
-    # (Rounded to 6 places first so that float noise such as 79.99999999 still reads 80.)
-    shown = math.floor(round(value, 6) * 10) / 10
-    return f"{shown:g}%"

@@ -93,7 +93,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                 finished_at TEXT NOT NULL
             )
             """,
-            "CREATE INDEX exercise_attempt_by_profile ON exercise_attempt (profile, exercise_id, finished_at)",
+            "CREATE INDEX exercise_attempt_by_profile "
+            "ON exercise_attempt (profile, exercise_id, finished_at)",
         ),
     ),
 )

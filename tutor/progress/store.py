@@ -25,6 +25,7 @@ from typing import Any, NamedTuple, Self
 from tutor.errors import UserError
 from tutor.locations import check_profile_name, database_path
 from tutor.progress.schema import MIGRATIONS, PROFILE_TABLES, PROGRESS_TABLES, VERSION_TABLE, Migration
+from tutor.quiz.scoring import shown_percent
 
 DEFAULT_BUSY_TIMEOUT_S = 10.0
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -149,6 +150,13 @@ def _immediate(connection: sqlite3.Connection, failure: str) -> Iterator[sqlite3
             raise
     except sqlite3.Error as error:
         raise ProgressError(f"{failure}: {_one_line(error)}") from error
+
+
+def _new_row_id(cursor: sqlite3.Cursor) -> int:
+    row_id = cursor.lastrowid
+    # Typed optional only because it is None before any INSERT; every caller has just inserted.
+    assert row_id is not None, "an INSERT into a rowid table always sets lastrowid"
+    return row_id
 
 
 def _one_line(error: BaseException) -> str:
@@ -314,7 +322,7 @@ class ProgressStore:
                 "INSERT INTO quiz_attempt (profile, module_id, finished_at) VALUES (?, ?, ?)",
                 (profile, module_id, finished_text),
             )
-            attempt_id = int(cursor.lastrowid)
+            attempt_id = _new_row_id(cursor)
             db.executemany(
                 "INSERT INTO quiz_result (attempt_id, question_id, points, max_points, correct) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -408,7 +416,8 @@ class ProgressStore:
         today_text = _date_text(today)
         with self._read() as db:
             rows = db.execute(
-                "SELECT question_id FROM review_card WHERE profile = ? AND due <= ? ORDER BY due, question_id",
+                "SELECT question_id FROM review_card WHERE profile = ? AND due <= ? "
+                "ORDER BY due, question_id",
                 (profile, today_text),
             ).fetchall()
         return [question_id for (question_id,) in rows]
@@ -434,7 +443,7 @@ class ProgressStore:
                 "VALUES (?, ?, ?, ?, ?)",
                 (profile, exercise_id, int(bool(passed)), params_json, finished_text),
             )
-        return int(cursor.lastrowid)
+        return _new_row_id(cursor)
 
     def exercise_attempts(self, profile: str) -> list[ExerciseAttempt]:
         with self._read() as db:
@@ -535,7 +544,8 @@ class ProgressStore:
                     "finished_at": to_utc_text(attempt.finished_at),
                     "points": attempt.points,
                     "max_points": attempt.max_points,
-                    "percent": round(attempt.percent, 2),
+                    # As every screen shows it (rounded down): 79.996 must not export as 80.
+                    "percent": shown_percent(attempt.percent),
                     "results": [
                         {
                             "question_id": result.question_id,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tutor.content.course import Question
+from tutor.quiz.scoring import PASS_PERCENT, PERFECT_PERCENT, format_percent
 
 POINTS_PER_QUESTION = 1.0
 # Shown on the results screen and in help, so the learner knows how partial credit works.
@@ -28,7 +29,7 @@ SCORING_RULE = (
     "One point per question. Multiple choice: (right picks − wrong picks) ÷ number of right answers, "
     "never below 0. Ordering: the share of steps in their right place. Matching: the share of pairs "
     "matched right. Other questions: all or nothing (numbers within the stated tolerance). "
-    "A quiz is passed at 80 %, perfect at 100 %."
+    f"A quiz is passed at {format_percent(PASS_PERCENT)}, perfect at {format_percent(PERFECT_PERCENT)}."
 )
 # Floats from the simulator (latencies) and from typed text must not miss by a rounding error.
 _EPSILON = 1e-9
@@ -95,7 +96,8 @@ def _ordering(question: Question, response: Any, computed: float | None) -> floa
         raise AnswerError("put every step in an order")
     if sorted(response) != sorted(question.choices):
         raise AnswerError("the order must hold each step exactly once")
-    in_place = sum(1 for given, right in zip(response, question.choices) if given == right)
+    # strict: the check above guarantees one given step per right step.
+    in_place = sum(1 for given, right in zip(response, question.choices, strict=True) if given == right)
     return in_place / len(question.choices)
 
 

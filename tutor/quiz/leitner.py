@@ -15,7 +15,7 @@ comes; a later wrong answer brings it back to box 1 like any other question.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, TypeGuard
 
 INTERVAL_DAYS = {1: 1, 2: 2, 3: 4, 4: 7, 5: 15}
 FIRST_BOX = 1
@@ -33,11 +33,12 @@ def utc_today(now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(UTC).date()
 
 
-def is_in_review(card: tuple[int, date] | None) -> bool:
+# TypeGuards, so that a card found in review (or due) is known not to be None.
+def is_in_review(card: tuple[int, date] | None) -> TypeGuard[tuple[int, date]]:
     return card is not None and card[0] <= LAST_BOX
 
 
-def is_due(card: tuple[int, date] | None, today: date) -> bool:
+def is_due(card: tuple[int, date] | None, today: date) -> TypeGuard[tuple[int, date]]:
     return is_in_review(card) and card[1] <= today
 
 

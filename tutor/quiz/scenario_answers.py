@@ -68,7 +68,8 @@ def answer_for(question: Question, course: Course) -> float:
             except ScenarioError:
                 pass
         raise ScenarioAnswerError(blame, f"preset {question.scenario!r} does not run: {error}") from None
-    measure_problem = field_problem(question.measure or "", scenario.model)
+    measure = question.measure or ""
+    measure_problem = field_problem(measure, scenario.model)
     if measure_problem:
         raise ScenarioAnswerError("measure", measure_problem)
     try:
@@ -80,7 +81,7 @@ def answer_for(question: Question, course: Course) -> float:
             "scenario", f"the simulator failed on {question.scenario!r}: {type(error).__name__}: {error}"
         ) from None
     try:
-        value = read_field(summary, question.measure)
+        value = read_field(summary, measure)
     except (KeyError, TypeError, ValueError):
         raise ScenarioAnswerError(
             "measure", f"the summary of {question.scenario!r} has no number at {question.measure!r}"
@@ -107,7 +108,8 @@ def answer_for(question: Question, course: Course) -> float:
 def compute_scenario_answers(
     course: Course, questions: Iterable[Question] | None = None
 ) -> tuple[dict[str, float], list[Problem]]:
-    """Answers of every scenario question (of `questions`, default the course's), and a problem per failure."""
+    """Answers of every scenario question (of `questions`, default the course's) and a problem per
+    question that has none."""
     answers: dict[str, float] = {}
     problems: list[Problem] = []
     for question in course.questions if questions is None else questions:

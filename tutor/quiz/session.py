@@ -23,12 +23,11 @@ from typing import Any
 from tutor.content.course import Course, Question
 from tutor.quiz import leitner
 from tutor.quiz.grading import Grade, grade
+from tutor.quiz.scoring import is_perfect, passes
 
 MODULE = "module"
 REVIEW = "review"
 RETRY = "retry"
-PASS_PERCENT = 80.0
-PERFECT_PERCENT = 100.0
 
 
 @dataclass(frozen=True)
@@ -262,11 +261,11 @@ class QuizSession:
 
     @property
     def passed(self) -> bool:
-        return bool(self.answered) and self.percent >= PASS_PERCENT
+        return bool(self.answered) and passes(self.percent)
 
     @property
     def perfect(self) -> bool:
-        return bool(self.answered) and self.percent >= PERFECT_PERCENT
+        return bool(self.answered) and is_perfect(self.percent)
 
     def missed(self) -> list[Question]:
         return [a.question for a in self.answered if not a.grade.correct]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# docs/content-format.md: a quiz is passed at 80 %, perfect at 100 %.
-QUIZ_PASS_PERCENT = 80.0
-QUIZ_PERFECT_PERCENT = 100.0
+from tutor.quiz.scoring import PASS_PERCENT, format_percent, is_perfect, passes
 
 READ = ("✓", "read")
 NOT_STARTED = ("○", "not started")
@@ -35,11 +33,13 @@ def quiz_mark(percent: float | None) -> Mark:
     """The module quiz state from the learner's best attempt (None: never taken)."""
     if percent is None:
         return Mark("·", "quiz not taken", tone="muted")
-    if percent >= QUIZ_PERFECT_PERCENT:
+    if is_perfect(percent):
         return Mark("★", "perfect", tone="success")
-    if percent >= QUIZ_PASS_PERCENT:
+    if passes(percent):
         return Mark("✓", "quiz passed", tone="success")
-    return Mark("✗", f"quiz {percent:.0f} %, pass at {QUIZ_PASS_PERCENT:.0f} %", tone="warning")
+    return Mark(
+        "✗", f"quiz {format_percent(percent)}, pass at {format_percent(PASS_PERCENT)}", tone="warning"
+    )
 
 
 def overall_progress(read_count: int, total: int) -> str:

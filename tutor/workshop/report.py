@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from tutor.content.course import Course
+from tutor.quiz.scoring import format_percent, shown_percent
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,6 @@ def utc_text(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
 
 
-def percent_down(value: float) -> float:
-    """One decimal, rounded down: 79.96 % must not read as the 80 % a pass needs."""
-    return math.floor(round(value, 6) * 10) / 10
-
-
 def write_json(rows: list[LearnerRow], course: Course, out: TextIO) -> None:
     document: dict[str, Any] = {
         "modules": [module.id for module in course.modules],
@@ -77,7 +72,7 @@ def write_json(rows: list[LearnerRow], course: Course, out: TextIO) -> None:
                 "lessons_read": row.lessons_read,
                 "lessons_total": row.lessons_total,
                 "quiz_best_percent": {
-                    module_id: percent_down(value) for module_id, value in row.quiz_best.items()
+                    module_id: shown_percent(value) for module_id, value in row.quiz_best.items()
                 },
                 "exercises_passed": row.exercises_passed,
                 "exercises_total": row.exercises_total,
@@ -105,7 +100,7 @@ def write_csv(rows: list[LearnerRow], course: Course, out: TextIO) -> None:
         ]
     )
     for row in rows:
-        quizzes = [percent_down(row.quiz_best[m]) if m in row.quiz_best else "" for m in module_ids]
+        quizzes = [shown_percent(row.quiz_best[m]) if m in row.quiz_best else "" for m in module_ids]
         writer.writerow(
             [
                 row.profile,
@@ -154,7 +149,7 @@ def _table(rows: list[LearnerRow], course: Course, *, per_module: bool):
     table.add_column("Last activity", no_wrap=True)
     for row in rows:
         scores = {
-            module.id: f"{percent_down(row.quiz_best[module.id]):g}%"
+            module.id: format_percent(row.quiz_best[module.id])
             for module in course.modules
             if module.id in row.quiz_best
         }

@@ -568,16 +568,20 @@ class QuizResults(Vertical):
 
     def show(self, session) -> None:
         from tutor.quiz.grading import format_points
-        from tutor.quiz.session import MODULE, PASS_PERCENT, REVIEW
+        from tutor.quiz.scoring import PASS_PERCENT, format_percent
+        from tutor.quiz.session import MODULE, REVIEW
 
         points = f"{format_points(session.points)} of {format_points(session.max_points)} points"
-        percent = f"{session.percent:.0f} %"
+        percent = format_percent(session.percent)
         if session.perfect:
             verdict = ("★ Perfect", "bold $text-success")
         elif session.passed:
             verdict = (f"{RIGHT} Passed", "bold $text-success")
         else:
-            verdict = (f"{WRONG} Not passed yet ({PASS_PERCENT:.0f} % passes)", "bold $text-warning")
+            verdict = (
+                f"{WRONG} Not passed yet ({format_percent(PASS_PERCENT)} passes)",
+                "bold $text-warning",
+            )
         # A review's title is "Review": "Review finished: Review" said it twice.
         what = {MODULE: f"Quiz finished: {session.title}", REVIEW: "Review finished"}.get(
             session.mode, f"Retry finished: {session.title}"
