@@ -14,7 +14,8 @@ from textual.widgets import TabbedContent
 
 from tutor.content.loader import load_course
 from tutor.ui.screens.course_map import CourseMapScreen
-from tutor.ui.screens.lab import LAB_SPEED, LabScreen, app_opening_lab, lab_scenarios
+from tutor.ui.app import LambdaTutorApp, Start
+from tutor.ui.screens.lab import LAB_SPEED, LabScreen, lab_scenarios
 from tutor.ui.widgets.sim_pane import SimView
 
 WIDE = (200, 50)
@@ -188,7 +189,7 @@ async def test_a_screen_over_the_lab_pauses_it_and_closing_that_screen_plays_on(
 
 
 async def test_lambda_tutor_lab_opens_over_the_map_and_escape_returns_to_it():
-    app = app_opening_lab(loaded=load_course())
+    app = LambdaTutorApp(loaded=load_course(), start=Start.lab())
     async with app.run_test(size=NARROW) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LabScreen)

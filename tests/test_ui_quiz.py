@@ -12,7 +12,8 @@ from textual.pilot import Pilot
 from tutor.content.course import Question
 from tutor.progress.store import open_store
 from tutor.quiz.session import presented_steps
-from tutor.ui.screens.quiz import QuizScreen, app_opening_quiz
+from tutor.ui.app import LambdaTutorApp, Start
+from tutor.ui.screens.quiz import QuizScreen
 from tutor.ui.widgets.quiz import QuizFeedback, QuizResults
 
 QUIZPACK = str(Path(__file__).parent / "data" / "quizpack")
@@ -20,7 +21,7 @@ SIZE = (80, 24)
 
 
 def quiz_app(**options):
-    return app_opening_quiz("ann", [QUIZPACK], **({"module_id": "quizpack"} | options))
+    return LambdaTutorApp("ann", [QUIZPACK], start=Start.quiz(**({"module_id": "quizpack"} | options)))
 
 
 async def wait_for(pilot: Pilot, condition, what: str, tries: int = 200) -> None:
@@ -62,7 +63,7 @@ def keys_for_right_answer(question: Question, computed: float | None) -> list[st
             keys += ["u"] * (position - target)
             steps.insert(target, steps.pop(position))
             cursor = target
-        return keys + ["enter"]
+        return [*keys, "enter"]
     value = question.answer if kind == "numeric" else computed
     if question.choices:
         return [str(question.choices.index(value) + 1), "enter"]
@@ -118,7 +119,7 @@ async def test_a_whole_quiz_by_keyboard_is_scored_and_still_there_after_a_restar
     assert quiz_done.attempt_id is not None and round(quiz_done.percent) == 86
     assert retry_done.mode == "retry" and retry_done.attempt_id is None and retry_done.percent == 100
 
-    restarted = app_opening_quiz("ann", [QUIZPACK], module_id="quizpack")
+    restarted = LambdaTutorApp("ann", [QUIZPACK], start=Start.quiz("quizpack"))
     async with restarted.run_test(size=SIZE) as pilot:
         await quiz_screen(pilot)
         assert len(restarted.store.quiz_attempts("ann")) == 1, "the retry stored no attempt"
@@ -333,7 +334,9 @@ async def test_review_results_at_80_columns_keep_each_topic_on_one_row_and_do_no
     store = open_store()
     store.set_review_card("ann", question.id, 1, date(2026, 3, 1))
     store.close()
-    app = app_opening_quiz("ann", [], review=True, clock=lambda: datetime(2026, 3, 2, tzinfo=UTC))
+    app = LambdaTutorApp(
+        "ann", [], start=Start.quiz(review=True, clock=lambda: datetime(2026, 3, 2, tzinfo=UTC))
+    )
     async with app.run_test(size=SIZE) as pilot:
         await quiz_screen(pilot)
         await pilot.press("1", "enter")  # "true": wrong on purpose

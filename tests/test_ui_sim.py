@@ -7,6 +7,7 @@ the event log.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 
@@ -15,8 +16,7 @@ from textual.widgets import Input, TabbedContent
 from tutor.content.loader import load_course
 from tutor.sim.params import PARAMS
 from tutor.sim.scenario import load_scenario
-from tutor.ui.app import LambdaTutorApp
-from tutor.ui.screens.watch import WatchApp
+from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.widgets.sim_pane import ParamForm, SimPane
 from tutor.ui.widgets.sim_player import SPEEDS, Player, SimRun, clock_text, default_speed
 
@@ -43,8 +43,8 @@ def pane_of(app) -> SimPane:
     return app.screen.query_one(SimPane)
 
 
-def watch(preset: str = "sqs-poison-dlq", speed: float | None = None) -> WatchApp:
-    return WatchApp(load_scenario(preset), preset, speed=speed)
+def watch(preset: str = "sqs-poison-dlq", speed: float | None = None) -> LambdaTutorApp:
+    return LambdaTutorApp(start=Start.watch(load_scenario(preset), preset, speed=speed))
 
 
 # -- the clock ---------------------------------------------------------------------------------
@@ -329,14 +329,9 @@ async def test_a_valid_value_restarts_the_run_with_it():
 
 # -- in a lesson -------------------------------------------------------------------------------
 
-LOADED = None
-
-
+@functools.cache
 def course():
-    global LOADED
-    if LOADED is None:
-        LOADED = load_course()
-    return LOADED
+    return load_course()
 
 
 async def test_a_lesson_with_a_scenario_shows_its_pane_and_a_try_step_sets_its_parameters():

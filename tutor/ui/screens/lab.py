@@ -371,38 +371,3 @@ class LabScreen(Composed, PlayerHost, Screen):
         self.query_one(SimControls).show()
         for view in self.board.views():
             view.show(live=live)
-
-
-def app_opening_lab(profile: str = "default", extra_packs=(), *, store=None, loaded=None, **lab_options):
-    """The course app with the lab on top of the course map: `lambda-tutor lab`.
-
-    Escape leaves the lab for the map, exactly as if the learner had opened it from there.
-    """
-    import inspect
-    from pathlib import Path
-
-    from tutor.ui.app import LambdaTutorApp
-
-    app_dir = Path(inspect.getfile(LambdaTutorApp)).parent
-
-    class LabFirstApp(LambdaTutorApp):
-        # Textual reads CSS_PATH relative to the file defining the class: point at the app's own.
-        CSS_PATH = app_dir / str(LambdaTutorApp.CSS_PATH)
-
-        # Every on_mount in the MRO runs; this one only queues the lab for after the map is up.
-        def on_mount(self) -> None:
-            self.call_later(self._open_lab)
-
-        async def _open_lab(self) -> None:
-            if self._too_small_screen is not None:
-                return  # below the floor: the lab opens once the terminal is large enough
-            if not isinstance(self.screen, LabScreen):
-                await self.push_screen(LabScreen(**lab_options))
-            self.lab_opened = True
-
-        def on_resize(self) -> None:
-            # Runs before the base app's handler, which takes the size message away: open after it.
-            if not getattr(self, "lab_opened", False):
-                self.call_later(self._open_lab)
-
-    return LabFirstApp(profile=profile, extra_packs=extra_packs, store=store, loaded=loaded)

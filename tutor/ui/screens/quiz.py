@@ -495,49 +495,6 @@ class QuizScreen(Screen):
         return True
 
 
-def app_opening_quiz(
-    profile: str,
-    extra_packs,
-    *,
-    module_id: str | None = None,
-    review: bool = False,
-    store=None,
-    clock: Callable[[], datetime] | None = None,
-) -> LambdaTutorApp:
-    """The app with the quiz (or review) on top of the course map: `lambda-tutor quiz`.
-
-    Escape leaves the quiz for the map, exactly as if the learner had opened it from there.
-    """
-    import inspect
-    from pathlib import Path
-
-    from tutor.ui.app import LambdaTutorApp
-
-    base_css = LambdaTutorApp.CSS_PATH
-    css_dir = Path(inspect.getfile(LambdaTutorApp)).parent
-
-    class QuizFirstApp(LambdaTutorApp):
-        # Textual reads CSS_PATH relative to the file that defines the class: point it back at
-        # the app's own stylesheet.
-        CSS_PATH = (
-            [css_dir / path for path in base_css]
-            if isinstance(base_css, list)
-            else css_dir / base_css
-            if base_css
-            else None
-        )
-
-        # Textual calls every class's on_mount in the MRO, so this one only queues the quiz; it
-        # opens once the base app has put the course map (and any problems screen) in place.
-        def on_mount(self) -> None:
-            self.call_later(self._open_quiz)
-
-        async def _open_quiz(self) -> None:
-            await self.push_screen(QuizScreen(module_id, review=review, clock=clock))
-
-    return QuizFirstApp(profile=profile, extra_packs=extra_packs, store=store)
-
-
 def quiz_destinations(app: LambdaTutorApp):
     """Command palette entries: each module's quiz, and the review with how many questions are due.
 
