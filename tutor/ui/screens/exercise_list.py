@@ -68,44 +68,6 @@ class ExerciseListScreen(Screen):
         Binding("escape", "back", "Back to map", show=False, id="exercises.back-escape"),
     ]
 
-    # Not scoped, so the breakpoint classes on the screen itself (-wide, -narrow) can be matched.
-    SCOPED_CSS = False
-    DEFAULT_CSS = """
-    ExerciseListScreen #exercises-body {
-        height: 1fr;
-    }
-    ExerciseListScreen.-wide #exercises-body {
-        layout: horizontal;
-    }
-    ExerciseListScreen.-narrow #exercises-body {
-        layout: vertical;
-    }
-    ExerciseListScreen #exercise-list {
-        height: 1fr;
-        border: none;
-        padding: 0 1;
-        background: $background;
-    }
-    ExerciseListScreen.-wide #exercise-list {
-        width: 3fr;
-    }
-    ExerciseListScreen.-wide #exercise-detail {
-        width: 2fr;
-        padding: 1 2;
-        border-left: solid $primary 50%;
-        background: $surface;
-    }
-    ExerciseListScreen.-narrow #exercise-detail {
-        height: 8;
-        padding: 0 1;
-        border-top: solid $primary 50%;
-        background: $surface;
-    }
-    ExerciseListScreen #exercise-detail-meta {
-        margin: 0 0 1 0;
-    }
-    """
-
     app: LambdaTutorApp
 
     def __init__(self) -> None:

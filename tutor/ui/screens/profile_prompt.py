@@ -26,31 +26,6 @@ class ProfilePromptScreen(ModalScreen[str]):
     SCREEN_NAME = "profile-prompt"
     AUTO_FOCUS = "#profile-name"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "nothing", show=False)]
-    DEFAULT_CSS = """
-    ProfilePromptScreen {
-        align: center middle;
-    }
-    ProfilePromptScreen #profile-box {
-        width: 64;
-        height: auto;
-        padding: 0 2;
-        border: round $primary;
-        background: $surface;
-    }
-    ProfilePromptScreen #profile-title {
-        text-style: bold;
-        margin: 0 0 1 0;
-    }
-    ProfilePromptScreen #profile-name {
-        margin: 1 0 0 0;
-    }
-    ProfilePromptScreen #profile-rule {
-        color: $text-muted;
-    }
-    ProfilePromptScreen #profile-error {
-        color: $text-error;
-    }
-    """
 
     def compose(self) -> ComposeResult:
         with Vertical(id="profile-box"):

@@ -92,35 +92,6 @@ class QuizScreen(Screen):
         Binding("pagedown", "scroll(1)", "Scroll down", show=False, id="quiz.page-down"),
     ]
 
-    # Layout of this screen only; the look of the pieces lives with the widgets (tutor.ui.widgets.quiz).
-    DEFAULT_CSS = """
-    QuizScreen #quiz-scroll {
-        padding: 0 2;
-    }
-    QuizScreen #quiz-scroll > * {
-        max-width: 110;
-    }
-    QuizScreen #quiz-question-view, QuizScreen #quiz-answer, QuizScreen #quiz-actions {
-        height: auto;
-    }
-    QuizScreen #quiz-meta {
-        margin: 1 0 0 0;
-        color: $text-muted;
-    }
-    QuizScreen #quiz-prompt {
-        text-style: bold;
-    }
-    QuizScreen #quiz-actions {
-        margin: 1 0 0 0;
-    }
-    QuizScreen #quiz-hint {
-        width: 1fr;
-    }
-    QuizScreen #quiz-status {
-        margin: 1 0;
-    }
-    """
-
     app: LambdaTutorApp
 
     class Answered(Message):

@@ -59,30 +59,6 @@ def exercise_meta(exercise: Exercise, course: Course) -> str:
 class ParamField(Vertical):
     """One parameter: its AWS name (and our key), an entry, the range allowed here, and any refusal."""
 
-    DEFAULT_CSS = """
-    ParamField {
-        height: auto;
-        margin: 0 0 1 0;
-    }
-    ParamField .param-head {
-        height: auto;
-    }
-    ParamField .param-entry-row {
-        height: auto;
-    }
-    ParamField Input, ParamField Select {
-        width: 20;
-    }
-    ParamField .param-allowed {
-        width: 1fr;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    ParamField .param-error {
-        color: $text-error;
-    }
-    """
-
     def __init__(self, exercise: Exercise, spec: FormField, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.exercise = exercise
@@ -158,13 +134,6 @@ def _same(a: Any, b: Any) -> bool:
 
 class GoalBoard(Static):
     """The goals: before a run each is pending (○); after it, held (✓) or missed (✗) with the measured value."""
-
-    DEFAULT_CSS = """
-    GoalBoard {
-        height: auto;
-        margin: 0 0 1 0;
-    }
-    """
 
     def __init__(self, goals: list[Goal], **kwargs: Any) -> None:
         super().__init__("", **kwargs)

@@ -375,13 +375,6 @@ class MatchingAnswer(AnswerList):
 class NumberAnswer(Input):
     """numeric and scenario questions without choices: the learner types a number."""
 
-    DEFAULT_CSS = """
-    NumberAnswer {
-        width: 40;
-        margin: 1 0 0 0;
-    }
-    """
-
     def __init__(self, question: Question, **kwargs: Any) -> None:
         unit = f" (in {question.unit})" if question.unit else ""
         super().__init__(placeholder=f"type a number{unit}", **kwargs)
@@ -466,24 +459,6 @@ def hint_for(question: Question, has_computed_answer: bool = True) -> Content:
 class QuizFeedback(Static):
     """✓ or ✗ in words, what the learner answered, the explanation, the source and the lesson."""
 
-    DEFAULT_CSS = """
-    QuizFeedback {
-        margin: 0;
-        padding: 0 1;
-        border: round $primary;
-        height: auto;
-    }
-    QuizFeedback.-right {
-        border: round $success;
-    }
-    QuizFeedback.-wrong {
-        border: round $error;
-    }
-    QuizFeedback.-partly {
-        border: round $warning;
-    }
-    """
-
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("", **kwargs)
 
@@ -530,30 +505,6 @@ class QuizFeedback(Static):
 
 class QuizResults(Vertical):
     """The last screen: points and percent, a line per topic, and the way to retry what was missed."""
-
-    DEFAULT_CSS = """
-    QuizResults {
-        height: auto;
-        padding: 0 1;
-    }
-    QuizResults > #results-score {
-        margin: 1 0 1 0;
-    }
-    QuizResults > #results-topics {
-        margin: 0 0 1 0;
-    }
-    QuizResults > #results-rule {
-        margin: 1 0 0 0;
-        color: $text-muted;
-    }
-    QuizResults > Horizontal {
-        height: auto;
-        margin: 1 0 0 0;
-    }
-    QuizResults Button {
-        margin: 0 2 0 0;
-    }
-    """
 
     def compose(self) -> ComposeResult:
         from tutor.quiz.grading import SCORING_RULE
