@@ -278,7 +278,7 @@ async def test_random_keys_never_break_the_quiz():
 
 
 def test_the_palette_offers_each_module_quiz_and_the_review_with_its_count():
-    from tutor.ui.screens.quiz import quiz_destinations
+    from tutor.ui.palette import quiz_destinations
 
     store = open_store()
     store.set_review_card("ann", "qp-async-202", 1, date(2020, 1, 1))

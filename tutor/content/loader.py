@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from tutor.content.exercises import parse_exercise
 from tutor.content.models import (
     Course,
     CourseSpec,
@@ -26,7 +27,9 @@ from tutor.content.models import (
     ServicesFile,
     SourceFile,
     TryStep,
+    report_validation_error,
 )
+from tutor.content.questions import check_questions, parse_questions
 from tutor.errors import UserError
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -126,27 +129,6 @@ class PackReader:
         except ValidationError as error:
             report_validation_error(error, source, self.problems, prefix)
             return None
-
-
-def report_validation_error(
-    error: ValidationError, source: SourceFile, problems: list[Problem], prefix: tuple[Any, ...] = ()
-) -> None:
-    """One problem per pydantic error, in our words: the dotted field and a plain message."""
-    for detail in error.errors():
-        loc = prefix + tuple(detail["loc"])
-        field = ".".join(str(part) for part in loc) or "document"
-        kind = detail["type"]
-        if kind == "missing":
-            message = "required field is missing"
-        elif kind == "extra_forbidden":
-            message = f"unknown field (value {detail.get('input')!r})"
-        else:
-            message = detail["msg"]
-            message = message.removeprefix("Value error, ")
-            if "input" in detail and kind not in ("model_type", "dict_type"):
-                message += f" (got {detail['input']!r})"
-        line_loc = loc[:-1] if kind == "missing" else loc
-        problems.append(Problem(source.display, source.line_of(line_loc), field, message))
 
 
 def split_front_matter(source: SourceFile, reader: PackReader) -> tuple[dict[str, Any], str] | None:
@@ -351,8 +333,6 @@ class _CourseBuilder:
         module.lesson_ids.append(spec.id)
 
     def _read_exercises(self, reader: PackReader, folder: Path) -> int:
-        from tutor.content.exercises import parse_exercise
-
         loaded = 0
         known = {exercise.id for exercise in self.course.exercises}
         for path in sorted(folder.glob("*.toml")):
@@ -409,8 +389,6 @@ class _CourseBuilder:
     def read_questions(self) -> None:
         if not self.question_sources:
             return
-        from tutor.content.questions import check_questions, parse_questions
-
         for reader, source, data in self.question_sources:
             questions, problems = parse_questions(data, source, self.course)
             self.problems.extend(problems)

@@ -41,6 +41,7 @@ from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
 from tutor.workshop.exercises import (
     Attempt,
+    attempt_exercise,
     exercise_problems,
     form_fields,
     hint_due,
@@ -309,8 +310,6 @@ class ExerciseScreen(Screen):
 
     @work(thread=True, exclusive=True, group=RUN_GROUP, exit_on_error=False)
     def _simulate(self, scenario: Any, values: dict[str, Any], predicted: float | None) -> Attempt | None:
-        from tutor.workshop.exercises import attempt_exercise
-
         worker = get_current_worker()
         return attempt_exercise(
             self.exercise,

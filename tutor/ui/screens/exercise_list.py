@@ -26,7 +26,6 @@ from tutor.workshop.exercises import exercise_model, exercise_problems
 if TYPE_CHECKING:
     from tutor.content.exercises import Exercise
     from tutor.ui.app import LambdaTutorApp
-    from tutor.ui.palette import Destination
 
 GROUPS = (
     ("sync", "Synchronous invocation"),
@@ -148,18 +147,3 @@ class ExerciseListScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-
-def exercise_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
-    """Command palette entries: the exercise list and every exercise (append to DESTINATION_SOURCES)."""
-    from tutor.ui.palette import Destination
-
-    if app.course.exercises:
-        yield Destination("Exercises: all workshop exercises", "Workshop", "exercises")
-    for exercise in app.course.exercises:
-        yield Destination(
-            f"Exercise: {exercise.title}",
-            f"Workshop · {exercise.kind}",
-            "exercise",
-            {"exercise_id": exercise.id},
-        )

@@ -26,6 +26,7 @@ from textual.widgets import Button, Input, Static
 from tutor.content.questions import MAX_CHOICES
 from tutor.errors import UserError
 from tutor.quiz.grading import AnswerError
+from tutor.quiz.leitner import LAST_BOX
 from tutor.quiz.session import MODULE, RETRY, QuizSession, presented_steps
 from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
@@ -220,8 +221,6 @@ class QuizScreen(Screen):
     def _nothing_to_ask(self) -> str:
         if not self.review:
             return "This module has no quiz questions yet. Escape returns to the course map."
-        from tutor.quiz.leitner import LAST_BOX
-
         cards = self.app.store.review_cards(self.app.profile)
         upcoming = sorted(card.due for card in cards.values() if card.box <= LAST_BOX)
         if upcoming:
@@ -464,29 +463,3 @@ class QuizScreen(Screen):
         if action == "retry":
             return self.phase == RESULTS and bool(self.session and self.session.missed())
         return True
-
-
-def quiz_destinations(app: LambdaTutorApp):
-    """Command palette entries: each module's quiz, and the review with how many questions are due.
-
-    For `tutor.ui.palette.DESTINATION_SOURCES`; both open the screen registered as "quiz".
-    """
-    from tutor.quiz.leitner import due_count, utc_today
-    from tutor.ui.palette import Destination
-
-    course = app.course
-    counts: dict[str, int] = {}
-    for question in course.questions:
-        counts[question.module] = counts.get(question.module, 0) + 1
-    for module in course.modules:
-        if counts.get(module.id):
-            yield Destination(
-                f"Quiz: {module.title}", f"{counts[module.id]} questions", "quiz", {"module_id": module.id}
-            )
-    due = due_count(course, app.store, app.profile, utc_today())
-    yield Destination(
-        f"Review ({due} due)",
-        "Questions you missed, back on their Leitner schedule",
-        "quiz",
-        {"review": True},
-    )

@@ -16,7 +16,14 @@ from textual.widgets import Input, Select, Static
 
 from tutor.errors import UserError
 from tutor.ui.marks import Mark
-from tutor.workshop.exercises import exercise_model, goal_target, parse_value, show_number, show_value
+from tutor.workshop.exercises import (
+    exercise_model,
+    goal_label,
+    goal_target,
+    parse_value,
+    show_number,
+    show_value,
+)
 
 if TYPE_CHECKING:
     from tutor.content.course import Course, Exercise, Goal
@@ -176,8 +183,6 @@ class GoalBoard(Static):
 
 
 def _goal_words(goal: Goal) -> str:
-    from tutor.content.exercises import goal_label
-
     return goal_label(goal)
 
 

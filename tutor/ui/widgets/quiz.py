@@ -22,7 +22,8 @@ from textual.widgets import Button, Input, Static
 
 from tutor.content.course import Question
 from tutor.content.questions import MAX_CHOICES
-from tutor.quiz.grading import format_number
+from tutor.quiz.grading import SCORING_RULE, format_number, format_points, right_answer_text
+from tutor.quiz.session import MODULE, PASS_PERCENT, REVIEW
 
 RIGHT = "✓"
 WRONG = "✗"
@@ -463,8 +464,6 @@ class QuizFeedback(Static):
         super().__init__("", **kwargs)
 
     def show(self, answered, computed: float | None, lesson_title: str, last: bool = False) -> None:
-        from tutor.quiz.grading import format_points, right_answer_text
-
         question = answered.question
         grade = answered.grade
         right = right_answer_text(question, computed)
@@ -507,8 +506,6 @@ class QuizResults(Vertical):
     """The last screen: points and percent, a line per topic, and the way to retry what was missed."""
 
     def compose(self) -> ComposeResult:
-        from tutor.quiz.grading import SCORING_RULE
-
         yield Static("", id="results-score")
         yield Static("", id="results-topics")
         yield Static("", id="results-next")
@@ -518,9 +515,6 @@ class QuizResults(Vertical):
         yield Static(Content.assemble(("How scoring works  ", "bold"), SCORING_RULE), id="results-rule")
 
     def show(self, session) -> None:
-        from tutor.quiz.grading import format_points
-        from tutor.quiz.session import MODULE, PASS_PERCENT, REVIEW
-
         points = f"{format_points(session.points)} of {format_points(session.max_points)} points"
         percent = f"{session.percent:.0f} %"
         if session.perfect:
@@ -571,8 +565,6 @@ class QuizResults(Vertical):
             self._show_topics()
 
     def _show_topics(self) -> None:
-        from tutor.quiz.grading import format_points
-
         topics = self._topics or []
         counts = [
             (
