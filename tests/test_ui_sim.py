@@ -18,7 +18,7 @@ from tutor.sim.params import PARAMS
 from tutor.sim.scenario import load_scenario
 from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.widgets.sim_pane import ParamForm, SimPane
-from tutor.ui.widgets.sim_player import SPEEDS, Player, SimRun, clock_text, default_speed
+from tutor.sim.player import SPEEDS, Player, SimRun, clock_text, default_speed
 
 SIZE = (100, 36)
 
@@ -328,6 +328,7 @@ async def test_a_valid_value_restarts_the_run_with_it():
 
 
 # -- in a lesson -------------------------------------------------------------------------------
+
 
 @functools.cache
 def course():

@@ -29,7 +29,7 @@ from tutor.ui.widgets.sim_pane import (
     SimControls,
     SimView,
 )
-from tutor.ui.widgets.sim_player import Player, SimRun
+from tutor.sim.player import Player, SimRun
 
 WIDE_FROM = 150
 LAB_SPEED = 10.0

@@ -35,7 +35,7 @@ from tutor.sim.params import Param, params_for
 from tutor.sim.scenario import show_value
 from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, diagram, log_line
 from tutor.ui.widgets.sim_log import EventLog
-from tutor.ui.widgets.sim_player import SPEEDS, Player, SimRun
+from tutor.sim.player import SPEEDS, Player, SimRun
 from tutor.ui.widgets.sim_text import TextBlock
 
 if TYPE_CHECKING:
