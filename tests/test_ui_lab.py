@@ -13,10 +13,12 @@ from textual.screen import Screen
 from textual.widgets import TabbedContent
 
 from tutor.content.loader import load_course
-from tutor.ui.screens.course_map import CourseMapScreen
 from tutor.ui.app import LambdaTutorApp, Start
+from tutor.ui.screens.course_map import CourseMapScreen
 from tutor.ui.screens.lab import LAB_SPEED, LabScreen, lab_scenarios
+from tutor.ui.widgets.sim_log import EventLog
 from tutor.ui.widgets.sim_pane import SimView
+from tutor.ui.widgets.sim_text import TextBlock
 
 WIDE = (200, 50)
 NARROW = (80, 24)
@@ -34,16 +36,25 @@ def screen_text(app) -> str:
     return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
+def part(view: SimView, name: str) -> str:
+    """What one part of a view shows: "diagram", "counters" or "charts"."""
+    return view.query_one(f".sim-{name}", TextBlock).text
+
+
+def log(view: SimView) -> str:
+    return "\n".join(view.query_one(EventLog).lines)
+
+
 def counters(app) -> dict[str, str]:
     """Each model's counters, as its view shows them."""
-    return {view.run.scenario.model: view.text_of("counters") for view in app.screen.query(SimView)}
+    return {view.run.scenario.model: part(view, "counters") for view in app.screen.query(SimView)}
 
 
 def picture(app) -> list[str]:
     """The status and, for each model, its diagram, counters and event log."""
     shown = [app.screen.query_one(".sim-status").render().plain]
     for view in app.screen.query(SimView):
-        shown += [view.text_of("diagram"), view.text_of("counters"), view.log_text()]
+        shown += [part(view, "diagram"), part(view, "counters"), log(view)]
     return shown
 
 

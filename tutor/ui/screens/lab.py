@@ -81,7 +81,6 @@ CAPTIONS: dict[str, dict[str | None, str]] = {
         "receives it goes to the DLQ.",
     },
 }
-FAULT_ORDER = ("errors", "throttle", "poison")
 # In the masthead: what each fault does, in the learner's words (the simulator's are in help).
 FAULT_WORDS = {"errors": "every invocation fails", "throttle": "reserved concurrency 1"}
 # Said once more in help, beyond the bindings' own short descriptions.

@@ -252,9 +252,7 @@ class QuizScreen(Screen):
         self.query_one(Masthead).show(left=place("Quiz", self.heading, retry), right=session.counter)
         self.query_one("#quiz-meta", Static).update(question_meta(question, session.lesson_title(question)))
         self.query_one("#quiz-prompt", Static).update(question.prompt)
-        self.query_one("#quiz-hint", Static).update(
-            hint_for(question, session.computed_answer(question) is not None)
-        )
+        self.query_one("#quiz-hint", Static).update(hint_for(question))
         feedback = self.query_one(QuizFeedback)
         feedback.display = False
         container = self.query_one("#quiz-answer", Container)
@@ -335,9 +333,7 @@ class QuizScreen(Screen):
         self._partial_confirmed = False
         if self.phase == QUESTION:
             question = self.session.current
-            self.query_one("#quiz-hint", Static).update(
-                hint_for(question, self.session.computed_answer(question) is not None)
-            )
+            self.query_one("#quiz-hint", Static).update(hint_for(question))
 
     @on(Button.Pressed, "#quiz-go")
     async def _go_pressed(self) -> None:

@@ -440,7 +440,7 @@ def question_meta(question: Question, topic: str) -> Content:
     return Content.assemble(*parts)
 
 
-def hint_for(question: Question, has_computed_answer: bool = True) -> Content:
+def hint_for(question: Question) -> Content:
     kind = question.kind
     count = len(question.choices) if question.choices else 2
     if kind in ("single", "truefalse") or (kind == "scenario" and question.choices):

@@ -146,10 +146,6 @@ class SimView(Composed, Vertical):
     def _write(self, selector: str, lines: Sequence[str], width: int) -> None:
         self.query_one(selector, TextBlock).set_lines(fit_lines(lines, width))
 
-    def text_of(self, part: str) -> str:
-        """What one part shows: "diagram", "counters" or "charts"."""
-        return self.query_one(f".sim-{part}", TextBlock).text
-
     def show(self, *, live: bool = False) -> None:
         """Draw the run as it is at the player's simulated time.
 
@@ -189,9 +185,6 @@ class SimView(Composed, Vertical):
         if start < len(trace):
             log.write_lines([log_line(event) for event in trace[start:]])
         self._log_index = len(trace)
-
-    def log_text(self) -> str:
-        return "\n".join(self.query_one(".sim-log", EventLog).lines)
 
 
 BUTTONS = (
@@ -724,12 +717,4 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
         self.query_one(ParamForm).show_scenario(scenario)
         self.query_one(TabbedContent).active = "sim-live"
         self.player.play()
-        self.player_changed()
-
-    def apply_overrides(self, changes: Mapping[str, Any]) -> None:
-        """Set parameters from outside (e.g. a lesson); raises `UserError` with the one-line reason."""
-        scenario = self.run.scenario.with_overrides(dict(changes))
-        self.note = overrides_text(changes)
-        self.player.restart(self.run, scenario)
-        self.query_one(ParamForm).show_scenario(scenario)
         self.player_changed()
