@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -36,6 +36,8 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_PACK_FILES = 2000
 FRONT_MATTER_FENCE = "+++"
 _TOML_LINE = re.compile(r"at line (\d+)")
+
+Spec = TypeVar("Spec", bound=BaseModel)
 
 
 class PackReader:
@@ -122,8 +124,8 @@ class PackReader:
             return None
 
     def validate(
-        self, model: type[BaseModel], data: dict[str, Any], source: SourceFile, prefix: tuple[Any, ...] = ()
-    ) -> BaseModel | None:
+        self, model: type[Spec], data: dict[str, Any], source: SourceFile, prefix: tuple[Any, ...] = ()
+    ) -> Spec | None:
         try:
             return model.model_validate(data)
         except ValidationError as error:
@@ -337,7 +339,9 @@ class _CourseBuilder:
         known = {exercise.id for exercise in self.course.exercises}
         for path in sorted(folder.glob("*.toml")):
             source = reader.read(path)
-            data = reader.parse_toml(source) if source is not None else None
+            if source is None:
+                continue
+            data = reader.parse_toml(source)
             if data is None:
                 continue
             exercise, problems = parse_exercise(data, source)
@@ -364,7 +368,7 @@ class _CourseBuilder:
         spec = reader.validate(ServicesFile, data, source)
         if spec is None:
             return 0
-        for index, service in enumerate(spec.services):
+        for index in range(len(spec.services)):
             self.service_places.append((source.display, source.line_of(("services", index, "lesson")), index))
         self.course.services.extend(Service(**service.model_dump()) for service in spec.services)
         return len(spec.services)
@@ -380,7 +384,7 @@ class _CourseBuilder:
                         f"unknown scenario preset {lesson.scenario!r}",
                     )
                 )
-        for service, (shown, line, index) in zip(self.course.services, self.service_places):
+        for service, (shown, line, index) in zip(self.course.services, self.service_places, strict=True):
             if service.lesson not in self.course.lessons:
                 self.problems.append(
                     Problem(shown, line, f"services.{index}.lesson", f"unknown lesson {service.lesson!r}")

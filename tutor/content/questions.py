@@ -171,20 +171,20 @@ def _parse_one(
         problems.append(
             Problem(
                 source.display,
-                source.line_of(prefix + (field_name,)),
+                source.line_of((*prefix, field_name)),
                 f"questions.{index}.{field_name}",
                 message,
             )
         )
 
     kind = entry.get("kind")
-    spec_model = SPECS.get(kind) if isinstance(kind, str) else None
-    if spec_model is None:
+    if not isinstance(kind, str) or kind not in SPECS:
         if kind is None:
             refuse("kind", "required field is missing; one of " + ", ".join(KINDS))
         else:
             refuse("kind", f"unknown kind {kind!r}; use one of " + ", ".join(KINDS))
         return None
+    spec_model = SPECS[kind]
     before = len(problems)
     allowed = set(spec_model.model_fields)
     fields = {}
@@ -206,7 +206,7 @@ def _parse_one(
     lesson = course.lessons.get(spec.lesson)
     if lesson is None:
         refuse("lesson", f"unknown lesson {spec.lesson!r}")
-    if len(problems) > before:
+    if lesson is None or len(problems) > before:
         return None
     values = spec.model_dump(
         exclude={"id", "kind", "lesson", "difficulty", "prompt", "explanation", "source"}

@@ -435,7 +435,9 @@ def _refusal(path: Path, exercise: Exercise, key: str, value: Any) -> str | None
         candidates.append([None, *values])  # None: leave the base scenario's value
     first_error = None
     for combination in itertools.islice(itertools.product(*candidates), _MAX_COMBINATIONS):
-        overrides = {spec.key: choice for spec, choice in zip(others, combination) if choice is not None}
+        overrides = {
+            spec.key: choice for spec, choice in zip(others, combination, strict=True) if choice is not None
+        }
         try:
             load_scenario(path, overrides={**exercise.overrides, **overrides, key: value})
         except UserError as error:

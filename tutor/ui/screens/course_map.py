@@ -66,7 +66,10 @@ class CourseTree(Tree[NodeRef]):
         self.refresh()
 
     def _fit(self, title: str, beside: int) -> str:
-        """The title, cut with an ellipsis where the row would pass the tree's edge (the detail pane has it whole)."""
+        """The title, cut with an ellipsis where the row would pass the tree's edge.
+
+        The detail pane has it whole.
+        """
         room = self.scrollable_content_region.width - beside
         if room <= 0 or cell_len(title) <= room:
             return title

@@ -52,6 +52,7 @@ from tutor.workshop.exercises import (
 )
 
 if TYPE_CHECKING:
+    from tutor.content.course import Predict
     from tutor.ui.app import LambdaTutorApp
 
 # Runs shorter than this finish before a progress bar would be worth showing.
@@ -174,7 +175,7 @@ class ExerciseScreen(Screen):
             yield Static(exercise.predict.prompt, id="prediction-prompt", markup=False)
             with Horizontal(id="prediction-row"):
                 yield Input(placeholder="a number", id="prediction", compact=True)
-                yield Static(self._tolerance_words(), id="prediction-tolerance", markup=False)
+                yield Static(self._tolerance_words(exercise.predict), id="prediction-tolerance", markup=False)
             yield Static("", id="prediction-result")
         if exercise.goals:
             yield Static("Goals", classes="exercise-heading")
@@ -197,8 +198,8 @@ class ExerciseScreen(Screen):
         lines.append("Ask your instructor; `lambda-tutor validate` shows the same problems.")
         return "\n".join(lines)
 
-    def _tolerance_words(self) -> str:
-        predict = self.exercise.predict
+    @staticmethod
+    def _tolerance_words(predict: Predict) -> str:
         unit = f" {predict.unit}" if predict.unit else ""
         if predict.tolerance:
             return f"{unit.strip()}  counts if within ±{show_number(predict.tolerance)}{unit}".strip()
@@ -233,7 +234,7 @@ class ExerciseScreen(Screen):
         self.query_one(Masthead).show(right=exercise_state(result))
         hint = self.query_one("#exercise-hint", Static)
         failed = result.failed_attempts if result else 0
-        if hint_due(self.exercise, self.app.course, failed):
+        if self.exercise.hint and hint_due(self.exercise, self.app.course, failed):
             # Hints are often written over several TOML lines; they read as one paragraph.
             hint.update(
                 Content.assemble(("Hint  ", "bold $text-warning"), " ".join(self.exercise.hint.split()))
@@ -417,7 +418,7 @@ class ExerciseScreen(Screen):
         for field in self.query(ParamField):
             entry = field.entry
             if isinstance(entry, Select):
-                if field.spec.value in field.spec.choices:
+                if field.spec.value in (field.spec.choices or ()):
                     entry.value = field.spec.value
             else:
                 entry.value = show_value(field.spec.value)

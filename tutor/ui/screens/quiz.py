@@ -140,7 +140,7 @@ class QuizScreen(Screen):
         self.module_id = module_id
         self.review = review
         self.clock = clock
-        self.session: QuizSession | None = None
+        self._session: QuizSession | None = None
         self.phase = LOADING
         self.leave_armed = False
         self.heading = "Review" if review else "Quiz"
@@ -206,8 +206,16 @@ class QuizScreen(Screen):
 
     # Showing the session ------------------------------------------------------------------------
 
+    @property
+    def session(self) -> QuizSession:
+        """The session on show. Every phase but loading and empty has one; check_action keeps the
+        keys that need it off until then."""
+        if self._session is None:
+            raise RuntimeError("the quiz has no session while it loads or has nothing to ask")
+        return self._session
+
     def start(self, session: QuizSession) -> None:
-        self.session = session
+        self._session = session
         if session.notice:
             self.notify(session.notice, title="Some questions left out", severity="warning", timeout=10)
         if session.total == 0:
@@ -297,6 +305,7 @@ class QuizScreen(Screen):
             # Graded, but the review card could not be saved: say so, carry on.
             self.notify(str(error), title="Progress not saved", severity="error", timeout=15)
         answered = session.current_result
+        assert answered is not None, "submit() records the current question's result"
         self.phase = FEEDBACK
         widget.disabled = True
         widget.reveal()
@@ -429,7 +438,7 @@ class QuizScreen(Screen):
             await self.app.open_screen("lesson", lesson_id=self.session.current.lesson)
 
     def action_leave(self) -> None:
-        session = self.session
+        session = self._session
         midway = (
             self.phase in (QUESTION, FEEDBACK)
             and session is not None
@@ -457,5 +466,5 @@ class QuizScreen(Screen):
         if action in ("next", "open_lesson"):
             return self.phase == FEEDBACK
         if action == "retry":
-            return self.phase == RESULTS and bool(self.session and self.session.missed())
+            return self.phase == RESULTS and bool(self._session and self._session.missed())
         return True

@@ -99,10 +99,12 @@ class ParamField(Vertical):
 
     @property
     def entry(self) -> Input | Select:
-        return self.query_one(".param-entry")
+        entry = self.query_one(".param-entry")
+        assert isinstance(entry, (Input, Select)), "compose gives every field an Input or a Select"
+        return entry
 
     def check(self, text: str) -> bool:
-        """Read typed text as this parameter's value; show the refusal under the field when it is not allowed."""
+        """Read typed text as this parameter's value; a value not allowed shows its refusal below."""
         try:
             # Leaving the starting value alone is always allowed, even if a pack starts outside its bounds.
             unchanged = text.strip() == show_value(self.spec.value)
@@ -140,7 +142,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 class GoalBoard(Static):
-    """The goals: before a run each is pending (○); after it, held (✓) or missed (✗) with the measured value."""
+    """The goals: pending (○) before a run; after it, held (✓) or missed (✗) with the value measured."""
 
     def __init__(self, goals: list[Goal], **kwargs: Any) -> None:
         super().__init__("", **kwargs)

@@ -425,7 +425,7 @@ KIND_NAMES = {
 
 def question_meta(question: Question, topic: str) -> Content:
     dots = "●" * question.difficulty + "○" * (3 - question.difficulty)
-    parts = [
+    parts: list[str | tuple[str, str]] = [
         ("Topic ", "$text-muted"),
         (topic, "bold"),
         ("  ·  ", "$text-muted"),
@@ -435,7 +435,7 @@ def question_meta(question: Question, topic: str) -> Content:
     ]
     if question.kind == "scenario":
         setting = ", ".join(f"{key} = {value}" for key, value in question.overrides.items())
-        scenario = f"{question.scenario} ({setting})" if setting else question.scenario
+        scenario = f"{question.scenario} ({setting})" if setting else question.scenario or ""
         parts += [("\nSimulated ", "$text-muted"), scenario]
     return Content.assemble(*parts)
 

@@ -163,8 +163,13 @@ class SimView(Composed, Vertical):
         self._write(".sim-counters", counter_lines(snapshot), width)
         bars = max(8, width - 24)
         key = (run.generation, time, bars)
-        stale = self._chart_key is None or key[0] != self._chart_key[0] or key[2] != self._chart_key[2]
-        if not live or stale or time >= self._chart_key[1] * (1 + 1 / bars) or time < self._chart_key[1]:
+        drawn = self._chart_key
+        current = (
+            drawn is not None
+            and (drawn[0], drawn[2]) == (key[0], key[2])
+            and drawn[1] <= time < drawn[1] * (1 + 1 / bars)
+        )
+        if not live or not current:
             self._chart_key = key
             self._write(".sim-charts", chart_lines(snapshot["model"], sim.trace, time, width), width)
         # While playing, the log takes fewer batches than the other parts get frames: a scrolling
@@ -229,12 +234,14 @@ class SimControls(Composed, Horizontal):
         full = self.size.width >= FULL_LABELS_FROM
         for button_id, label, short, _tooltip in BUTTONS:
             button = self.query_one(f"#{button_id}", Button)
+            shown = (label, short)
             if button_id == "sim-play":
                 if playing is None:
                     playing = button.has_class("-playing")
                 button.set_class(playing, "-playing")
-                label, short = ("‖ Pause", "‖") if playing else (label, short)
-            text = label if full else short
+                if playing:
+                    shown = ("‖ Pause", "‖")
+            text = shown[0] if full else shown[1]
             if str(button.label) != text:
                 button.label = text
                 button.refresh(layout=True)  # a label is not a layout change to Textual; its width is
