@@ -8,14 +8,15 @@ from conftest import wait_until
 
 from tutor.progress.store import open_store
 from tutor.ui.screens.course_map import CourseMapScreen
-from tutor.ui.screens.profile_prompt import ProfilePromptScreen, served_app
+from tutor.ui.app import LambdaTutorApp, Start
+from tutor.ui.screens.profile_prompt import ProfilePromptScreen
 
 
 async def test_the_name_is_asked_first_checked_like_a_profile_and_becomes_the_profile():
     with open_store() as store:
         store.set_setting("ann", "theme", "textual-light")
         store.mark_read("ann", "overview-three-models")
-    app = served_app()
+    app = LambdaTutorApp(start=Start.served())
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, ProfilePromptScreen), "the name prompt")
         await pilot.pause()

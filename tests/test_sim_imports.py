@@ -5,10 +5,10 @@ import subprocess
 import sys
 
 
-def test_engine_and_scenario_import_neither_textual_nor_the_ui():
+def test_engine_scenario_and_player_import_neither_textual_nor_the_ui():
     code = (
         "import json, sys\n"
-        "import tutor.sim.engine, tutor.sim.scenario\n"
+        "import tutor.sim.engine, tutor.sim.player, tutor.sim.scenario\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -15,9 +15,12 @@ from textual.widgets import TabbedContent
 from conftest import let_player_ticks_pass, screen_text
 
 from tutor.content.loader import load_course
+from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.screens.course_map import CourseMapScreen
-from tutor.ui.screens.lab import LAB_SPEED, LabScreen, app_opening_lab, lab_scenarios
+from tutor.ui.screens.lab import LAB_SPEED, LabScreen, lab_scenarios
+from tutor.ui.widgets.sim_log import EventLog
 from tutor.ui.widgets.sim_pane import SimView
+from tutor.ui.widgets.sim_text import TextBlock
 
 WIDE = (200, 50)
 NARROW = (80, 24)
@@ -30,16 +33,25 @@ class LabApp(App[None]):
         self.push_screen(LabScreen())
 
 
+def part(view: SimView, name: str) -> str:
+    """What one part of a view shows: "diagram", "counters" or "charts"."""
+    return view.query_one(f".sim-{name}", TextBlock).text
+
+
+def log(view: SimView) -> str:
+    return "\n".join(view.query_one(EventLog).lines)
+
+
 def counters(app) -> dict[str, str]:
     """Each model's counters, as its view shows them."""
-    return {view.run.scenario.model: view.text_of("counters") for view in app.screen.query(SimView)}
+    return {view.run.scenario.model: part(view, "counters") for view in app.screen.query(SimView)}
 
 
 def picture(app) -> list[str]:
     """The status and, for each model, its diagram, counters and event log."""
     shown = [app.screen.query_one(".sim-status").render().plain]
     for view in app.screen.query(SimView):
-        shown += [view.text_of("diagram"), view.text_of("counters"), view.log_text()]
+        shown += [part(view, "diagram"), part(view, "counters"), log(view)]
     return shown
 
 
@@ -185,7 +197,7 @@ async def test_a_screen_over_the_lab_pauses_it_and_closing_that_screen_plays_on(
 
 
 async def test_lambda_tutor_lab_opens_over_the_map_and_escape_returns_to_it():
-    app = app_opening_lab(loaded=load_course())
+    app = LambdaTutorApp(loaded=load_course(), start=Start.lab())
     async with app.run_test(size=NARROW) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LabScreen)

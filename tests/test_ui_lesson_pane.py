@@ -6,6 +6,7 @@ from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.widgets.sim_pane import ParamForm, SimPane
+from tutor.ui.widgets.sim_text import TextBlock
 
 LOADED = load_course()
 WITH_PANE = next(lesson for lesson in LOADED[0].lessons.values() if lesson.scenario)
@@ -128,7 +129,7 @@ async def test_at_80x24_the_pane_starts_hidden_to_its_control_bar_and_v_shows_an
         await pilot.pause()
         text = screen_text(app)
         assert "live simulation: v hides it" in text and "v Hide pane" in text.splitlines()[-1]
-        diagram = app.screen.query_one(SimPane).view.text_of("diagram").splitlines()
+        diagram = app.screen.query_one(SimPane).view.query_one(".sim-diagram", TextBlock).text.splitlines()
         for line in diagram:
             assert line.rstrip() in text, "the whole diagram shows"
         assert 5 <= rows_above_pane(app) < 20, "the text keeps a few rows"

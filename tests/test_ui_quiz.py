@@ -13,7 +13,8 @@ from textual.pilot import Pilot
 from tutor.content.course import Question
 from tutor.progress.store import open_store
 from tutor.quiz.session import presented_steps
-from tutor.ui.screens.quiz import QuizScreen, app_opening_quiz
+from tutor.ui.app import LambdaTutorApp, Start
+from tutor.ui.screens.quiz import QuizScreen
 from tutor.ui.widgets.quiz import QuizFeedback, QuizResults
 
 QUIZPACK = str(Path(__file__).parent / "data" / "quizpack")
@@ -21,7 +22,7 @@ SIZE = (80, 24)
 
 
 def quiz_app(**options):
-    return app_opening_quiz("ann", [QUIZPACK], **({"module_id": "quizpack"} | options))
+    return LambdaTutorApp("ann", [QUIZPACK], start=Start.quiz(**({"module_id": "quizpack"} | options)))
 
 
 async def quiz_screen(pilot: Pilot, phase: str = "question") -> QuizScreen:
@@ -111,7 +112,7 @@ async def test_a_whole_quiz_by_keyboard_is_scored_and_still_there_after_a_restar
     assert quiz_done.attempt_id is not None and round(quiz_done.percent) == 86
     assert retry_done.mode == "retry" and retry_done.attempt_id is None and retry_done.percent == 100
 
-    restarted = app_opening_quiz("ann", [QUIZPACK], module_id="quizpack")
+    restarted = LambdaTutorApp("ann", [QUIZPACK], start=Start.quiz("quizpack"))
     async with restarted.run_test(size=SIZE) as pilot:
         await quiz_screen(pilot)
         assert len(restarted.store.quiz_attempts("ann")) == 1, "the retry stored no attempt"
@@ -270,7 +271,7 @@ async def test_random_keys_never_break_the_quiz():
 
 
 def test_the_palette_offers_each_module_quiz_and_the_review_with_its_count():
-    from tutor.ui.screens.quiz import quiz_destinations
+    from tutor.ui.palette import quiz_destinations
 
     store = open_store()
     store.set_review_card("ann", "qp-async-202", 1, date(2020, 1, 1))
@@ -326,7 +327,9 @@ async def test_review_results_at_80_columns_keep_each_topic_on_one_row_and_do_no
     store = open_store()
     store.set_review_card("ann", question.id, 1, date(2026, 3, 1))
     store.close()
-    app = app_opening_quiz("ann", [], review=True, clock=lambda: datetime(2026, 3, 2, tzinfo=UTC))
+    app = LambdaTutorApp(
+        "ann", [], start=Start.quiz(review=True, clock=lambda: datetime(2026, 3, 2, tzinfo=UTC))
+    )
     async with app.run_test(size=SIZE) as pilot:
         await quiz_screen(pilot)
         await pilot.press("1", "enter")  # "true": wrong on purpose

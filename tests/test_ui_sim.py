@@ -17,11 +17,11 @@ from conftest import let_player_ticks_pass, screen_text, wait_for_text, wait_unt
 
 from tutor.content.loader import load_course
 from tutor.sim.params import PARAMS
+from tutor.sim.player import SPEEDS, Player, SimRun, clock_text, default_speed
 from tutor.sim.scenario import load_scenario
-from tutor.ui.app import LambdaTutorApp
-from tutor.ui.screens.watch import WatchApp
+from tutor.ui.app import LambdaTutorApp, Start
+from tutor.ui.widgets.sim_log import EventLog
 from tutor.ui.widgets.sim_pane import ParamForm, SimPane
-from tutor.ui.widgets.sim_player import SPEEDS, Player, SimRun, clock_text, default_speed
 
 SIZE = (100, 36)
 
@@ -41,8 +41,13 @@ def pane_of(app) -> SimPane:
     return app.screen.query_one(SimPane)
 
 
-def watch(preset: str = "sqs-poison-dlq", speed: float | None = None) -> WatchApp:
-    return WatchApp(load_scenario(preset), preset, speed=speed)
+def log_text(app) -> str:
+    """The pane's event log, every line it holds (scrolled into view or not)."""
+    return "\n".join(pane_of(app).query_one(EventLog).lines)
+
+
+def watch(preset: str = "sqs-poison-dlq", speed: float | None = None) -> LambdaTutorApp:
+    return LambdaTutorApp(start=Start.watch(load_scenario(preset), preset, speed=speed))
 
 
 # -- the clock ---------------------------------------------------------------------------------
@@ -113,7 +118,7 @@ async def test_step_moves_to_the_next_event_and_shows_it_in_the_log_and_counters
         assert "msg-1 arrived" in screen_text(app)
         for _ in range(8):
             await pilot.press("s")
-        assert "deleted from the queue: msg-1" in pane_of(app).view.log_text()
+        assert "deleted from the queue: msg-1" in log_text(app)
         assert re.search(r"✓ [1-9]\d* succeeded", screen_text(app))
         assert shown_time(app) != "00:00:00.0"
         await pilot.press("full_stop")  # . steps too
@@ -123,7 +128,7 @@ async def test_step_moves_to_the_next_event_and_shows_it_in_the_log_and_counters
 async def step_until(pilot, words: str, most: int = 40) -> None:
     """Step event by event until the pane's log holds `words`."""
     for _ in range(most):
-        if words in pane_of(pilot.app).view.log_text():
+        if words in log_text(pilot.app):
             return
         await pilot.press("s")
     raise AssertionError(f"{words!r} never appeared in the log")
@@ -171,13 +176,13 @@ async def test_play_runs_the_clock_and_pause_stops_it():
         await pilot.press("space")
         assert "▶ playing" in screen_text(app)
         await wait_for_text(pilot, "space Pause", row=-1)  # the footer says what space does now
-        await wait_until(pilot, lambda: "msg-1 arrived" in pane_of(app).view.log_text(), "the first arrival")
+        await wait_until(pilot, lambda: "msg-1 arrived" in log_text(app), "the first arrival")
         await pilot.press("space")
         text = screen_text(app)
         assert "‖ paused" in text
         stopped = shown_time(app)
         assert stopped != "00:00:00.0"
-        assert "msg-1 arrived" in pane_of(app).view.log_text()
+        assert "msg-1 arrived" in log_text(app)
         await let_player_ticks_pass(pilot)
         assert shown_time(app) == stopped, "paused: the clock stands still"
 
@@ -204,10 +209,10 @@ async def test_reset_goes_back_to_the_start_with_an_empty_log():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press(*"s" * 10)
-        assert pane_of(app).view.log_text()
+        assert log_text(app)
         await pilot.press("r")
         assert shown_time(app) == "00:00:00.0"
-        assert pane_of(app).view.log_text() == ""
+        assert log_text(app) == ""
         assert "0 succeeded" in screen_text(app)
 
 
@@ -226,7 +231,7 @@ async def test_speed_keys_and_buttons_move_along_the_ladder_shown_in_the_status(
             await pilot.press("plus")
         assert "· 3,600× ·" in screen_text(app)
         await pilot.click("#sim-step")
-        assert "msg-1 arrived" in pane_of(app).view.log_text()
+        assert "msg-1 arrived" in log_text(app)
 
 
 async def test_the_footer_shows_the_pane_keys():
@@ -313,7 +318,7 @@ async def test_a_valid_value_restarts_the_run_with_it():
         await type_into(pilot, form.query_one("#param-sqs--batch_size", Input), "5")
         pane = pane_of(app)
         assert pane.run.scenario.sqs.batch_size == 5
-        assert pane.player.time == 0 and pane.view.log_text() == ""
+        assert pane.player.time == 0 and log_text(app) == ""
         assert "refused" not in screen_text(app), "the error goes once the value is accepted"
         await pilot.click("#--content-tab-sim-live")
         text = screen_text(app)

@@ -16,7 +16,8 @@ from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_fro
 from tutor.sim.scenario import load_scenario
 from tutor.ui.screens.lab import LabScreen
 from tutor.ui.screens.too_small import TooSmallScreen
-from tutor.ui.screens.watch import WatchApp, WatchScreen
+from tutor.ui.app import LambdaTutorApp, Start
+from tutor.ui.screens.watch import WatchScreen
 
 # The app-wide walk (test_ui_random_keys.py) presses 2,000 keys over every screen, these included;
 # this storm adds keys aimed at the pane's controls and form, within the suite's five-minute budget.
@@ -55,7 +56,7 @@ SIZES = [(80, 24), (100, 30), (120, 40), (150, 40), (160, 45), (79, 24), (80, 23
 RESIZE_CHANCE = 0.08
 
 
-class WalkApp(WatchApp):
+class WalkApp(LambdaTutorApp):
     """The watch screen at the bottom and the lab above it; quitting is counted, not done."""
 
     quit_requests = 0
@@ -84,7 +85,7 @@ def key_event(key: str) -> events.Key:
 
 async def test_random_keys_and_resizes_on_the_lab_and_the_watch_screen_raise_nothing():
     rng = random.Random(SEED)
-    app = WalkApp(load_scenario("sqs-poison-dlq"), "sqs-poison-dlq")
+    app = WalkApp(start=Start.watch(load_scenario("sqs-poison-dlq"), "sqs-poison-dlq"))
     sent = 0
     visited = set()
     async with app.run_test(size=(100, 30)) as pilot:

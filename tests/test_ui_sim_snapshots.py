@@ -10,7 +10,7 @@ from textual.app import App
 
 from tutor.sim.scenario import load_scenario
 from tutor.ui.screens.lab import LabScreen
-from tutor.ui.screens.watch import WatchApp
+from tutor.ui.app import LambdaTutorApp, Start
 
 
 class LabApp(App[None]):
@@ -39,12 +39,14 @@ def showing(moments):
 
 
 def test_paused_pane_80x24(snap_compare):
-    app = WatchApp(load_scenario("sqs-poison-dlq"), "sqs-poison-dlq")
+    app = LambdaTutorApp(start=Start.watch(load_scenario("sqs-poison-dlq"), "sqs-poison-dlq"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=showing([(12.5, ())]))
 
 
 def test_paused_pane_120x40(snap_compare):
-    app = WatchApp(load_scenario("async-retries-destination"), "async-retries-destination")
+    app = LambdaTutorApp(
+        start=Start.watch(load_scenario("async-retries-destination"), "async-retries-destination")
+    )
     assert snap_compare(app, terminal_size=(120, 40), run_before=showing([(150, ())]))
 
 

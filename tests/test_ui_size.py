@@ -8,10 +8,13 @@ import pytest
 
 from conftest import screen_text
 
-from tutor.ui.app import LambdaTutorApp
+from tutor.sim.scenario import load_scenario
+from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.screens.course_map import CourseMapScreen
+from tutor.ui.screens.lab import LabScreen
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.screens.too_small import TooSmallScreen
+from tutor.ui.screens.watch import WatchScreen
 
 UI_PACK = Path(__file__).parent / "data" / "ui-pack"
 
@@ -58,6 +61,33 @@ async def test_shrinking_a_lesson_shows_the_message_blocks_keys_and_growing_retu
         assert isinstance(app.screen, LessonScreen)
         assert app.screen.lesson.id == "ui-long"
         assert "A lesson longer than the screen" in screen_text(app)
+
+
+async def test_the_lab_started_below_the_floor_opens_once_the_terminal_grows_and_leads_back_to_the_map():
+    app = LambdaTutorApp(start=Start.lab())
+    async with app.run_test(size=(70, 20)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        assert "terminal too small: need 80x24 (now 70x20)" in screen_text(app)
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert isinstance(app.screen, LabScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_simulate_watch_has_the_same_floor_and_only_quitting_works_below_it():
+    app = LambdaTutorApp(start=Start.watch(load_scenario("sqs-lambda"), "sqs-lambda"))
+    async with app.run_test(size=(100, 23)) as pilot:
+        await pilot.pause()
+        assert "terminal too small: need 80x24 (now 100x23)" in screen_text(app)
+        await pilot.press("f1", "ctrl+p", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen) and app.is_running
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert isinstance(app.screen, WatchScreen)
+        assert "sqs-lambda" in screen_text(app)
 
 
 async def test_the_simulation_sits_beside_the_text_when_wide_and_below_when_narrow():

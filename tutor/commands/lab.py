@@ -4,8 +4,8 @@ from __future__ import annotations
 
 
 def run(args) -> int:
-    from tutor.ui.screens.lab import app_opening_lab
+    from tutor.ui.app import LambdaTutorApp, Start
 
-    app = app_opening_lab(args.profile, args.content)
+    app = LambdaTutorApp(args.profile, args.content, start=Start.lab())
     app.run()
     return int(app.return_code or 0)

@@ -10,9 +10,9 @@ def run(args) -> int:
     review = bool(getattr(args, "review", False))
     if review and module_id:
         raise UserError("give a MODULE or --review, not both")
-    from tutor.ui.screens.quiz import app_opening_quiz
+    from tutor.ui.app import LambdaTutorApp, Start
 
-    app = app_opening_quiz(args.profile, args.content, module_id=module_id, review=review)
+    app = LambdaTutorApp(args.profile, args.content, start=Start.quiz(module_id, review=review))
     if not review:
         try:
             check_module(app.course, module_id)

@@ -54,9 +54,9 @@ def session_main(argv: list[str] | None = None) -> int:
 
     exit_when_orphaned()
     try:
-        from tutor.ui.screens.profile_prompt import served_app
+        from tutor.ui.app import LambdaTutorApp, Start
 
-        app = served_app(args.content)
+        app = LambdaTutorApp(extra_packs=args.content, start=Start.served())
         app.run()
     except UserError as error:
         print(f"lambda-tutor: {error}", file=sys.stderr)

@@ -29,10 +29,12 @@ def check_scenarios(course: Course, only_pack: Path | None) -> list[Problem]:
     for lesson in course.lessons.values():
         if only_pack is not None and lesson.pack != only_pack:
             continue
-        path = course.scenario_files.get(lesson.scenario or "")
-        for index, step in enumerate(lesson.try_steps if path else []):
+        preset = course.scenario_files.get(lesson.scenario or "")
+        if preset is None:
+            continue
+        for index, step in enumerate(lesson.try_steps):
             try:
-                load_scenario(path, overrides=step.set)
+                load_scenario(preset, overrides=step.set)
             except UserError as error:
                 problems.append(Problem(lesson.source_display, None, f"try.{index}.set", str(error)))
     return problems

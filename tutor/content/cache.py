@@ -127,6 +127,7 @@ def load_course_cached(extra_packs: Sequence[Path | str] = ()) -> tuple[Course, 
         cached = read(path, key)
         if cached is not None:
             return cached
+    # Only a cache miss pays for the loader (pydantic and the specs).
     from tutor.content.loader import load_course
 
     course, problems = load_course(extra_packs)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from tutor.content.course import Exercise, ExerciseParam, Goal, Predict, Problem, SourceFile
-from tutor.content.models import ID_PATTERN, Strict
+from tutor.content.models import ID_PATTERN, Strict, report_validation_error
 
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 
@@ -84,8 +84,6 @@ def goal_label(goal: Goal) -> str:
 
 
 def parse_exercise(data: dict[str, Any], source: SourceFile) -> tuple[Exercise | None, list[Problem]]:
-    from tutor.content.loader import report_validation_error
-
     problems: list[Problem] = []
     try:
         spec = ExerciseSpec.model_validate(data)

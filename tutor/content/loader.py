@@ -11,10 +11,11 @@ import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from tutor.content.exercises import parse_exercise
 from tutor.content.models import (
     Course,
     CourseSpec,
@@ -26,13 +27,17 @@ from tutor.content.models import (
     ServicesFile,
     SourceFile,
     TryStep,
+    report_validation_error,
 )
+from tutor.content.questions import check_questions, parse_questions
 from tutor.errors import UserError
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_PACK_FILES = 2000
 FRONT_MATTER_FENCE = "+++"
 _TOML_LINE = re.compile(r"at line (\d+)")
+
+Spec = TypeVar("Spec", bound=BaseModel)
 
 
 class PackReader:
@@ -119,34 +124,13 @@ class PackReader:
             return None
 
     def validate(
-        self, model: type[BaseModel], data: dict[str, Any], source: SourceFile, prefix: tuple[Any, ...] = ()
-    ) -> BaseModel | None:
+        self, model: type[Spec], data: dict[str, Any], source: SourceFile, prefix: tuple[Any, ...] = ()
+    ) -> Spec | None:
         try:
             return model.model_validate(data)
         except ValidationError as error:
             report_validation_error(error, source, self.problems, prefix)
             return None
-
-
-def report_validation_error(
-    error: ValidationError, source: SourceFile, problems: list[Problem], prefix: tuple[Any, ...] = ()
-) -> None:
-    """One problem per pydantic error, in our words: the dotted field and a plain message."""
-    for detail in error.errors():
-        loc = prefix + tuple(detail["loc"])
-        field = ".".join(str(part) for part in loc) or "document"
-        kind = detail["type"]
-        if kind == "missing":
-            message = "required field is missing"
-        elif kind == "extra_forbidden":
-            message = f"unknown field (value {detail.get('input')!r})"
-        else:
-            message = detail["msg"]
-            message = message.removeprefix("Value error, ")
-            if "input" in detail and kind not in ("model_type", "dict_type"):
-                message += f" (got {detail['input']!r})"
-        line_loc = loc[:-1] if kind == "missing" else loc
-        problems.append(Problem(source.display, source.line_of(line_loc), field, message))
 
 
 def split_front_matter(source: SourceFile, reader: PackReader) -> tuple[dict[str, Any], str] | None:
@@ -351,13 +335,13 @@ class _CourseBuilder:
         module.lesson_ids.append(spec.id)
 
     def _read_exercises(self, reader: PackReader, folder: Path) -> int:
-        from tutor.content.exercises import parse_exercise
-
         loaded = 0
         known = {exercise.id for exercise in self.course.exercises}
         for path in sorted(folder.glob("*.toml")):
             source = reader.read(path)
-            data = reader.parse_toml(source) if source is not None else None
+            if source is None:
+                continue
+            data = reader.parse_toml(source)
             if data is None:
                 continue
             exercise, problems = parse_exercise(data, source)
@@ -384,7 +368,7 @@ class _CourseBuilder:
         spec = reader.validate(ServicesFile, data, source)
         if spec is None:
             return 0
-        for index, service in enumerate(spec.services):
+        for index in range(len(spec.services)):
             self.service_places.append((source.display, source.line_of(("services", index, "lesson")), index))
         self.course.services.extend(Service(**service.model_dump()) for service in spec.services)
         return len(spec.services)
@@ -400,7 +384,7 @@ class _CourseBuilder:
                         f"unknown scenario preset {lesson.scenario!r}",
                     )
                 )
-        for service, (shown, line, index) in zip(self.course.services, self.service_places):
+        for service, (shown, line, index) in zip(self.course.services, self.service_places, strict=True):
             if service.lesson not in self.course.lessons:
                 self.problems.append(
                     Problem(shown, line, f"services.{index}.lesson", f"unknown lesson {service.lesson!r}")
@@ -409,8 +393,6 @@ class _CourseBuilder:
     def read_questions(self) -> None:
         if not self.question_sources:
             return
-        from tutor.content.questions import check_questions, parse_questions
-
         for reader, source, data in self.question_sources:
             questions, problems = parse_questions(data, source, self.course)
             self.problems.extend(problems)

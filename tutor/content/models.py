@@ -1,4 +1,5 @@
-"""What a pack may say: the pydantic specs that check course.toml, lesson front matter and services.
+"""What a pack may say: the pydantic specs that check course.toml, lesson front matter and services,
+and how a failed check becomes problems in our words (`report_validation_error`).
 
 Checked content becomes the plain dataclasses of `tutor.content.course`, re-exported here for the
 modules that validate and build them.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from tutor.content.course import (  # noqa: F401 - re-exported for the builders
     Course,
@@ -35,6 +36,27 @@ def _check_urls(urls: list[str]) -> list[str]:
         if not URL_PATTERN.match(url):
             raise ValueError(f"{url!r} is not an http(s) URL")
     return urls
+
+
+def report_validation_error(
+    error: ValidationError, source: SourceFile, problems: list[Problem], prefix: tuple[Any, ...] = ()
+) -> None:
+    """One problem per pydantic error, in our words: the dotted field and a plain message."""
+    for detail in error.errors():
+        loc = prefix + tuple(detail["loc"])
+        field = ".".join(str(part) for part in loc) or "document"
+        kind = detail["type"]
+        if kind == "missing":
+            message = "required field is missing"
+        elif kind == "extra_forbidden":
+            message = f"unknown field (value {detail.get('input')!r})"
+        else:
+            message = detail["msg"]
+            message = message.removeprefix("Value error, ")
+            if "input" in detail and kind not in ("model_type", "dict_type"):
+                message += f" (got {detail['input']!r})"
+        line_loc = loc[:-1] if kind == "missing" else loc
+        problems.append(Problem(source.display, source.line_of(line_loc), field, message))
 
 
 class ModuleSpec(Strict):

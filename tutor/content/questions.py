@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, ValidationError, field_validator
 
 from tutor.content.course import Course, Problem, Question, SourceFile
-from tutor.content.models import ID_PATTERN, URL_PATTERN, Strict
+from tutor.content.models import ID_PATTERN, URL_PATTERN, Strict, report_validation_error
+from tutor.sim.fields import field_problem
 
 KINDS = ("single", "multiple", "truefalse", "numeric", "ordering", "matching", "scenario")
 MIN_CHOICES = 2
@@ -106,8 +107,6 @@ _WRONG_FIELD_REASONS = {
 
 def parse_questions(data: dict, source: SourceFile, course: Course) -> tuple[list[Question], list[Problem]]:
     """The questions of one bank file that pass every check, and a problem for each that does not."""
-    from tutor.content.loader import report_validation_error
-
     problems: list[Problem] = []
     questions: list[Question] = []
     for key in data:
@@ -153,7 +152,7 @@ def parse_questions(data: dict, source: SourceFile, course: Course) -> tuple[lis
                 )
             )
             continue
-        question = _parse_one(entry, index, source, course, problems, report_validation_error)
+        question = _parse_one(entry, index, source, course, problems)
         if question is not None:
             questions.append(question)
     return questions, problems
@@ -165,7 +164,6 @@ def _parse_one(
     source: SourceFile,
     course: Course,
     problems: list[Problem],
-    report_validation_error,
 ) -> Question | None:
     prefix = ("questions", index)
 
@@ -173,20 +171,20 @@ def _parse_one(
         problems.append(
             Problem(
                 source.display,
-                source.line_of(prefix + (field_name,)),
+                source.line_of((*prefix, field_name)),
                 f"questions.{index}.{field_name}",
                 message,
             )
         )
 
     kind = entry.get("kind")
-    spec_model = SPECS.get(kind) if isinstance(kind, str) else None
-    if spec_model is None:
+    if not isinstance(kind, str) or kind not in SPECS:
         if kind is None:
             refuse("kind", "required field is missing; one of " + ", ".join(KINDS))
         else:
             refuse("kind", f"unknown kind {kind!r}; use one of " + ", ".join(KINDS))
         return None
+    spec_model = SPECS[kind]
     before = len(problems)
     allowed = set(spec_model.model_fields)
     fields = {}
@@ -208,7 +206,7 @@ def _parse_one(
     lesson = course.lessons.get(spec.lesson)
     if lesson is None:
         refuse("lesson", f"unknown lesson {spec.lesson!r}")
-    if len(problems) > before:
+    if lesson is None or len(problems) > before:
         return None
     values = spec.model_dump(
         exclude={"id", "kind", "lesson", "difficulty", "prompt", "explanation", "source"}
@@ -268,8 +266,6 @@ def _check_kind_rules(spec: _Common, refuse) -> None:
                     "answer", f"{left!r} is matched to {right!r}, which is not one of the choices ({shown})"
                 )
     elif isinstance(spec, ScenarioSpec):
-        from tutor.sim.fields import field_problem
-
         measure_problem = field_problem(spec.measure)
         if measure_problem:
             refuse("measure", measure_problem)

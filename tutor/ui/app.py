@@ -1,16 +1,22 @@
-"""The Textual app: the course map is home; every other screen is opened by name (tutor.ui.screens)."""
+"""The Textual app: the course map is home; every other screen is opened by name (tutor.ui.screens).
+
+Every command opens this one app; `Start` says what it opens on: the course map (`lambda-tutor`),
+the map with a quiz or the lab on top, the map under the name prompt (a browser session), or one
+simulation alone (`simulate --watch`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.geometry import Size
-from textual.screen import Screen
 from textual.theme import Theme
 
 from tutor.content.cache import load_course_cached
@@ -22,18 +28,67 @@ from tutor.ui.screens import screen_class
 from tutor.ui.screens.too_small import TooSmallScreen, too_small
 from tutor.ui.textual_fixes import apply as apply_textual_fixes
 
+if TYPE_CHECKING:
+    from tutor.ui.screens.course_map import CourseMapScreen
+
 # While the terminal is too small only these app actions stay available, so no screen opens
 # underneath the message.
 ACTIONS_WHILE_TOO_SMALL = {"quit", "help_quit"}
 
 
+@dataclass(frozen=True)
+class Start:
+    """What the app opens on. By default the course map alone.
+
+    `screen` (a name in `tutor.ui.screens.SCREENS`, opened with `params`) goes on top of the map
+    once the terminal is large enough, so escape leaves it for the map. `ask_name` puts the name
+    prompt over the map first (a browser session: the name becomes the profile). `alone` opens the
+    screen by itself instead of the map, without loading the course or the progress store.
+    """
+
+    screen: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    ask_name: bool = False
+    alone: bool = False
+
+    @classmethod
+    def quiz(
+        cls,
+        module_id: str | None = None,
+        *,
+        review: bool = False,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Start:
+        """`lambda-tutor quiz`: a module's quiz (the first module's by default) or the due review."""
+        return cls("quiz", {"module_id": module_id, "review": review, "clock": clock})
+
+    @classmethod
+    def lab(cls, **options: Any) -> Start:
+        """`lambda-tutor lab`; `options` are `LabScreen`'s (speed, load, seed, clock)."""
+        return cls("lab", options)
+
+    @classmethod
+    def served(cls) -> Start:
+        """`lambda-tutor serve`: every browser session starts by asking the learner's name."""
+        return cls(ask_name=True)
+
+    @classmethod
+    def watch(cls, scenario: Any, name: str = "", *, speed: float | None = None) -> Start:
+        """`lambda-tutor simulate PRESET --watch`: one simulation pane, full screen, and nothing else."""
+        return cls("watch", {"scenario": scenario, "name": name, "speed": speed}, alone=True)
+
+
+COURSE_MAP = Start()
+
+
 class LambdaTutorApp(App[None]):
     # Absolute, because Textual reads a relative CSS_PATH beside the file of the class that runs,
-    # which for a subclass (a test's, or `lambda-tutor quiz`'s) is somewhere else.
+    # which for a test's subclass is somewhere else.
     CSS_PATH = Path(__file__).parent / "tutor.tcss"
     TITLE = "lambda-tutor"
     # The lesson screen puts the simulation beside the text from 120 columns, below it otherwise.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    # Textual annotates this `ClassVar[...] | None`, which mypy takes for an instance variable.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]  # type: ignore[misc]
     COMMANDS: ClassVar[set] = {JumpProvider}  # it lists Textual's own commands after ours
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
@@ -47,26 +102,62 @@ class LambdaTutorApp(App[None]):
         *,
         store: ProgressStore | None = None,
         loaded: tuple[Course, list[Problem]] | None = None,
+        start: Start = COURSE_MAP,
     ) -> None:
         """`store` and `loaded` (a `load_course` result) let a caller that already has them skip the work."""
         apply_textual_fixes()
         super().__init__()
         self.profile = profile
         self.extra_packs = list(extra_packs)
-        # Both happen before the first frame: a store that cannot open at all is a one-line
-        # error on the command line, not a traceback inside the app.
-        self.course, self.problems = loaded if loaded is not None else load_course_cached(self.extra_packs)
-        self.store = store if store is not None else open_store()
+        self.start = start
+        self._course: Course | None = None
+        self._store: ProgressStore | None = None
+        self.problems: list[Problem] = []
         self._owns_store = store is None  # a store handed in stays open for its owner
-        self.course_map: Screen | None = None
+        self._saved_theme: str | None = None
+        if not start.alone:
+            # Both happen before the first frame: a store that cannot open at all is a one-line
+            # error on the command line, not a traceback inside the app.
+            self._course, self.problems = (
+                loaded if loaded is not None else load_course_cached(self.extra_packs)
+            )
+            self._store = store if store is not None else open_store()
+            self._saved_theme = self._store.get_setting(profile, "theme")
+        self.course_map: CourseMapScreen | None = None
+        # The bottom screen (the map, or the screen started alone) is up: resizes now matter.
+        self._home_up = False
+        self._start_pending = (start.screen is not None and not start.alone) or start.ask_name
+        self.named = not start.ask_name  # a browser session has no profile until the learner names one
         self._too_small_screen: TooSmallScreen | None = None
-        self._saved_theme = self.store.get_setting(profile, "theme")
+
+    @property
+    def course(self) -> Course:
+        if self._course is None:
+            # AttributeError, so `getattr(app, "course", None)` answers None for an app started alone.
+            raise AttributeError("this app was started alone, without the course")
+        return self._course
+
+    @property
+    def store(self) -> ProgressStore:
+        if self._store is None:
+            raise AttributeError("this app was started alone, without the progress store")
+        return self._store
 
     async def on_mount(self) -> None:
+        if self.start.alone and self.start.screen is not None:
+            await self.open_screen(self.start.screen, **self.start.params)
+        else:
+            await self._open_map()
+        self._home_up = True
+        self._check_size(self.size)
+        # Queued, so that the map (and the problems screen) are in place before the start screen.
+        self.call_later(self._open_start)
+
+    async def _open_map(self) -> None:
         if self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.course_map = screen_class("map")(classes=self.width_class())
+        self.course_map = cast("CourseMapScreen", screen_class("map")(classes=self.width_class()))
         await self.push_screen(self.course_map)
         if self.store.notice:
             self.notify(self.store.notice, title="Progress store", severity="warning", timeout=20)
@@ -79,15 +170,27 @@ class LambdaTutorApp(App[None]):
                 timeout=10,
             )
             await self.open_screen("problems")
-        self._check_size(self.size)
+
+    async def _open_start(self) -> None:
+        """The screen the app was started on, over the map; below the size floor, once it lifts."""
+        if not self._start_pending or self._too_small_screen is not None:
+            return
+        self._start_pending = False
+        if self.start.ask_name:
+            # Only browser sessions ask a name: the terminal app never imports the prompt.
+            from tutor.ui.screens.profile_prompt import ProfilePromptScreen
+
+            await self.push_screen(ProfilePromptScreen(), callback=self.use_profile)
+        elif self.start.screen is not None:
+            await self.open_screen(self.start.screen, **self.start.params)
 
     def on_unmount(self) -> None:
-        if self._owns_store:
-            self.store.close()
+        if self._owns_store and self._store is not None:
+            self._store.close()
 
     # Opening screens -----------------------------------------------------------------------------
 
-    async def open_screen(self, name: str, **params: Any) -> None:
+    async def open_screen(self, name: str, /, **params: Any) -> None:
         """The one way to open a screen. The same kind of screen on top is replaced, not stacked."""
         if self._too_small_screen is not None:
             return
@@ -106,7 +209,7 @@ class LambdaTutorApp(App[None]):
         while self.screen is not self.course_map and len(self.screen_stack) > 2:
             await self.pop_screen()
 
-    async def jump_to(self, name: str, **params: Any) -> None:
+    async def jump_to(self, name: str, /, **params: Any) -> None:
         """From the command palette: back to the map first, so 'back' always leads home."""
         if self._too_small_screen is not None:
             return
@@ -120,9 +223,24 @@ class LambdaTutorApp(App[None]):
             await self.open_screen("help", about=self.screen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.named:
+            return action == "quit"
         return self._too_small_screen is None or action in ACTIONS_WHILE_TOO_SMALL
 
     # Progress ------------------------------------------------------------------------------------
+
+    def use_profile(self, name: str | None) -> None:
+        """A browser session's learner gave their name: from now on their progress and theme."""
+        if not name:
+            return
+        self.profile = name
+        self.named = True
+        self._saved_theme = self.store.get_setting(name, "theme")
+        if self._saved_theme in self.available_themes:
+            self.theme = self._saved_theme
+        self.sub_title = name
+        if self.course_map is not None and self.course_map.is_attached:
+            self.course_map.refresh_progress()
 
     def record(self, write: Callable[..., object], *args: Any) -> bool:
         """Run one store write; a failure is shown to the learner, never silently dropped."""
@@ -142,7 +260,7 @@ class LambdaTutorApp(App[None]):
     # The size floor --------------------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
-        if self.course_map is not None:
+        if self._home_up:
             self._check_size(event.size)
 
     def _check_size(self, size: Size) -> None:
@@ -156,3 +274,4 @@ class LambdaTutorApp(App[None]):
             if self.screen is self._too_small_screen:
                 self.pop_screen()
             self._too_small_screen = None
+            self.call_later(self._open_start)

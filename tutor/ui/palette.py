@@ -37,16 +37,39 @@ def lesson_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
 
 
 def quiz_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
+    """Each module's quiz, and the review with how many questions are due."""
     # Imported when the palette opens, not at start-up.
-    from tutor.ui.screens.quiz import quiz_destinations as destinations
+    from tutor.quiz.leitner import due_count, utc_today
 
-    return destinations(app)
+    course = app.course
+    counts: dict[str, int] = {}
+    for question in course.questions:
+        counts[question.module] = counts.get(question.module, 0) + 1
+    for module in course.modules:
+        if counts.get(module.id):
+            yield Destination(
+                f"Quiz: {module.title}", f"{counts[module.id]} questions", "quiz", {"module_id": module.id}
+            )
+    due = due_count(course, app.store, app.profile, utc_today())
+    yield Destination(
+        f"Review ({due} due)",
+        "Questions you missed, back on their Leitner schedule",
+        "quiz",
+        {"review": True},
+    )
 
 
 def exercise_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
-    from tutor.ui.screens.exercise_list import exercise_destinations as destinations
-
-    return destinations(app)
+    """The exercise list and every exercise."""
+    if app.course.exercises:
+        yield Destination("Exercises: all workshop exercises", "Workshop", "exercises")
+    for exercise in app.course.exercises:
+        yield Destination(
+            f"Exercise: {exercise.title}",
+            f"Workshop · {exercise.kind}",
+            "exercise",
+            {"exercise_id": exercise.id},
+        )
 
 
 def scenario_destinations(app: LambdaTutorApp) -> Iterable[Destination]:

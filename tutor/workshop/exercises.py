@@ -145,13 +145,6 @@ def simulate_summary(
     return simulation.summary()
 
 
-def run_exercise(exercise: Exercise, course: Course, values: dict[str, Any]) -> Verdict:
-    """Run the scenario to its end with the learner's values; every goal gets a measured value."""
-    summary = simulate_summary(build_scenario(exercise, course, values))
-    assert summary is not None  # nothing can cancel this run
-    return judge_run(exercise, summary, values)
-
-
 def judge_run(exercise: Exercise, summary: dict[str, Any], values: dict[str, Any]) -> Verdict:
     goals = [judge_goal(goal, summary) for goal in exercise.goals]
     return Verdict(all(g.passed for g in goals), goals, summary, dict(values))
@@ -442,7 +435,9 @@ def _refusal(path: Path, exercise: Exercise, key: str, value: Any) -> str | None
         candidates.append([None, *values])  # None: leave the base scenario's value
     first_error = None
     for combination in itertools.islice(itertools.product(*candidates), _MAX_COMBINATIONS):
-        overrides = {spec.key: choice for spec, choice in zip(others, combination) if choice is not None}
+        overrides = {
+            spec.key: choice for spec, choice in zip(others, combination, strict=True) if choice is not None
+        }
         try:
             load_scenario(path, overrides={**exercise.overrides, **overrides, key: value})
         except UserError as error:

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static, Tree
 from textual.widgets.tree import TreeNode
 
+from tutor.quiz.leitner import due_count, utc_today
 from tutor.ui.marks import LESSON_MARK_WIDTH, lesson_mark, overall_progress, quiz_mark
 from tutor.ui.screens import SCREENS
 from tutor.ui.widgets.footer import Footer
@@ -65,7 +66,10 @@ class CourseTree(Tree[NodeRef]):
         self.refresh()
 
     def _fit(self, title: str, beside: int) -> str:
-        """The title, cut with an ellipsis where the row would pass the tree's edge (the detail pane has it whole)."""
+        """The title, cut with an ellipsis where the row would pass the tree's edge.
+
+        The detail pane has it whole.
+        """
         room = self.scrollable_content_region.width - beside
         if room <= 0 or cell_len(title) <= room:
             return title
@@ -201,8 +205,6 @@ class CourseMapScreen(Screen):
         return Content.assemble((key, "bold $text-accent"), f" {label}")
 
     def due_reviews(self) -> int:
-        from tutor.quiz.leitner import due_count, utc_today
-
         return due_count(self.app.course, self.app.store, self.app.profile, utc_today())
 
     def _show_places(self) -> None:

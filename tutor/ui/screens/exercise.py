@@ -41,6 +41,7 @@ from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
 from tutor.workshop.exercises import (
     Attempt,
+    attempt_exercise,
     exercise_problems,
     form_fields,
     hint_due,
@@ -51,6 +52,7 @@ from tutor.workshop.exercises import (
 )
 
 if TYPE_CHECKING:
+    from tutor.content.course import Predict
     from tutor.ui.app import LambdaTutorApp
 
 # Runs shorter than this finish before a progress bar would be worth showing.
@@ -119,92 +121,6 @@ class ExerciseScreen(Screen):
         ),
     ]
 
-    # The screen's own layout; the pieces' look lives with the widgets (tutor.ui.widgets.exercise).
-    # Not scoped, so the breakpoint classes on the screen itself (-wide, -narrow) can be matched.
-    SCOPED_CSS = False
-    DEFAULT_CSS = """
-    ExerciseScreen #exercise-layout {
-        height: 1fr;
-    }
-    ExerciseScreen.-wide #exercise-layout {
-        layout: horizontal;
-    }
-    ExerciseScreen.-narrow #exercise-layout {
-        layout: vertical;
-    }
-    ExerciseScreen #exercise-brief-pane, ExerciseScreen #exercise-work-pane {
-        padding: 0 2;
-    }
-    ExerciseScreen.-wide #exercise-brief-pane {
-        width: 1fr;
-        height: 1fr;
-    }
-    ExerciseScreen.-wide #exercise-work-pane {
-        width: 1fr;
-        height: 1fr;
-        border-left: solid $primary 50%;
-    }
-    /* Narrow, the work area takes only the rows it needs (a prediction box and Run is six) and the
-       brief gets the rest: the numbers a learner predicts from are in the brief's last paragraphs. */
-    ExerciseScreen.-narrow #exercise-brief-pane {
-        height: 1fr;
-        border-bottom: solid $primary 50%;
-        border-subtitle-align: right;
-        border-subtitle-color: $text-warning;
-    }
-    ExerciseScreen.-narrow #exercise-work-pane {
-        height: auto;
-        max-height: 50%;
-    }
-    ExerciseScreen.-narrow #exercise-brief {
-        padding: 0;
-    }
-    /* A blank row under the last paragraph would be scrolled to, and called "more below". */
-    ExerciseScreen #exercise-brief > MarkdownBlock:last-child {
-        margin-bottom: 0;
-    }
-    ExerciseScreen #exercise-title {
-        margin: 1 0 0 0;
-        text-style: bold;
-    }
-    ExerciseScreen #exercise-meta {
-        color: $text-muted;
-    }
-    ExerciseScreen .exercise-heading {
-        margin: 1 0 0 0;
-        text-style: bold;
-        color: $text-primary;
-    }
-    ExerciseScreen #prediction-row, ExerciseScreen #run-row {
-        height: auto;
-    }
-    ExerciseScreen #prediction {
-        width: 16;
-    }
-    ExerciseScreen #prediction-tolerance, ExerciseScreen #run-status {
-        width: 1fr;
-        padding: 0 1;
-    }
-    ExerciseScreen #prediction-tolerance {
-        color: $text-muted;
-    }
-    ExerciseScreen #run-row, ExerciseScreen #run-progress {
-        margin: 1 0 0 0;
-    }
-    ExerciseScreen #exercise-outcome {
-        margin: 1 0 0 0;
-    }
-    ExerciseScreen #exercise-problems {
-        margin: 1 0;
-        color: $text-warning;
-    }
-    ExerciseScreen #exercise-hint {
-        margin: 1 0;
-        padding: 0 1;
-        border: round $warning;
-    }
-    """
-
     app: LambdaTutorApp
 
     class Ran(Message):
@@ -259,7 +175,7 @@ class ExerciseScreen(Screen):
             yield Static(exercise.predict.prompt, id="prediction-prompt", markup=False)
             with Horizontal(id="prediction-row"):
                 yield Input(placeholder="a number", id="prediction", compact=True)
-                yield Static(self._tolerance_words(), id="prediction-tolerance", markup=False)
+                yield Static(self._tolerance_words(exercise.predict), id="prediction-tolerance", markup=False)
             yield Static("", id="prediction-result")
         if exercise.goals:
             yield Static("Goals", classes="exercise-heading")
@@ -282,8 +198,8 @@ class ExerciseScreen(Screen):
         lines.append("Ask your instructor; `lambda-tutor validate` shows the same problems.")
         return "\n".join(lines)
 
-    def _tolerance_words(self) -> str:
-        predict = self.exercise.predict
+    @staticmethod
+    def _tolerance_words(predict: Predict) -> str:
         unit = f" {predict.unit}" if predict.unit else ""
         if predict.tolerance:
             return f"{unit.strip()}  counts if within ±{show_number(predict.tolerance)}{unit}".strip()
@@ -318,7 +234,7 @@ class ExerciseScreen(Screen):
         self.query_one(Masthead).show(right=exercise_state(result))
         hint = self.query_one("#exercise-hint", Static)
         failed = result.failed_attempts if result else 0
-        if hint_due(self.exercise, self.app.course, failed):
+        if self.exercise.hint and hint_due(self.exercise, self.app.course, failed):
             # Hints are often written over several TOML lines; they read as one paragraph.
             hint.update(
                 Content.assemble(("Hint  ", "bold $text-warning"), " ".join(self.exercise.hint.split()))
@@ -395,8 +311,6 @@ class ExerciseScreen(Screen):
 
     @work(thread=True, exclusive=True, group=RUN_GROUP, exit_on_error=False)
     def _simulate(self, scenario: Any, values: dict[str, Any], predicted: float | None) -> Attempt | None:
-        from tutor.workshop.exercises import attempt_exercise
-
         worker = get_current_worker()
         return attempt_exercise(
             self.exercise,
@@ -504,7 +418,7 @@ class ExerciseScreen(Screen):
         for field in self.query(ParamField):
             entry = field.entry
             if isinstance(entry, Select):
-                if field.spec.value in field.spec.choices:
+                if field.spec.value in (field.spec.choices or ()):
                     entry.value = field.spec.value
             else:
                 entry.value = show_value(field.spec.value)

@@ -26,7 +26,6 @@ from tutor.workshop.exercises import exercise_model, exercise_problems
 if TYPE_CHECKING:
     from tutor.content.exercises import Exercise
     from tutor.ui.app import LambdaTutorApp
-    from tutor.ui.palette import Destination
 
 GROUPS = (
     ("sync", "Synchronous invocation"),
@@ -67,44 +66,6 @@ class ExerciseListScreen(Screen):
         Binding("b", "back", "Back to map", id="exercises.back"),
         Binding("escape", "back", "Back to map", show=False, id="exercises.back-escape"),
     ]
-
-    # Not scoped, so the breakpoint classes on the screen itself (-wide, -narrow) can be matched.
-    SCOPED_CSS = False
-    DEFAULT_CSS = """
-    ExerciseListScreen #exercises-body {
-        height: 1fr;
-    }
-    ExerciseListScreen.-wide #exercises-body {
-        layout: horizontal;
-    }
-    ExerciseListScreen.-narrow #exercises-body {
-        layout: vertical;
-    }
-    ExerciseListScreen #exercise-list {
-        height: 1fr;
-        border: none;
-        padding: 0 1;
-        background: $background;
-    }
-    ExerciseListScreen.-wide #exercise-list {
-        width: 3fr;
-    }
-    ExerciseListScreen.-wide #exercise-detail {
-        width: 2fr;
-        padding: 1 2;
-        border-left: solid $primary 50%;
-        background: $surface;
-    }
-    ExerciseListScreen.-narrow #exercise-detail {
-        height: 8;
-        padding: 0 1;
-        border-top: solid $primary 50%;
-        background: $surface;
-    }
-    ExerciseListScreen #exercise-detail-meta {
-        margin: 0 0 1 0;
-    }
-    """
 
     app: LambdaTutorApp
 
@@ -186,18 +147,3 @@ class ExerciseListScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-
-def exercise_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
-    """Command palette entries: the exercise list and every exercise (append to DESTINATION_SOURCES)."""
-    from tutor.ui.palette import Destination
-
-    if app.course.exercises:
-        yield Destination("Exercises: all workshop exercises", "Workshop", "exercises")
-    for exercise in app.course.exercises:
-        yield Destination(
-            f"Exercise: {exercise.title}",
-            f"Workshop · {exercise.kind}",
-            "exercise",
-            {"exercise_id": exercise.id},
-        )

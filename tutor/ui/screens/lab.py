@@ -29,7 +29,7 @@ from tutor.ui.widgets.sim_pane import (
     SimControls,
     SimView,
 )
-from tutor.ui.widgets.sim_player import Player, SimRun
+from tutor.sim.player import Player, SimRun
 
 WIDE_FROM = 150
 LAB_SPEED = 10.0
@@ -81,7 +81,6 @@ CAPTIONS: dict[str, dict[str | None, str]] = {
         "receives it goes to the DLQ.",
     },
 }
-FAULT_ORDER = ("errors", "throttle", "poison")
 # In the masthead: what each fault does, in the learner's words (the simulator's are in help).
 FAULT_WORDS = {"errors": "every invocation fails", "throttle": "reserved concurrency 1"}
 # Said once more in help, beyond the bindings' own short descriptions.
@@ -371,38 +370,3 @@ class LabScreen(Composed, PlayerHost, Screen):
         self.query_one(SimControls).show()
         for view in self.board.views():
             view.show(live=live)
-
-
-def app_opening_lab(profile: str = "default", extra_packs=(), *, store=None, loaded=None, **lab_options):
-    """The course app with the lab on top of the course map: `lambda-tutor lab`.
-
-    Escape leaves the lab for the map, exactly as if the learner had opened it from there.
-    """
-    import inspect
-    from pathlib import Path
-
-    from tutor.ui.app import LambdaTutorApp
-
-    app_dir = Path(inspect.getfile(LambdaTutorApp)).parent
-
-    class LabFirstApp(LambdaTutorApp):
-        # Textual reads CSS_PATH relative to the file defining the class: point at the app's own.
-        CSS_PATH = app_dir / str(LambdaTutorApp.CSS_PATH)
-
-        # Every on_mount in the MRO runs; this one only queues the lab for after the map is up.
-        def on_mount(self) -> None:
-            self.call_later(self._open_lab)
-
-        async def _open_lab(self) -> None:
-            if self._too_small_screen is not None:
-                return  # below the floor: the lab opens once the terminal is large enough
-            if not isinstance(self.screen, LabScreen):
-                await self.push_screen(LabScreen(**lab_options))
-            self.lab_opened = True
-
-        def on_resize(self) -> None:
-            # Runs before the base app's handler, which takes the size message away: open after it.
-            if not getattr(self, "lab_opened", False):
-                self.call_later(self._open_lab)
-
-    return LabFirstApp(profile=profile, extra_packs=extra_packs, store=store, loaded=loaded)

@@ -17,6 +17,7 @@ from tutor.ui.marks import lesson_mark
 from tutor.ui.screens import SCREENS
 from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
+from tutor.ui.widgets.sim_pane import SimPane
 from tutor.ui.widgets.simulation_slot import SimulationSlot
 
 if TYPE_CHECKING:
@@ -137,11 +138,11 @@ class LessonScreen(Screen):
 
     def on_screen_suspend(self) -> None:
         # A pane under help or a quiz would play on unseen; the lab and watch screens pause too.
-        for pane in self.query("SimPane"):
+        for pane in self.query(SimPane):
             pane.suspend_player()
 
     def on_screen_resume(self) -> None:
-        for pane in self.query("SimPane"):
+        for pane in self.query(SimPane):
             pane.resume_player()
 
     def compose(self) -> ComposeResult:
@@ -284,17 +285,17 @@ class LessonScreen(Screen):
             if not panes:
                 return False
             # The pane's own rule for space decides w too.
-            return panes.first().player_check_action(action.removesuffix("_simulation"))
+            return panes.first(SimPane).player_check_action(action.removesuffix("_simulation"))
         return True
 
     def action_play_simulation(self) -> None:
         if not self.pane_open():
             self._choose_pane(True)  # played to be watched
-        for pane in self.query("#lesson-sim"):
+        for pane in self.query("#lesson-sim").results(SimPane):
             pane.action_play()
 
     def action_pause_simulation(self) -> None:
-        for pane in self.query("#lesson-sim"):
+        for pane in self.query("#lesson-sim").results(SimPane):
             pane.action_pause()
 
     async def action_quiz(self) -> None:

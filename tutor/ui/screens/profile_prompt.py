@@ -7,10 +7,7 @@ can land under a placeholder profile.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,9 +19,6 @@ from textual.widgets import Input, Static
 from tutor.errors import UserError
 from tutor.locations import check_profile_name
 
-if TYPE_CHECKING:
-    from tutor.ui.app import LambdaTutorApp
-
 NAME_RULE = "1 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"
 
 
@@ -32,31 +26,6 @@ class ProfilePromptScreen(ModalScreen[str]):
     SCREEN_NAME = "profile-prompt"
     AUTO_FOCUS = "#profile-name"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "nothing", show=False)]
-    DEFAULT_CSS = """
-    ProfilePromptScreen {
-        align: center middle;
-    }
-    ProfilePromptScreen #profile-box {
-        width: 64;
-        height: auto;
-        padding: 0 2;
-        border: round $primary;
-        background: $surface;
-    }
-    ProfilePromptScreen #profile-title {
-        text-style: bold;
-        margin: 0 0 1 0;
-    }
-    ProfilePromptScreen #profile-name {
-        margin: 1 0 0 0;
-    }
-    ProfilePromptScreen #profile-rule {
-        color: $text-muted;
-    }
-    ProfilePromptScreen #profile-error {
-        color: $text-error;
-    }
-    """
 
     def compose(self) -> ComposeResult:
         with Vertical(id="profile-box"):
@@ -91,53 +60,3 @@ class ProfilePromptScreen(ModalScreen[str]):
 
     def action_nothing(self) -> None:
         """Escape does not skip the question: every session needs a name."""
-
-
-def served_app(extra_packs: Sequence[Path | str] = ()) -> LambdaTutorApp:
-    """The app as a browser session runs it: the course map under the name prompt."""
-    from tutor.ui.app import LambdaTutorApp
-
-    base_css = LambdaTutorApp.CSS_PATH
-    css_dir = Path(inspect.getfile(LambdaTutorApp)).parent
-
-    class ServedApp(LambdaTutorApp):
-        # Textual reads CSS_PATH relative to the file that defines the class: point it back at
-        # the app's own stylesheet.
-        CSS_PATH = (
-            [css_dir / path for path in base_css]
-            if isinstance(base_css, list)
-            else css_dir / base_css
-            if base_css
-            else None
-        )
-
-        def __init__(self) -> None:
-            super().__init__(profile="default", extra_packs=extra_packs)
-            self.named = False
-
-        # Textual calls every class's on_mount in the MRO: the base puts the course map in
-        # place, this one then asks for the name on top of it.
-        def on_mount(self) -> None:
-            self.call_later(self._ask_name)
-
-        async def _ask_name(self) -> None:
-            await self.push_screen(ProfilePromptScreen(), callback=self.use_profile)
-
-        def use_profile(self, name: str | None) -> None:
-            if not name:
-                return
-            self.profile = name
-            self.named = True
-            self._saved_theme = self.store.get_setting(name, "theme")
-            if self._saved_theme in self.available_themes:
-                self.theme = self._saved_theme
-            self.sub_title = name
-            if self.course_map is not None and self.course_map.is_attached:
-                self.course_map.refresh_progress()
-
-        def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-            if not self.named and action != "quit":
-                return False
-            return super().check_action(action, parameters)
-
-    return ServedApp()

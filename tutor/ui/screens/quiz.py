@@ -26,6 +26,7 @@ from textual.widgets import Button, Input, Static
 from tutor.content.questions import MAX_CHOICES
 from tutor.errors import UserError
 from tutor.quiz.grading import AnswerError
+from tutor.quiz.leitner import LAST_BOX
 from tutor.quiz.session import MODULE, RETRY, QuizSession, presented_steps
 from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
@@ -92,35 +93,6 @@ class QuizScreen(Screen):
         Binding("pagedown", "scroll(1)", "Scroll down", show=False, id="quiz.page-down"),
     ]
 
-    # Layout of this screen only; the look of the pieces lives with the widgets (tutor.ui.widgets.quiz).
-    DEFAULT_CSS = """
-    QuizScreen #quiz-scroll {
-        padding: 0 2;
-    }
-    QuizScreen #quiz-scroll > * {
-        max-width: 110;
-    }
-    QuizScreen #quiz-question-view, QuizScreen #quiz-answer, QuizScreen #quiz-actions {
-        height: auto;
-    }
-    QuizScreen #quiz-meta {
-        margin: 1 0 0 0;
-        color: $text-muted;
-    }
-    QuizScreen #quiz-prompt {
-        text-style: bold;
-    }
-    QuizScreen #quiz-actions {
-        margin: 1 0 0 0;
-    }
-    QuizScreen #quiz-hint {
-        width: 1fr;
-    }
-    QuizScreen #quiz-status {
-        margin: 1 0;
-    }
-    """
-
     app: LambdaTutorApp
 
     class Answered(Message):
@@ -168,7 +140,7 @@ class QuizScreen(Screen):
         self.module_id = module_id
         self.review = review
         self.clock = clock
-        self.session: QuizSession | None = None
+        self._session: QuizSession | None = None
         self.phase = LOADING
         self.leave_armed = False
         self.heading = "Review" if review else "Quiz"
@@ -234,8 +206,16 @@ class QuizScreen(Screen):
 
     # Showing the session ------------------------------------------------------------------------
 
+    @property
+    def session(self) -> QuizSession:
+        """The session on show. Every phase but loading and empty has one; check_action keeps the
+        keys that need it off until then."""
+        if self._session is None:
+            raise RuntimeError("the quiz has no session while it loads or has nothing to ask")
+        return self._session
+
     def start(self, session: QuizSession) -> None:
-        self.session = session
+        self._session = session
         if session.notice:
             self.notify(session.notice, title="Some questions left out", severity="warning", timeout=10)
         if session.total == 0:
@@ -249,8 +229,6 @@ class QuizScreen(Screen):
     def _nothing_to_ask(self) -> str:
         if not self.review:
             return "This module has no quiz questions yet. Escape returns to the course map."
-        from tutor.quiz.leitner import LAST_BOX
-
         cards = self.app.store.review_cards(self.app.profile)
         upcoming = sorted(card.due for card in cards.values() if card.box <= LAST_BOX)
         if upcoming:
@@ -282,9 +260,7 @@ class QuizScreen(Screen):
         self.query_one(Masthead).show(left=place("Quiz", self.heading, retry), right=session.counter)
         self.query_one("#quiz-meta", Static).update(question_meta(question, session.lesson_title(question)))
         self.query_one("#quiz-prompt", Static).update(question.prompt)
-        self.query_one("#quiz-hint", Static).update(
-            hint_for(question, session.computed_answer(question) is not None)
-        )
+        self.query_one("#quiz-hint", Static).update(hint_for(question))
         feedback = self.query_one(QuizFeedback)
         feedback.display = False
         container = self.query_one("#quiz-answer", Container)
@@ -329,6 +305,7 @@ class QuizScreen(Screen):
             # Graded, but the review card could not be saved: say so, carry on.
             self.notify(str(error), title="Progress not saved", severity="error", timeout=15)
         answered = session.current_result
+        assert answered is not None, "submit() records the current question's result"
         self.phase = FEEDBACK
         widget.disabled = True
         widget.reveal()
@@ -365,9 +342,7 @@ class QuizScreen(Screen):
         self._partial_confirmed = False
         if self.phase == QUESTION:
             question = self.session.current
-            self.query_one("#quiz-hint", Static).update(
-                hint_for(question, self.session.computed_answer(question) is not None)
-            )
+            self.query_one("#quiz-hint", Static).update(hint_for(question))
 
     @on(Button.Pressed, "#quiz-go")
     async def _go_pressed(self) -> None:
@@ -463,7 +438,7 @@ class QuizScreen(Screen):
             await self.app.open_screen("lesson", lesson_id=self.session.current.lesson)
 
     def action_leave(self) -> None:
-        session = self.session
+        session = self._session
         midway = (
             self.phase in (QUESTION, FEEDBACK)
             and session is not None
@@ -491,74 +466,5 @@ class QuizScreen(Screen):
         if action in ("next", "open_lesson"):
             return self.phase == FEEDBACK
         if action == "retry":
-            return self.phase == RESULTS and bool(self.session and self.session.missed())
+            return self.phase == RESULTS and bool(self._session and self._session.missed())
         return True
-
-
-def app_opening_quiz(
-    profile: str,
-    extra_packs,
-    *,
-    module_id: str | None = None,
-    review: bool = False,
-    store=None,
-    clock: Callable[[], datetime] | None = None,
-) -> LambdaTutorApp:
-    """The app with the quiz (or review) on top of the course map: `lambda-tutor quiz`.
-
-    Escape leaves the quiz for the map, exactly as if the learner had opened it from there.
-    """
-    import inspect
-    from pathlib import Path
-
-    from tutor.ui.app import LambdaTutorApp
-
-    base_css = LambdaTutorApp.CSS_PATH
-    css_dir = Path(inspect.getfile(LambdaTutorApp)).parent
-
-    class QuizFirstApp(LambdaTutorApp):
-        # Textual reads CSS_PATH relative to the file that defines the class: point it back at
-        # the app's own stylesheet.
-        CSS_PATH = (
-            [css_dir / path for path in base_css]
-            if isinstance(base_css, list)
-            else css_dir / base_css
-            if base_css
-            else None
-        )
-
-        # Textual calls every class's on_mount in the MRO, so this one only queues the quiz; it
-        # opens once the base app has put the course map (and any problems screen) in place.
-        def on_mount(self) -> None:
-            self.call_later(self._open_quiz)
-
-        async def _open_quiz(self) -> None:
-            await self.push_screen(QuizScreen(module_id, review=review, clock=clock))
-
-    return QuizFirstApp(profile=profile, extra_packs=extra_packs, store=store)
-
-
-def quiz_destinations(app: LambdaTutorApp):
-    """Command palette entries: each module's quiz, and the review with how many questions are due.
-
-    For `tutor.ui.palette.DESTINATION_SOURCES`; both open the screen registered as "quiz".
-    """
-    from tutor.quiz.leitner import due_count, utc_today
-    from tutor.ui.palette import Destination
-
-    course = app.course
-    counts: dict[str, int] = {}
-    for question in course.questions:
-        counts[question.module] = counts.get(question.module, 0) + 1
-    for module in course.modules:
-        if counts.get(module.id):
-            yield Destination(
-                f"Quiz: {module.title}", f"{counts[module.id]} questions", "quiz", {"module_id": module.id}
-            )
-    due = due_count(course, app.store, app.profile, utc_today())
-    yield Destination(
-        f"Review ({due} due)",
-        "Questions you missed, back on their Leitner schedule",
-        "quiz",
-        {"review": True},
-    )

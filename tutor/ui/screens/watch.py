@@ -1,23 +1,20 @@
 """One simulation pane full screen: `lambda-tutor simulate PRESET --watch`.
 
-`WatchScreen(scenario, name)` works inside the course app (push it) and alone: `run_watch` opens a
-small app holding only this screen, without loading the course or the progress store.
+`WatchScreen(scenario, name)` works inside the course app (the palette opens a preset) and alone:
+`run_watch` opens the app on this screen only, without loading the course or the progress store.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Static
 
 from tutor.errors import UserError
-from tutor.ui.screens.too_small import TooSmallScreen, too_small
-from tutor.ui.textual_fixes import apply as apply_textual_fixes
+from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
 from tutor.ui.widgets.sim_pane import SimPane
@@ -44,6 +41,8 @@ class WatchScreen(Screen):
         Binding("q", "leave", "Close", show=False, id="watch.close-q"),
     ]
 
+    app: LambdaTutorApp
+
     def __init__(
         self, scenario: Any = None, name: str = "", *, preset: str | None = None, speed: float | None = None
     ) -> None:
@@ -53,9 +52,8 @@ class WatchScreen(Screen):
         if preset is not None:
             name = preset
             try:
-                scenario = find_scenario(
-                    preset, getattr(self.app, "course", None) and self.app.course.scenario_files
-                )
+                # Presets come from the palette, which only an app with the course offers.
+                scenario = find_scenario(preset, self.app.course.scenario_files)
             except UserError as error:
                 self.problem = f"✗ The scenario {preset!r} cannot run: {error}"
         self.scenario = scenario
@@ -98,54 +96,8 @@ class WatchScreen(Screen):
             self.app.exit()
 
 
-class WatchApp(App[None]):
-    """Only the watch screen, with the app's stylesheet and its size floor."""
-
-    # Absolute, so that subclasses defined elsewhere find it too.
-    CSS_PATH = str(Path(__file__).resolve().parent.parent / "tutor.tcss")
-    TITLE = "lambda-tutor"
-    # The course app's help keys, so `simulate --watch` explains its keys the same way.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("question_mark", "help", "Help", key_display="?", show=False, id="app.help-alt"),
-    ]
-
-    def __init__(self, scenario: Any, name: str = "", *, speed: float | None = None) -> None:
-        apply_textual_fixes()
-        super().__init__()
-        self.watch_screen = WatchScreen(scenario, name, speed=speed)
-        self._too_small_screen: TooSmallScreen | None = None
-
-    def on_mount(self) -> None:
-        self.push_screen(self.watch_screen)
-
-    def action_help(self) -> None:
-        from tutor.ui.screens.help import HelpScreen
-
-        if isinstance(self.screen, HelpScreen):
-            self.pop_screen()
-        else:
-            self.push_screen(HelpScreen(about=self.screen))
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Below the floor nothing opens (the command palette included) underneath the message.
-        return self._too_small_screen is None or action == "quit"
-
-    def on_resize(self, event: Resize) -> None:
-        if too_small(event.size):
-            if self._too_small_screen is None:
-                self._too_small_screen = TooSmallScreen(event.size)
-                self.push_screen(self._too_small_screen)
-            else:
-                self._too_small_screen.show_size(event.size)
-        elif self._too_small_screen is not None:
-            if self.screen is self._too_small_screen:
-                self.pop_screen()
-            self._too_small_screen = None
-
-
 def run_watch(scenario: Any, name: str = "") -> int:
     """Open `scenario` in one pane, full screen, until the learner closes it."""
-    app = WatchApp(scenario, name)
+    app = LambdaTutorApp(start=Start.watch(scenario, name))
     app.run()
     return int(app.return_code or 0)

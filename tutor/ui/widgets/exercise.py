@@ -16,7 +16,14 @@ from textual.widgets import Input, Select, Static
 
 from tutor.errors import UserError
 from tutor.ui.marks import Mark
-from tutor.workshop.exercises import exercise_model, goal_target, parse_value, show_number, show_value
+from tutor.workshop.exercises import (
+    exercise_model,
+    goal_label,
+    goal_target,
+    parse_value,
+    show_number,
+    show_value,
+)
 
 if TYPE_CHECKING:
     from tutor.content.course import Course, Exercise, Goal
@@ -59,30 +66,6 @@ def exercise_meta(exercise: Exercise, course: Course) -> str:
 class ParamField(Vertical):
     """One parameter: its AWS name (and our key), an entry, the range allowed here, and any refusal."""
 
-    DEFAULT_CSS = """
-    ParamField {
-        height: auto;
-        margin: 0 0 1 0;
-    }
-    ParamField .param-head {
-        height: auto;
-    }
-    ParamField .param-entry-row {
-        height: auto;
-    }
-    ParamField Input, ParamField Select {
-        width: 20;
-    }
-    ParamField .param-allowed {
-        width: 1fr;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    ParamField .param-error {
-        color: $text-error;
-    }
-    """
-
     def __init__(self, exercise: Exercise, spec: FormField, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.exercise = exercise
@@ -116,10 +99,12 @@ class ParamField(Vertical):
 
     @property
     def entry(self) -> Input | Select:
-        return self.query_one(".param-entry")
+        entry = self.query_one(".param-entry")
+        assert isinstance(entry, (Input, Select)), "compose gives every field an Input or a Select"
+        return entry
 
     def check(self, text: str) -> bool:
-        """Read typed text as this parameter's value; show the refusal under the field when it is not allowed."""
+        """Read typed text as this parameter's value; a value not allowed shows its refusal below."""
         try:
             # Leaving the starting value alone is always allowed, even if a pack starts outside its bounds.
             unchanged = text.strip() == show_value(self.spec.value)
@@ -157,14 +142,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 class GoalBoard(Static):
-    """The goals: before a run each is pending (○); after it, held (✓) or missed (✗) with the measured value."""
-
-    DEFAULT_CSS = """
-    GoalBoard {
-        height: auto;
-        margin: 0 0 1 0;
-    }
-    """
+    """The goals: pending (○) before a run; after it, held (✓) or missed (✗) with the value measured."""
 
     def __init__(self, goals: list[Goal], **kwargs: Any) -> None:
         super().__init__("", **kwargs)
@@ -207,8 +185,6 @@ class GoalBoard(Static):
 
 
 def _goal_words(goal: Goal) -> str:
-    from tutor.content.exercises import goal_label
-
     return goal_label(goal)
 
 

@@ -43,9 +43,10 @@ class Footer(TextualFooter):
 
     Opening the course map changes bindings a dozen times before the first frame (focus, the tree's
     cursor, the progress refresh), and each rebuild restyles every key: about a fifth of the time
-    to first frame here. Here a change that leaves the keys on show as they were rebuilds nothing. At 80 columns a lesson
-    whose pane has the keyboard, or the lab with a fault on, has more keys than room; the ones
-    that do not fit are left out whole, so F1 (which lists them all) always shows.
+    to first frame here. Here a change that leaves the keys on show as they were rebuilds nothing.
+    At 80 columns a lesson whose pane has the keyboard, or the lab with a fault on, has more keys
+    than room; the ones that do not fit are left out whole, so F1 (which lists them all) always
+    shows.
     """
 
     _composed_for: tuple | None = None  # what the keys on show were built from

@@ -22,7 +22,9 @@ from textual.widgets import Button, Input, Static
 
 from tutor.content.course import Question
 from tutor.content.questions import MAX_CHOICES
-from tutor.quiz.grading import format_number
+from tutor.quiz.grading import SCORING_RULE, format_number, format_points, right_answer_text
+from tutor.quiz.scoring import PASS_PERCENT, format_percent
+from tutor.quiz.session import MODULE, REVIEW
 
 RIGHT = "✓"
 WRONG = "✗"
@@ -375,13 +377,6 @@ class MatchingAnswer(AnswerList):
 class NumberAnswer(Input):
     """numeric and scenario questions without choices: the learner types a number."""
 
-    DEFAULT_CSS = """
-    NumberAnswer {
-        width: 40;
-        margin: 1 0 0 0;
-    }
-    """
-
     def __init__(self, question: Question, **kwargs: Any) -> None:
         unit = f" (in {question.unit})" if question.unit else ""
         super().__init__(placeholder=f"type a number{unit}", **kwargs)
@@ -431,7 +426,7 @@ KIND_NAMES = {
 
 def question_meta(question: Question, topic: str) -> Content:
     dots = "●" * question.difficulty + "○" * (3 - question.difficulty)
-    parts = [
+    parts: list[str | tuple[str, str]] = [
         ("Topic ", "$text-muted"),
         (topic, "bold"),
         ("  ·  ", "$text-muted"),
@@ -441,12 +436,12 @@ def question_meta(question: Question, topic: str) -> Content:
     ]
     if question.kind == "scenario":
         setting = ", ".join(f"{key} = {value}" for key, value in question.overrides.items())
-        scenario = f"{question.scenario} ({setting})" if setting else question.scenario
+        scenario = f"{question.scenario} ({setting})" if setting else question.scenario or ""
         parts += [("\nSimulated ", "$text-muted"), scenario]
     return Content.assemble(*parts)
 
 
-def hint_for(question: Question, has_computed_answer: bool = True) -> Content:
+def hint_for(question: Question) -> Content:
     kind = question.kind
     count = len(question.choices) if question.choices else 2
     if kind in ("single", "truefalse") or (kind == "scenario" and question.choices):
@@ -466,30 +461,10 @@ def hint_for(question: Question, has_computed_answer: bool = True) -> Content:
 class QuizFeedback(Static):
     """✓ or ✗ in words, what the learner answered, the explanation, the source and the lesson."""
 
-    DEFAULT_CSS = """
-    QuizFeedback {
-        margin: 0;
-        padding: 0 1;
-        border: round $primary;
-        height: auto;
-    }
-    QuizFeedback.-right {
-        border: round $success;
-    }
-    QuizFeedback.-wrong {
-        border: round $error;
-    }
-    QuizFeedback.-partly {
-        border: round $warning;
-    }
-    """
-
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("", **kwargs)
 
     def show(self, answered, computed: float | None, lesson_title: str, last: bool = False) -> None:
-        from tutor.quiz.grading import format_points, right_answer_text
-
         question = answered.question
         grade = answered.grade
         right = right_answer_text(question, computed)
@@ -531,33 +506,7 @@ class QuizFeedback(Static):
 class QuizResults(Vertical):
     """The last screen: points and percent, a line per topic, and the way to retry what was missed."""
 
-    DEFAULT_CSS = """
-    QuizResults {
-        height: auto;
-        padding: 0 1;
-    }
-    QuizResults > #results-score {
-        margin: 1 0 1 0;
-    }
-    QuizResults > #results-topics {
-        margin: 0 0 1 0;
-    }
-    QuizResults > #results-rule {
-        margin: 1 0 0 0;
-        color: $text-muted;
-    }
-    QuizResults > Horizontal {
-        height: auto;
-        margin: 1 0 0 0;
-    }
-    QuizResults Button {
-        margin: 0 2 0 0;
-    }
-    """
-
     def compose(self) -> ComposeResult:
-        from tutor.quiz.grading import SCORING_RULE
-
         yield Static("", id="results-score")
         yield Static("", id="results-topics")
         yield Static("", id="results-next")
@@ -567,10 +516,6 @@ class QuizResults(Vertical):
         yield Static(Content.assemble(("How scoring works  ", "bold"), SCORING_RULE), id="results-rule")
 
     def show(self, session) -> None:
-        from tutor.quiz.grading import format_points
-        from tutor.quiz.scoring import PASS_PERCENT, format_percent
-        from tutor.quiz.session import MODULE, REVIEW
-
         points = f"{format_points(session.points)} of {format_points(session.max_points)} points"
         percent = format_percent(session.percent)
         if session.perfect:
@@ -624,8 +569,6 @@ class QuizResults(Vertical):
             self._show_topics()
 
     def _show_topics(self) -> None:
-        from tutor.quiz.grading import format_points
-
         topics = self._topics or []
         counts = [
             (

@@ -35,7 +35,7 @@ from tutor.sim.params import Param, params_for
 from tutor.sim.scenario import show_value
 from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, diagram, log_line
 from tutor.ui.widgets.sim_log import EventLog
-from tutor.ui.widgets.sim_player import SPEEDS, Player, SimRun
+from tutor.sim.player import SPEEDS, Player, SimRun
 from tutor.ui.widgets.sim_text import TextBlock
 
 if TYPE_CHECKING:
@@ -146,10 +146,6 @@ class SimView(Composed, Vertical):
     def _write(self, selector: str, lines: Sequence[str], width: int) -> None:
         self.query_one(selector, TextBlock).set_lines(fit_lines(lines, width))
 
-    def text_of(self, part: str) -> str:
-        """What one part shows: "diagram", "counters" or "charts"."""
-        return self.query_one(f".sim-{part}", TextBlock).text
-
     def show(self, *, live: bool = False) -> None:
         """Draw the run as it is at the player's simulated time.
 
@@ -167,8 +163,13 @@ class SimView(Composed, Vertical):
         self._write(".sim-counters", counter_lines(snapshot), width)
         bars = max(8, width - 24)
         key = (run.generation, time, bars)
-        stale = self._chart_key is None or key[0] != self._chart_key[0] or key[2] != self._chart_key[2]
-        if not live or stale or time >= self._chart_key[1] * (1 + 1 / bars) or time < self._chart_key[1]:
+        drawn = self._chart_key
+        current = (
+            drawn is not None
+            and (drawn[0], drawn[2]) == (key[0], key[2])
+            and drawn[1] <= time < drawn[1] * (1 + 1 / bars)
+        )
+        if not live or not current:
             self._chart_key = key
             self._write(".sim-charts", chart_lines(snapshot["model"], sim.trace, time, width), width)
         # While playing, the log takes fewer batches than the other parts get frames: a scrolling
@@ -189,9 +190,6 @@ class SimView(Composed, Vertical):
         if start < len(trace):
             log.write_lines([log_line(event) for event in trace[start:]])
         self._log_index = len(trace)
-
-    def log_text(self) -> str:
-        return "\n".join(self.query_one(".sim-log", EventLog).lines)
 
 
 BUTTONS = (
@@ -236,12 +234,14 @@ class SimControls(Composed, Horizontal):
         full = self.size.width >= FULL_LABELS_FROM
         for button_id, label, short, _tooltip in BUTTONS:
             button = self.query_one(f"#{button_id}", Button)
+            shown = (label, short)
             if button_id == "sim-play":
                 if playing is None:
                     playing = button.has_class("-playing")
                 button.set_class(playing, "-playing")
-                label, short = ("‖ Pause", "‖") if playing else (label, short)
-            text = label if full else short
+                if playing:
+                    shown = ("‖ Pause", "‖")
+            text = shown[0] if full else shown[1]
             if str(button.label) != text:
                 button.label = text
                 button.refresh(layout=True)  # a label is not a layout change to Textual; its width is
@@ -724,12 +724,4 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
         self.query_one(ParamForm).show_scenario(scenario)
         self.query_one(TabbedContent).active = "sim-live"
         self.player.play()
-        self.player_changed()
-
-    def apply_overrides(self, changes: Mapping[str, Any]) -> None:
-        """Set parameters from outside (e.g. a lesson); raises `UserError` with the one-line reason."""
-        scenario = self.run.scenario.with_overrides(dict(changes))
-        self.note = overrides_text(changes)
-        self.player.restart(self.run, scenario)
-        self.query_one(ParamForm).show_scenario(scenario)
         self.player_changed()

@@ -110,7 +110,7 @@ class TextBlock(Widget):
         start = 0
         for index in range(1, len(line) + 1):
             if index == len(line) or owner[index] != owner[start]:
-                name = owner[start]
-                segments.append(Segment(line[start:index], styles[name] if name else base))
+                span = owner[start]
+                segments.append(Segment(line[start:index], styles[span] if span else base))
                 start = index
         return segments

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 def find_scenario(name: str, scenario_files: dict[str, Any] | None = None) -> Any:
     """The validated scenario a lesson names; raises `UserError` with the one-line reason."""
+    # The scenario's validation (pydantic) is paid for by the first lesson with a simulation, not at start-up.
     from tutor.sim.scenario import load_scenario
 
     path = (scenario_files or {}).get(name)

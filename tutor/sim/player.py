@@ -226,10 +226,7 @@ class Player:
         if latest is None:
             return False
         earlier = [run.last_event_time(latest, strictly_before=True) for run in self.runs]
-        target = max((t for t in earlier if t is not None), default=None)
-        for run in self.runs:
-            run.rewind(target)
-        self.time = target if target is not None else 0.0
+        self.seek(max((t for t in earlier if t is not None), default=None))
         return True
 
     def reset(self) -> None:
@@ -249,13 +246,13 @@ class Player:
         if self.playing:
             self._rebase()
 
-    def seek(self, to_s: float) -> None:
-        """Pause and show the runs at `to_s` (tests and snapshots use this for a fixed picture)."""
+    def seek(self, to_s: float | None) -> None:
+        """Pause and show the runs at `to_s`; None is the start, before the first event."""
         self.pause()
-        if to_s < self.time:
+        if to_s is None or to_s < self.time:
             for run in self.runs:
                 run.rewind(to_s)
-            self.time = to_s
+            self.time = to_s if to_s is not None else 0.0
         else:
             self._advance_to(to_s)
 
