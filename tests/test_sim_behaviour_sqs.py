@@ -272,3 +272,23 @@ def test_a_message_moved_to_the_dlq_says_how_often_it_was_received():
     moved = of_kind(run(load_scenario("sqs-poison-dlq")).trace, "destination")[0]
     assert moved["receive_counts"] == [3] and moved["max_receive_count"] == 3
     assert describe_event(moved) == "msg-5 sent to the dead-letter queue (maxReceiveCount, received 3 times)"
+
+
+def test_run_drains_when_the_last_invocation_ends_after_its_message_went_to_the_dlq():
+    # The message's 3 s visibility timeout lapses during the cold start + 2.9 s handler, and with
+    # max_receive_count 1 it is redriven at 3.0; the invocation still runs to 3.2. Nothing is
+    # left once it ends, so the run ends there, drained, not at until_s.
+    scenario = build(
+        until_s=100,
+        load={"count": 1},
+        function={"timeout_s": 3, "duration_ms": 2900, "cold_start_ms": 300},
+        sqs={"visibility_timeout_s": 3, "max_receive_count": 1},
+    )
+    result = run(scenario)
+    assert [(e["t"], e["kind"]) for e in result.trace[-3:]] == [
+        (3.0, "destination"),
+        (3.2, "invoke_end"),
+        (3.2, "end"),
+    ]
+    assert result.trace[-1]["reason"] == "drained"
+    assert result.summary["sim_time_s"] == 3.2 and result.summary["unfinished"] == 0

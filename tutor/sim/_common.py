@@ -454,7 +454,10 @@ class Core:
         self.emit({"t": t6(self.env._now), "kind": "throttle", "items": [item.id for item in items]})
 
     def finish(self, invocation: Invocation) -> None:
-        """The handler ends: its environment becomes idle and warm; successes are counted."""
+        """The handler ends: its environment becomes idle and warm; successes are counted.
+
+        The end of the last running handler can be what drains the run (an SQS message moved to
+        the DLQ while the batch holding it still ran), so the run is settled here too."""
         self.busy -= 1
         self.idle += 1
         failed = invocation.failed
@@ -473,6 +476,8 @@ class Core:
                     invocation.shard,
                 )
             )
+        if not self.outstanding:
+            self.settle()
 
     def materialise(self) -> list[dict]:
         """The trace so far as the contract's dicts (the rows written since the last call decoded)."""
