@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -75,6 +76,10 @@ def _check_param(param: Param, value: Any) -> None:
         return
     if value in param.special:
         return
+    # NaN compares false with every bound and infinity passes an open-ended range: neither is a
+    # number a run can use.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _refuse(f"{shown}: not a finite number; allowed {param.allowed()}")
     too_high = param.max is not None and value > param.max and param.max_from is None
     if (param.min is not None and value < param.min) or too_high:
         raise _refuse(f"{shown}: allowed {param.allowed()}")
