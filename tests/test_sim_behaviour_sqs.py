@@ -292,3 +292,18 @@ def test_run_drains_when_the_last_invocation_ends_after_its_message_went_to_the_
     ]
     assert result.trace[-1]["reason"] == "drained"
     assert result.summary["sim_time_s"] == 3.2 and result.summary["unfinished"] == 0
+
+
+def test_fifo_partial_batch_stops_at_the_first_failure_so_later_messages_are_not_duplicates():
+    # msg-2 fails once; the handler stops there, so msg-3 and msg-4 come back unprocessed and are
+    # processed once, in the retry: no duplicates.
+    scenario = build(
+        function={"faults": [{"item": "msg-2", "kind": "error", "attempts": 1}]},
+        load={"count": 4, "pattern": "burst"},
+        sqs={"fifo": True, "batch_size": 4, "visibility_timeout_s": 5, "report_batch_item_failures": True},
+    )
+    result = run(scenario)
+    assert batches(result.trace) == [(0.0, msgs(1, 2, 3, 4)), (5.0, msgs(2, 3, 4))]
+    assert of_kind(result.trace, "invoke_end")[0]["failed_items"] == msgs(2, 3, 4)
+    assert result.summary["duplicates"] == 0
+    assert result.summary["succeeded"] == 4

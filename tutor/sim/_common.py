@@ -424,15 +424,16 @@ class Core:
             return TIMEOUT, self.timeout_s, items, False, ()
         if whole is not None or bad is None:  # bad is None only when `whole` says what failed
             return ERROR, run_s, items, False, ()
+        if report == REST:
+            # FIFO: the handler stops at the first failure and reports it with every later message,
+            # which it never processed. Reporting batchItemFailures is a normal return, not a
+            # function error: the handler caught the bad items and listed them.
+            first = min(items.index(item) for item in bad)
+            return OK, run_s, items[first:], True, items[:first]
         processed = [item for item in items if item not in bad]
         if report == WHOLE:
             return ERROR, run_s, items, False, processed
-        # Reporting batchItemFailures is a normal return, not a function error: the handler caught
-        # the bad items and listed them.
-        if report == EACH:
-            failed = [item for item in items if item in bad] if len(bad) > 1 else bad
-        else:
-            failed = items[min(items.index(item) for item in bad) :]
+        failed = [item for item in items if item in bad] if len(bad) > 1 else bad
         return OK, run_s, failed, True, processed
 
     def _trace_start(self, invocation: Invocation, counts: dict) -> None:
