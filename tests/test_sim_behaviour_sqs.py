@@ -307,3 +307,20 @@ def test_fifo_partial_batch_stops_at_the_first_failure_so_later_messages_are_not
     assert of_kind(result.trace, "invoke_end")[0]["failed_items"] == msgs(2, 3, 4)
     assert result.summary["duplicates"] == 0
     assert result.summary["succeeded"] == 4
+
+
+def test_a_throttled_poller_keeps_its_batch_until_the_visibility_timeout_and_takes_no_other():
+    # One batch can run at a time; the other four pollers' batches are throttled, and their next
+    # retry (1 s) would already come at the 1 s visibility timeout. They still hold them until then,
+    # so at t = 0 the five pollers hold 5 batches (15 messages), not the whole queue.
+    scenario = build(
+        load={"count": 24, "pattern": "burst"},
+        function={"timeout_s": 1, "duration_ms": 500, "reserved_concurrency": 1},
+        sqs={"batch_size": 3, "visibility_timeout_s": 1, "max_receive_count": 3},
+    )
+    trace = run(scenario).trace
+    at_zero = [e for e in trace if e["kind"] in ("invoke_start", "throttle") and e["t"] == 0.0]
+    assert len(at_zero) == 5
+    assert {m for e in at_zero for m in e["items"]} == set(msgs(*range(1, 16)))
+    # The rest wait for the pollers added every 0.2 s while messages wait.
+    assert min(e["t"] for e in of_kind(trace, "throttle", "msg-16")) == 0.2
