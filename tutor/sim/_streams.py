@@ -113,6 +113,7 @@ class StreamModel:
     def arrive(self, items: list[Item]) -> None:
         core = self.core
         emit = core.emit
+        tracing = core.tracing
         t = t6(self.env._now)
         shards = len(self.shards)
         woken = []
@@ -121,7 +122,8 @@ class StreamModel:
             shard = r.shard = (key - 1) % shards
             r.slot = ((key - 1) // shards) % self.factor
             r.key = f"pk-{key}"
-            emit({"t": t, "kind": "arrive", "item": r.id, "key": r.key, "shard": shard, "slot": r.slot})
+            if tracing:
+                emit({"t": t, "kind": "arrive", "item": r.id, "key": r.key, "shard": shard, "slot": r.slot})
             on_shard = self.shards[shard]
             on_shard.put += 1
             on_shard.unfinished.append(r)
