@@ -125,8 +125,8 @@ def test_list_includes_a_packs_presets(capsys, tmp_path):
             'kinesis.on_failure = "eventbridge": allowed one of none, sqs, sns, s3',
         ),
         (
-            ["sqs-lambda", "--set", "load.count=2000000"],
-            ("load.count = 2000000: allowed a whole number 1..1,000,000 (a simulator limit, not AWS's)"),
+            ["sqs-lambda", "--set", "load.count=20000000"],
+            ("load.count = 20000000: allowed a whole number 1..10,000,000 (a simulator limit, not AWS's)"),
         ),
         (
             ["sqs-lambda", "--set", "sqs.batch_sise=5"],

@@ -272,3 +272,55 @@ def test_a_message_moved_to_the_dlq_says_how_often_it_was_received():
     moved = of_kind(run(load_scenario("sqs-poison-dlq")).trace, "destination")[0]
     assert moved["receive_counts"] == [3] and moved["max_receive_count"] == 3
     assert describe_event(moved) == "msg-5 sent to the dead-letter queue (maxReceiveCount, received 3 times)"
+
+
+def test_run_drains_when_the_last_invocation_ends_after_its_message_went_to_the_dlq():
+    # The message's 3 s visibility timeout lapses during the cold start + 2.9 s handler, and with
+    # max_receive_count 1 it is redriven at 3.0; the invocation still runs to 3.2. Nothing is
+    # left once it ends, so the run ends there, drained, not at until_s.
+    scenario = build(
+        until_s=100,
+        load={"count": 1},
+        function={"timeout_s": 3, "duration_ms": 2900, "cold_start_ms": 300},
+        sqs={"visibility_timeout_s": 3, "max_receive_count": 1},
+    )
+    result = run(scenario)
+    assert [(e["t"], e["kind"]) for e in result.trace[-3:]] == [
+        (3.0, "destination"),
+        (3.2, "invoke_end"),
+        (3.2, "end"),
+    ]
+    assert result.trace[-1]["reason"] == "drained"
+    assert result.summary["sim_time_s"] == 3.2 and result.summary["unfinished"] == 0
+
+
+def test_fifo_partial_batch_stops_at_the_first_failure_so_later_messages_are_not_duplicates():
+    # msg-2 fails once; the handler stops there, so msg-3 and msg-4 come back unprocessed and are
+    # processed once, in the retry: no duplicates.
+    scenario = build(
+        function={"faults": [{"item": "msg-2", "kind": "error", "attempts": 1}]},
+        load={"count": 4, "pattern": "burst"},
+        sqs={"fifo": True, "batch_size": 4, "visibility_timeout_s": 5, "report_batch_item_failures": True},
+    )
+    result = run(scenario)
+    assert batches(result.trace) == [(0.0, msgs(1, 2, 3, 4)), (5.0, msgs(2, 3, 4))]
+    assert of_kind(result.trace, "invoke_end")[0]["failed_items"] == msgs(2, 3, 4)
+    assert result.summary["duplicates"] == 0
+    assert result.summary["succeeded"] == 4
+
+
+def test_a_throttled_poller_keeps_its_batch_until_the_visibility_timeout_and_takes_no_other():
+    # One batch can run at a time; the other four pollers' batches are throttled, and their next
+    # retry (1 s) would already come at the 1 s visibility timeout. They still hold them until then,
+    # so at t = 0 the five pollers hold 5 batches (15 messages), not the whole queue.
+    scenario = build(
+        load={"count": 24, "pattern": "burst"},
+        function={"timeout_s": 1, "duration_ms": 500, "reserved_concurrency": 1},
+        sqs={"batch_size": 3, "visibility_timeout_s": 1, "max_receive_count": 3},
+    )
+    trace = run(scenario).trace
+    at_zero = [e for e in trace if e["kind"] in ("invoke_start", "throttle") and e["t"] == 0.0]
+    assert len(at_zero) == 5
+    assert {m for e in at_zero for m in e["items"]} == set(msgs(*range(1, 16)))
+    # The rest wait for the pollers added every 0.2 s while messages wait.
+    assert min(e["t"] for e in of_kind(trace, "throttle", "msg-16")) == 0.2

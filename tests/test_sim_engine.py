@@ -356,3 +356,17 @@ def test_step_moves_to_the_next_instant_that_writes_events():
     assert sim.next_event_at is None
     assert instants[:4] == [0.0, 0.5, 1.0, 1.2]
     assert instants[-1] == 181.6
+
+
+def test_stream_hands_over_the_whole_trace_in_slices_and_keeps_none_of_it():
+    from tutor.sim.engine import Simulation
+
+    for preset in ("sqs-poison-dlq", "kinesis-bisect", "async-retries-destination", "api-gateway-lambda"):
+        scenario = load_scenario(preset)
+        whole = run(scenario)
+        sim = Simulation(scenario)
+        slices = list(sim.stream(chunk_rows=5))
+        assert len(slices) > 2
+        assert [event for events in slices for event in events] == whole.trace
+        assert sim.summary() == whole.summary
+        assert sim.trace == []

@@ -268,7 +268,7 @@ def test_visibility_check_applies_to_sqs_only():
     [
         (
             ["load.count=0"],
-            "load.count = 0: allowed a whole number 1..1,000,000 (a simulator limit, not AWS's)",
+            "load.count = 0: allowed a whole number 1..10,000,000 (a simulator limit, not AWS's)",
         ),
         (
             ["kinesis.shards=1001"],

@@ -402,3 +402,22 @@ def test_timeline_shows_first_and_last_events_with_a_gap_row():
     assert rows[0] == ("00:00", "msg-1 arrived")
     assert rows[2] == ("", "… 8 more events …")
     assert rows[-1] == ("00:04", "run ended: all work done")
+
+
+def test_chart_points_stay_bounded_on_a_long_run_and_keep_its_peaks():
+    points = report.Points(limit=1_000)
+    for n in range(50_000):
+        points.add(n * 0.01, 100.0 if n == 31_337 else float(n % 7))
+    pairs = points.pairs()
+    assert len(pairs) <= 1_000
+    assert [t for t, _ in pairs] == sorted(t for t, _ in pairs)
+    series = report.step_series(pairs, end=500.0, bins=40)
+    # The peak at 313.37 s (bar 25 of 40 over 500 s) stays within one merged cell, 4 s here.
+    assert max(series) == 100.0 and series.index(100.0) in (24, 25)
+    assert min(series) == 6.0
+
+
+def test_digest_timeline_counts_the_events_it_skips():
+    digest = report.TraceDigest(head=2, tail=2).feed(SQS_TRACE)
+    assert digest.timeline() == report.timeline(SQS_TRACE, head=2, tail=2)
+    assert ("", "… 8 more events …") in digest.timeline()

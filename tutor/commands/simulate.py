@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,27 +41,48 @@ def run(args) -> int:
 
         return run_watch(scenario, args.scenario)
 
-    from tutor.sim.engine import run as run_simulation
+    from tutor.sim import report
+    from tutor.sim.engine import Simulation
 
-    result = run_simulation(scenario)
-    if args.trace:
-        _write_trace(result.trace, args.trace)
+    # The run is streamed: its events are written and digested as they come and then dropped,
+    # so memory does not grow with the trace. With --json alone nothing reads the events.
+    wants_report = not args.json and args.trace != "-"
+    simulation = Simulation(scenario, record_trace=bool(args.trace) or wants_report)
+    digest = report.TraceDigest() if wants_report else None
+    with _trace_writer(args.trace) as write:
+        for events in simulation.stream():
+            if write is not None:
+                write("".join([json.dumps(event, separators=(",", ":")) + "\n" for event in events]))
+            if digest is not None:
+                digest.feed(events)
+    summary = simulation.summary()
     if args.json:
-        document = {"scenario": scenario.resolved(), "summary": result.summary}
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
-    elif args.trace != "-":
-        _print_report(args.scenario, scenario, result.trace, result.summary)
+        document = {"scenario": scenario.resolved(), "summary": summary}
+        sys.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
+    elif digest is not None:
+        _print_report(args.scenario, scenario, digest, summary)
     return 0
 
 
-def _write_trace(trace: list[dict[str, Any]], destination: str) -> None:
-    lines = "".join(json.dumps(event, separators=(",", ":")) + "\n" for event in trace)
+@contextmanager
+def _trace_writer(destination: str | None) -> Iterator[Callable[[str], Any] | None]:
+    """A function that appends text to the trace's destination (None: no trace asked for)."""
+    if not destination:
+        yield None
+        return
     if destination == "-":
-        sys.stdout.write(lines)
+        yield sys.stdout.write
         sys.stdout.flush()
         return
     try:
-        Path(destination).write_text(lines, encoding="utf-8")
+        handle = open(destination, "w", encoding="utf-8")  # noqa: SIM115 - closed below, errors reworded
+    except OSError as error:
+        raise UserError(
+            f"--trace {destination}: cannot write the trace ({error.strerror or error})"
+        ) from None
+    try:
+        with handle:
+            yield handle.write
     except OSError as error:
         raise UserError(
             f"--trace {destination}: cannot write the trace ({error.strerror or error})"
@@ -84,7 +107,7 @@ def _print_presets(rows: list[tuple[str, str, str, str]]) -> None:
     _console().print(table)
 
 
-def _print_report(source: str, scenario, trace: list[dict[str, Any]], summary: dict[str, Any]) -> None:
+def _print_report(source: str, scenario, digest, summary: dict[str, Any]) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -131,7 +154,7 @@ def _print_report(source: str, scenario, trace: list[dict[str, Any]], summary: d
     outcome = Table(title="Outcome", title_justify="left")
     outcome.add_column("items")
     outcome.add_column("count", justify="right")
-    for label, count in report.outcome_rows(summary, trace):
+    for label, count in report.outcome_rows(summary, []):
         outcome.add_row(label, str(count))
     outcome.add_row("[dim]total[/dim]", f"[dim]{summary.get('items', 0)}[/dim]")
     console.print(outcome)
@@ -146,14 +169,14 @@ def _print_report(source: str, scenario, trace: list[dict[str, Any]], summary: d
     chart.add_column("what")
     chart.add_column("chart", no_wrap=True)
     chart.add_column("peak", justify="right")
-    for label, line, peak in report.charts(scenario.model, trace, end):
+    for label, line, peak in digest.charts(scenario.model, end):
         chart.add_row(label, line, f"max {show_value(round(peak, 1))}")
     console.print(chart)
 
     events = Table(title="Timeline: first and last events", title_justify="left", show_header=False)
     events.add_column("t", justify="right", no_wrap=True)
     events.add_column("event")
-    for time, words in report.timeline(trace):
+    for time, words in digest.timeline():
         events.add_row(time, words)
     console.print(events)
 

@@ -55,11 +55,12 @@ class AsyncModel:
 
     def arrive(self, items: list[Item]) -> None:
         core = self.core
-        emit = core.emit
-        t = t6(self.env._now)
+        if core.tracing:
+            t = t6(self.env._now)
+            for item in items:
+                core.emit({"t": t, "kind": "arrive", "item": item.id})
+                core.emit({"t": t, "kind": "accepted", "item": item.id, "status": 202})
         for item in items:
-            emit({"t": t, "kind": "arrive", "item": item.id})
-            emit({"t": t, "kind": "accepted", "item": item.id, "status": 202})
             core.outstanding += 1
             self.queued += 1
             self.env.process(self.event_on_queue(item))

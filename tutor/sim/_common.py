@@ -27,6 +27,7 @@ from __future__ import annotations
 import gc
 import math
 import random
+from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
 from math import log
@@ -212,7 +213,8 @@ class Core:
         self.duplicates = 0
         self.destinations = {"on_success": 0, "on_failure": 0, "dlq": 0}
         self.dropped = 0
-        self.latencies: list[float] = []
+        # Arrival to final outcome, one per finished item: 8 bytes each, not a float object.
+        self.latencies = array("d")
 
     # -- randomness -----------------------------------------------------------------------------
 
@@ -424,15 +426,16 @@ class Core:
             return TIMEOUT, self.timeout_s, items, False, ()
         if whole is not None or bad is None:  # bad is None only when `whole` says what failed
             return ERROR, run_s, items, False, ()
+        if report == REST:
+            # FIFO: the handler stops at the first failure and reports it with every later message,
+            # which it never processed. Reporting batchItemFailures is a normal return, not a
+            # function error: the handler caught the bad items and listed them.
+            first = min(items.index(item) for item in bad)
+            return OK, run_s, items[first:], True, items[:first]
         processed = [item for item in items if item not in bad]
         if report == WHOLE:
             return ERROR, run_s, items, False, processed
-        # Reporting batchItemFailures is a normal return, not a function error: the handler caught
-        # the bad items and listed them.
-        if report == EACH:
-            failed = [item for item in items if item in bad] if len(bad) > 1 else bad
-        else:
-            failed = items[min(items.index(item) for item in bad) :]
+        failed = [item for item in items if item in bad] if len(bad) > 1 else bad
         return OK, run_s, failed, True, processed
 
     def _trace_start(self, invocation: Invocation, counts: dict) -> None:
@@ -454,7 +457,10 @@ class Core:
         self.emit({"t": t6(self.env._now), "kind": "throttle", "items": [item.id for item in items]})
 
     def finish(self, invocation: Invocation) -> None:
-        """The handler ends: its environment becomes idle and warm; successes are counted."""
+        """The handler ends: its environment becomes idle and warm; successes are counted.
+
+        The end of the last running handler can be what drains the run (an SQS message moved to
+        the DLQ while the batch holding it still ran), so the run is settled here too."""
         self.busy -= 1
         self.idle += 1
         failed = invocation.failed
@@ -473,6 +479,8 @@ class Core:
                     invocation.shard,
                 )
             )
+        if not self.outstanding:
+            self.settle()
 
     def materialise(self) -> list[dict]:
         """The trace so far as the contract's dicts (the rows written since the last call decoded)."""
@@ -488,6 +496,17 @@ class Core:
                 gc.enable()
         rows.clear()
         return self.trace
+
+    def take_events(self) -> list[dict]:
+        """The rows written since the last call, decoded into a new list that the core forgets."""
+        kept = self.trace
+        events: list[dict] = []
+        self.trace = events
+        try:
+            self.materialise()
+        finally:
+            self.trace = kept
+        return events
 
     def _decode(self, rows: list) -> None:
         out = self.trace.append

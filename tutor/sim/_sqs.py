@@ -10,7 +10,8 @@ minute) while messages wait that a poller could take, up to `maximum_concurrency
 poller runs one batch at a time. Pollers are not limited by the function's concurrency: a
 throttled batch is retried by its poller after 1 s, 2 s, 4 s ... (up to 300 s) while its
 messages stay invisible; when the next retry would come at or after the visibility timeout, the
-poller lets the batch go and the messages return to the queue at their timeout.
+poller lets the batch go, and the messages return to the queue at their timeout. The poller
+takes no other batch until then.
 
 Batching: a poller's window starts when its previous invocation ends (for a new poller: when it
 starts). It sends its batch when it holds `batch_size` messages, or when the window is over and
@@ -377,19 +378,25 @@ class SqsModel:
 
     def back_off(self, poller: Poller, items: list[Item], counts: dict | None):
         """A throttled batch: retried after 1 s, 2 s, 4 s ... while its messages stay invisible.
-        Returns the invocation, or None when the poller let the batch go back to the queue."""
+        Returns the invocation, or None when the poller let the batch go back to the queue.
+
+        The batch stays with its poller until its visibility timeout lapses: the poller takes no
+        other batch meanwhile, so throttling cannot make the pollers drain the queue into batches
+        that only wait."""
         env = self.env
         core = self.core
         backoff = BACKOFF_FIRST_S
         invocation = None
+        poller.state = "backing_off"
+        invisible_until = min(r.deadline for r in poller.held)
         while invocation is None:
             at = env._now + backoff
-            invisible_until = min((r.deadline for r in poller.held if not r.guarded), default=env._now)
             if at >= invisible_until:
                 self.let_lapse(poller, "visibility_timeout")
+                if invisible_until > env._now:
+                    yield env.timeout(invisible_until - env._now)
                 return None
             core.retry(items, "throttle", at, **self.receive_counts(items))
-            poller.state = "backing_off"
             yield env.timeout(backoff)
             backoff = min(backoff * 2, BACKOFF_MAX_S)
             invocation = core.start(items, self.report, None, counts)

@@ -38,6 +38,7 @@ Interpretations:
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from tutor.sim._common import BACKOFF_FIRST_S, BACKOFF_MAX_S, EACH, WHOLE, Core, Item, t6
@@ -47,15 +48,15 @@ if TYPE_CHECKING:
 
 
 class Slot:
-    """One parallelization slot of a shard: an ordered list of records and its reader's state."""
+    """One parallelization slot of a shard: the records its reader has not read yet, in order,
+    and the reader's state."""
 
-    __slots__ = ("blocked", "busy", "index", "pos", "records", "shard", "wake", "window_end")
+    __slots__ = ("blocked", "busy", "index", "records", "shard", "wake", "window_end")
 
     def __init__(self, shard: int, index: int):
         self.shard = shard
         self.index = index
-        self.records: list[Item] = []
-        self.pos = 0  # the next record not yet read into a batch
+        self.records: deque[Item] = deque()
         self.wake: Event | None = None  # set while its reader waits for records or its window
         self.window_end = 0.0
         self.blocked = False
@@ -63,13 +64,24 @@ class Slot:
 
 
 class Shard:
-    __slots__ = ("checkpoint", "index", "iterator_age_s", "records")
+    """A shard keeps only its records from the checkpoint on: a long run does not hold every
+    record it ever put."""
+
+    __slots__ = ("checkpoint", "index", "iterator_age_s", "put", "unfinished")
 
     def __init__(self, index: int):
         self.index = index
-        self.records: list[Item] = []
+        self.put = 0  # records put so far
+        self.unfinished: deque[Item] = deque()  # from the checkpoint on, in order
         self.checkpoint = 0  # records before this position are all done
         self.iterator_age_s = 0.0
+
+    def move_checkpoint(self) -> None:
+        """Past every record at the front that is done."""
+        unfinished = self.unfinished
+        while unfinished and unfinished[0].outcome is not None:
+            unfinished.popleft()
+            self.checkpoint += 1
 
 
 class StreamModel:
@@ -101,6 +113,7 @@ class StreamModel:
     def arrive(self, items: list[Item]) -> None:
         core = self.core
         emit = core.emit
+        tracing = core.tracing
         t = t6(self.env._now)
         shards = len(self.shards)
         woken = []
@@ -109,8 +122,11 @@ class StreamModel:
             shard = r.shard = (key - 1) % shards
             r.slot = ((key - 1) // shards) % self.factor
             r.key = f"pk-{key}"
-            emit({"t": t, "kind": "arrive", "item": r.id, "key": r.key, "shard": shard, "slot": r.slot})
-            self.shards[shard].records.append(r)
+            if tracing:
+                emit({"t": t, "kind": "arrive", "item": r.id, "key": r.key, "shard": shard, "slot": r.slot})
+            on_shard = self.shards[shard]
+            on_shard.put += 1
+            on_shard.unfinished.append(r)
             slot = self.slots[shard][r.slot]
             slot.records.append(r)
             if slot.wake is not None and slot not in woken:
@@ -121,7 +137,7 @@ class StreamModel:
 
     def nudge(self, slot: Slot) -> None:
         """Wake a waiting reader if it can send a batch now."""
-        waiting = len(slot.records) - slot.pos
+        waiting = len(slot.records)
         if waiting and (waiting >= self.batch_size or self.env._now >= slot.window_end):
             wake, slot.wake = slot.wake, None
             assert wake is not None  # only a waiting reader is nudged
@@ -134,15 +150,15 @@ class StreamModel:
         slot.window_end = env._now + self.window_s
         while True:
             while True:
-                waiting = len(slot.records) - slot.pos
+                waiting = len(slot.records)
                 if waiting and (waiting >= batch_size or env._now >= slot.window_end):
                     break
                 slot.wake = wake = env.event()
                 if env._now < slot.window_end:
                     env.process(self.window_timer(slot, wake))
                 yield wake
-            batch = slot.records[slot.pos : slot.pos + batch_size]
-            slot.pos += len(batch)
+            take = slot.records.popleft
+            batch = [take() for _ in range(min(batch_size, len(slot.records)))]
             yield from self.process(slot, batch)
             slot.window_end = env._now + self.window_s
 
@@ -252,6 +268,8 @@ class StreamModel:
         core = self.core
         for r in records:
             core.succeed(r)
+        if records:
+            self.shards[records[0].shard].move_checkpoint()
         core.outstanding -= len(records)
         core.settle()
 
@@ -264,6 +282,8 @@ class StreamModel:
             core.drop(records, reason, **counts)
         for r in records:
             core.fail(r, reason)
+        if records:
+            self.shards[records[0].shard].move_checkpoint()
         core.outstanding -= len(records)
         core.settle()
 
@@ -271,17 +291,13 @@ class StreamModel:
         shards = []
         now = self.env._now
         for shard, slots in zip(self.shards, self.slots, strict=True):
-            records = shard.records
-            position = shard.checkpoint
-            while position < len(records) and records[position].outcome is not None:
-                position += 1
-            shard.checkpoint = position
-            oldest = next((r for r in records[position:] if r.outcome is None), None)
+            shard.move_checkpoint()
+            oldest = shard.unfinished[0] if shard.unfinished else None
             shards.append(
                 {
                     "shard": shard.index,
-                    "records": len(records),
-                    "checkpoint": position,
+                    "records": shard.put,
+                    "checkpoint": shard.checkpoint,
                     "iterator_age_s": t6(shard.iterator_age_s),
                     "oldest_record_age_s": t6(now - oldest.t) if oldest is not None else 0.0,
                     "blocked": any(slot.blocked for slot in slots),

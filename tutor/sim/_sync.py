@@ -43,10 +43,11 @@ class SyncModel:
 
     def arrive(self, items: list[Item]) -> None:
         core = self.core
-        emit = core.emit
-        t = t6(self.env._now)
+        if core.tracing:
+            t = t6(self.env._now)
+            for item in items:
+                core.emit({"t": t, "kind": "arrive", "item": item.id})
         for item in items:
-            emit({"t": t, "kind": "arrive", "item": item.id})
             core.outstanding += 1
             self.env.process(self.caller(item))
 
@@ -75,16 +76,17 @@ class SyncModel:
             self.waiting -= 1
             key = str(status)
             self.responses[key] = self.responses.get(key, 0) + 1
-            core.emit(
-                {
-                    "t": t6(env._now),
-                    "kind": "response",
-                    "item": item.id,
-                    "status": status,
-                    "function_error": function_error,
-                    "latency_s": t6(env._now - sent),
-                }
-            )
+            if core.tracing:
+                core.emit(
+                    {
+                        "t": t6(env._now),
+                        "kind": "response",
+                        "item": item.id,
+                        "status": status,
+                        "function_error": function_error,
+                        "latency_s": t6(env._now - sent),
+                    }
+                )
             if status != 200 and attempt < self.client_retries:
                 attempt += 1
                 core.retry(

@@ -19,6 +19,8 @@ API for the command line and the UI::
     sim.reset()                # back to t = 0 (recorded interventions are kept and replayed)
     result = run(scenario)     # result.trace, result.summary
     run(scenario, record_trace=False)   # summary only: faster, and the trace stays empty
+    for events in sim.stream():  # the whole run in slices of events that are not kept, so a
+        ...                      # long run's memory does not grow with its trace (the CLI)
 
 Stepping: `advance(t)` processes every event at a time <= t, so stepping in any slices gives the
 trace of one full run. The run ends when every item has arrived, the model holds no more work and
@@ -87,7 +89,9 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterable, Mapping
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import simpy
@@ -100,6 +104,7 @@ from tutor.sim._streams import StreamModel
 from tutor.sim._sync import SyncModel
 
 ITEM_PREFIX = {"sync": "req", "async": "evt", "sqs": "msg", "kinesis": "rec", "dynamodb": "rec"}
+SORT_SLICE = 1_000_000  # latencies sorted at a time for the percentiles
 INTERVENTION_KEYS = (
     "function.error_rate",
     "function.item_error_rate",
@@ -160,6 +165,8 @@ class Simulation:
         self.done = False
         self.end_reason: str | None = None
         self._drained_at = 0
+        self._row_budget: float = math.inf  # `stream` pauses the loop once this many rows wait
+        self._paused = False
         self._processed_through = -math.inf  # every event at a time <= this has been processed
         self._next_intervention = 0
 
@@ -191,10 +198,14 @@ class Simulation:
                 break
             if self._run_to(t, inclusive=after):
                 break
+            if self._paused:
+                return
             self.env._now = max(self.env._now, t)
             self._apply(changes)
             self._next_intervention += 1
         self._run_to(target, inclusive=True)
+        if self._paused:
+            return
         core = self.core
         if core.drained:
             self._finish("drained")
@@ -245,15 +256,22 @@ class Simulation:
         return self.core.drained
 
     def _step_to(self, t: float, inclusive: bool) -> None:
-        """Process SimPy's events and the arrivals, in time order, up to t (or just before it)."""
+        """Process SimPy's events and the arrivals, in time order, up to t (or just before it);
+        pause (`_paused`) once the trace rows reach the row budget."""
         env = self.env
         queue = env._queue
         step = env.step
         core = self.core
+        rows = core.rows
+        budget = self._row_budget
         producer = self.producer
         fire = producer.fire
         never = math.inf
+        self._paused = False
         while not core.drained:
+            if len(rows) >= budget:
+                self._paused = True
+                return
             head = queue[0][0] if queue else never
             due = producer.next_at
             if due < head:
@@ -312,6 +330,23 @@ class Simulation:
                     core.poisoned = []
 
     # -- reading --------------------------------------------------------------------------------
+
+    def stream(self, chunk_rows: int = 20_000) -> Iterator[list[dict]]:
+        """Run to the end, yielding the trace in slices of about `chunk_rows` events, in order.
+
+        The events are handed over and not kept (`trace` stays empty), so memory stays bounded
+        however long the run; without `record_trace` the slices are empty and only the summary
+        is built. Not for a run that is also read through `trace` or `drain_events`.
+        """
+        core = self.core
+        self._row_budget = chunk_rows
+        try:
+            while not self.done:
+                self.advance(self.until_s)
+                if core.rows or self.done:
+                    yield core.take_events()
+        finally:
+            self._row_budget = math.inf
 
     def drain_events(self) -> list[dict]:
         """The trace events written since the previous call."""
@@ -385,16 +420,46 @@ class Simulation:
         return summary
 
 
-def latency_summary(latencies: list[float]) -> dict:
-    if not latencies:
+def latency_summary(latencies: array) -> dict:
+    """Nearest-rank percentiles of an array("d"), which is sorted in place in slices: sorting ten
+    million latencies at once would take a list of float objects, 40 bytes each."""
+    count = len(latencies)
+    if not count:
         return {"p50": None, "p95": None, "p99": None, "max": None}
-    ordered = sorted(latencies)
-    count = len(ordered)
+    runs = []
+    for start in range(0, count, SORT_SLICE):
+        end = min(start + SORT_SLICE, count)
+        latencies[start:end] = array("d", sorted(latencies[start:end]))
+        runs.append((start, end))
 
     def rank(p: float) -> float:
-        return t6(ordered[max(0, math.ceil(p * count) - 1)])
+        return t6(_kth_smallest(latencies, runs, max(0, math.ceil(p * count) - 1)))
 
-    return {"p50": rank(0.50), "p95": rank(0.95), "p99": rank(0.99), "max": t6(ordered[-1])}
+    return {
+        "p50": rank(0.50),
+        "p95": rank(0.95),
+        "p99": rank(0.99),
+        "max": t6(max(latencies[end - 1] for _, end in runs)),
+    }
+
+
+def _kth_smallest(values: array, runs: list[tuple[int, int]], k: int) -> float:
+    """The k-th smallest (from 0) of `values`, whose slices `runs` are each sorted."""
+    if len(runs) == 1:
+        return values[k]
+    best = math.inf
+    for start, end in runs:
+        low, high = start, end
+        while low < high:  # the first value of this run with more than k values at or below it
+            middle = (low + high) // 2
+            at_or_below = sum(bisect_right(values, values[middle], lo, hi) - lo for lo, hi in runs)
+            if at_or_below > k:
+                high = middle
+            else:
+                low = middle + 1
+        if low < end:
+            best = min(best, values[low])
+    return best
 
 
 def check_changes(changes: Mapping[str, Any], scenario: Any) -> None:

@@ -195,7 +195,7 @@ _PARAM_LIST = [
         max=1,
     ),
     # Load
-    Param("load.count", None, "int", 100, "how many items arrive", min=1, max=1_000_000, limit="simulator"),
+    Param("load.count", None, "int", 100, "how many items arrive", min=1, max=10_000_000, limit="simulator"),
     Param(
         "load.rate_per_s",
         None,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from array import array
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -213,19 +214,9 @@ def describe_event(event: Mapping[str, Any]) -> str:
     return f"{kind}: {extra}"
 
 
-def timeline(trace: Sequence[Mapping[str, Any]], head: int = 5, tail: int = 5) -> list[tuple[str, str]]:
+def timeline(trace: Iterable[Mapping[str, Any]], head: int = 5, tail: int = 5) -> list[tuple[str, str]]:
     """(time, words) for the first and last events; a ("", "… N more events …") row marks the gap."""
-    if len(trace) <= head + tail:
-        chosen: list[Mapping[str, Any] | None] = list(trace)
-    else:
-        chosen = [*trace[:head], None, *trace[len(trace) - tail :]]
-    hidden = len(trace) - head - tail
-    return [
-        ("", f"… {hidden} more events …")
-        if event is None
-        else (format_time(event["t"]), describe_event(event))
-        for event in chosen
-    ]
+    return TraceDigest(head, tail).feed(trace).timeline()
 
 
 # -- rows --------------------------------------------------------------------------------------
@@ -318,78 +309,212 @@ def step_series(points: Sequence[tuple[float, float]], end: float, bins: int) ->
     return values
 
 
-def concurrency_points(trace: Iterable[Mapping[str, Any]]) -> list[tuple[float, float]]:
-    running, points = 0, []
-    for event in trace:
-        if event.get("kind") == "invoke_start":
-            running += 1
-        elif event.get("kind") == "invoke_end":
-            running -= 1
+class Points:
+    """(time, value) points in time order, kept within a bounded size for a run of any length.
+
+    Up to `limit` points are kept exactly. Past that, the points are merged within cells of
+    time: a cell keeps its first time with the highest value seen in it and its last time with
+    its last value (`merge = "max"`: what a chart of peaks needs), or its first time with the
+    total (`merge = "sum"`: for counts). A chart of 40 bars over thousands of cells loses
+    nothing a reader could see; a short run is never merged at all.
+    """
+
+    def __init__(self, merge: str = "max", limit: int = 100_000):
+        self.merge = merge
+        self.limit = limit
+        self.times = array("d")
+        self.values = array("d")
+
+    def add(self, t: float, value: float) -> None:
+        self.times.append(t)
+        self.values.append(value)
+        if len(self.times) > self.limit:
+            self._merge()
+
+    def _merge(self) -> None:
+        times, values = self.times, self.values
+        # Cells are a power of two long, so a later, coarser merge nests the earlier cells and a
+        # peak never drifts out of the cell that holds its true time.
+        cell = 2.0 ** math.ceil(math.log2(max(times[-1], 1e-9) / (self.limit // 8)))
+        merged_t, merged_v = array("d"), array("d")
+        index, size = 0, len(times)
+        while index < size:
+            first = index
+            number = int(times[index] / cell)
+            while index < size and int(times[index] / cell) == number:
+                index += 1
+            group = values[first:index]
+            if self.merge == "sum":
+                merged_t.append(times[first])
+                merged_v.append(sum(group))
+            elif index - first == 1:
+                merged_t.append(times[first])
+                merged_v.append(group[0])
+            else:
+                merged_t.extend((times[first], times[index - 1]))
+                merged_v.extend((max(group), group[-1]))
+        self.times, self.values = merged_t, merged_v
+
+    def pairs(self) -> list[tuple[float, float]]:
+        return list(zip(self.times, self.values, strict=True))
+
+
+class TraceDigest:
+    """What the report's charts and timeline need from a trace, read event by event.
+
+    Memory does not grow with the number of events: the timeline keeps its first and last
+    events, the charts keep bounded `Points`, and per item only a byte of state (and a double
+    for its arrival time) when ids are numbered as the engine numbers them.
+    """
+
+    WAITING, RUNNING, DONE = 1, 2, 3
+
+    def __init__(self, head: int = 5, tail: int = 5):
+        self.head_size = head
+        self.head: list[Mapping[str, Any]] = []
+        self.tail: deque[Mapping[str, Any]] = deque(maxlen=tail)
+        self.events = 0
+        self.concurrency = Points()
+        self.backlog = Points()
+        self.iterator_ages = Points()
+        self.throttles = Points("sum")
+        self._running = 0
+        self._waiting = 0
+        self._state = bytearray()  # item number -> WAITING, RUNNING or DONE (0: not seen)
+        self._named_state: dict[str, int] = {}  # the same for ids without a number
+        self._batches: dict[Any, list[str]] = {}
+        self._arrived = array("d")  # item number -> arrival time (NaN: not seen)
+        self._named_arrived: dict[str, float] = {}
+
+    def feed(self, events: Iterable[Mapping[str, Any]]) -> TraceDigest:
+        for event in events:
+            self._read(event)
+        return self
+
+    def _read(self, event: Mapping[str, Any]) -> None:
+        self.events += 1
+        if len(self.head) < self.head_size:
+            self.head.append(event)
         else:
-            continue
-        points.append((float(event["t"]), float(running)))
-    return points
+            self.tail.append(event)
+        kind = event.get("kind")
+        if kind == "arrive":
+            t = float(event["t"])
+            self._arrive(event["item"], t)
+            self._move(event["item"], self.WAITING)
+        elif kind == "invoke_start":
+            t = float(event["t"])
+            items = list(event.get("items", ()))
+            self._running += 1
+            self.concurrency.add(t, self._running)
+            self._batches[event.get("invocation")] = items
+            for item in items:
+                self._move(item, self.RUNNING)
+            age = event.get("iterator_age_s")
+            if age is None:
+                times = [a for a in map(self._arrival, items) if a is not None]
+                age = t - max(times) if times else 0.0
+            self.iterator_ages.add(t, float(age))
+        elif kind == "invoke_end":
+            t = float(event["t"])
+            self._running -= 1
+            self.concurrency.add(t, self._running)
+            failed = set(event.get("failed_items") or ())
+            ok = event.get("outcome") == "ok"
+            for item in self._batches.pop(event.get("invocation"), []):
+                self._move(item, self.WAITING if item in failed or not ok else self.DONE)
+        elif kind in ("delete", "destination", "drop"):
+            t = float(event["t"])
+            for item in event.get("items", ()):
+                self._move(item, self.DONE)
+        elif kind == "throttle":
+            self.throttles.add(float(event["t"]), 1.0)
+            return
+        else:
+            return
+        self.backlog.add(t, self._waiting)
+
+    @staticmethod
+    def _number(item: str) -> int | None:
+        digits = item.rpartition("-")[2]
+        return int(digits) if digits.isdigit() else None
+
+    def _move(self, item: str, new: int) -> None:
+        number = self._number(item)
+        if number is None:
+            old = self._named_state.get(item, 0)
+        else:
+            state = self._state
+            if number >= len(state):
+                state.extend(bytes(max(number + 1 - len(state), len(state))))
+            old = state[number]
+        if old in (self.DONE, new):
+            return
+        self._waiting += (new == self.WAITING) - (old == self.WAITING)
+        if number is None:
+            self._named_state[item] = new
+        else:
+            self._state[number] = new
+
+    def _arrive(self, item: str, t: float) -> None:
+        number = self._number(item)
+        if number is None:
+            self._named_arrived[item] = t
+            return
+        arrived = self._arrived
+        if number >= len(arrived):
+            arrived.extend(array("d", [math.nan]) * max(number + 1 - len(arrived), len(arrived)))
+        arrived[number] = t
+
+    def _arrival(self, item: str) -> float | None:
+        number = self._number(item)
+        if number is None:
+            return self._named_arrived.get(item)
+        if number < len(self._arrived) and not math.isnan(self._arrived[number]):
+            return self._arrived[number]
+        return None
+
+    def timeline(self) -> list[tuple[str, str]]:
+        """(time, words) for the first and last events; a ("", "… N more events …") row marks the gap."""
+        hidden = self.events - len(self.head) - len(self.tail)
+        rows = [(format_time(event["t"]), describe_event(event)) for event in self.head]
+        if hidden > 0:
+            rows.append(("", f"… {hidden} more events …"))
+        rows += [(format_time(event["t"]), describe_event(event)) for event in self.tail]
+        return rows
+
+    def charts(self, model: str, end: float, width: int = 40) -> list[tuple[str, str, float]]:
+        """(label, sparkline, peak) rows: concurrency, then backlog or iterator age, throttles."""
+        rows = []
+        concurrency = step_series(self.concurrency.pairs(), end, width)
+        rows.append(("concurrency", sparkline(concurrency), max(concurrency, default=0)))
+        if model in ("kinesis", "dynamodb"):
+            ages = _held_peaks(self.iterator_ages.pairs(), end, width)
+            rows.append(("iterator age (s)", sparkline(ages), max(ages, default=0)))
+        elif model in ("async", "sqs"):
+            backlog = step_series(self.backlog.pairs(), end, width)
+            rows.append(("waiting items", sparkline(backlog), max(backlog, default=0)))
+        counts = [0.0] * width
+        bin_width = max(end, 1e-9) / width
+        for t, count in self.throttles.pairs():
+            counts[min(width - 1, int(t / bin_width))] += count
+        if any(counts):
+            rows.append(("throttles", sparkline(counts), max(counts)))
+        return rows
+
+
+def concurrency_points(trace: Iterable[Mapping[str, Any]]) -> list[tuple[float, float]]:
+    return TraceDigest().feed(trace).concurrency.pairs()
 
 
 def backlog_points(trace: Iterable[Mapping[str, Any]]) -> list[tuple[float, float]]:
     """Items that arrived and wait: neither running nor finished (queued, backing off or invisible)."""
-    state: dict[str, str] = {}
-    batch_of: dict[Any, list[str]] = {}
-    waiting, points = 0, []
-
-    def move(item: str, new: str) -> None:
-        nonlocal waiting
-        old = state.get(item)
-        if old in ("done", new):
-            return
-        waiting += (new == "waiting") - (old == "waiting")
-        state[item] = new
-
-    for event in trace:
-        kind = event.get("kind")
-        if kind == "arrive":
-            move(event["item"], "waiting")
-        elif kind == "invoke_start":
-            batch_of[event.get("invocation")] = list(event.get("items", ()))
-            for item in event.get("items", ()):
-                move(item, "running")
-        elif kind == "invoke_end":
-            failed = set(event.get("failed_items") or ())
-            for item in batch_of.pop(event.get("invocation"), []):
-                move(item, "waiting" if item in failed or event.get("outcome") != "ok" else "done")
-        elif kind in ("delete", "destination", "drop"):
-            for item in event.get("items", ()):
-                move(item, "done")
-        else:
-            continue
-        points.append((float(event["t"]), float(waiting)))
-    return points
+    return TraceDigest().feed(trace).backlog.pairs()
 
 
 def iterator_age_points(trace: Iterable[Mapping[str, Any]]) -> list[tuple[float, float]]:
     """Streams: the iterator age of each batch when it is sent (time since its newest record arrived)."""
-    arrived: dict[str, float] = {}
-    points = []
-    for event in trace:
-        kind = event.get("kind")
-        if kind == "arrive":
-            arrived[event["item"]] = float(event["t"])
-        elif kind == "invoke_start":
-            age = event.get("iterator_age_s")
-            if age is None:
-                times = [arrived[item] for item in event.get("items", ()) if item in arrived]
-                age = float(event["t"]) - max(times) if times else 0.0
-            points.append((float(event["t"]), float(age)))
-    return points
-
-
-def throttle_counts(trace: Iterable[Mapping[str, Any]], end: float, bins: int) -> list[float]:
-    counts = [0.0] * bins
-    width = max(end, 1e-9) / bins
-    for event in trace:
-        if event.get("kind") == "throttle":
-            counts[min(bins - 1, int(float(event["t"]) / width))] += 1
-    return counts
+    return TraceDigest().feed(trace).iterator_ages.pairs()
 
 
 def sparkline(values: Sequence[float]) -> str:
@@ -402,22 +527,10 @@ def sparkline(values: Sequence[float]) -> str:
 
 
 def charts(
-    model: str, trace: Sequence[Mapping[str, Any]], end: float, width: int = 40
+    model: str, trace: Iterable[Mapping[str, Any]], end: float, width: int = 40
 ) -> list[tuple[str, str, float]]:
     """(label, sparkline, peak) rows for the report: concurrency, then backlog or iterator age, throttles."""
-    rows = []
-    concurrency = step_series(concurrency_points(trace), end, width)
-    rows.append(("concurrency", sparkline(concurrency), max(concurrency, default=0)))
-    if model in ("kinesis", "dynamodb"):
-        ages = _held_peaks(iterator_age_points(trace), end, width)
-        rows.append(("iterator age (s)", sparkline(ages), max(ages, default=0)))
-    elif model in ("async", "sqs"):
-        backlog = step_series(backlog_points(trace), end, width)
-        rows.append(("waiting items", sparkline(backlog), max(backlog, default=0)))
-    throttles = throttle_counts(trace, end, width)
-    if any(throttles):
-        rows.append(("throttles", sparkline(throttles), max(throttles)))
-    return rows
+    return TraceDigest().feed(trace).charts(model, end, width)
 
 
 def _held_peaks(points: Sequence[tuple[float, float]], end: float, bins: int) -> list[float]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -32,6 +33,10 @@ MAX_FAULT_ATTEMPTS = 10_000
 # Keys that are not tunable parameters but may still be written in a file or given with --set.
 _OTHER_KEYS = ("model", "title", "description", "function.faults")
 _REFUSAL = "scenario_refused"
+# Simulator limits on what is read at all, so that a hostile file cannot exhaust the machine.
+MAX_SCENARIO_BYTES = 1_000_000
+MAX_TOML_NESTING = 10
+MAX_KEY_LENGTH = 200
 
 
 class ScenarioError(UserError):
@@ -75,6 +80,10 @@ def _check_param(param: Param, value: Any) -> None:
         return
     if value in param.special:
         return
+    # NaN compares false with every bound and infinity passes an open-ended range: neither is a
+    # number a run can use.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _refuse(f"{shown}: not a finite number; allowed {param.allowed()}")
     too_high = param.max is not None and value > param.max and param.max_from is None
     if (param.min is not None and value < param.min) or too_high:
         raise _refuse(f"{shown}: allowed {param.allowed()}")
@@ -379,6 +388,9 @@ def _parse_override(text: str) -> tuple[str, Any]:
     key, raw = key.strip(), raw.strip()
     if not sep or not key:
         raise ScenarioError(f"--set {text!r}: expected KEY=VALUE, e.g. sqs.batch_size=25")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ScenarioError(f"--set {key[:40]}...: unknown key; keys are dotted paths such as sqs.batch_size")
+    _check_shape(raw, f"--set {key}")
     try:
         value = tomllib.loads(f"value = {raw}")["value"]
     except tomllib.TOMLDecodeError:
@@ -430,14 +442,61 @@ def _preset_files(search_dirs: Iterable[Path | str] = ()) -> dict[str, Path]:
     return found
 
 
+def _nesting(text: str) -> int:
+    """How deep the TOML text nests: the most brackets open at once plus the most dots in one
+    line, counted outside strings and comments. A cheap bound checked before parsing, because
+    the parser takes memory and time out of all proportion on a long dotted key or deep nesting."""
+    deepest = depth = dots = 0
+    index, size = 0, len(text)
+    while index < size:
+        char = text[index]
+        if char in "\"'":
+            quote = text[index : index + 3] if text[index : index + 3] in ('"""', "'''") else char
+            index += len(quote)
+            while index < size and not text.startswith(quote, index):
+                index += 2 if char == '"' and text[index] == "\\" else 1
+            index += len(quote)
+            continue
+        if char == "#":
+            index = text.find("\n", index)
+            if index < 0:
+                break
+            continue
+        if char == "\n":
+            dots = 0
+        elif char == ".":
+            dots += 1
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        deepest = max(deepest, depth + dots)
+        index += 1
+    return deepest
+
+
+def _check_shape(text: str, what: str) -> None:
+    if _nesting(text) > MAX_TOML_NESTING:
+        raise ScenarioError(
+            f"{what}: nested too deeply; allowed at most {MAX_TOML_NESTING} levels of brackets "
+            "and dotted keys (a scenario needs 3)"
+        )
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
+        if path.stat().st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(
+                f"scenario file {str(path)!r}: larger than {MAX_SCENARIO_BYTES // 1_000_000} MB, "
+                "the most a scenario file may be"
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(f"scenario file {str(path)!r}: no such file") from None
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise ScenarioError(f"scenario file {str(path)!r}: cannot read it ({reason})") from None
+    _check_shape(text, f"scenario file {str(path)!r}")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
