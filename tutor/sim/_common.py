@@ -7,7 +7,8 @@ the bookkeeping that the summary and the snapshot read. Everything here runs ins
 processes, so nothing may look at wall-clock time or any randomness but `Core.rng(concern)`.
 
 Interpretations of the contract made here (listed again in the engine's docstring):
-- Execution environments are never reclaimed while idle (AWS documents no idle lifetime).
+- Execution environments are never reclaimed while idle (AWS documents no idle lifetime), unless
+  `function.idle_reclaim_s` is set (see `_reclaim`).
 - The scaling rate is a token bucket of 1,000 new environments that refills at 100 a second and
   never holds more than 1,000: a burst may start 1,000 environments at once, then 100 a second.
 - The Init phase (cold start) comes before the handler and does not count against `timeout_s`
@@ -213,6 +214,21 @@ class Core:
         self.destinations = {"on_success": 0, "on_failure": 0, "dlq": 0}
         self.dropped = 0
         self.latencies: list[float] = []
+        self._attach_extensions(scenario)
+
+    def _attach_extensions(self, scenario: Any) -> None:
+        """Billed units, the downstream and idle reclaim: their own modules (imported here, as they
+        import this one), hooked into `start` and `finish`."""
+        from tutor.sim._downstream import Downstream
+        from tutor.sim._reclaim import IdleReclaim
+        from tutor.sim.billing import Billing
+
+        self.billing = Billing(self)
+        self.downstream = (
+            Downstream(self, scenario.downstream) if scenario.downstream.kind != "none" else None
+        )
+        idle_s = scenario.function.idle_reclaim_s
+        self.reclaim = None if idle_s is None else IdleReclaim(self, idle_s)
 
     # -- randomness -----------------------------------------------------------------------------
 
@@ -317,8 +333,12 @@ class Core:
         if self.busy >= self.limit:
             self._throttle(items)
             return None
+        if self.reclaim is not None:
+            self.reclaim.prune(now)
         if self.idle:
             self.idle -= 1
+            if self.reclaim is not None:
+                self.reclaim.take()
             cold = False
         elif self._start_environment(now):
             cold = True
@@ -338,6 +358,17 @@ class Core:
         processed: Sequence[Item] = items
         if whole is not None or bad is not None or run_s > self.timeout_s:
             outcome, run_s, failed, partial, processed = self._failure(items, report, run_s, whole, bad)
+        if self.downstream is not None and processed:
+            outcome, run_s, failed, partial, processed = self.downstream.write(
+                number,
+                items,
+                processed,
+                now + (self.cold_start_s if cold else 0.0),
+                run_s,
+                outcome,
+                failed,
+                partial,
+            )
         invocation = Invocation(
             number,
             items,
@@ -457,6 +488,9 @@ class Core:
         """The handler ends: its environment becomes idle and warm; successes are counted."""
         self.busy -= 1
         self.idle += 1
+        self.billing.ended(invocation.total_s)
+        if self.reclaim is not None:
+            self.reclaim.idled(self.env._now)
         failed = invocation.failed
         for item in invocation.processed:
             if item.successes:
