@@ -9,6 +9,8 @@
 2. The same scenario through `tutor.sim.engine.run` in this process (no interpreter start-up).
 3. Simulated seconds per wall second of the `async-retries-destination` preset, run whole and
    stepped in 0.1 s slices (with a snapshot and the new events read at each) as a pane would.
+4. The SQS workload again, each message written to a 700 WCU DynamoDB table: the downstream's
+   cost as a ratio to the run without it.
 
 Times are processor time (user + system, the child's for the command), best of `--repeat` runs:
 the machine is shared, and processor time is what others disturb least.
@@ -195,7 +197,27 @@ def main() -> int:
     print(f"async-retries-destination: {sim_s:g} simulated s")
     print(f"  run whole                           {sim_s / whole_s:12,.0f} simulated s per wall s")
     print(f"  stepped in 0.1 s slices + snapshot  {sim_s / stepped_s:12,.0f} simulated s per wall s")
+    downstream_run(scenario, options.repeat)
     return 0
+
+
+def downstream_run(scenario, repeat: int) -> None:
+    """4. The same SQS workload writing each message to a DynamoDB table that throttles part of
+    the time, beside the same workload without a table: what the downstream costs per run."""
+    from tutor.sim.engine import run
+
+    table = scenario.with_overrides(
+        {"downstream.kind": "dynamodb", "downstream.write_capacity_units": 700, "downstream.burst_s": 0}
+    )
+    plain_s, _ = best_of(repeat, lambda: run(scenario))
+    table_s, result = best_of(repeat, lambda: run(table))
+    downstream = result.summary["downstream"]
+    print("SQS workload writing to a 700 WCU table (no burst)")
+    print(
+        f"  engine.run with the table           {table_s:7.3f} s   ratio {table_s / plain_s:.2f} x; "
+        f"{downstream['writes']:,} writes, {downstream['throttled_writes']:,} throttled, "
+        f"{downstream['sdk_retries']:,} SDK retries"
+    )
 
 
 if __name__ == "__main__":
