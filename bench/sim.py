@@ -12,6 +12,8 @@
 4. With `--memory N`: the peak memory (maximum resident set) of `lambda-tutor simulate --json`
    for an N-item run of each model (sync, async, SQS, Kinesis: 400 items/s, defaults otherwise).
    Goal: under 300 MB for 10,000,000 items. A measurement, not a timed test: it takes minutes.
+5. The SQS workload again, each message written to a 700 WCU DynamoDB table: the downstream's
+   cost as a ratio to the run without it.
 
 Times are processor time (user + system, the child's for the command), best of `--repeat` runs:
 the machine is shared, and processor time is what others disturb least.
@@ -227,7 +229,27 @@ def main() -> int:
     print(f"async-retries-destination: {sim_s:g} simulated s")
     print(f"  run whole                           {sim_s / whole_s:12,.0f} simulated s per wall s")
     print(f"  stepped in 0.1 s slices + snapshot  {sim_s / stepped_s:12,.0f} simulated s per wall s")
+    downstream_run(scenario, options.repeat)
     return 0
+
+
+def downstream_run(scenario, repeat: int) -> None:
+    """5. The same SQS workload writing each message to a DynamoDB table that throttles part of
+    the time, beside the same workload without a table: what the downstream costs per run."""
+    from tutor.sim.engine import run
+
+    table = scenario.with_overrides(
+        {"downstream.kind": "dynamodb", "downstream.write_capacity_units": 700, "downstream.burst_s": 0}
+    )
+    plain_s, _ = best_of(repeat, lambda: run(scenario))
+    table_s, result = best_of(repeat, lambda: run(table))
+    downstream = result.summary["downstream"]
+    print("SQS workload writing to a 700 WCU table (no burst)")
+    print(
+        f"  engine.run with the table           {table_s:7.3f} s   ratio {table_s / plain_s:.2f} x; "
+        f"{downstream['writes']:,} writes, {downstream['throttled_writes']:,} throttled, "
+        f"{downstream['sdk_retries']:,} SDK retries"
+    )
 
 
 if __name__ == "__main__":

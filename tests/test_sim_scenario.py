@@ -396,7 +396,13 @@ def test_reserved_concurrency_follows_the_account_limit():
 def test_every_scenario_key_has_a_param_entry():
     resolved = load_scenario(
         {"model": "sqs"},
-        ["function.reserved_concurrency=5", "sqs.max_receive_count=5", "sqs.maximum_concurrency=5"],
+        [
+            "function.reserved_concurrency=5",
+            "sqs.max_receive_count=5",
+            "sqs.maximum_concurrency=5",
+            "function.idle_reclaim_s=60",
+            *(f"prices.{unit}=1" for unit in ("request", "gb_second", "sqs_request", "write_unit")),
+        ],
     ).resolved()
     keys = {
         f"{section}.{name}"

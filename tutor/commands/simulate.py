@@ -161,6 +161,8 @@ def _print_report(source: str, scenario, digest, summary: dict[str, Any]) -> Non
 
     console.print(_facts_line(scenario.model, summary))
     console.print("latency  " + "  ".join(f"{label} {value}" for label, value in report.latency_row(summary)))
+    for line in report.downstream_and_billed_lines(summary):
+        console.print(line, markup=False)
 
     end = max(float(summary.get("sim_time_s", 0)), 1e-9)
     chart = Table(

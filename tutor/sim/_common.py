@@ -7,7 +7,8 @@ the bookkeeping that the summary and the snapshot read. Everything here runs ins
 processes, so nothing may look at wall-clock time or any randomness but `Core.rng(concern)`.
 
 Interpretations of the contract made here (listed again in the engine's docstring):
-- Execution environments are never reclaimed while idle (AWS documents no idle lifetime).
+- Execution environments are never reclaimed while idle (AWS documents no idle lifetime), unless
+  `function.idle_reclaim_s` is set (see `_reclaim`).
 - The scaling rate is a token bucket of 1,000 new environments that refills at 100 a second and
   never holds more than 1,000: a burst may start 1,000 environments at once, then 100 a second.
 - The Init phase (cold start) comes before the handler and does not count against `timeout_s`
@@ -35,6 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from tutor.sim._downstream import Downstream
+from tutor.sim._outcome import ERROR, OK, TIMEOUT, t6
+from tutor.sim._reclaim import IdleReclaim
+from tutor.sim.billing import Billing
+
 if TYPE_CHECKING:
     from tutor.sim._sqs import Receipt
     from tutor.sim.scenario import Fault
@@ -47,16 +53,10 @@ LOGNORMAL_SHAPE = 0.5
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 300.0
 
-OK, ERROR, TIMEOUT = "ok", "error", "timeout"
 SUCCEEDED = "succeeded"
 # How a batch handler can report failures: not at all (the batch fails whole), each failed item
 # (SQS standard, streams), or the first failure and everything after it (SQS FIFO).
 WHOLE, EACH, REST = 0, 1, 2
-
-
-def t6(value: float) -> float:
-    """Times in the trace and summary: rounded so that the same run prints the same bytes."""
-    return round(value, 6)
 
 
 class Item:
@@ -215,6 +215,17 @@ class Core:
         self.dropped = 0
         # Arrival to final outcome, one per finished item: 8 bytes each, not a float object.
         self.latencies = array("d")
+        self._attach_extensions(scenario)
+
+    def _attach_extensions(self, scenario: Any) -> None:
+        """Billed units, the downstream and idle reclaim: their own modules, hooked into `start`
+        and `finish`."""
+        self.billing = Billing(self)
+        self.downstream = (
+            Downstream(self, scenario.downstream) if scenario.downstream.kind != "none" else None
+        )
+        idle_s = scenario.function.idle_reclaim_s
+        self.reclaim = None if idle_s is None else IdleReclaim(self, idle_s)
 
     # -- randomness -----------------------------------------------------------------------------
 
@@ -319,8 +330,12 @@ class Core:
         if self.busy >= self.limit:
             self._throttle(items)
             return None
+        if self.reclaim is not None:
+            self.reclaim.prune(now)
         if self.idle:
             self.idle -= 1
+            if self.reclaim is not None:
+                self.reclaim.take()
             cold = False
         elif self._start_environment(now):
             cold = True
@@ -340,6 +355,17 @@ class Core:
         processed: Sequence[Item] = items
         if whole is not None or bad is not None or run_s > self.timeout_s:
             outcome, run_s, failed, partial, processed = self._failure(items, report, run_s, whole, bad)
+        if self.downstream is not None and processed:
+            outcome, run_s, failed, partial, processed = self.downstream.write(
+                number,
+                items,
+                processed,
+                now + (self.cold_start_s if cold else 0.0),
+                run_s,
+                outcome,
+                failed,
+                partial,
+            )
         invocation = Invocation(
             number,
             items,
@@ -463,6 +489,9 @@ class Core:
         the DLQ while the batch holding it still ran), so the run is settled here too."""
         self.busy -= 1
         self.idle += 1
+        self.billing.ended(invocation.total_s)
+        if self.reclaim is not None:
+            self.reclaim.idled(self.env._now)
         failed = invocation.failed
         for item in invocation.processed:
             if item.successes:

@@ -295,6 +295,7 @@ class SqsModel:
             return 0
         poller.held.append(receipt)
         poller.count += len(taken)
+        self.core.billing.received(poller.number, self.env._now)
         return len(taken)
 
     def offer(self) -> None:
@@ -326,6 +327,7 @@ class SqsModel:
             poller.held = []
             poller.count = 0
             poller.state = "receiving"
+            self.core.billing.listen(poller.number, env._now)
             self.receive(poller)
             while poller.count < batch_size and (env._now < poller.window_end or not poller.count):
                 poller.wake = wake = env.event()
@@ -349,6 +351,7 @@ class SqsModel:
         core = self.core
         held = poller.held
         items = held[0].msgs if len(held) == 1 else [m for receipt in held for m in receipt.msgs]
+        core.billing.stop_listening(poller.number, env._now)
         counts = None
         if self.redelivered and core.tracing and any(m.receives > 1 for m in items):
             counts = self.receive_counts(items)
@@ -369,6 +372,7 @@ class SqsModel:
             deleted, unlocked = self.settle_failure(held, invocation.failed)
         if deleted:
             self.deleted += len(deleted)
+            core.billing.deleted(len(deleted))
             if core.tracing:
                 core.rows.extend((DELETE, env._now, ",".join([m.id for m in deleted])))
             core.outstanding -= len(deleted)

@@ -417,6 +417,13 @@ class Simulation:
             "failed_by_reason": counters["failed_by_reason"],
         }
         summary.update(self.model.summary())
+        # Downstream, reclaimed environments and billed units: counters kept as the run goes.
+        if core.downstream is not None:
+            summary["downstream"] = core.downstream.summary()
+        if core.reclaim is not None:
+            core.reclaim.prune(self.env._now)
+            summary["reclaimed_environments"] = core.reclaim.reclaimed
+        summary["billed"] = core.billing.summary(core.downstream)
         return summary
 
 

@@ -38,6 +38,16 @@ SUMMARY_FIELDS: dict[str, tuple[tuple[str, ...], str]] = {
     "max_event_age_s": (("async",), "oldest event age seen, in seconds"),
     "max_queue_depth": (("sqs",), "most messages visible in the queue at once"),
     "max_iterator_age_s": (STREAMS, "largest iterator age seen, in seconds"),
+    # A scenario with a [downstream]: 0 without one.
+    "downstream.writes": (ALL, "writes the downstream accepted"),
+    "downstream.throttled_writes": (ALL, "write attempts the downstream refused (throttled)"),
+    "downstream.sdk_retries": (ALL, "writes the handler's SDK tried again after a throttle"),
+    "downstream.failed_invocations": (ALL, "invocations that failed because the SDK ran out of attempts"),
+    "reclaimed_environments": (ALL, "idle execution environments reclaimed (function.idle_reclaim_s)"),
+    "billed.requests": (ALL, "Lambda requests billed"),
+    "billed.gb_seconds": (ALL, "GB-seconds billed (Init included, rounded up to the millisecond)"),
+    "billed.sqs_requests": (ALL, "SQS API requests billed, empty receives included"),
+    "billed.write_units": (ALL, "DynamoDB write units consumed"),
 }
 
 

@@ -89,6 +89,211 @@ _KINESIS_FAILURE = "https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-fail
 _KINESIS_PARTIAL = "https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html"
 _APIGW = "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html"
 
+# -- Downstream, billed units and environment lifetime -----------------------------------------
+# Kept in their own block (see docs/simulation-model.md); the numbers and their pages:
+_MEMORY = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html"
+_DDB_PROVISIONED = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html"
+)
+_DDB_BURST = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/burst-adaptive-capacity.html"
+_DDB_ON_DEMAND = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html"
+)
+_SDK_RETRY = "https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html"
+
+_DOWNSTREAM_AND_BILLING = [
+    Param(
+        "function.memory_mb",
+        "MemorySize",
+        "int",
+        128,
+        "memory of each execution environment; billed GB-seconds scale with it",
+        min=128,
+        max=10_240,
+        unit="MB",
+        source=_MEMORY,
+    ),
+    Param(
+        "function.idle_reclaim_s",
+        None,
+        "float",
+        None,
+        "an environment idle this long is reclaimed (AWS documents no idle lifetime)",
+        min=1,
+        max=86_400,
+        unit="s",
+        limit="simulator",
+    ),
+    Param(
+        "downstream.kind",
+        None,
+        "choice",
+        "none",
+        "what each item writes to: a DynamoDB table, a rate-limited or a connection-limited dependency",
+        choices=("none", "dynamodb", "rate_limited", "connection_limited"),
+    ),
+    Param(
+        "downstream.capacity_mode",
+        "BillingMode",
+        "choice",
+        "provisioned",
+        "dynamodb: provisioned write capacity, or on-demand",
+        choices=("provisioned", "on_demand"),
+        source=_DDB_ON_DEMAND,
+    ),
+    Param(
+        "downstream.write_capacity_units",
+        "WriteCapacityUnits",
+        "int",
+        5,
+        "dynamodb provisioned: writes of up to 1 KB per second",
+        min=1,
+        max=40_000,
+        limit="simulator",
+        source=_DDB_PROVISIONED,
+    ),
+    Param(
+        "downstream.burst_s",
+        None,
+        "int",
+        300,
+        "dynamodb provisioned: seconds of unused capacity kept as burst (AWS keeps up to 300, best effort)",
+        min=0,
+        max=300,
+        unit="s",
+        source=_DDB_BURST,
+    ),
+    Param(
+        "downstream.previous_peak_units_per_s",
+        None,
+        "float",
+        2000.0,
+        "dynamodb on-demand: the table's previous peak; double it is accommodated at once",
+        min=1,
+        max=1_000_000,
+        unit="/s",
+        limit="simulator",
+        source=_DDB_ON_DEMAND,
+    ),
+    Param(
+        "downstream.item_size_kb",
+        None,
+        "float",
+        1.0,
+        "dynamodb: size of each item written; each started 1 KB takes one write unit",
+        min=0.001,
+        max=400,
+        unit="KB",
+        source=_DDB_PROVISIONED,
+    ),
+    Param(
+        "downstream.max_requests_per_s",
+        None,
+        "float",
+        10.0,
+        "rate_limited: requests the dependency accepts per second",
+        min=0.001,
+        max=1_000_000,
+        unit="/s",
+        limit="simulator",
+    ),
+    Param(
+        "downstream.max_connections",
+        None,
+        "int",
+        10,
+        "connection_limited: connections the dependency accepts at once",
+        min=1,
+        max=100_000,
+        limit="simulator",
+    ),
+    Param(
+        "downstream.write_ms",
+        None,
+        "float",
+        20.0,
+        "connection_limited: how long one write holds its connection",
+        min=0,
+        max=900_000,
+        unit="ms",
+        limit="simulator",
+    ),
+    Param(
+        "downstream.sdk_max_attempts",
+        "max_attempts",
+        "int",
+        3,
+        "attempts per write, the first included (the SDKs' standard retry mode makes 3)",
+        min=1,
+        max=20,
+        source=_SDK_RETRY,
+    ),
+    Param(
+        "downstream.sdk_backoff_base_ms",
+        None,
+        "float",
+        100.0,
+        "the SDK's backoff: a random wait up to base x 2^(retry - 1), capped (SDK-specific)",
+        min=0,
+        max=20_000,
+        unit="ms",
+        limit="simulator",
+        source=_SDK_RETRY,
+    ),
+    Param(
+        "downstream.sdk_max_backoff_s",
+        None,
+        "float",
+        20.0,
+        "the longest single SDK backoff (SDK-specific; the simulator's choice)",
+        min=0,
+        max=300,
+        unit="s",
+        limit="simulator",
+        source=_SDK_RETRY,
+    ),
+    Param(
+        "prices.request",
+        None,
+        "float",
+        None,
+        "your price per Lambda request (no built-in price: set your Region's)",
+        min=0,
+        max=1_000_000,
+        limit="simulator",
+    ),
+    Param(
+        "prices.gb_second",
+        None,
+        "float",
+        None,
+        "your price per GB-second of Lambda duration",
+        min=0,
+        max=1_000_000,
+        limit="simulator",
+    ),
+    Param(
+        "prices.sqs_request",
+        None,
+        "float",
+        None,
+        "your price per SQS API request",
+        min=0,
+        max=1_000_000,
+        limit="simulator",
+    ),
+    Param(
+        "prices.write_unit",
+        None,
+        "float",
+        None,
+        "your price per DynamoDB write unit",
+        min=0,
+        max=1_000_000,
+        limit="simulator",
+    ),
+]
+
 _PARAM_LIST = [
     # Run
     Param(
@@ -512,6 +717,7 @@ _PARAM_LIST = [
         choices=("none", "sqs", "sns", "s3"),
         source=_KINESIS_FAILURE,
     ),
+    *_DOWNSTREAM_AND_BILLING,
 ]
 
 PARAMS: dict[str, Param] = {param.key: param for param in _PARAM_LIST}

@@ -210,6 +210,8 @@ def describe_event(event: Mapping[str, Any]) -> str:
         return f"{items} dropped with nowhere to go {given_up_words(event)}"
     if kind == "end":
         return f"run ended: {END_WORDS.get(event.get('reason', ''), event.get('reason'))}"
+    if kind == "write_throttled":
+        return _describe_write_throttled(event)
     extra = ", ".join(f"{key}={value}" for key, value in event.items() if key not in ("t", "kind"))
     return f"{kind}: {extra}"
 
@@ -546,3 +548,58 @@ def _held_peaks(points: Sequence[tuple[float, float]], end: float, bins: int) ->
         last = peak if peak is not None else last
         values.append(last)
     return values
+
+
+# -- downstream and billed units ---------------------------------------------------------------
+
+
+def _describe_write_throttled(event: Mapping[str, Any]) -> str:
+    """A refused write: which attempt, and whether the SDK retries or gives up (the invocation fails)."""
+    attempt = f"attempt {event.get('attempt')} of {event.get('max_attempts')}"
+    head = f"throttled write of {item_list(event.get('items', ()))} ({event.get('error')}; {attempt})"
+    if "retry_at" in event:
+        return f"{head}: SDK retry at {format_time(event['retry_at'])}"
+    return f"{head}: the SDK gives up, invocation {event.get('invocation')} fails"
+
+
+def _units(value: Any) -> str:
+    return show_number(float(value)) if isinstance(value, (int, float)) else str(value)
+
+
+def show_number(value: float) -> str:
+    """A count or an amount without a pointless .0, with thousands separators."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.6f}".rstrip("0")
+
+
+def downstream_and_billed_lines(summary: Mapping[str, Any]) -> list[str]:
+    """The report's lines for the downstream (writes, throttled writes, SDK retries) and billed units."""
+    lines = []
+    downstream = summary.get("downstream")
+    if isinstance(downstream, Mapping):
+        parts = [
+            f"{_units(downstream.get('writes', 0))} writes",
+            f"{_units(downstream.get('throttled_writes', 0))} throttled writes",
+            f"{_units(downstream.get('sdk_retries', 0))} SDK retries",
+            f"{_units(downstream.get('failed_invocations', 0))} invocations failed when the SDK gave up",
+        ]
+        lines.append(f"downstream ({downstream.get('kind')})  " + " · ".join(parts))
+    billed = summary.get("billed")
+    if isinstance(billed, Mapping):
+        parts = [
+            f"{_units(billed.get('requests', 0))} requests",
+            f"{_units(billed.get('gb_seconds', 0))} GB-s at {_units(billed.get('memory_mb', 0))} MB",
+        ]
+        if billed.get("sqs_requests"):
+            parts.append(f"{_units(billed['sqs_requests'])} SQS requests")
+            actions = billed.get("sqs_requests_by_action") or {}
+            if actions.get("empty_receive"):
+                parts[-1] += f" ({_units(actions['empty_receive'])} empty receives)"
+        if billed.get("write_units"):
+            parts.append(f"{_units(billed['write_units'])} write units")
+        if "write_capacity_unit_hours" in billed:
+            parts.append(f"{_units(billed['write_capacity_unit_hours'])} WCU-hours provisioned")
+        cost = billed.get("cost")
+        if isinstance(cost, Mapping):
+            parts.append(f"at your prices {_units(cost.get('total', 0))}")
+        lines.append("billed  " + " · ".join(parts))
+    return lines

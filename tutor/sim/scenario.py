@@ -144,6 +144,9 @@ class FunctionConfig(_Section):
     error_rate: float = _field("function.error_rate")
     item_error_rate: float = _field("function.item_error_rate")
     faults: list[Fault] = Field(default_factory=list)
+    # Billed units and environment lifetime (docs/simulation-model.md).
+    memory_mb: int = _field("function.memory_mb")
+    idle_reclaim_s: float | None = _field("function.idle_reclaim_s")
 
 
 class LoadConfig(_Section):
@@ -197,6 +200,37 @@ class KinesisConfig(_Section):
     on_failure: str = _field("kinesis.on_failure")
 
 
+# -- Downstream and prices (docs/simulation-model.md) -------------------------------------------
+
+
+class DownstreamConfig(_Section):
+    """What each item writes to, and how the handler's SDK retries a throttled write."""
+
+    section: ClassVar[str] = "downstream"
+    kind: str = _field("downstream.kind")
+    capacity_mode: str = _field("downstream.capacity_mode")
+    write_capacity_units: int = _field("downstream.write_capacity_units")
+    burst_s: int = _field("downstream.burst_s")
+    previous_peak_units_per_s: float = _field("downstream.previous_peak_units_per_s")
+    item_size_kb: float = _field("downstream.item_size_kb")
+    max_requests_per_s: float = _field("downstream.max_requests_per_s")
+    max_connections: int = _field("downstream.max_connections")
+    write_ms: float = _field("downstream.write_ms")
+    sdk_max_attempts: int = _field("downstream.sdk_max_attempts")
+    sdk_backoff_base_ms: float = _field("downstream.sdk_backoff_base_ms")
+    sdk_max_backoff_s: float = _field("downstream.sdk_max_backoff_s")
+
+
+class PricesConfig(_Section):
+    """Prices per billed unit the learner sets; none is built in."""
+
+    section: ClassVar[str] = "prices"
+    request: float | None = _field("prices.request")
+    gb_second: float | None = _field("prices.gb_second")
+    sqs_request: float | None = _field("prices.sqs_request")
+    write_unit: float | None = _field("prices.write_unit")
+
+
 class Scenario(BaseModel):
     """One validated scenario; attribute names are the contract's keys (`async_` for `[async]`)."""
 
@@ -212,6 +246,8 @@ class Scenario(BaseModel):
     async_: AsyncConfig = Field(default_factory=AsyncConfig, alias="async")
     sqs: SqsConfig = Field(default_factory=SqsConfig)
     kinesis: KinesisConfig = Field(default_factory=KinesisConfig)
+    downstream: DownstreamConfig = Field(default_factory=DownstreamConfig)
+    prices: PricesConfig = Field(default_factory=PricesConfig)
 
     @model_validator(mode="after")
     def _aws_refusals(self, info: ValidationInfo) -> Scenario:
