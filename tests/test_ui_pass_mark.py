@@ -11,22 +11,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import screen_text, wait_until
 
 from tutor.progress.store import QuestionResult, open_store
-from tutor.ui.app import LambdaTutorApp
+from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.marks import quiz_mark
 from tutor.ui.screens.course_map import CourseTree
-from tutor.ui.screens.quiz import QuizScreen, app_opening_quiz
+from tutor.ui.screens.quiz import QuizScreen
 from tutor.ui.widgets.quiz import QuizResults
 
 UI_PACK = Path(__file__).parent / "data" / "ui-pack"
 BASICS = "Basics: who waits for whom"
 SOURCE = "https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html"
-
-
-def screen_text(app: LambdaTutorApp) -> str:
-    update = app.screen._compositor.render_full_update(simplify=True)
-    return "\n".join("".join(strip.text for strip in row) for row in update.strips)
 
 
 def store_attempt(points_per_question: list[float]) -> None:
@@ -142,12 +138,13 @@ def thirds_pack(root: Path) -> Path:
 
 
 async def test_exactly_80_percent_from_thirds_of_credit_is_passed_on_the_results_screen(tmp_path):
-    app = app_opening_quiz("ann", [str(thirds_pack(tmp_path / "pack"))], module_id="thirds")
+    app = LambdaTutorApp("ann", [str(thirds_pack(tmp_path / "pack"))], start=Start.quiz("thirds"))
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(200):
-            if isinstance(app.screen, QuizScreen) and app.screen.phase == "question":
-                break
-            await pilot.pause(0.05)
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, QuizScreen) and app.screen.phase == "question",
+            "the quiz's first question",
+        )
         screen = app.screen
         assert screen.session.total == 10
         for _ in range(7):
@@ -155,10 +152,7 @@ async def test_exactly_80_percent_from_thirds_of_credit_is_passed_on_the_results
         for _ in range(3):
             # RequestResponse → 200 is right; Event → 204 and DryRun → 202 are not: one third.
             await pilot.press("1", "3", "2", "enter", "enter")
-        for _ in range(200):
-            if screen.phase == "results":
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: screen.phase == "results", "the results")
         shown = str(screen.query_one(QuizResults).query_one("#results-score").render())
         assert "8 of 10 points" in shown
         assert "80 %" in shown and "Passed" in shown and "Not passed" not in shown

@@ -84,6 +84,20 @@ CASES = {
     ),
     "dynamodb-record-age": (({}, 60), ({}, 30)),
     "kinesis-stream-concurrency": (({}, 12), ({}, 1000)),
+    # A table behind the function: one environment at a time keeps the writes within capacity.
+    "async-protect-table": (
+        ({"function.reserved_concurrency": 1}, None),
+        ({"function.reserved_concurrency": 2}, None),
+    ),
+    "sqs-protect-table": (
+        ({"sqs.maximum_concurrency": 2, "sqs.batch_size": 1}, None),
+        ({"sqs.maximum_concurrency": 2, "sqs.batch_size": 10}, None),
+    ),
+    # Reserved concurrency alone turns refused connections into throttles the caller must retry.
+    "sync-database-connections": (
+        ({"function.reserved_concurrency": 10, "sync.client_retries": 3}, None),
+        ({"function.reserved_concurrency": 10}, None),
+    ),
 }
 
 
