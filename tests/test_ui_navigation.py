@@ -415,3 +415,27 @@ async def test_a_screen_closed_while_it_is_still_opening_leaves_the_app_running_
                 await wait_until(pilot, lambda closing=opened: closing._closed, f"{name} to finish closing")
                 assert app.is_running, f"closing {name} after {ticks} ticks"
                 assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_a_player_key_that_reaches_a_closing_screen_does_nothing():
+    """A key queued just before escape can run on a lab or watch screen whose controls are already
+    being removed (or not yet mounted); its repaint used to look for the buttons and crash."""
+    import asyncio
+
+    from tutor.ui.screens import screen_class
+
+    app = LambdaTutorApp(loaded=REAL)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for name, params in (("lab", {}), ("watch", {"preset": "sqs-poison-dlq"})):
+            for ticks in (0, 1, 3, 6):
+                opened = screen_class(name)(**params)
+                app.push_screen(opened)
+                for _ in range(ticks):
+                    await asyncio.sleep(0)
+                app.pop_screen()
+                for action in ("reset", "step", "step_back", "faster", "play_pause"):
+                    await opened.run_action(action)
+                await wait_until(pilot, lambda closing=opened: closing._closed, f"{name} to finish closing")
+                assert app.is_running, f"{name}: a key after {ticks} ticks"
+                assert isinstance(app.screen, CourseMapScreen)

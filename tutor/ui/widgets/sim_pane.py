@@ -27,6 +27,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
+from textual.dom import NoScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static, TabbedContent, TabPane
 
@@ -300,8 +301,18 @@ class PlayerHost:
 
     def player_changed(self) -> None:
         self._sync_timer()
+        if not self._on_current_screen():
+            return
         self.repaint(live=False)  # type: ignore[attr-defined]
         self.refresh_bindings_if_changed()
+
+    def _on_current_screen(self) -> bool:
+        """A key queued before escape can still reach a screen being closed, whose children are
+        going; nothing there can be painted, and a screen that comes back repaints on resume."""
+        try:
+            return bool(self.screen.is_current)  # type: ignore[attr-defined]
+        except NoScreen:
+            return False
 
     def binding_state(self) -> tuple:
         """What decides which keys apply; the footer is rebuilt only when this changes."""
