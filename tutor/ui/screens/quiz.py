@@ -266,7 +266,9 @@ class QuizScreen(Screen):
         container = self.query_one("#quiz-answer", Container)
         await container.remove_children()
         steps = presented_steps(question) if question.kind == "ordering" else None
-        widget = answer_widget_for(question, steps, session.computed_answer(question))
+        widget = answer_widget_for(
+            question, steps, session.computed_answer(question), session.choice_order(question)
+        )
         await container.mount(widget)
         self.query_one("#quiz-go", Button).label = "Submit  ⏎"
         self.query_one("#quiz-scroll", VerticalScroll).scroll_home(animate=False)
