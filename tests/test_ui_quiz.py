@@ -351,3 +351,24 @@ async def test_review_results_at_80_columns_keep_each_topic_on_one_row_and_do_no
         assert "Review finished" in shown and "Review finished: Review" not in shown
         assert "Not passed" not in shown, "a review is practice: no pass mark"
         assert "You missed 1. Press r to retry it; it also comes back in review tomorrow." in shown
+
+
+async def test_a_matching_pick_moves_to_the_next_item_and_the_hint_says_so_within_80_columns():
+    app = quiz_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)
+        while screen.session.current.kind != "matching":
+            await answer_right(pilot, screen)
+            await pilot.press("enter")
+            screen = await quiz_screen(pilot)
+        rows = screen_text(app).splitlines()
+        [hint] = [row for row in rows if "↑↓ choose;" in row]
+        assert "1-3 match it and move on; enter submits." in hint and len(hint.rstrip()) <= 80
+        widget = screen.query_one("#quiz-answer-input")
+        assert widget.cursor == 0
+        await pilot.press("1")
+        assert widget.cursor == 1, "the pick moved the highlight on, as the hint says"
+        await pilot.press("enter")
+        await pilot.pause()
+        [warning] = [row for row in screen_text(app).splitlines() if "no match yet" in row]
+        assert "✗ 2 items have no match yet: enter again submits as is." in warning

@@ -296,7 +296,7 @@ class QuizScreen(Screen):
             # A stray enter would otherwise grade a half-done matching as final.
             self._partial_confirmed = True
             items = "1 item has" if unmatched == 1 else f"{unmatched} items have"
-            self._hint_error(f"{items} no match yet: enter again submits it as it is.")
+            self._hint_error(f"{items} no match yet: enter again submits as is.")
             return
         try:
             session.submit(response)

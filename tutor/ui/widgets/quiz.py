@@ -359,7 +359,7 @@ class MatchingAnswer(AnswerList):
     def act_on_digit(self, index: int) -> None:
         self.assigned[self.left[self.cursor]] = self.options[index]
         self.changed()
-        # The hint says so ("and moves to the next item"), so the jump is never a surprise.
+        # The hint says so ("match it and move on"), so the jump is never a surprise.
         if self.cursor < len(self.left) - 1:
             self.cursor += 1
 
@@ -462,7 +462,7 @@ def hint_for(question: Question) -> Content:
     elif kind == "ordering":
         text = "↑↓ choose a step, u/d or shift+↑↓ move it; enter submits."
     elif kind == "matching":
-        text = f"↑↓ choose an item, 1-{count} matches it and moves to the next; enter submits."
+        text = f"↑↓ choose; 1-{count} match it and move on; enter submits."
     else:
         unit = f" (in {question.unit})" if question.unit else ""
         text = f"Type a number{unit}, then enter."
