@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 
 from tutor.content.course import Question
 from tutor.progress.store import open_store
-from tutor.quiz.session import presented_steps
+from tutor.quiz.session import QuizSession, presented_steps
 from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.screens.quiz import QuizScreen
 from tutor.ui.widgets.quiz import QuizFeedback, QuizResults
@@ -35,17 +35,24 @@ async def quiz_screen(pilot: Pilot, phase: str = "question") -> QuizScreen:
     return pilot.app.screen
 
 
-def keys_for_right_answer(question: Question, computed: float | None) -> list[str]:
+def digit_for(session: QuizSession, question: Question, choice) -> str:
+    """The digit key that picks `choice` where this attempt shows it (choices are shuffled)."""
+    shown = [question.choices[position] for position in session.choice_order(question)]
+    return str(shown.index(choice) + 1)
+
+
+def keys_for_right_answer(session: QuizSession, question: Question) -> list[str]:
     """The keys a learner who knows the answer would press, ending with enter (submit)."""
     kind = question.kind
+    computed = session.computed_answer(question)
     if kind == "single":
-        return [str(question.choices.index(question.answer) + 1), "enter"]
+        return [digit_for(session, question, question.answer), "enter"]
     if kind == "truefalse":
         return ["1" if question.answer else "2", "enter"]
     if kind == "multiple":
-        return [str(question.choices.index(choice) + 1) for choice in question.answer] + ["enter"]
+        return [digit_for(session, question, choice) for choice in question.answer] + ["enter"]
     if kind == "matching":
-        return [str(question.choices.index(question.answer[left]) + 1) for left in question.matching_left] + [
+        return [digit_for(session, question, question.answer[left]) for left in question.matching_left] + [
             "enter"
         ]
     if kind == "ordering":
@@ -59,13 +66,12 @@ def keys_for_right_answer(question: Question, computed: float | None) -> list[st
         return [*keys, "enter"]
     value = question.answer if kind == "numeric" else computed
     if question.choices:
-        return [str(question.choices.index(value) + 1), "enter"]
+        return [digit_for(session, question, value), "enter"]
     return [*f"{value:g}", "enter"]
 
 
 async def answer_right(pilot: Pilot, screen: QuizScreen) -> None:
-    question = screen.session.current
-    await pilot.press(*keys_for_right_answer(question, screen.session.computed_answer(question)))
+    await pilot.press(*keys_for_right_answer(screen.session, screen.session.current))
     await quiz_screen(pilot, "feedback")
 
 
@@ -76,7 +82,7 @@ async def test_a_whole_quiz_by_keyboard_is_scored_and_still_there_after_a_restar
         screen = await quiz_screen(pilot)
         assert screen.session.total == 7
         # Question 1 wrong on purpose (202 instead of 200), the other six right.
-        await pilot.press("2", "enter")
+        await pilot.press(digit_for(screen.session, screen.session.current, "202"), "enter")
         await quiz_screen(pilot, "feedback")
         assert "Not quite: the answer is 200" in str(screen.query_one(QuizFeedback).render())
         await pilot.press("enter")
@@ -132,10 +138,11 @@ async def test_the_mouse_picks_and_submits_and_l_opens_the_lesson():
     app = quiz_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await quiz_screen(pilot)
-        await pilot.press("tab", "2")
+        question = screen.session.current
+        await pilot.press("tab", digit_for(screen.session, question, "202"))
         assert screen.query_one("#quiz-answer-input").response == "202", "tab never takes the keys elsewhere"
         rows = list(screen.query("ChoiceRow"))
-        await pilot.click(rows[0])
+        await pilot.click(rows[int(digit_for(screen.session, question, "200")) - 1])
         await pilot.pause()
         assert screen.query_one("#quiz-answer-input").response == "200"
         await pilot.click("#quiz-go")
@@ -252,10 +259,7 @@ async def test_random_keys_never_break_the_quiz():
                 phases.add(screen.phase)
                 # Then carry on like a learner, so the storm also reaches feedback, results and retries.
                 if screen.phase == "question":
-                    question = screen.session.current
-                    await pilot.press(
-                        *keys_for_right_answer(question, screen.session.computed_answer(question))
-                    )
+                    await pilot.press(*keys_for_right_answer(screen.session, screen.session.current))
                     if screen.phase == "question":  # the storm left a matching half done: confirm it
                         await pilot.press("enter")
                 elif screen.phase == "feedback":
@@ -347,3 +351,24 @@ async def test_review_results_at_80_columns_keep_each_topic_on_one_row_and_do_no
         assert "Review finished" in shown and "Review finished: Review" not in shown
         assert "Not passed" not in shown, "a review is practice: no pass mark"
         assert "You missed 1. Press r to retry it; it also comes back in review tomorrow." in shown
+
+
+async def test_a_matching_pick_moves_to_the_next_item_and_the_hint_says_so_within_80_columns():
+    app = quiz_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)
+        while screen.session.current.kind != "matching":
+            await answer_right(pilot, screen)
+            await pilot.press("enter")
+            screen = await quiz_screen(pilot)
+        rows = screen_text(app).splitlines()
+        [hint] = [row for row in rows if "↑↓ choose;" in row]
+        assert "1-3 match it and move on; enter submits." in hint and len(hint.rstrip()) <= 80
+        widget = screen.query_one("#quiz-answer-input")
+        assert widget.cursor == 0
+        await pilot.press("1")
+        assert widget.cursor == 1, "the pick moved the highlight on, as the hint says"
+        await pilot.press("enter")
+        await pilot.pause()
+        [warning] = [row for row in screen_text(app).splitlines() if "no match yet" in row]
+        assert "✗ 2 items have no match yet: enter again submits as is." in warning

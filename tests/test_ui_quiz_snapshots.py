@@ -5,7 +5,7 @@ these baselines. Update them with `pytest tests/test_ui_quiz_snapshots.py --snap
 after checking the new pictures (report.html) by eye.
 """
 
-from test_ui_quiz import SIZE, answer_right, quiz_app, quiz_screen
+from test_ui_quiz import SIZE, answer_right, digit_for, quiz_app, quiz_screen
 
 
 async def settle(pilot) -> None:
@@ -25,8 +25,8 @@ def test_a_question(snap_compare):
 
 def test_feedback_on_a_wrong_answer(snap_compare):
     async def run_before(pilot):
-        await quiz_screen(pilot)
-        await pilot.press("3", "enter")
+        screen = await quiz_screen(pilot)
+        await pilot.press(digit_for(screen.session, screen.session.current, "429"), "enter")
         await quiz_screen(pilot, "feedback")
         await settle(pilot)
 
@@ -39,7 +39,9 @@ def test_feedback_on_a_partly_right_multiple_choice_at_120_columns(snap_compare)
         await answer_right(pilot, screen)
         await pilot.press("enter")
         await quiz_screen(pilot)
-        await pilot.press("1", "2", "4", "enter")  # two right, one wrong: (2 - 1) / 3
+        question = screen.session.current
+        picks = ("RequestResponse", "Event", "Poll")  # two right, one wrong: (2 - 1) / 3
+        await pilot.press(*(digit_for(screen.session, question, pick) for pick in picks), "enter")
         await quiz_screen(pilot, "feedback")
         await settle(pilot)
 
@@ -50,10 +52,19 @@ def test_the_results(snap_compare):
     async def run_before(pilot):
         screen = await quiz_screen(pilot)
         while True:
-            if screen.session.current.kind in ("single", "matching"):
-                await pilot.press("1", "2", "enter")  # wrong (single) and half right (matching)
-                if screen.phase == "question":  # a half-done matching asks once before grading
-                    await pilot.press("enter")
+            question = screen.session.current
+            if question.kind == "single":
+                await pilot.press(digit_for(screen.session, question, "202"), "enter")  # wrong
+            elif question.kind == "matching":
+                # Two of three matched right, the last left open: two thirds, once enter is confirmed.
+                first, second = question.matching_left[:2]
+                await pilot.press(
+                    digit_for(screen.session, question, question.answer[first]),
+                    digit_for(screen.session, question, question.answer[second]),
+                    "enter",
+                    "enter",
+                )
+            if question.kind in ("single", "matching"):
                 await quiz_screen(pilot, "feedback")
             else:
                 await answer_right(pilot, screen)

@@ -60,6 +60,9 @@ def validate(directory: str | None) -> tuple[bool, dict[str, int], list[Problem]
     counts = counts_by_pack.get(target, dict.fromkeys(COUNT_NAMES, 0))
     problems = problems + check_scenarios(course, target if directory else None)
     problems += check_scenario_questions(course)
+    from tutor.content.questions import check_true_false_balance
+
+    problems += check_true_false_balance(course)
     if course.exercises:
         from tutor.workshop.exercises import check_exercises
 

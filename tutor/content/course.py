@@ -93,6 +93,7 @@ class Question:
     overrides: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None
     measure: str | None = None
+    group: str | None = None  # questions of one group test the same fact: a drawn quiz takes one
     file: str = ""  # how problems name the bank file
     index: int = 0  # position in its file: problems say `questions.<index>.<field>`
     lines: dict[str, int | None] = field(default_factory=dict, repr=False)

@@ -4,6 +4,10 @@ Every refusal is a `Problem` naming the file, the line and the field (`questions
 content writer can fix a whole bank in one pass. A question with any problem is left out of the
 course: the app never shows a question whose answer key might be wrong.
 
+A bank may declare `[groups]`: near-duplicates (one fact, asked twice) share a declared group, so a
+drawn quiz takes at most one of them. `check_true_false_balance` is `lambda-tutor validate`'s check
+that a bank's true/false answers are not mostly one way (answering blind must not pay).
+
 Scenario questions carry no answer: `tutor.quiz.scenario_answers` computes it by running the
 simulator, so a lesson and the simulator cannot drift apart.
 """
@@ -11,6 +15,8 @@ simulator, so a lesson and the simulator cannot drift apart.
 from __future__ import annotations
 
 import math
+import re
+from collections import defaultdict
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, ValidationError, field_validator
@@ -23,6 +29,9 @@ KINDS = ("single", "multiple", "truefalse", "numeric", "ordering", "matching", "
 MIN_CHOICES = 2
 # Digit keys 1-8 pick a choice on the quiz screen, so a question offers at most eight.
 MAX_CHOICES = 8
+# A bank's true/false answers: between these shares True, or as near half as the count allows.
+TRUE_SHARE_MIN = 0.4
+TRUE_SHARE_MAX = 0.6
 
 Number = Annotated[StrictFloat, Field(allow_inf_nan=False)]
 Tolerance = Annotated[StrictFloat, Field(ge=0, allow_inf_nan=False)]
@@ -38,6 +47,7 @@ class _Common(Strict):
     prompt: str = Field(min_length=1)
     explanation: str = Field(min_length=1)
     source: str
+    group: str | None = None  # checked against the bank's [groups] after validation
 
     @field_validator("source")
     @classmethod
@@ -110,15 +120,16 @@ def parse_questions(data: dict, source: SourceFile, course: Course) -> tuple[lis
     problems: list[Problem] = []
     questions: list[Question] = []
     for key in data:
-        if key != "questions":
+        if key not in ("questions", "groups"):
             problems.append(
                 Problem(
                     source.display,
                     source.line_of((key,)),
                     key,
-                    "unknown top-level key; a question bank holds only [[questions]] tables",
+                    "unknown top-level key; a bank holds [[questions]] tables and one [groups] table",
                 )
             )
+    groups = _declared_groups(data.get("groups", {}), source, problems)
     entries = data.get("questions")
     if entries is None:
         problems.append(
@@ -152,10 +163,55 @@ def parse_questions(data: dict, source: SourceFile, course: Course) -> tuple[lis
                 )
             )
             continue
-        question = _parse_one(entry, index, source, course, problems)
+        question = _parse_one(entry, index, source, course, problems, groups)
         if question is not None:
             questions.append(question)
+    _check_groups_used(groups, entries, source, problems)
     return questions, problems
+
+
+def _declared_groups(table: Any, source: SourceFile, problems: list[Problem]) -> set[str]:
+    """The bank's `[groups]`: name = "the fact its questions test"."""
+    if not isinstance(table, dict):
+        problems.append(
+            Problem(
+                source.display,
+                source.line_of(("groups",)),
+                "groups",
+                'must be a table: [groups] then name = "the fact its questions test"',
+            )
+        )
+        return set()
+    declared = set()
+    for name, fact in table.items():
+        if not re.match(ID_PATTERN, name):
+            message = f"group name {name!r}: use lower-case letters, digits and dashes"
+        elif not isinstance(fact, str) or not fact.strip():
+            message = 'say in words the fact its questions test: name = "..."'
+        else:
+            declared.add(name)
+            continue
+        problems.append(Problem(source.display, source.line_of(("groups", name)), f"groups.{name}", message))
+    return declared
+
+
+def _check_groups_used(groups: set[str], entries: list, source: SourceFile, problems: list[Problem]) -> None:
+    """A group ties two or more questions; one used once (or never) is a leftover or a typo."""
+    uses = {name: 0 for name in groups}
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("group") in uses:
+            uses[entry["group"]] += 1
+    for name, count in uses.items():
+        if count < 2:
+            problems.append(
+                Problem(
+                    source.display,
+                    source.line_of(("groups", name)),
+                    f"groups.{name}",
+                    f"used by {count} question{'' if count == 1 else 's'}; a group ties two or more "
+                    "questions that test the same fact",
+                )
+            )
 
 
 def _parse_one(
@@ -164,6 +220,7 @@ def _parse_one(
     source: SourceFile,
     course: Course,
     problems: list[Problem],
+    groups: set[str],
 ) -> Question | None:
     prefix = ("questions", index)
 
@@ -203,6 +260,12 @@ def _parse_one(
         report_validation_error(error, source, problems, prefix)
         return None
     _check_kind_rules(spec, refuse)
+    if spec.group is not None and spec.group not in groups:
+        declared = ", ".join(sorted(groups)) or "none"
+        refuse(
+            "group",
+            f"unknown group {spec.group!r}; declare it in this bank's [groups] (declared: {declared})",
+        )
     lesson = course.lessons.get(spec.lesson)
     if lesson is None:
         refuse("lesson", f"unknown lesson {spec.lesson!r}")
@@ -310,4 +373,31 @@ def check_questions(course: Course) -> list[Problem]:
             continue
         kept.append(question)
     course.questions[:] = kept
+    return problems
+
+
+def check_true_false_balance(course: Course) -> list[Problem]:
+    """Per bank, true/false answers between 40 % and 60 % True, or as near half as the count allows
+    (one or two of three). A bank that leans one way rewards answering without reading."""
+    by_bank: dict[str, list[Question]] = defaultdict(list)
+    for question in course.questions:
+        if question.kind == "truefalse":
+            by_bank[question.file].append(question)
+    problems = []
+    for statements in by_bank.values():
+        count = len(statements)
+        true = sum(1 for question in statements if question.answer)
+        if TRUE_SHARE_MIN * count <= true <= TRUE_SHARE_MAX * count or abs(true - count / 2) <= 0.5:
+            continue
+        leaning = true > count / 2
+        first = next(question for question in statements if question.answer is leaning)
+        share = round(100 * true / count)
+        problems.append(
+            first.problem(
+                "answer",
+                f"{true} of {count} true/false answers in this bank are true ({share} %); "
+                f"keep 40-60 % true: state some of the {'true' if leaning else 'false'} ones the other way "
+                "round, this one first",
+            )
+        )
     return problems

@@ -207,6 +207,22 @@ class QuizSession:
         lesson = self.course.lessons.get(question.lesson)
         return lesson.title if lesson else question.lesson
 
+    # -- the order choices are shown in (tutor.quiz.shuffle) -----------------------------------
+
+    # Which attempt this is, for the shuffle; None until the first question asks (then derived).
+    order_key: str | int | None = None
+
+    def choice_order(self, question: Question) -> list[int]:
+        """Bank positions of the question's choices in the order this attempt shows them."""
+        from tutor.quiz.shuffle import SHUFFLED_KINDS, attempt_key, choice_order
+
+        if question.kind not in SHUFFLED_KINDS:
+            return list(range(len(question.choices)))
+        if self.order_key is None:
+            today = leitner.utc_today(self.clock()).isoformat()
+            self.order_key = attempt_key(self.mode, self.store, self.profile, self.module_id, today)
+        return choice_order(self.profile, question.id, self.order_key, len(question.choices))
+
     # -- answering -----------------------------------------------------------------------------
 
     def submit(self, response: Any) -> Grade:

@@ -266,7 +266,9 @@ class QuizScreen(Screen):
         container = self.query_one("#quiz-answer", Container)
         await container.remove_children()
         steps = presented_steps(question) if question.kind == "ordering" else None
-        widget = answer_widget_for(question, steps, session.computed_answer(question))
+        widget = answer_widget_for(
+            question, steps, session.computed_answer(question), session.choice_order(question)
+        )
         await container.mount(widget)
         self.query_one("#quiz-go", Button).label = "Submit  ⏎"
         self.query_one("#quiz-scroll", VerticalScroll).scroll_home(animate=False)
@@ -294,7 +296,7 @@ class QuizScreen(Screen):
             # A stray enter would otherwise grade a half-done matching as final.
             self._partial_confirmed = True
             items = "1 item has" if unmatched == 1 else f"{unmatched} items have"
-            self._hint_error(f"{items} no match yet: enter again submits it as it is.")
+            self._hint_error(f"{items} no match yet: enter again submits as is.")
             return
         try:
             session.submit(response)

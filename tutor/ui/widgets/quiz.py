@@ -5,6 +5,9 @@ row N, space acts on the cursor row, a click acts on the clicked row. What "act"
 kind's: pick (single choice), toggle (multiple choice), assign an option (matching). Ordering
 moves the highlighted step with u/d or shift+↑/↓. Every widget offers `response` in the words
 `tutor.quiz.grading` expects, and `reveal()` marks each row right or wrong after grading.
+
+Choices are shown in the attempt's order (`order`: bank positions, `QuizSession.choice_order`);
+the row number is only where a choice sits on screen, the response names the choice itself.
 """
 
 from __future__ import annotations
@@ -185,14 +188,14 @@ def _choice_text(question: Question, value: Any) -> str:
 class SingleChoice(AnswerList):
     """single, truefalse (True / False) and scenario questions with choices: pick one."""
 
-    def __init__(self, question: Question, right_value: Any, **kwargs: Any) -> None:
+    def __init__(self, question: Question, right_value: Any, order: list[int], **kwargs: Any) -> None:
         super().__init__(question, **kwargs)
         if question.kind == "truefalse":
             self.values: list[Any] = [True, False]
             self.labels = ["True", "False"]
         else:
-            self.values = list(question.choices)
-            self.labels = [_choice_text(question, value) for value in question.choices]
+            self.values = [question.choices[position] for position in order]
+            self.labels = [_choice_text(question, value) for value in self.values]
         self.picked: int | None = None
         self.right_value = right_value
 
@@ -221,16 +224,17 @@ class SingleChoice(AnswerList):
 class MultipleChoice(AnswerList):
     """Pick every right answer: each row toggles."""
 
-    def __init__(self, question: Question, **kwargs: Any) -> None:
+    def __init__(self, question: Question, order: list[int], **kwargs: Any) -> None:
         super().__init__(question, **kwargs)
+        self.shown = [question.choices[position] for position in order]
         self.picked: set[int] = set()
 
     def row_count(self) -> int:
-        return len(self.question.choices)
+        return len(self.shown)
 
     def row_label(self, index: int) -> Content:
         marker = "[x]" if index in self.picked else "[ ]"
-        choice = self.question.choices[index]
+        choice = self.shown[index]
         line = Content.assemble(f"{marker} ", (f"{index + 1}", "bold"), f"  {choice}")
         if self.revealed:
             is_right = choice in self.question.answer
@@ -248,7 +252,7 @@ class MultipleChoice(AnswerList):
 
     @property
     def response(self) -> set[str]:
-        return {self.question.choices[index] for index in self.picked}
+        return {self.shown[index] for index in self.picked}
 
 
 class OrderingAnswer(AnswerList):
@@ -300,10 +304,11 @@ class OrderingAnswer(AnswerList):
 
 
 class MatchingAnswer(AnswerList):
-    """One row per left item; a digit (or a click on an option below) matches the highlighted row."""
+    """One row per left item; a digit matches the highlighted row and moves on to the next item."""
 
-    def __init__(self, question: Question, **kwargs: Any) -> None:
+    def __init__(self, question: Question, order: list[int], **kwargs: Any) -> None:
         super().__init__(question, **kwargs)
+        self.options = [question.choices[position] for position in order]
         self.left = list(question.matching_left)
         self.assigned: dict[str, str | None] = dict.fromkeys(self.left)
         self.width = max(len(item) for item in self.left)
@@ -317,7 +322,7 @@ class MatchingAnswer(AnswerList):
 
     def compose(self) -> ComposeResult:
         yield from super().compose()
-        numbered = [f"{number}  {option}" for number, option in enumerate(self.question.choices, 1)]
+        numbered = [f"{number}  {option}" for number, option in enumerate(self.options, 1)]
         if sum(len(text) + 3 for text in numbered) <= self.OPTIONS_ON_ONE_LINE:
             options = Content.assemble(("Options  ", "$text-muted"), "   ".join(numbered))
         else:
@@ -330,7 +335,7 @@ class MatchingAnswer(AnswerList):
         return len(self.left)
 
     def digit_limit(self) -> int:
-        return len(self.question.choices)
+        return len(self.options)
 
     def row_label(self, index: int) -> Content:
         item = self.left[index]
@@ -352,15 +357,16 @@ class MatchingAnswer(AnswerList):
         """A click on a row only highlights it; the option comes from a digit."""
 
     def act_on_digit(self, index: int) -> None:
-        self.assigned[self.left[self.cursor]] = self.question.choices[index]
+        self.assigned[self.left[self.cursor]] = self.options[index]
         self.changed()
+        # The hint says so ("match it and move on"), so the jump is never a surprise.
         if self.cursor < len(self.left) - 1:
             self.cursor += 1
 
     def action_act_on_cursor(self) -> None:
         """Space cycles the highlighted row through the options (a digit picks one directly)."""
         current = self.assigned[self.left[self.cursor]]
-        options = list(self.question.choices)
+        options = self.options
         following = options[(options.index(current) + 1) % len(options)] if current in options else options[0]
         self.assigned[self.left[self.cursor]] = following
         self.changed()
@@ -391,21 +397,26 @@ class NumberAnswer(Input):
 
 
 def answer_widget_for(
-    question: Question, steps: list[str] | None = None, computed: float | None = None
+    question: Question,
+    steps: list[str] | None = None,
+    computed: float | None = None,
+    order: list[int] | None = None,
 ) -> AnswerList | NumberAnswer:
-    """The widget for this question; `computed` is a scenario question's answer (to mark it)."""
+    """The widget for this question; `computed` is a scenario question's answer (to mark it),
+    `order` the bank positions of the choices as this attempt shows them (bank order if None)."""
     kind = question.kind
+    shown = order if order is not None else list(range(len(question.choices)))
     if kind in ("single", "truefalse") or (kind == "scenario" and question.choices):
         right_value = question.answer
         if kind == "scenario" and computed is not None:
             right_value = min(question.choices, key=lambda choice: abs(choice - computed))
-        widget: AnswerList | NumberAnswer = SingleChoice(question, right_value, id="quiz-answer-input")
+        widget: AnswerList | NumberAnswer = SingleChoice(question, right_value, shown, id="quiz-answer-input")
     elif kind == "multiple":
-        widget = MultipleChoice(question, id="quiz-answer-input")
+        widget = MultipleChoice(question, shown, id="quiz-answer-input")
     elif kind == "ordering":
         widget = OrderingAnswer(question, steps or list(question.choices), id="quiz-answer-input")
     elif kind == "matching":
-        widget = MatchingAnswer(question, id="quiz-answer-input")
+        widget = MatchingAnswer(question, shown, id="quiz-answer-input")
     else:
         widget = NumberAnswer(question, id="quiz-answer-input")
     return widget
@@ -451,7 +462,7 @@ def hint_for(question: Question) -> Content:
     elif kind == "ordering":
         text = "↑↓ choose a step, u/d or shift+↑↓ move it; enter submits."
     elif kind == "matching":
-        text = f"↑↓ choose an item, 1-{count} sets its match; enter submits."
+        text = f"↑↓ choose; 1-{count} match it and move on; enter submits."
     else:
         unit = f" (in {question.unit})" if question.unit else ""
         text = f"Type a number{unit}, then enter."
