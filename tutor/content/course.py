@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Questions in a drawn module quiz unless a pack's course.toml says `quiz_size`.
+DEFAULT_QUIZ_SIZE = 12
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -93,6 +96,7 @@ class Question:
     overrides: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None
     measure: str | None = None
+    group: str | None = None  # near-duplicates share one: a drawn quiz asks at most one of them
     file: str = ""  # how problems name the bank file
     index: int = 0  # position in its file: problems say `questions.<index>.<field>`
     lines: dict[str, int | None] = field(default_factory=dict, repr=False)
@@ -153,6 +157,7 @@ class Course:
     services: list[Service] = field(default_factory=list)
     exercises: list[Exercise] = field(default_factory=list)
     hints: bool = True
+    quiz_size: int = DEFAULT_QUIZ_SIZE
     packs: list[Path] = field(default_factory=list)
 
     def module(self, module_id: str) -> Module:

@@ -38,6 +38,7 @@ class _Common(Strict):
     prompt: str = Field(min_length=1)
     explanation: str = Field(min_length=1)
     source: str
+    group: str | None = Field(default=None, pattern=ID_PATTERN, max_length=64)
 
     @field_validator("source")
     @classmethod
