@@ -475,10 +475,15 @@ class ProgressStore:
                 "SELECT count(*) FROM kept_answer WHERE attempt_id = ?", (attempt_id,)
             ).fetchone()
             question_ids = json.loads(kept[0])
-            if position != answered or question_ids[position] != answer.question_id:
+            if position != answered or position >= len(question_ids):
                 raise ValueError(
-                    f"kept quiz {attempt_id}: answer {position + 1} is not {answer.question_id!r} "
-                    f"({answered} answered so far)"
+                    f"kept quiz {attempt_id} of {len(question_ids)} questions has {answered} answered: "
+                    f"answer {position + 1} cannot come next"
+                )
+            if question_ids[position] != answer.question_id:
+                raise ValueError(
+                    f"kept quiz {attempt_id}: question {position + 1} is {question_ids[position]!r}, "
+                    f"not {answer.question_id!r}"
                 )
             db.execute(
                 "INSERT INTO kept_answer "
