@@ -192,14 +192,17 @@ async def take_to_the_end(pilot: Pilot, screen: QuizScreen) -> None:
         await pilot.pause()
 
 
-async def reopen_from_the_map(pilot: Pilot, module_id: str = "quizpack") -> None:
-    """On the course map, highlight the module and press z, as a learner would."""
+async def reopen_from_the_map(pilot: Pilot, module_id: str = "quizpack") -> str:
+    """On the course map, highlight the module and press z, as a learner would; returns what the
+    map showed just before."""
     app = pilot.app
     await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "map", "the course map")
     tree = app.screen.query_one("#course-tree")
     tree.move_cursor(next(node for node in tree.root.children if node.data.id == module_id))
     await pilot.pause()
+    shown = screen_text(app)
     await pilot.press("z")
+    return shown
 
 
 def stored_results(store, profile: str):
@@ -224,7 +227,7 @@ async def test_a_quiz_left_after_three_answers_resumes_in_order_and_scores_as_if
             await quiz_screen(pilot)
         given = [(a.question.id, a.response, a.grade.points) for a in screen.session.answered]
         await pilot.press("escape")
-        await reopen_from_the_map(pilot)
+        assert "(z resumes it at question 4)" in await reopen_from_the_map(pilot)
         await wait_until(pilot, lambda: getattr(app.screen, "phase", "") == "choice", "the choice to resume")
         shown = screen_text(app)
         assert "You left this quiz before the end." in shown
