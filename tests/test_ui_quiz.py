@@ -233,6 +233,7 @@ async def test_a_quiz_left_after_three_answers_resumes_in_order_and_scores_as_if
         assert "You left this quiz before the end." in shown
         assert "Question 4 of 7 is next; you answered 3 (2 right)" in shown
         assert "Resume at question 4" in shown and "New quiz (n)" in shown
+        assert "⏎ Resume  n New quiz" in shown.splitlines()[-1], "the footer says what enter does"
         assert app.store.quiz_attempts("bob") == [], "nothing is scored before the end"
         await pilot.press("enter")
         resumed = await quiz_screen(pilot)

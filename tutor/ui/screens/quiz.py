@@ -64,6 +64,7 @@ class QuizScreen(Screen):
     HELP_TITLE = "Quiz"
     AUTO_FOCUS = ""
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "begin('resume')", "Resume", id="quiz.resume"),
         Binding("enter", "begin", "Start", id="quiz.begin"),
         Binding("n", "begin('new')", "New quiz", id="quiz.new"),
         Binding("a", "begin('all')", "All questions", id="quiz.all"),
@@ -318,14 +319,15 @@ class QuizScreen(Screen):
                 except UserError as error:  # the progress store could not be read
                     self._show_empty(f"The quiz cannot start: {error}")
                     return
-        session = self._resumable if which == "" and self._resumable is not None else self._fresh
+        session = self._resumable if which == "resume" and self._resumable is not None else self._fresh
         self._resumable = self._fresh = None
         self.query_one("#quiz-choice").display = False
         self.start(session)
 
     @on(Button.Pressed, "#quiz-choice-buttons Button")
     async def _choice_pressed(self, event: Button.Pressed) -> None:
-        which = {"quiz-new": "new", "quiz-all": "all"}.get(event.button.id or "", "")
+        resume = "resume" if self._resumable is not None else ""
+        which = {"quiz-new": "new", "quiz-all": "all"}.get(event.button.id or "", resume)
         await self.action_begin(which)
 
     # Showing the session ------------------------------------------------------------------------
@@ -600,8 +602,10 @@ class QuizScreen(Screen):
             if self.phase != CHOICE:
                 return False
             which = parameters[0] if parameters else ""
-            if which == "new":
+            if which in ("resume", "new"):
                 return self._resumable is not None
+            if which == "":
+                return self._resumable is None
             if which == "all":
                 return self.query_one("#quiz-all", Button).display
             return True
