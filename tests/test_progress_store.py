@@ -9,7 +9,7 @@ import pytest
 
 from tutor.errors import UserError
 from tutor.locations import database_path
-from tutor.progress.store import QuestionResult, ReviewCard, open_store
+from tutor.progress.store import KeptAnswer, QuestionResult, ReviewCard, open_store
 
 T0 = datetime(2025, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
 
@@ -380,3 +380,82 @@ def test_exercise_results_name_their_exercise():
         store.record_exercise_attempt("ann", "tune-sqs", False, {}, T0)
         result = store.exercise_results("ann")["tune-sqs"]
     assert (result.exercise_id, result.last_attempt_at, result.passing_params) == ("tune-sqs", T0, None)
+
+
+# -- quizzes left before the end -------------------------------------------------------------------
+
+
+def kept(question_id: str, points: float = 1, response: object = "x") -> KeptAnswer:
+    return KeptAnswer(question_id, response, points, 1)
+
+
+def test_a_kept_quiz_survives_a_restart_with_its_order_and_answers():
+    clock = FrozenClock()
+    with open_store(clock=clock) as store:
+        attempt_id = store.keep_quiz("ann", "sync", ["q3", "q1", "q2"])
+        assert store.kept_quiz("ann", "sync") is None, "nothing answered: nothing to resume"
+        store.keep_answer("ann", attempt_id, 0, kept("q3", 0, {"a": "b"}))
+        store.keep_answer("ann", attempt_id, 1, kept("q1", 0.5, ["x", "y"]))
+    with open_store() as store:
+        quiz = store.kept_quiz("ann", "sync")
+        assert (quiz.attempt_id, quiz.question_ids, quiz.started_at) == (attempt_id, ("q3", "q1", "q2"), T0)
+        assert quiz.answers == (kept("q3", 0, {"a": "b"}), kept("q1", 0.5, ["x", "y"]))
+        assert store.kept_quiz("bob", "sync") is None and store.kept_quiz("ann", "async") is None
+        assert store.last_activity("ann") == T0 and store.profiles() == ["ann"]
+
+
+def test_answers_are_kept_in_order_and_only_for_the_question_asked():
+    with open_store() as store:
+        attempt_id = store.keep_quiz("ann", "sync", ["q1", "q2"])
+        with pytest.raises(ValueError, match="has 0 answered: answer 2 cannot come next"):
+            store.keep_answer("ann", attempt_id, 1, kept("q2"))
+        with pytest.raises(ValueError, match="question 1 is 'q1', not 'q2'"):
+            store.keep_answer("ann", attempt_id, 0, kept("q2"))
+        store.keep_answer("ann", attempt_id, 0, kept("q1"))
+        store.keep_answer("ann", attempt_id, 1, kept("q2"))
+        with pytest.raises(ValueError, match="of 2 questions has 2 answered: answer 3 cannot come next"):
+            store.keep_answer("ann", attempt_id, 2, kept("q2"))
+        with pytest.raises(ValueError, match="no kept quiz"):
+            store.keep_answer("bob", attempt_id, 0, kept("q1"))
+        assert [a.question_id for a in store.kept_quiz("ann", "sync").answers] == ["q1", "q2"]
+
+
+def test_a_kept_quiz_id_is_never_given_to_another_attempt_and_becomes_the_finished_ones():
+    with open_store() as store:
+        before = store.record_quiz_attempt("ann", "sync", [right("q1")], T0)
+        kept_id = store.keep_quiz("ann", "async", ["q1"])
+        other = store.record_quiz_attempt("ann", "esm", [right("q1")], T0)
+        assert before < kept_id < other
+        store.keep_answer("ann", kept_id, 0, kept("q1"))
+        assert store.record_quiz_attempt("ann", "async", [right("q1")], T0, attempt_id=kept_id) == kept_id
+        assert store.kept_quiz("ann", "async") is None
+        assert [a.id for a in store.quiz_attempts("ann", "async")] == [kept_id]
+        assert store.keep_quiz("ann", "async", ["q1"]) > other
+
+
+def test_starting_a_new_quiz_replaces_the_kept_one_and_reset_forgets_it():
+    with open_store() as store:
+        first = store.keep_quiz("ann", "sync", ["q1", "q2"])
+        store.keep_answer("ann", first, 0, kept("q1"))
+        second = store.keep_quiz("ann", "sync", ["q2", "q1"])
+        store.keep_answer("ann", second, 0, kept("q2"))
+        assert store.kept_quiz("ann", "sync").question_ids == ("q2", "q1")
+        store.drop_kept_quiz("ann", "sync")
+        assert store.kept_quiz("ann", "sync") is None
+        third = store.keep_quiz("ann", "sync", ["q1"])
+        store.keep_answer("ann", third, 0, kept("q1"))
+        assert store.has_progress("ann")
+        store.reset("ann")
+        assert store.kept_quiz("ann", "sync") is None and not store.has_progress("ann")
+
+
+def test_a_version_1_store_is_upgraded_and_kept_quizzes_follow_its_attempts():
+    from tutor.progress.schema import MIGRATIONS
+
+    with open_store(migrations=MIGRATIONS[:1]) as store:
+        old = store.record_quiz_attempt("ann", "sync", [right("q1")], T0)
+        assert store.schema_version() == 1
+    with open_store() as store:
+        assert store.schema_version() == MIGRATIONS[-1].version
+        assert store.keep_quiz("ann", "sync", ["q1"]) == old + 1
+        assert [a.id for a in store.quiz_attempts("ann")] == [old]

@@ -16,6 +16,11 @@ from tutor.cli import main
             "lambda-tutor: unknown module 'nope'; choose one of: overview, sync, async, esm, choosing",
         ),
         (["quiz", "sync", "--review"], "lambda-tutor: give a MODULE or --review, not both"),
+        (
+            ["quiz", "--review", "--all"],
+            "lambda-tutor: --all asks every question of a module's quiz; the review asks what is due, "
+            "not both",
+        ),
     ],
 )
 def test_a_bad_quiz_request_is_one_line_and_status_2(capsys, argv, message):

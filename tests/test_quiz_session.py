@@ -1,14 +1,17 @@
 """A quiz session from first question to stored attempt and review cards, with a frozen clock."""
 
+from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tutor.content.loader import load_course
-from tutor.progress.store import open_store
+from tutor.progress.store import QuestionResult, open_store
+from tutor.quiz.draw import draw_questions
 from tutor.quiz.grading import AnswerError
-from tutor.quiz.session import QuizSession, presented_steps
+from tutor.quiz.session import CannotResume, QuizSession, presented_steps
 
 QUIZPACK = Path(__file__).parent / "data" / "quizpack"
 NOW = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
@@ -238,3 +241,214 @@ def test_a_retry_keeps_the_quiz_title_and_module_and_is_practice(course):
     # The scenario answer travels with it: the retried scenario question is graded, not refused.
     take(retry, RIGHT)
     assert retry.perfect
+
+
+# -- drawn quizzes ---------------------------------------------------------------------------------
+
+BUILT_IN, _ = load_course()
+
+
+def module_bank(course, module_id: str):
+    return [q for q in course.questions if q.module == module_id]
+
+
+def lessons_with_questions(course, module_id: str) -> set[str]:
+    return {q.lesson for q in module_bank(course, module_id)}
+
+
+@pytest.mark.parametrize("module", [m.id for m in BUILT_IN.modules])
+def test_a_drawn_quiz_asks_about_every_lesson_of_the_module_before_any_twice(module):
+    bank = module_bank(BUILT_IN, module)
+    lesson_ids = BUILT_IN.module(module).lesson_ids
+    drawn = draw_questions(bank, lesson_ids, BUILT_IN.quiz_size, {})
+    assert len(drawn) == BUILT_IN.quiz_size == 12 < len(bank)
+    assert {q.lesson for q in drawn} == lessons_with_questions(BUILT_IN, module)
+    per_lesson = Counter(q.lesson for q in drawn)
+    assert max(per_lesson.values()) - min(per_lesson.values()) <= 1, per_lesson
+    assert len({q.id for q in drawn}) == len(drawn)
+    positions = [lesson_ids.index(q.lesson) for q in drawn]
+    assert positions == sorted(positions), "asked lesson by lesson"
+
+
+def test_a_small_quiz_size_asks_about_the_lessons_not_known_yet():
+    bank = module_bank(BUILT_IN, "sync")
+    lesson_ids = BUILT_IN.module("sync").lesson_ids
+    known_lesson = lesson_ids[0]
+    history = {q.id: (True, NOW) for q in bank if q.lesson == known_lesson}
+    drawn = draw_questions(bank, lesson_ids, len(lesson_ids) - 1, history)
+    assert {q.lesson for q in drawn} == set(lesson_ids) - {known_lesson}
+
+
+def test_a_drawn_quiz_prefers_questions_not_answered_right_yet():
+    bank = module_bank(BUILT_IN, "async")
+    lesson_ids = BUILT_IN.module("async").lesson_ids
+    first = draw_questions(bank, lesson_ids, 12, {})
+    # The first quiz all right: the next one asks none of those again while others are left.
+    history = {q.id: (True, NOW) for q in first}
+    second = draw_questions(bank, lesson_ids, 12, history)
+    assert not {q.id for q in first} & {q.id for q in second}
+    # Missed questions count as not known: asked again before questions answered right.
+    missed = first[0]
+    history = {q.id: (True, NOW) for q in bank if q is not missed}
+    history[missed.id] = (False, NOW)
+    assert missed in draw_questions(bank, lesson_ids, len(lesson_ids), history)
+    # Among questions answered right, the one asked longest ago comes back first.
+    lesson = [q for q in bank if q.lesson == lesson_ids[0]]
+    history = {q.id: (True, NOW) for q in bank}
+    history[lesson[-1].id] = (True, NOW - timedelta(days=30))
+    assert lesson[-1] in draw_questions(bank, lesson_ids, len(lesson_ids), history)
+
+
+def test_a_drawn_quiz_never_asks_two_questions_of_one_group():
+    bank = module_bank(BUILT_IN, "esm")
+    lesson_ids = BUILT_IN.module("esm").lesson_ids
+    # Pairs of neighbours share a group, and one group spans the first lesson and a question of the second.
+    grouped = [replace(q, group=f"pair-{position // 2}") for position, q in enumerate(bank)]
+    spanning = [q for q in grouped if q.lesson == lesson_ids[0]] + [
+        next(q for q in grouped if q.lesson == lesson_ids[1])
+    ]
+    grouped = [replace(q, group="spanning") if q in spanning else q for q in grouped]
+    for size in (5, 12, len(bank)):
+        drawn = draw_questions(grouped, lesson_ids, size, {})
+        groups = [q.group for q in drawn]
+        assert len(groups) == len(set(groups)), groups
+    assert len(draw_questions(grouped, lesson_ids, len(bank), {})) < len(bank)
+
+
+def test_a_module_quiz_draws_from_what_the_learner_got_right_so_far(tmp_path):
+    store = open_store()
+    session = QuizSession.for_module(
+        BUILT_IN, "sync", answers={}, store=store, profile="ann", clock=clock_at(NOW)
+    )
+    assert session.total <= 12 and session.bank_size == len(module_bank(BUILT_IN, "sync"))
+    first = {q.id for q in session.questions}
+    store.record_quiz_attempt(
+        "ann", "sync", [QuestionResult(question_id, 1, 1, True) for question_id in first], NOW
+    )
+    again = QuizSession.for_module(
+        BUILT_IN, "sync", answers={}, store=store, profile="ann", clock=clock_at(NOW)
+    )
+    assert not first & {q.id for q in again.questions}
+    every = QuizSession.for_module(BUILT_IN, "sync", answers={}, every_question=True)
+    assert every.total > 12, "every question (but the scenario ones: no answers were given)"
+    store.close()
+
+
+def write_pack(root: Path, course_extra: str) -> Path:
+    (root / "tiny").mkdir(parents=True)
+    (root / "course.toml").write_text(
+        f'format_version = 1\n{course_extra}\n[[modules]]\nid = "tiny"\ntitle = "Tiny"\n'
+    )
+    for number in (1, 2):
+        (root / "tiny" / f"0{number}-l.md").write_text(
+            f'+++\nid = "tiny-{number}"\ntitle = "L{number}"\nmodule = "tiny"\nobjectives = ["x"]\n'
+            'sources = ["https://docs.aws.amazon.com/lambda/"]\n+++\n# L\n'
+        )
+    (root / "quizzes").mkdir()
+    (root / "quizzes" / "tiny.toml").write_text(
+        '[groups]\nsame = "Two wordings of one fact"\n\n'
+        + "".join(
+            f'[[questions]]\nid = "tiny-q{n}"\nlesson = "tiny-{1 + n % 2}"\ndifficulty = 1\n'
+            f'kind = "truefalse"\nprompt = "P{n}?"\nanswer = {str(n < 3).lower()}\nexplanation = "E."\n'
+            f'source = "https://docs.aws.amazon.com/lambda/"\n{group}\n'
+            for n, group in enumerate(['group = "same"', 'group = "same"', "", "", "", ""])
+        )
+    )
+    return root
+
+
+def test_a_pack_sets_the_quiz_size_and_groups_near_duplicates(tmp_path):
+    course, problems = load_course([write_pack(tmp_path / "pack", "quiz_size = 4")])
+    assert problems == [] and course.quiz_size == 4
+    session = QuizSession.for_module(course, "tiny", answers={})
+    assert session.total == 4 and session.bank_size == 6
+    assert {q.lesson for q in session.questions} == {"tiny-1", "tiny-2"}
+    whole = QuizSession.for_module(course, "tiny", answers={}, every_question=True)
+    assert [q.group for q in whole.questions].count("same") == 2, "every question means every question"
+
+
+@pytest.mark.parametrize(
+    "setting", ["quiz_size = 0", "quiz_size = 1000", 'quiz_size = "ten"', "quiz_size = 2.5"]
+)
+def test_a_quiz_size_out_of_bounds_is_a_problem_naming_the_field(tmp_path, setting):
+    course, problems = load_course([write_pack(tmp_path / "pack", setting)])
+    assert (problems[0].field, problems[0].line) == ("quiz_size", 2), problems
+    assert "Input should be" in problems[0].message
+    assert course.quiz_size == 12
+
+
+# -- quizzes left before the end -------------------------------------------------------------------
+
+
+def test_a_resumed_quiz_scores_exactly_as_one_taken_in_one_go(course):
+    responses = dict(RIGHT, **{"qp-invocation-types": {"RequestResponse", "Event"}, "qp-async-202": False})
+    straight = QuizSession.for_module(course, "quizpack", answers=ANSWERS)
+    take(straight, responses)
+
+    store = open_store()
+    left = QuizSession.for_module(
+        course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+    )
+    for _ in range(3):
+        left.submit(responses[left.current.id])
+        left.advance()
+    kept = store.kept_quiz("ann", "quizpack")
+    assert kept.attempt_id == left.attempt_id and len(kept.answers) == 3
+    resumed = QuizSession.resume(
+        course, kept, answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+    )
+    assert resumed.counter == "4 / 7" and resumed.questions == left.questions
+    assert resumed.answered[1].response == {"RequestResponse", "Event"}, "a set comes back a set"
+    take(resumed, responses)
+    assert (resumed.points, resumed.percent, resumed.passed) == (
+        straight.points,
+        straight.percent,
+        straight.passed,
+    )
+    [attempt] = store.quiz_attempts("ann")
+    assert attempt.id == left.attempt_id, "the attempt keeps the id it had from its first question"
+    assert [(r.question_id, r.points) for r in attempt.results] == [
+        (a.question.id, a.grade.points) for a in straight.answered
+    ]
+    assert store.kept_quiz("ann", "quizpack") is None
+    store.close()
+
+
+def test_a_kept_quiz_whose_question_left_the_course_cannot_be_resumed(course):
+    store = open_store()
+    left = QuizSession.for_module(course, "quizpack", answers=ANSWERS, store=store, profile="ann")
+    left.submit(RIGHT[left.current.id])
+    kept = store.kept_quiz("ann", "quizpack")
+    smaller = replace(course, questions=[q for q in course.questions if q.id != "qp-retry-count"])
+    with pytest.raises(CannotResume, match="no longer has question 'qp-retry-count'"):
+        QuizSession.resume(smaller, kept, answers=ANSWERS)
+    store.close()
+
+
+def test_a_resumed_quiz_shows_the_choices_in_the_order_it_showed_them(course):
+    """The shuffle is keyed by the kept attempt's id: leaving and coming back changes no
+    question's order, and a new attempt gets a new one."""
+    store = open_store()
+    left = QuizSession.for_module(
+        course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+    )
+    left.begin()
+    shown = {question.id: left.choice_order(question) for question in left.questions}
+    left.submit(RIGHT[left.current.id])
+    left.advance()
+    resumed = QuizSession.resume(
+        course,
+        store.kept_quiz("ann", "quizpack"),
+        answers=ANSWERS,
+        store=store,
+        profile="ann",
+        clock=clock_at(NOW),
+    )
+    assert {question.id: resumed.choice_order(question) for question in resumed.questions} == shown
+    later = QuizSession.for_module(
+        course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+    )
+    later.begin()
+    shuffled = [q for q in later.questions if len(q.choices) > 2 and q.kind != "ordering"]
+    assert any(later.choice_order(q) != shown[q.id] for q in shuffled), "a new attempt, a new order"
+    store.close()

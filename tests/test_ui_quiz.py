@@ -175,17 +175,144 @@ async def test_a_typed_answer_that_is_not_a_number_is_explained_and_not_graded()
         assert screen.session.current_result.grade.correct
 
 
-async def test_leaving_half_way_asks_first_and_stores_nothing():
+def wrong_on_the_first_then_right(question: Question, computed: float | None, position: int) -> list[str]:
+    """The same answers for every run: the first question wrong (its second choice), the rest right."""
+    if position == 0:
+        return ["2", "enter"]
+    return keys_for_right_answer(question, computed)
+
+
+async def answer_as_planned(pilot: Pilot, screen: QuizScreen) -> None:
+    session = screen.session
+    question = session.current
+    await pilot.press(
+        *wrong_on_the_first_then_right(question, session.computed_answer(question), session.index)
+    )
+    await quiz_screen(pilot, "feedback")
+
+
+async def take_to_the_end(pilot: Pilot, screen: QuizScreen) -> None:
+    while screen.phase != "results":
+        await answer_as_planned(pilot, screen)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.phase in ("question", "results"), "the next question")
+        await pilot.pause()
+
+
+async def reopen_from_the_map(pilot: Pilot, module_id: str = "quizpack") -> str:
+    """On the course map, highlight the module and press z, as a learner would; returns what the
+    map showed just before."""
+    app = pilot.app
+    await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "map", "the course map")
+    tree = app.screen.query_one("#course-tree")
+    tree.move_cursor(next(node for node in tree.root.children if node.data.id == module_id))
+    await pilot.pause()
+    shown = screen_text(app)
+    await pilot.press("z")
+    return shown
+
+
+def stored_results(store, profile: str):
+    [attempt] = store.quiz_attempts(profile)
+    return [(r.question_id, r.points, r.correct) for r in attempt.results], attempt.percent
+
+
+async def test_a_quiz_left_after_three_answers_resumes_in_order_and_scores_as_if_never_left():
+    uninterrupted = LambdaTutorApp("ann", [QUIZPACK], start=Start.quiz("quizpack"))
+    async with uninterrupted.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)
+        await take_to_the_end(pilot, screen)
+        straight_through = stored_results(uninterrupted.store, "ann")
+
+    app = LambdaTutorApp("bob", [QUIZPACK], start=Start.quiz("quizpack"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)
+        order = [q.id for q in screen.session.questions]
+        for _ in range(3):
+            await answer_as_planned(pilot, screen)
+            await pilot.press("enter")
+            await quiz_screen(pilot)
+        given = [(a.question.id, a.response, a.grade.points) for a in screen.session.answered]
+        await pilot.press("escape")
+        assert "(z resumes it at question 4)" in await reopen_from_the_map(pilot)
+        await wait_until(pilot, lambda: getattr(app.screen, "phase", "") == "choice", "the choice to resume")
+        shown = screen_text(app)
+        assert "You left this quiz before the end." in shown
+        assert "Question 4 of 7 is next; you answered 3 (2 right)" in shown
+        assert "Resume at question 4" in shown and "New quiz (n)" in shown
+        assert "⏎ Resume  n New quiz" in shown.splitlines()[-1], "the footer says what enter does"
+        assert app.store.quiz_attempts("bob") == [], "nothing is scored before the end"
+        await pilot.press("enter")
+        resumed = await quiz_screen(pilot)
+        assert resumed.session.counter == "4 / 7"
+        assert [q.id for q in resumed.session.questions] == order, "the same questions in the same order"
+        assert [(a.question.id, a.response, a.grade.points) for a in resumed.session.answered] == given
+        await take_to_the_end(pilot, resumed)
+        shown = screen_text(app)
+        assert "6 of 7 points" in shown and "85.7 %" in shown
+        assert stored_results(app.store, "bob") == straight_through
+        assert app.store.kept_quiz("bob", "quizpack") is None, "a finished quiz is no longer kept"
+
+
+async def test_starting_a_new_quiz_drops_the_one_left():
     app = quiz_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await quiz_screen(pilot)
-        await answer_right(pilot, screen)
+        for _ in range(2):
+            await answer_as_planned(pilot, screen)
+            await pilot.press("enter")
+            await quiz_screen(pilot)
         await pilot.press("escape")
-        await pilot.pause()
-        assert app.screen is screen, "the first escape only asks"
+        await reopen_from_the_map(pilot)
+        await wait_until(pilot, lambda: getattr(app.screen, "phase", "") == "choice", "the choice to resume")
+        await pilot.press("n")
+        fresh = await quiz_screen(pilot)
+        assert fresh.session.counter == "1 / 7" and fresh.session.answered == []
+        assert app.store.kept_quiz("ann", "quizpack") is None, "the quiz left is dropped"
         await pilot.press("escape")
-        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "map", "the course map")
-        assert app.store.quiz_attempts("ann") == []
+        await reopen_from_the_map(pilot)
+        await quiz_screen(pilot)  # straight to question 1: nothing to resume
+
+
+async def test_a_quiz_left_by_quitting_the_app_is_offered_again_by_a_new_app():
+    app = quiz_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)
+        for _ in range(3):
+            await answer_as_planned(pilot, screen)
+            await pilot.press("enter")
+            await quiz_screen(pilot)
+        given = [(a.question.id, a.grade.points) for a in screen.session.answered]
+        await pilot.press("ctrl+q")
+
+    restarted = quiz_app()
+    async with restarted.run_test(size=SIZE) as pilot:
+        await wait_until(
+            pilot, lambda: getattr(restarted.screen, "phase", "") == "choice", "the choice to resume"
+        )
+        assert "Resume at question 4" in screen_text(restarted)
+        await pilot.click("#quiz-begin")
+        screen = await quiz_screen(pilot)
+        assert screen.session.counter == "4 / 7"
+        assert [(a.question.id, a.grade.points) for a in screen.session.answered] == given
+
+
+async def test_a_big_module_offers_a_draw_or_every_question():
+    app = LambdaTutorApp("ann", [], start=Start.quiz("sync"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "phase", "") == "choice", "the start choice")
+        bank = sum(1 for q in app.course.questions if q.module == "sync")
+        shown = screen_text(app)
+        assert f"12 questions, drawn from the {bank} of this module." in shown
+        assert f"All {bank} questions (a)" in shown and "New quiz" not in shown
+        await pilot.press("a")
+        screen = await quiz_screen(pilot)
+        assert screen.session.total == bank and screen.session.counter == f"1 / {bank}"
+
+    every = LambdaTutorApp("bob", [], start=Start.quiz("sync", every_question=True))
+    async with every.run_test(size=SIZE) as pilot:
+        screen = await quiz_screen(pilot)  # --all skips the choice: there is none to make
+        assert screen.session.total == bank
 
 
 async def test_review_asks_the_due_questions_and_moves_their_cards():
@@ -239,6 +366,8 @@ async def test_random_keys_never_break_the_quiz():
         "shift+down",
         "l",
         "r",
+        "n",
+        "a",
         "x",
         "backspace",
         "tab",
@@ -262,16 +391,20 @@ async def test_random_keys_never_break_the_quiz():
                     await pilot.press(*keys_for_right_answer(screen.session, screen.session.current))
                     if screen.phase == "question":  # the storm left a matching half done: confirm it
                         await pilot.press("enter")
-                elif screen.phase == "feedback":
+                elif screen.phase in ("feedback", "choice"):
                     await pilot.press("enter")
                 phases.add(screen.phase)
             elif getattr(screen, "SCREEN_NAME", "") == "lesson":
                 await pilot.press("escape")
             else:
                 await app.push_screen(QuizScreen("quizpack"))
-                await quiz_screen(pilot)
+                await wait_until(
+                    pilot,
+                    lambda: getattr(app.screen, "phase", "") in ("question", "choice"),
+                    "the quiz or the choice to resume it",
+                )
         assert app.is_running
-    assert {"question", "feedback", "results"} <= phases
+    assert {"question", "feedback", "results", "choice"} <= phases
 
 
 def test_the_palette_offers_each_module_quiz_and_the_review_with_its_count():

@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pack_options(p, top_level=False)
     p.add_argument("module", nargs="?", metavar="MODULE", help="module id (default: the first module)")
     p.add_argument("--review", action="store_true", help="the questions due for review")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        dest="every_question",
+        help="ask every question of the module, not a draw",
+    )
 
     p = sub.add_parser("serve", help="serve the app to browsers (textual-serve)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")

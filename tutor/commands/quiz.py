@@ -1,4 +1,5 @@
-"""`lambda-tutor quiz [MODULE] [--review]`: open the app straight on a module's quiz or the review."""
+"""`lambda-tutor quiz [MODULE] [--all | --review]`: open the app straight on a module's quiz (drawn,
+or every question with --all) or the review."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from tutor.errors import UserError
 def run(args) -> int:
     module_id = getattr(args, "module", None)
     review = bool(getattr(args, "review", False))
+    every_question = bool(getattr(args, "every_question", False))
     if review and module_id:
         raise UserError("give a MODULE or --review, not both")
+    if review and every_question:
+        raise UserError("--all asks every question of a module's quiz; the review asks what is due, not both")
     from tutor.ui.app import LambdaTutorApp, Start
 
-    app = LambdaTutorApp(args.profile, args.content, start=Start.quiz(module_id, review=review))
+    start = Start.quiz(module_id, review=review, every_question=every_question)
+    app = LambdaTutorApp(args.profile, args.content, start=start)
     if not review:
         try:
             check_module(app.course, module_id)

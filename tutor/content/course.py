@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Questions in a drawn module quiz unless a pack's course.toml says `quiz_size`.
+DEFAULT_QUIZ_SIZE = 12
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -154,6 +157,7 @@ class Course:
     services: list[Service] = field(default_factory=list)
     exercises: list[Exercise] = field(default_factory=list)
     hints: bool = True
+    quiz_size: int = DEFAULT_QUIZ_SIZE
     packs: list[Path] = field(default_factory=list)
 
     def module(self, module_id: str) -> Module:

@@ -222,6 +222,9 @@ class _CourseBuilder:
             self.course.title = spec.title
         if not spec.hints:
             self.course.hints = False
+        if spec.quiz_size is not None:
+            # Packs load after the built-in course, so an instructor's size wins.
+            self.course.quiz_size = spec.quiz_size
         known = {module.id for module in self.course.modules}
         for index, module_spec in enumerate(spec.modules):
             line = source.line_of(("modules", index, "id"))

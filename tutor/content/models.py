@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
 
 from tutor.content.course import (  # noqa: F401 - re-exported for the builders
     Course,
@@ -25,6 +25,9 @@ from tutor.content.course import (  # noqa: F401 - re-exported for the builders
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 URL_PATTERN = re.compile(r"^https?://\S+$")
 MODELS = ("sync", "async", "poll", "sync-or-async", "other")
+# A drawn quiz of one question says little; one of hundreds is no longer a draw.
+MIN_QUIZ_SIZE = 3
+MAX_QUIZ_SIZE = 100
 
 
 class Strict(BaseModel):
@@ -70,6 +73,7 @@ class CourseSpec(Strict):
     format_version: Literal[1]
     title: str | None = None
     hints: StrictBool = True
+    quiz_size: StrictInt | None = Field(default=None, ge=MIN_QUIZ_SIZE, le=MAX_QUIZ_SIZE)
     modules: list[ModuleSpec] = Field(default_factory=list)
 
 

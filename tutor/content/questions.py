@@ -47,7 +47,7 @@ class _Common(Strict):
     prompt: str = Field(min_length=1)
     explanation: str = Field(min_length=1)
     source: str
-    group: str | None = None  # checked against the bank's [groups] after validation
+    group: str | None = Field(default=None, pattern=ID_PATTERN, max_length=64)
 
     @field_validator("source")
     @classmethod

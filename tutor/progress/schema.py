@@ -97,6 +97,37 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ON exercise_attempt (profile, exercise_id, finished_at)",
         ),
     ),
+    Migration(
+        version=2,
+        description="module quizzes left before the end, kept to be resumed",
+        statements=(
+            # One kept quiz per module: starting a new one replaces it. Its id is taken from
+            # quiz_attempt's sequence when it starts and becomes the finished attempt's id, so an
+            # attempt has one id from its first question to its stored score.
+            """
+            CREATE TABLE kept_quiz (
+                id                INTEGER PRIMARY KEY,
+                profile           TEXT NOT NULL,
+                module_id         TEXT NOT NULL,
+                question_ids_json TEXT NOT NULL,    -- the drawn questions, in the order asked
+                started_at        TEXT NOT NULL,
+                updated_at        TEXT NOT NULL,
+                UNIQUE (profile, module_id)
+            )
+            """,
+            """
+            CREATE TABLE kept_answer (
+                attempt_id    INTEGER NOT NULL REFERENCES kept_quiz (id) ON DELETE CASCADE,
+                position      INTEGER NOT NULL CHECK (position >= 0),
+                question_id   TEXT NOT NULL,
+                response_json TEXT NOT NULL,        -- what the learner answered, to show it again
+                points        REAL NOT NULL CHECK (points >= 0),
+                max_points    REAL NOT NULL CHECK (max_points > 0 AND points <= max_points),
+                PRIMARY KEY (attempt_id, position)
+            ) WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 VERSION_TABLE = """
@@ -108,6 +139,21 @@ CREATE TABLE IF NOT EXISTS schema_version (
 """
 
 # Tables whose rows belong to a profile; reset and profiles() walk these.
-PROFILE_TABLES = ("lesson_read", "last_lesson", "setting", "quiz_attempt", "review_card", "exercise_attempt")
+PROFILE_TABLES = (
+    "lesson_read",
+    "last_lesson",
+    "setting",
+    "quiz_attempt",
+    "review_card",
+    "exercise_attempt",
+    "kept_quiz",
+)
 # What reset forgets: everything but the learner's preferences (theme and the like).
-PROGRESS_TABLES = ("lesson_read", "last_lesson", "quiz_attempt", "review_card", "exercise_attempt")
+PROGRESS_TABLES = (
+    "lesson_read",
+    "last_lesson",
+    "quiz_attempt",
+    "review_card",
+    "exercise_attempt",
+    "kept_quiz",
+)

@@ -79,6 +79,27 @@ class QuizAttempt:
         return QuizScore(self.points, self.max_points, self.percent, self.finished_at)
 
 
+@dataclass(frozen=True)
+class KeptAnswer:
+    """One answer of a quiz left before the end: what was answered and what it scored."""
+
+    question_id: str
+    response: Any  # as JSON gives it back: a set of choices comes back as a list
+    points: float
+    max_points: float
+
+
+@dataclass(frozen=True)
+class KeptQuiz:
+    """A module quiz left before the end: its questions in the order asked and the answers so far."""
+
+    attempt_id: int
+    module_id: str
+    question_ids: tuple[str, ...]
+    answers: tuple[KeptAnswer, ...]
+    started_at: datetime
+
+
 class ReviewCard(NamedTuple):
     box: int
     due: date
@@ -298,9 +319,20 @@ class ProgressStore:
     # -- quizzes -------------------------------------------------------------------------------
 
     def record_quiz_attempt(
-        self, profile: str, module_id: str, results: Sequence[QuestionResult], finished_at: datetime
+        self,
+        profile: str,
+        module_id: str,
+        results: Sequence[QuestionResult],
+        finished_at: datetime,
+        *,
+        attempt_id: int | None = None,
     ) -> int:
-        """Store one finished quiz with every question's result; returns the attempt's id."""
+        """Store one finished quiz with every question's result; returns the attempt's id.
+
+        `attempt_id` is the id of a kept quiz (`keep_quiz`) now finished: the attempt is stored under
+        that id and the kept quiz is dropped in the same transaction, so a crash between the two can
+        neither lose the score nor offer to resume a quiz already scored.
+        """
         check_profile_name(profile)
         _check_id("module id", module_id)
         finished_text = to_utc_text(finished_at)
@@ -319,9 +351,11 @@ class ProgressStore:
                 )
         with self._write(f"quiz attempt for {module_id}") as db:
             cursor = db.execute(
-                "INSERT INTO quiz_attempt (profile, module_id, finished_at) VALUES (?, ?, ?)",
-                (profile, module_id, finished_text),
+                "INSERT INTO quiz_attempt (id, profile, module_id, finished_at) VALUES (?, ?, ?, ?)",
+                (attempt_id, profile, module_id, finished_text),
             )
+            if attempt_id is not None:
+                db.execute("DELETE FROM kept_quiz WHERE id = ? AND profile = ?", (attempt_id, profile))
             attempt_id = _new_row_id(cursor)
             db.executemany(
                 "INSERT INTO quiz_result (attempt_id, question_id, points, max_points, correct) "
@@ -378,6 +412,126 @@ class ProgressStore:
                 (profile,),
             ).fetchall()
         return dict(rows)
+
+    def answered_questions(self, profile: str) -> dict[str, tuple[bool, datetime]]:
+        """Per question ever asked in a finished quiz: (answered right at least once, last asked)."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT r.question_id, max(r.correct), max(a.finished_at) "
+                "FROM quiz_result r JOIN quiz_attempt a ON a.id = r.attempt_id "
+                "WHERE a.profile = ? GROUP BY r.question_id",
+                (profile,),
+            ).fetchall()
+        return {question_id: (bool(right), from_utc_text(last)) for question_id, right, last in rows}
+
+    # -- quizzes left before the end -------------------------------------------------------------
+
+    def keep_quiz(self, profile: str, module_id: str, question_ids: Sequence[str]) -> int:
+        """Keep a module quiz that starts now, replacing any kept one of the module; returns its id.
+
+        The id is reserved from quiz_attempt's own sequence (SQLite lets a program move it), so it
+        is never handed to another attempt and the finished quiz is stored under it.
+        """
+        check_profile_name(profile)
+        _check_id("module id", module_id)
+        if not question_ids:
+            raise ValueError("a kept quiz needs at least one question")
+        for question_id in question_ids:
+            _check_id("question id", question_id)
+        now = self._now_text()
+        with self._write(f"quiz of {module_id} in progress") as db:
+            row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'quiz_attempt'").fetchone()
+            attempt_id = (row[0] if row else 0) + 1
+            if row:
+                db.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'quiz_attempt'", (attempt_id,))
+            else:
+                db.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES ('quiz_attempt', ?)", (attempt_id,)
+                )
+            db.execute("DELETE FROM kept_quiz WHERE profile = ? AND module_id = ?", (profile, module_id))
+            db.execute(
+                "INSERT INTO kept_quiz (id, profile, module_id, question_ids_json, started_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (attempt_id, profile, module_id, json.dumps(list(question_ids)), now, now),
+            )
+        return attempt_id
+
+    def keep_answer(self, profile: str, attempt_id: int, position: int, answer: KeptAnswer) -> None:
+        """Add the answer to question `position` (0-based) of a kept quiz; answers come in order."""
+        _check_id("question id", answer.question_id)
+        if not (answer.max_points > 0 and 0 <= answer.points <= answer.max_points):
+            raise ValueError(
+                f"question {answer.question_id!r}: points must be between 0 and max_points (> 0), "
+                f"got {answer.points} of {answer.max_points}"
+            )
+        response_json = json.dumps(answer.response, sort_keys=True)
+        with self._write(f"answer to {answer.question_id}") as db:
+            kept = db.execute(
+                "SELECT question_ids_json FROM kept_quiz WHERE id = ? AND profile = ?", (attempt_id, profile)
+            ).fetchone()
+            if kept is None:
+                raise ValueError(f"no kept quiz {attempt_id} for profile {profile!r}")
+            (answered,) = db.execute(
+                "SELECT count(*) FROM kept_answer WHERE attempt_id = ?", (attempt_id,)
+            ).fetchone()
+            question_ids = json.loads(kept[0])
+            if position != answered or position >= len(question_ids):
+                raise ValueError(
+                    f"kept quiz {attempt_id} of {len(question_ids)} questions has {answered} answered: "
+                    f"answer {position + 1} cannot come next"
+                )
+            if question_ids[position] != answer.question_id:
+                raise ValueError(
+                    f"kept quiz {attempt_id}: question {position + 1} is {question_ids[position]!r}, "
+                    f"not {answer.question_id!r}"
+                )
+            db.execute(
+                "INSERT INTO kept_answer "
+                "(attempt_id, position, question_id, response_json, points, max_points) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    attempt_id,
+                    position,
+                    answer.question_id,
+                    response_json,
+                    float(answer.points),
+                    float(answer.max_points),
+                ),
+            )
+            db.execute("UPDATE kept_quiz SET updated_at = ? WHERE id = ?", (self._now_text(), attempt_id))
+
+    def kept_quiz(self, profile: str, module_id: str) -> KeptQuiz | None:
+        """The module's quiz left before the end with at least one answer, if any."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT id, question_ids_json, started_at FROM kept_quiz WHERE profile = ? AND module_id = ?",
+                (profile, module_id),
+            ).fetchone()
+            if row is None:
+                return None
+            attempt_id, question_ids_json, started_at = row
+            answers = db.execute(
+                "SELECT question_id, response_json, points, max_points FROM kept_answer "
+                "WHERE attempt_id = ? ORDER BY position",
+                (attempt_id,),
+            ).fetchall()
+        if not answers:
+            return None
+        return KeptQuiz(
+            attempt_id,
+            module_id,
+            tuple(json.loads(question_ids_json)),
+            tuple(
+                KeptAnswer(question_id, json.loads(response), points, max_points)
+                for question_id, response, points, max_points in answers
+            ),
+            from_utc_text(started_at),
+        )
+
+    def drop_kept_quiz(self, profile: str, module_id: str) -> None:
+        """Forget the module's kept quiz (the learner chose to start a new one)."""
+        with self._write(f"quiz of {module_id} in progress") as db:
+            db.execute("DELETE FROM kept_quiz WHERE profile = ? AND module_id = ?", (profile, module_id))
 
     # -- review (Leitner boxes; the schedule itself lives in tutor.quiz) -------------------------
 
@@ -488,7 +642,8 @@ class ProgressStore:
         return [profile for (profile,) in rows]
 
     def last_activity(self, profile: str) -> datetime | None:
-        """When the learner last read, opened a lesson, finished a quiz or exercise, or reviewed."""
+        """When the learner last read, opened a lesson, answered or finished a quiz, did an exercise
+        or reviewed."""
         with self._read() as db:
             row = db.execute(
                 "SELECT max(at) FROM ("
@@ -496,7 +651,8 @@ class ProgressStore:
                 " UNION ALL SELECT max(opened_at) FROM last_lesson WHERE profile = :p"
                 " UNION ALL SELECT max(finished_at) FROM quiz_attempt WHERE profile = :p"
                 " UNION ALL SELECT max(updated_at) FROM review_card WHERE profile = :p"
-                " UNION ALL SELECT max(finished_at) FROM exercise_attempt WHERE profile = :p)",
+                " UNION ALL SELECT max(finished_at) FROM exercise_attempt WHERE profile = :p"
+                " UNION ALL SELECT max(updated_at) FROM kept_quiz WHERE profile = :p)",
                 {"p": profile},
             ).fetchone()
         return from_utc_text(row[0]) if row and row[0] else None

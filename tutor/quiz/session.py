@@ -1,14 +1,17 @@
 """A quiz in progress, free of any UI: which question is next, what was answered, what it scored.
 
 Three kinds of session share this object:
-- a module quiz (`for_module`): the module's questions in lesson order; its finished attempt is
-  stored and drives the course map's marks;
+- a module quiz (`for_module`): questions drawn from the module's bank (`tutor.quiz.draw`), or the
+  whole bank on request, lesson by lesson; its finished attempt is stored and drives the course
+  map's marks. It is kept in the store from its first question, each answer as it is given, so a
+  quiz left before the end can be resumed (`resume`), even after quitting, and scores exactly as
+  if it had not been left;
 - a review (`for_review`): the questions due in the Leitner boxes;
 - a retry (`retry()`): the questions just missed. Reviews and retries are practice: they move
   review cards but store no attempt, so a retry of three questions never reads as a perfect quiz.
 
 Every answer updates the question's review card at once (`tutor.quiz.leitner`), so leaving a
-review half-way keeps what was done; a module attempt is stored only when the quiz is finished.
+review half-way keeps what was done; a module attempt is scored only when the quiz is finished.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.content.course import Course, Question
 from tutor.quiz import leitner
 from tutor.quiz.grading import Grade, grade
 from tutor.quiz.scoring import is_perfect, passes
+
+if TYPE_CHECKING:
+    from tutor.progress.store import KeptQuiz
 
 MODULE = "module"
 REVIEW = "review"
@@ -86,6 +92,7 @@ class QuizSession:
         profile: str = "default",
         clock: Callable[[], datetime] = _utc_now,
         notice: str | None = None,
+        bank_size: int | None = None,
     ):
         self.course = course
         self.questions = list(questions)
@@ -99,25 +106,45 @@ class QuizSession:
         self.notice = notice
         self.index = 0
         self.answered: list[Answered] = []
+        # A module quiz's id from its first question on (`begin`); the stored attempt keeps it.
         self.attempt_id: int | None = None
+        self.stored = False
+        self._kept_answers = 0  # answers already written to the kept quiz
+        # How many questions the module's whole bank holds: more than `total` when this is a draw.
+        self.bank_size = self.total if bank_size is None else bank_size
 
     # -- building ------------------------------------------------------------------------------
 
     @classmethod
     def for_module(
-        cls, course: Course, module_id: str, *, answers: Mapping[str, float] | None = None, **options: Any
+        cls,
+        course: Course,
+        module_id: str,
+        *,
+        answers: Mapping[str, float] | None = None,
+        every_question: bool = False,
+        **options: Any,
     ) -> QuizSession:
-        """The module's questions, lesson by lesson in course order, each lesson's in bank order.
+        """A quiz of `course.quiz_size` questions drawn from the module's bank, or the whole bank.
 
-        Scenario answers are computed here unless given; a scenario question the simulator cannot
-        answer is left out and `notice` says so (`lambda-tutor validate` names the cause).
+        The draw favours what the learner (`profile` in `store`, when given) has not answered right
+        yet. Questions come lesson by lesson in course order. Scenario answers are computed here
+        unless given; a scenario question the simulator cannot answer is left out and `notice` says
+        so (`lambda-tutor validate` names the cause).
         """
+        from tutor.quiz.draw import draw_questions
+
         module = course.module(module_id)
         lesson_order = {lesson_id: position for position, lesson_id in enumerate(module.lesson_ids)}
-        questions = sorted(
+        bank = sorted(
             (q for q in course.questions if q.module == module_id),
             key=lambda q: lesson_order.get(q.lesson, len(lesson_order)),
         )
+        questions = bank
+        if not every_question:
+            store = options.get("store")
+            history = store.answered_questions(options.get("profile", "default")) if store else {}
+            questions = draw_questions(bank, module.lesson_ids, course.quiz_size, history)
         questions, answers, notice = _with_scenario_answers(course, questions, answers)
         return cls(
             course,
@@ -127,8 +154,48 @@ class QuizSession:
             module_id=module_id,
             answers=answers,
             notice=notice,
+            bank_size=len(bank),
             **options,
         )
+
+    @classmethod
+    def resume(
+        cls, course: Course, kept: KeptQuiz, *, answers: Mapping[str, float] | None = None, **options: Any
+    ) -> QuizSession:
+        """The kept quiz, at its next question, with the same questions in the same order and the
+        answers given so far (scored as they were). Raises `CannotResume` when the course no longer
+        has one of its questions, or the simulator can no longer answer one of them."""
+        module = course.module(kept.module_id)
+        by_id = {question.id: question for question in course.questions}
+        missing = [question_id for question_id in kept.question_ids if question_id not in by_id]
+        if missing:
+            raise CannotResume(f"the course no longer has question {missing[0]!r}")
+        questions = [by_id[question_id] for question_id in kept.question_ids]
+        asked, answers, _ = _with_scenario_answers(course, questions, answers)
+        if len(asked) < len(questions):
+            raise CannotResume("the simulator can no longer answer one of its scenario questions")
+        bank_size = sum(1 for question in course.questions if question.module == kept.module_id)
+        session = cls(
+            course,
+            questions,
+            title=module.title,
+            mode=MODULE,
+            module_id=kept.module_id,
+            answers=answers,
+            bank_size=bank_size,
+            **options,
+        )
+        for question, answer in zip(questions, kept.answers, strict=False):
+            session.answered.append(
+                Answered(
+                    question,
+                    _response_from_json(question, answer.response),
+                    Grade(answer.points, answer.max_points),
+                )
+            )
+        session.attempt_id = kept.attempt_id
+        session.index = session._kept_answers = len(session.answered)
+        return session
 
     @classmethod
     def for_review(
@@ -218,6 +285,9 @@ class QuizSession:
 
         if question.kind not in SHUFFLED_KINDS:
             return list(range(len(question.choices)))
+        if self.order_key is None and self.attempt_id is not None:
+            # A kept module quiz: its stored id, so a resumed quiz shows the order it showed.
+            self.order_key = self.attempt_id
         if self.order_key is None:
             today = leitner.utc_today(self.clock()).isoformat()
             self.order_key = attempt_key(self.mode, self.store, self.profile, self.module_id, today)
@@ -225,8 +295,27 @@ class QuizSession:
 
     # -- answering -----------------------------------------------------------------------------
 
+    @property
+    def keeps(self) -> bool:
+        """A module quiz with a store is kept from its first question, so it can be resumed."""
+        return self.mode == MODULE and self.store is not None and self.module_id is not None
+
+    def begin(self) -> int | None:
+        """Keep this module quiz in the store (replacing the module's kept one) and give it its
+        attempt id; once only. Called before the first question is shown, and by `submit` at
+        the latest."""
+        if self.keeps and self.attempt_id is None and self.questions:
+            self.attempt_id = self.store.keep_quiz(
+                self.profile, self.module_id, [question.id for question in self.questions]
+            )
+        return self.attempt_id
+
     def submit(self, response: Any) -> Grade:
-        """Grade the current question (raises `AnswerError` for a response that cannot be graded)."""
+        """Grade the current question (raises `AnswerError` for a response that cannot be graded).
+
+        A store that cannot be written raises its `UserError` after the answer is graded and
+        counted; what could not be kept is written with the next answer.
+        """
         if self.current_result is not None:
             raise RuntimeError("this question has been answered; move on with advance()")
         question = self.current
@@ -235,7 +324,24 @@ class QuizSession:
         if self.store is not None:
             today = leitner.utc_today(self.clock())
             leitner.record_review_answer(self.store, self.profile, question.id, result.correct, today)
+            self._keep_answers()
         return result
+
+    def _keep_answers(self) -> None:
+        if not self.keeps or self.begin() is None:
+            return
+        from tutor.progress.store import KeptAnswer
+
+        while self._kept_answers < len(self.answered):
+            answered = self.answered[self._kept_answers]
+            kept = KeptAnswer(
+                answered.question.id,
+                _response_to_json(answered.response),
+                answered.grade.points,
+                answered.grade.max_points,
+            )
+            self.store.keep_answer(self.profile, self.attempt_id, self._kept_answers, kept)
+            self._kept_answers += 1
 
     def advance(self) -> bool:
         """Go to the next question after the feedback; False when the quiz is over."""
@@ -247,9 +353,12 @@ class QuizSession:
         return not self.finished
 
     def finish(self) -> int | None:
-        """Store a finished module quiz (once); returns the attempt id, or None if nothing is stored."""
-        if self.attempt_id is not None or self.mode != MODULE or self.store is None:
+        """Store a finished module quiz (once) under its attempt id, dropping what was kept of it;
+        returns the attempt id, or None if nothing is stored."""
+        if self.stored:
             return self.attempt_id
+        if self.mode != MODULE or self.store is None:
+            return None
         if not self.answered or len(self.answered) < self.total:
             return None
         from tutor.progress.store import QuestionResult
@@ -258,7 +367,10 @@ class QuizSession:
             QuestionResult(a.question.id, a.grade.points, a.grade.max_points, a.grade.correct)
             for a in self.answered
         ]
-        self.attempt_id = self.store.record_quiz_attempt(self.profile, self.module_id, results, self.clock())
+        self.attempt_id = self.store.record_quiz_attempt(
+            self.profile, self.module_id, results, self.clock(), attempt_id=self.attempt_id
+        )
+        self.stored = True
         return self.attempt_id
 
     # -- results -------------------------------------------------------------------------------
@@ -302,6 +414,19 @@ class QuizSession:
             )
             for lesson_id, items in grouped.items()
         ]
+
+
+class CannotResume(ValueError):
+    """A kept quiz that this course can no longer ask as it was; the message says why."""
+
+
+def _response_to_json(response: Any) -> Any:
+    # Multiple choice answers with a set of choices; JSON has lists.
+    return sorted(response) if isinstance(response, set | frozenset) else response
+
+
+def _response_from_json(question: Question, response: Any) -> Any:
+    return set(response) if question.kind == "multiple" else response
 
 
 def _with_scenario_answers(

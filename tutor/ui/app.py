@@ -57,10 +57,15 @@ class Start:
         module_id: str | None = None,
         *,
         review: bool = False,
+        every_question: bool = False,
         clock: Callable[[], datetime] | None = None,
     ) -> Start:
-        """`lambda-tutor quiz`: a module's quiz (the first module's by default) or the due review."""
-        return cls("quiz", {"module_id": module_id, "review": review, "clock": clock})
+        """`lambda-tutor quiz`: a module's quiz (the first module's by default; drawn, or every
+        question with `every_question`) or the due review."""
+        return cls(
+            "quiz",
+            {"module_id": module_id, "review": review, "every_question": every_question, "clock": clock},
+        )
 
     @classmethod
     def lab(cls, **options: Any) -> Start:

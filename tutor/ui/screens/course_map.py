@@ -274,7 +274,10 @@ class CourseMapScreen(Screen):
         has_quiz = self.module_has_quiz(module.id)
         if has_quiz or module.id in tree.quiz_percent:
             quiz = quiz_mark(tree.quiz_percent.get(module.id))
-            hint = "  (z takes it)" if has_quiz else ""
+            hint = ""
+            if has_quiz:
+                kept = self.app.store.kept_quiz(self.app.profile, module.id)
+                hint = f"  (z resumes it at question {len(kept.answers) + 1})" if kept else "  (z takes it)"
             quiz_line = Content.assemble((str(quiz), f"$text-{quiz.tone}"), (hint, "$text-muted"))
         else:
             quiz_line = Content.styled("no quiz in this module", "$text-muted")

@@ -1,9 +1,13 @@
 """The quiz: one question at a time, feedback after each, a score and a per-topic breakdown at the end.
 
-Open it with `app.open_screen("quiz", module_id="sync")` for a module's quiz or
-`app.open_screen("quiz", review=True)` for the questions due for review. All state lives in a
-`tutor.quiz.session.QuizSession`; this screen only shows it and turns keys and clicks into
-responses. Scenario answers are computed off the UI thread (the simulator runs once per preset).
+Open it with `app.open_screen("quiz", module_id="sync")` for a module's quiz (drawn from its bank;
+`every_question=True` asks the whole bank) or `app.open_screen("quiz", review=True)` for the
+questions due for review. All state lives in a `tutor.quiz.session.QuizSession`; this screen only
+shows it and turns keys and clicks into responses. Scenario answers are computed off the UI thread
+(the simulator runs once per preset).
+
+A module quiz starts on a choice when there is one to make: resume the quiz left before the end,
+start a new one, or take every question instead of a draw.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from tutor.content.questions import MAX_CHOICES
 from tutor.errors import UserError
 from tutor.quiz.grading import AnswerError
 from tutor.quiz.leitner import LAST_BOX
-from tutor.quiz.session import MODULE, RETRY, QuizSession, presented_steps
+from tutor.quiz.scoring import PASS_PERCENT, format_percent
+from tutor.quiz.session import MODULE, RETRY, CannotResume, QuizSession, presented_steps
 from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
 from tutor.ui.widgets.quiz import (
@@ -44,7 +49,14 @@ from tutor.ui.widgets.quiz import (
 if TYPE_CHECKING:
     from tutor.ui.app import LambdaTutorApp
 
-LOADING, QUESTION, FEEDBACK, RESULTS, EMPTY = "loading", "question", "feedback", "results", "empty"
+LOADING, CHOICE, QUESTION, FEEDBACK, RESULTS, EMPTY = (
+    "loading",
+    "choice",
+    "question",
+    "feedback",
+    "results",
+    "empty",
+)
 
 
 class QuizScreen(Screen):
@@ -52,6 +64,10 @@ class QuizScreen(Screen):
     HELP_TITLE = "Quiz"
     AUTO_FOCUS = ""
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "begin('resume')", "Resume", id="quiz.resume"),
+        Binding("enter", "begin", "Start", id="quiz.begin"),
+        Binding("n", "begin('new')", "New quiz", id="quiz.new"),
+        Binding("a", "begin('all')", "All questions", id="quiz.all"),
         Binding("enter", "submit", "Submit", id="quiz.submit"),
         Binding("enter", "next", "Next", id="quiz.next"),
         Binding("l", "open_lesson", "Open the lesson", id="quiz.lesson"),
@@ -131,6 +147,7 @@ class QuizScreen(Screen):
         module_id: str | None = None,
         *,
         review: bool = False,
+        every_question: bool = False,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
@@ -139,10 +156,13 @@ class QuizScreen(Screen):
             module_id = course.modules[0].id if course.modules else None
         self.module_id = module_id
         self.review = review
+        self.every_question = every_question
         self.clock = clock
         self._session: QuizSession | None = None
+        # On the start choice: the new quiz on offer, and the kept one that can be resumed.
+        self._fresh: QuizSession | None = None
+        self._resumable: QuizSession | None = None
         self.phase = LOADING
-        self.leave_armed = False
         self.heading = "Review" if review else "Quiz"
         self.unavailable = "This course has no modules yet."
         if not review and module_id is not None:
@@ -159,6 +179,12 @@ class QuizScreen(Screen):
         # Not focusable: the answer widget is the one thing tab can reach, so keys always land there.
         with VerticalScroll(id="quiz-scroll", can_focus=False):
             yield Static("", id="quiz-status")
+            with Vertical(id="quiz-choice"):
+                yield Static("", id="quiz-choice-text")
+                with Horizontal(id="quiz-choice-buttons"):
+                    yield Button("", id="quiz-begin", compact=True)
+                    yield Button("New quiz (n)", id="quiz-new", compact=True)
+                    yield Button("", id="quiz-all", compact=True)
             with Vertical(id="quiz-question-view"):
                 yield Static("", id="quiz-meta")
                 yield Static("", id="quiz-prompt", markup=False)
@@ -175,24 +201,24 @@ class QuizScreen(Screen):
             # Enter always means the screen's submit / next, never "press the focused button".
             button.can_focus = False
         self.query_one("#quiz-question-view").display = False
+        self.query_one("#quiz-choice").display = False
         self.query_one(QuizResults).display = False
         self.query_one("#quiz-status", Static).update("Getting the questions ready…")
         self.run_worker(self._load(), exclusive=True, group="quiz-load")
 
+    def _options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"store": self.app.store, "profile": self.app.profile}
+        if self.clock is not None:
+            options["clock"] = self.clock
+        return options
+
     async def _load(self) -> None:
         app = self.app
-        clock: dict[str, Any] = {"clock": self.clock} if self.clock is not None else {}
         if self.review:
+            clock: dict[str, Any] = {"clock": self.clock} if self.clock is not None else {}
             build = partial(QuizSession.for_review, app.course, app.store, app.profile, **clock)
         elif self.module_id is not None:
-            build = partial(
-                QuizSession.for_module,
-                app.course,
-                self.module_id,
-                store=app.store,
-                profile=app.profile,
-                **clock,
-            )
+            build = partial(self._module_sessions, self.module_id)
         else:
             self._show_empty(f"{self.unavailable} Escape returns to the course map.")
             return
@@ -202,7 +228,107 @@ class QuizScreen(Screen):
         except UserError as error:  # the progress store could not be read
             self._show_empty(f"The quiz cannot start: {error}")
             return
+        if self._resumable is not None or (
+            session.mode == MODULE and session.total < session.bank_size and session.total > 0
+        ):
+            self._fresh = session
+            self._show_choice()
+        else:
+            self.start(session)
+
+    def _module_sessions(self, module_id: str) -> QuizSession:
+        """The new quiz (drawn, or every question), and the kept one as `_resumable` if it can be.
+
+        Runs off the UI thread."""
+        app = self.app
+        kept = app.store.kept_quiz(app.profile, module_id)
+        if kept is not None:
+            try:
+                self._resumable = QuizSession.resume(app.course, kept, **self._options())
+            except CannotResume as error:
+                app.store.drop_kept_quiz(app.profile, module_id)
+                app.call_from_thread(
+                    self.notify,
+                    f"The quiz you left cannot be resumed: {error}.",
+                    title="A new quiz instead",
+                    severity="warning",
+                    timeout=10,
+                )
+        return QuizSession.for_module(
+            app.course, module_id, every_question=self.every_question, **self._options()
+        )
+
+    # The start choice ---------------------------------------------------------------------------
+
+    def _show_choice(self) -> None:
+        fresh = self._fresh
+        assert fresh is not None, "the choice is shown once the new quiz is ready"
+        kept = self._resumable
+        self.phase = CHOICE
+        all_label = f"All {fresh.bank_size} questions (a)"
+        drawn = fresh.total < fresh.bank_size
+        if kept is not None:
+            answered = len(kept.answered)
+            right = sum(1 for a in kept.answered if a.grade.correct)
+            text = Content.assemble(
+                ("You left this quiz before the end.\n", "bold"),
+                f"Question {kept.index + 1} of {kept.total} is next; you answered {answered} "
+                f"({right} right). Resume with the same questions in the same order and your answers "
+                "kept, or start a new quiz (the one you left is then dropped).",
+            )
+            begin = f"Resume at question {kept.index + 1}  ⏎"
+        else:
+            text = Content.assemble(
+                (f"{fresh.total} questions, drawn from the {fresh.bank_size} of this module.\n", "bold"),
+                "Every lesson is asked about before any is asked twice, and questions you have not "
+                f"answered right yet come first. {format_percent(PASS_PERCENT)} passes the module.",
+            )
+            begin = f"Start the {fresh.total} questions  ⏎"
+        self.query_one("#quiz-choice-text", Static).update(text)
+        self.query_one("#quiz-begin", Button).label = begin
+        self.query_one("#quiz-new", Button).display = kept is not None
+        all_button = self.query_one("#quiz-all", Button)
+        all_button.label = all_label
+        all_button.display = drawn
+        self.query_one("#quiz-status", Static).display = False
+        self.query_one("#quiz-choice").display = True
+        self.query_one(Masthead).show(right="")
+        self.refresh_bindings()
+
+    async def action_begin(self, which: str = "") -> None:
+        """enter: resume the kept quiz, else start the new one; n: a new one; a: every question."""
+        if self.phase != CHOICE or self._fresh is None:
+            return
+        if which == "all":
+            self.every_question = True
+            if self._fresh.total < self._fresh.bank_size and self.module_id is not None:
+                self.phase = LOADING
+                self.query_one("#quiz-choice").display = False
+                status = self.query_one("#quiz-status", Static)
+                status.update("Getting the questions ready…")
+                status.display = True
+                build = partial(
+                    QuizSession.for_module,
+                    self.app.course,
+                    self.module_id,
+                    every_question=True,
+                    **self._options(),
+                )
+                try:
+                    self._fresh = await asyncio.to_thread(build)
+                except UserError as error:  # the progress store could not be read
+                    self._show_empty(f"The quiz cannot start: {error}")
+                    return
+        session = self._resumable if which == "resume" and self._resumable is not None else self._fresh
+        self._resumable = self._fresh = None
+        self.query_one("#quiz-choice").display = False
         self.start(session)
+
+    @on(Button.Pressed, "#quiz-choice-buttons Button")
+    async def _choice_pressed(self, event: Button.Pressed) -> None:
+        resume = "resume" if self._resumable is not None else ""
+        which = {"quiz-new": "new", "quiz-all": "all"}.get(event.button.id or "", resume)
+        await self.action_begin(which)
 
     # Showing the session ------------------------------------------------------------------------
 
@@ -221,8 +347,16 @@ class QuizScreen(Screen):
         if session.total == 0:
             self._show_empty(self._nothing_to_ask())
             return
+        try:
+            session.begin()  # a new module quiz is kept from here on, replacing one left before
+        except UserError as error:
+            self.notify(str(error), title="This quiz cannot be resumed if you leave", severity="error")
         self.query_one("#quiz-status", Static).display = False
         self.query_one(QuizResults).display = False
+        if session.finished:  # left on the last question's feedback: every answer is in
+            self._finish()
+            self._show_results()
+            return
         self.query_one("#quiz-question-view").display = True
         self.call_later(self._show_question)
 
@@ -254,7 +388,6 @@ class QuizScreen(Screen):
         session = self.session
         question = session.current
         self.phase = QUESTION
-        self.leave_armed = False
         self._partial_confirmed = False
         retry = "Retry of the ones missed" if session.mode == RETRY else ""
         self.query_one(Masthead).show(left=place("Quiz", self.heading, retry), right=session.counter)
@@ -369,6 +502,12 @@ class QuizScreen(Screen):
 
     # Results ------------------------------------------------------------------------------------
 
+    def _finish(self) -> None:
+        try:
+            self.session.finish()
+        except UserError as error:
+            self.notify(str(error), title="Score not saved", severity="error", timeout=15)
+
     def _show_results(self) -> None:
         session = self.session
         self.phase = RESULTS
@@ -385,7 +524,7 @@ class QuizScreen(Screen):
                 session.points,
                 session.max_points,
                 session.percent,
-                session.attempt_id,
+                session.attempt_id if session.stored else None,
             )
         )
         self.refresh_bindings()
@@ -441,28 +580,37 @@ class QuizScreen(Screen):
 
     def action_leave(self) -> None:
         session = self._session
-        midway = (
+        if (
             self.phase in (QUESTION, FEEDBACK)
             and session is not None
-            and session.mode == MODULE
+            and session.keeps
             and session.answered
             and not session.finished
-        )
-        if midway and not self.leave_armed:
-            self.leave_armed = True
-            self.notify(
-                "Press escape again to leave. A quiz left half-way is not scored; "
-                "the questions you missed still come back in review.",
-                title="Leave the quiz?",
+        ):
+            # Nothing is lost by leaving, so no "are you sure": say how to come back instead.
+            self.app.notify(
+                f"Your {len(session.answered)} answer(s) are kept: open this module's quiz again "
+                "to resume it.",
+                title="Quiz kept",
                 timeout=6,
             )
-            return
         self.dismiss_quiz()
 
     def dismiss_quiz(self) -> None:
         self.app.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "begin":
+            if self.phase != CHOICE:
+                return False
+            which = parameters[0] if parameters else ""
+            if which in ("resume", "new"):
+                return self._resumable is not None
+            if which == "":
+                return self._resumable is None
+            if which == "all":
+                return self.query_one("#quiz-all", Button).display
+            return True
         if action == "submit":
             return self.phase == QUESTION
         if action in ("next", "open_lesson"):
