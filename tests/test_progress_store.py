@@ -9,7 +9,10 @@ import pytest
 
 from tutor.errors import UserError
 from tutor.locations import database_path
-from tutor.progress.store import QuestionResult, ReviewCard, open_store
+from conftest import card_due
+
+from tutor.progress.schema import MIGRATIONS
+from tutor.progress.store import QuestionResult, open_store
 
 T0 = datetime(2025, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
 
@@ -55,7 +58,7 @@ def test_restart_keeps_every_kind_of_progress():
         store.set_setting("ann", "theme", "nord")
         store.set_setting("ann", "hints", {"shown": ["ex-1"]})
         attempt_id = store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2")], T0)
-        store.set_review_card("ann", "q2", 1, date(2025, 3, 2))
+        store.set_review_card("ann", "q2", card_due(date(2025, 3, 2)))
         store.record_exercise_attempt("ann", "sqs-no-dlq", True, {"sqs.batch_size": 10}, T0)
 
     with open_store() as store:
@@ -67,7 +70,7 @@ def test_restart_keeps_every_kind_of_progress():
         assert attempt.id == attempt_id
         assert attempt.finished_at == T0
         assert [r.question_id for r in attempt.results] == ["q1", "q2"]
-        assert store.review_card("ann", "q2") == ReviewCard(1, date(2025, 3, 2))
+        assert store.review_card("ann", "q2") == card_due(date(2025, 3, 2))
         result = store.exercise_results("ann")["sqs-no-dlq"]
         assert result.passed and result.passing_params == {"sqs.batch_size": 10}
 
@@ -101,7 +104,7 @@ def test_profiles_are_kept_apart():
         store.mark_read("ann", "l1")
         store.set_setting("ann", "theme", "nord")
         store.record_quiz_attempt("ann", "sync", [right("q1")], T0)
-        store.set_review_card("ann", "q1", 2, date(2025, 3, 3))
+        store.set_review_card("ann", "q1", card_due(date(2025, 3, 3), held_days=2))
         store.record_exercise_attempt("ann", "ex", True, {}, T0)
         store.mark_read("bob", "l2")
 
@@ -196,21 +199,23 @@ def test_times_are_stored_as_utc_whatever_zone_they_come_in():
 
 def test_review_cards_come_due_by_utc_date():
     with open_store() as store:
-        store.set_review_card("ann", "q-late", 1, date(2025, 3, 2))
-        store.set_review_card("ann", "q-early", 1, date(2025, 3, 1))
-        store.set_review_card("ann", "q-later", 3, date(2025, 3, 5))
+        store.set_review_card("ann", "q-late", card_due(date(2025, 3, 2)))
+        store.set_review_card("ann", "q-early", card_due(date(2025, 3, 1)))
+        store.set_review_card("ann", "q-later", card_due(date(2025, 3, 5), held_days=3))
         assert store.due_reviews("ann", date(2025, 2, 28)) == []
         assert store.due_reviews("ann", date(2025, 3, 2)) == ["q-early", "q-late"]
 
-        # Answered right: the card moves up a box and its due date moves on.
-        store.set_review_card("ann", "q-early", 2, date(2025, 3, 4))
-        assert store.review_card("ann", "q-early") == (2, date(2025, 3, 4))
+        # Answered right: its due date moves on.
+        store.set_review_card("ann", "q-early", card_due(date(2025, 3, 4), held_days=2))
+        assert store.review_card("ann", "q-early") == card_due(date(2025, 3, 4), held_days=2)
         assert store.due_reviews("ann", date(2025, 3, 2)) == ["q-late"]
 
-        with pytest.raises(ValueError, match="box"):
-            store.set_review_card("ann", "q1", 0, date(2025, 3, 2))
+        with pytest.raises(ValueError, match="stability"):
+            store.set_review_card("ann", "q1", card_due(date(2025, 3, 2))._replace(stability=0))
+        with pytest.raises(ValueError, match="difficulty"):
+            store.set_review_card("ann", "q1", card_due(date(2025, 3, 2))._replace(difficulty=11))
         with pytest.raises(TypeError, match="dates"):
-            store.set_review_card("ann", "q1", 1, T0)
+            store.set_review_card("ann", "q1", card_due(date(2025, 3, 2))._replace(due=T0))
 
 
 def test_exercise_results_count_attempts_and_keep_passing_parameters():
@@ -259,7 +264,7 @@ def test_last_activity_is_the_latest_thing_the_learner_did():
         assert store.last_activity("ann") == T0
         store.record_exercise_attempt("ann", "ex", False, {}, T0 + timedelta(hours=5))
         clock.tick(hours=1)
-        store.set_review_card("ann", "q1", 1, date(2025, 3, 2))
+        store.set_review_card("ann", "q1", card_due(date(2025, 3, 2)))
         assert store.last_activity("ann") == T0 + timedelta(hours=5)
         clock.tick(hours=6)
         store.set_setting("ann", "theme", "nord")  # a preference is not learning activity
@@ -272,7 +277,7 @@ def test_reset_forgets_progress_but_keeps_settings():
         store.set_last_lesson("ann", "l1")
         store.set_setting("ann", "theme", "nord")
         store.record_quiz_attempt("ann", "sync", [right("q1")], T0)
-        store.set_review_card("ann", "q1", 1, date(2025, 3, 2))
+        store.set_review_card("ann", "q1", card_due(date(2025, 3, 2)))
         store.record_exercise_attempt("ann", "ex", True, {}, T0)
         assert store.has_progress("ann")
 
@@ -292,7 +297,7 @@ def test_export_is_one_json_document_with_everything():
     with open_store(clock=clock) as store:
         store.mark_read("ann", "l1")
         store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2")], T0)
-        store.set_review_card("ann", "q2", 1, date(2025, 3, 2))
+        store.set_review_card("ann", "q2", card_due(date(2025, 3, 2)))
         store.record_exercise_attempt("ann", "ex", False, {"sqs.batch_size": 5}, T0)
         store.mark_read("bob", "l9")
         document = json.loads(json.dumps(store.export("ann")))
@@ -307,7 +312,8 @@ def test_export_is_one_json_document_with_everything():
         50,
     )
     assert [r["correct"] for r in attempt["results"]] == [True, False]
-    assert document["review_cards"] == [{"question_id": "q2", "box": 1, "due": "2025-03-02"}]
+    [card] = document["review_cards"]
+    assert (card["question_id"], card["due"], card["last_review"]) == ("q2", "2025-03-02", "2025-03-01")
     assert document["exercise_attempts"][0]["params"] == {"sqs.batch_size": 5}
     assert "l9" not in json.dumps(document)
 
@@ -321,15 +327,19 @@ def test_export_document_names_every_field_a_learner_or_a_spreadsheet_reads():
         store.record_quiz_attempt(
             "ann", "sync", [right("q1"), QuestionResult("q2", 0.6667, 1, False), wrong("q3")], T0
         )
-        store.set_review_card("ann", "q3", 1, date(2025, 3, 2))
+        store.set_review_card("ann", "q3", card_due(date(2025, 3, 2)))
         store.record_exercise_attempt("ann", "ex", True, {"sqs.batch_size": 5}, T0 + timedelta(hours=1))
+        store.record_prediction("ann", "l1", 2, 3, within=False)
+        store.record_prediction("ann", "l2", None, 5, within=None)
+        store.record_hint("ann", "ex", 1)
+        store.record_hint("ann", "ex", 2)
         clock.tick(days=1)
         document = json.loads(json.dumps(store.export("ann")))
 
     stamp = "2025-03-01T09:30:00.123456Z"
     assert document == {
         "format": "lambda-tutor-progress",
-        "format_version": 1,
+        "format_version": 2,
         "profile": "ann",
         "exported_at": "2025-03-02T09:30:00.123456Z",
         "last_activity": "2025-03-01T10:30:00.123456Z",
@@ -351,7 +361,15 @@ def test_export_document_names_every_field_a_learner_or_a_spreadsheet_reads():
                 ],
             }
         ],
-        "review_cards": [{"question_id": "q3", "box": 1, "due": "2025-03-02"}],
+        "review_cards": [
+            {
+                "question_id": "q3",
+                "due": "2025-03-02",
+                "stability": 1.0,
+                "difficulty": 6.4133,
+                "last_review": "2025-03-01",
+            }
+        ],
         "exercise_attempts": [
             {
                 "attempt": 1,
@@ -361,6 +379,11 @@ def test_export_document_names_every_field_a_learner_or_a_spreadsheet_reads():
                 "finished_at": "2025-03-01T10:30:00.123456Z",
             }
         ],
+        "predictions": [
+            {"lesson_id": "l1", "predicted": 2.0, "actual": 3.0, "within": False, "answered_at": stamp},
+            {"lesson_id": "l2", "predicted": None, "actual": 5.0, "within": None, "answered_at": stamp},
+        ],
+        "hints_used": [{"exercise_id": "ex", "level": 2}],
     }
 
 
@@ -380,3 +403,76 @@ def test_exercise_results_name_their_exercise():
         store.record_exercise_attempt("ann", "tune-sqs", False, {}, T0)
         result = store.exercise_results("ann")["tune-sqs"]
     assert (result.exercise_id, result.last_attempt_at, result.passing_params) == ("tune-sqs", T0, None)
+
+
+def test_a_lesson_keeps_its_first_prediction_and_a_skip_counts_as_one():
+    with open_store() as store:
+        assert store.record_prediction("ann", "l1", None, 3, within=None)
+        assert not store.record_prediction("ann", "l1", 3, 3, within=True), "asked once: the skip stands"
+        assert store.predictions("ann")["l1"].predicted is None
+        with pytest.raises(ValueError, match="skipped"):
+            store.record_prediction("ann", "l2", None, 3, within=True)
+        store.reset("ann")
+        assert store.predictions("ann") == {}
+
+
+def test_hints_used_counts_the_highest_level_opened_per_exercise():
+    with open_store() as store:
+        for level in (1, 2, 2, 3):
+            store.record_hint("ann", "ex-a", level)
+        store.record_hint("ann", "ex-b", 1)
+        assert store.hints_used("ann") == {"ex-a": 3, "ex-b": 1}
+        with pytest.raises(ValueError, match="1, 2 or 3"):
+            store.record_hint("ann", "ex-a", 4)
+
+
+LEITNER_CARDS = [
+    # question, box, due date: one card per box, and a retired one (box 6, a date that never comes)
+    ("q-box1", 1, "2026-03-02"),
+    ("q-box2", 2, "2026-03-04"),
+    ("q-box3", 3, "2026-03-05"),
+    ("q-box4", 4, "2026-03-09"),
+    ("q-box5", 5, "2026-03-20"),
+    ("q-retired", 6, "9999-12-31"),
+]
+
+
+def test_the_fsrs_migration_keeps_every_leitner_card_due_on_its_day(isolated_home):
+    from tutor.quiz.review import next_card
+
+    path = isolated_home / "old.sqlite3"
+    with open_store(path, migrations=MIGRATIONS[:1]) as old:
+        assert old.schema_version() == 1
+        with old._write("leitner cards") as db:
+            db.executemany(
+                "INSERT INTO review_card (profile, question_id, box, due, updated_at) VALUES (?, ?, ?, ?, ?)",
+                [("ann", qid, box, due, "2026-03-01T08:00:00.000000Z") for qid, box, due in LEITNER_CARDS],
+            )
+        due_before = {day: old.due_reviews("ann", date.fromisoformat(day)) for _, _, day in LEITNER_CARDS}
+
+    with open_store(path) as store:
+        assert store.schema_version() == MIGRATIONS[-1].version
+        cards = store.review_cards("ann")
+        assert {qid: card.due.isoformat() for qid, card in cards.items()} == {
+            qid: due for qid, _, due in LEITNER_CARDS
+        }
+        assert {day: store.due_reviews("ann", date.fromisoformat(day)) for day in due_before} == due_before
+        # The interval the box had granted becomes the stability, counted back from the due date.
+        boxes = [cards[qid] for qid, box, _ in LEITNER_CARDS if box <= 5]
+        held = [(card.stability, (card.due - card.last_review).days) for card in boxes]
+        assert held == [(1, 1), (2, 2), (4, 4), (7, 7), (15, 15)]
+        assert cards["q-retired"].last_review == date(2026, 3, 1)
+        # A migrated card is a working FSRS card: answered on its day it moves on, missed it lapses.
+        box3 = cards["q-box3"]
+        assert next_card(box3, correct=True, today=box3.due).due > box3.due + timedelta(days=4)
+        assert next_card(box3, correct=False, today=box3.due).due == box3.due + timedelta(days=1)
+
+
+def test_migrated_cards_start_at_fsrs_first_difficulty_after_a_miss():
+    from fsrs import Card, Rating, Scheduler
+
+    from tutor.quiz.review import scheduler
+
+    first_miss, _ = Scheduler().review_card(Card(card_id=1), Rating.Again)
+    assert first_miss.difficulty == pytest.approx(6.4133, abs=1e-4)
+    assert scheduler().parameters == Scheduler().parameters, "the app schedules with fsrs' default weights"

@@ -3,11 +3,11 @@
 Three kinds of session share this object:
 - a module quiz (`for_module`): the module's questions in lesson order; its finished attempt is
   stored and drives the course map's marks;
-- a review (`for_review`): the questions due in the Leitner boxes;
+- a review (`for_review`): the questions FSRS has due for review;
 - a retry (`retry()`): the questions just missed. Reviews and retries are practice: they move
   review cards but store no attempt, so a retry of three questions never reads as a perfect quiz.
 
-Every answer updates the question's review card at once (`tutor.quiz.leitner`), so leaving a
+Every answer updates the question's review card at once (`tutor.quiz.review`), so leaving a
 review half-way keeps what was done; a module attempt is stored only when the quiz is finished.
 """
 
@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from tutor.content.course import Course, Question
-from tutor.quiz import leitner
+from tutor.quiz import review
 from tutor.quiz.grading import Grade, grade
 from tutor.quiz.scoring import is_perfect, passes
 
@@ -142,7 +142,7 @@ class QuizSession:
     ) -> QuizSession:
         """The questions due for review today (UTC), the longest-waiting first."""
         clock = options.get("clock", _utc_now)
-        due = store.due_reviews(profile, leitner.utc_today(clock()))
+        due = store.due_reviews(profile, review.utc_today(clock()))
         by_id = {question.id: question for question in course.questions}
         questions = [by_id[question_id] for question_id in due if question_id in by_id]
         questions, answers, notice = _with_scenario_answers(course, questions, answers)
@@ -217,8 +217,8 @@ class QuizSession:
         result = grade(question, response, self.computed_answer(question))
         self.answered.append(Answered(question, response, result))
         if self.store is not None:
-            today = leitner.utc_today(self.clock())
-            leitner.record_review_answer(self.store, self.profile, question.id, result.correct, today)
+            today = review.utc_today(self.clock())
+            review.record_review_answer(self.store, self.profile, question.id, result.correct, today)
         return result
 
     def advance(self) -> bool:
