@@ -60,6 +60,10 @@ def validate(directory: str | None) -> tuple[bool, dict[str, int], list[Problem]
     counts = counts_by_pack.get(target, dict.fromkeys(COUNT_NAMES, 0))
     problems = problems + check_scenarios(course, target if directory else None)
     problems += check_scenario_questions(course)
+    if any(lesson.prediction for lesson in course.lessons.values()):
+        from tutor.quiz.scenario_answers import check_predictions
+
+        problems += check_predictions(course)
     if course.exercises:
         from tutor.workshop.exercises import check_exercises
 
