@@ -178,17 +178,19 @@ def test_an_empty_file_is_simply_a_new_store():
 
 # -- schema versions ----------------------------------------------------------------------------
 
-ADD_NOTES = Migration(2, "notes per lesson", ("ALTER TABLE lesson_read ADD COLUMN note TEXT",))
+CURRENT = MIGRATIONS[-1].version
+NEXT = CURRENT + 1
+ADD_NOTES = Migration(NEXT, "notes per lesson", ("ALTER TABLE lesson_read ADD COLUMN note TEXT",))
 
 
 def test_an_older_schema_is_upgraded_and_keeps_its_rows():
     path = database_path()
     with open_store(path) as store:
         store.mark_read("ann", "l1")
-        assert store.schema_version() == 1
+        assert store.schema_version() == CURRENT
 
     with open_store(path, migrations=(*MIGRATIONS, ADD_NOTES)) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == NEXT
         assert store.read_lessons("ann") == {"l1"}
         store.mark_read("ann", "l2")
     connection = sqlite3.connect(path)
@@ -196,7 +198,7 @@ def test_an_older_schema_is_upgraded_and_keeps_its_rows():
     versions = connection.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
     connection.close()
     assert "note" in columns
-    assert versions == [(1,), (2,)]
+    assert versions == [(version,) for version in range(1, NEXT + 1)]
 
 
 def test_a_database_without_a_schema_table_gets_the_whole_schema():
@@ -217,14 +219,14 @@ def test_a_failing_migration_changes_nothing():
     with open_store(path) as store:
         store.mark_read("ann", "l1")
     broken = Migration(
-        2, "half done", ("CREATE TABLE half_done (x)", "ALTER TABLE no_such_table ADD COLUMN y")
+        NEXT, "half done", ("CREATE TABLE half_done (x)", "ALTER TABLE no_such_table ADD COLUMN y")
     )
 
-    with pytest.raises(ProgressError, match="schema version 2: no such table: no_such_table"):
+    with pytest.raises(ProgressError, match=f"schema version {NEXT}: no such table: no_such_table"):
         open_store(path, migrations=(*MIGRATIONS, broken))
 
     with open_store(path) as store:
-        assert store.schema_version() == 1
+        assert store.schema_version() == CURRENT
         assert store.read_lessons("ann") == {"l1"}
     connection = sqlite3.connect(path)
     assert connection.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchone() is None
@@ -235,7 +237,7 @@ def test_a_store_from_a_newer_version_is_refused_and_left_alone():
     path = database_path()
     with open_store(path, migrations=(*MIGRATIONS, ADD_NOTES)) as store:
         store.mark_read("ann", "l1")
-    with pytest.raises(ProgressError, match=r"newer lambda-tutor .*schema version 2.*upgrade"):
+    with pytest.raises(ProgressError, match=rf"newer lambda-tutor .*schema version {NEXT}.*upgrade"):
         open_store(path)
     assert list(path.parent.glob("*.damaged-*")) == []
     with open_store(path, migrations=(*MIGRATIONS, ADD_NOTES)) as store:
