@@ -76,3 +76,13 @@ async def let_player_ticks_pass(pilot: Pilot, ticks: int = 3) -> None:
     from tutor.ui.widgets.sim_pane import TICKS_PER_SECOND
 
     await pilot.pause(ticks / TICKS_PER_SECOND)
+
+
+def card_due(day, held_days: int = 1):
+    """A review card due on `day`, held `held_days` since its last review (an FSRS card in Review)."""
+    from datetime import timedelta
+
+    from tutor.progress.store import ReviewCard
+
+    held = timedelta(days=held_days)
+    return ReviewCard(due=day, stability=float(held_days), difficulty=6.4133, last_review=day - held)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import card_due
+
 from tutor.cli import main
 from tutor.locations import database_path
 from tutor.progress.store import QuestionResult, open_store
@@ -75,8 +77,10 @@ def ann_progress():
             "ann", "sync", [QuestionResult("q1", 1, 1, True), QuestionResult("q2", 1, 1, True)], T0
         )
         store.record_quiz_attempt("ann", "old-module", [QuestionResult("x1", 1, 1, True)], T0)
-        store.set_review_card("ann", "q2", 1, date(2025, 3, 2))
+        store.set_review_card("ann", "q2", card_due(date(2025, 3, 2)))
         store.record_exercise_attempt("ann", "tune-sqs", True, {"sqs.batch_size": 10}, T0)
+        store.record_prediction("ann", "sync-lesson-1", 2, 3, within=False)
+        store.record_hint("ann", "tune-sqs", 2)
         store.mark_read("bob", "async-lesson-2")
 
 
@@ -165,7 +169,11 @@ def test_export_json_is_one_document_with_every_record(ann_progress, capsys):
         ("sync", 100),
         ("old-module", 100),
     ]
-    assert document["review_cards"] == [{"question_id": "q2", "box": 1, "due": "2025-03-02"}]
+    assert [(card["question_id"], card["due"]) for card in document["review_cards"]] == [("q2", "2025-03-02")]
+    assert [(p["lesson_id"], p["predicted"], p["actual"]) for p in document["predictions"]] == [
+        ("sync-lesson-1", 2, 3)
+    ]
+    assert document["hints_used"] == [{"exercise_id": "tune-sqs", "level": 2}]
     assert document["exercise_attempts"][0]["params"] == {"sqs.batch_size": 10}
 
 
@@ -178,6 +186,15 @@ def test_export_csv_has_one_row_per_record_named_by_type(ann_progress, capsys):
     assert kinds.count("quiz_attempt") == 3
     assert kinds.count("quiz_answer") == 5
     assert kinds.count("review_card") == 1 and kinds.count("exercise_attempt") == 1
+    prediction = next(row for row in rows if row["record"] == "prediction")
+    assert (prediction["lesson_id"], prediction["predicted"], prediction["actual"], prediction["within"]) == (
+        "sync-lesson-1",
+        "2.0",
+        "3.0",
+        "false",
+    )
+    hints = next(row for row in rows if row["record"] == "hints_used")
+    assert (hints["exercise_id"], hints["level"]) == ("tune-sqs", "2")
     first_attempt = next(row for row in rows if row["record"] == "quiz_attempt")
     assert (first_attempt["module_id"], first_attempt["points"], first_attempt["percent"]) == (
         "sync",

@@ -9,7 +9,9 @@ import pytest
 
 from tutor.errors import UserError
 from tutor.locations import database_path
-from tutor.progress.store import KeptAnswer, QuestionResult, ReviewCard, open_store
+from conftest import card_due
+
+from tutor.progress.store import QuestionResult, open_store
 
 T0 = datetime(2025, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
 
@@ -55,7 +57,7 @@ def test_restart_keeps_every_kind_of_progress():
         store.set_setting("ann", "theme", "nord")
         store.set_setting("ann", "hints", {"shown": ["ex-1"]})
         attempt_id = store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2")], T0)
-        store.set_review_card("ann", "q2", 1, date(2025, 3, 2))
+        store.set_review_card("ann", "q2", card_due(date(2025, 3, 2)))
         store.record_exercise_attempt("ann", "sqs-no-dlq", True, {"sqs.batch_size": 10}, T0)
 
     with open_store() as store:
@@ -67,7 +69,7 @@ def test_restart_keeps_every_kind_of_progress():
         assert attempt.id == attempt_id
         assert attempt.finished_at == T0
         assert [r.question_id for r in attempt.results] == ["q1", "q2"]
-        assert store.review_card("ann", "q2") == ReviewCard(1, date(2025, 3, 2))
+        assert store.review_card("ann", "q2") == card_due(date(2025, 3, 2))
         result = store.exercise_results("ann")["sqs-no-dlq"]
         assert result.passed and result.passing_params == {"sqs.batch_size": 10}
 
@@ -101,7 +103,7 @@ def test_profiles_are_kept_apart():
         store.mark_read("ann", "l1")
         store.set_setting("ann", "theme", "nord")
         store.record_quiz_attempt("ann", "sync", [right("q1")], T0)
-        store.set_review_card("ann", "q1", 2, date(2025, 3, 3))
+        store.set_review_card("ann", "q1", card_due(date(2025, 3, 3), held_days=2))
         store.record_exercise_attempt("ann", "ex", True, {}, T0)
         store.mark_read("bob", "l2")
 
@@ -196,21 +198,23 @@ def test_times_are_stored_as_utc_whatever_zone_they_come_in():
 
 def test_review_cards_come_due_by_utc_date():
     with open_store() as store:
-        store.set_review_card("ann", "q-late", 1, date(2025, 3, 2))
-        store.set_review_card("ann", "q-early", 1, date(2025, 3, 1))
-        store.set_review_card("ann", "q-later", 3, date(2025, 3, 5))
+        store.set_review_card("ann", "q-late", card_due(date(2025, 3, 2)))
+        store.set_review_card("ann", "q-early", card_due(date(2025, 3, 1)))
+        store.set_review_card("ann", "q-later", card_due(date(2025, 3, 5), held_days=3))
         assert store.due_reviews("ann", date(2025, 2, 28)) == []
         assert store.due_reviews("ann", date(2025, 3, 2)) == ["q-early", "q-late"]
 
-        # Answered right: the card moves up a box and its due date moves on.
-        store.set_review_card("ann", "q-early", 2, date(2025, 3, 4))
-        assert store.review_card("ann", "q-early") == (2, date(2025, 3, 4))
+        # Answered right: its due date moves on.
+        store.set_review_card("ann", "q-early", card_due(date(2025, 3, 4), held_days=2))
+        assert store.review_card("ann", "q-early") == card_due(date(2025, 3, 4), held_days=2)
         assert store.due_reviews("ann", date(2025, 3, 2)) == ["q-late"]
 
-        with pytest.raises(ValueError, match="box"):
-            store.set_review_card("ann", "q1", 0, date(2025, 3, 2))
+        with pytest.raises(ValueError, match="stability"):
+            store.set_review_card("ann", "q1", card_due(date(2025, 3, 2))._replace(stability=0))
+        with pytest.raises(ValueError, match="difficulty"):
+            store.set_review_card("ann", "q1", card_due(date(2025, 3, 2))._replace(difficulty=11))
         with pytest.raises(TypeError, match="dates"):
-            store.set_review_card("ann", "q1", 1, T0)
+            store.set_review_card("ann", "q1", card_due(date(2025, 3, 2))._replace(due=T0))
 
 
 def test_exercise_results_count_attempts_and_keep_passing_parameters():
@@ -259,7 +263,7 @@ def test_last_activity_is_the_latest_thing_the_learner_did():
         assert store.last_activity("ann") == T0
         store.record_exercise_attempt("ann", "ex", False, {}, T0 + timedelta(hours=5))
         clock.tick(hours=1)
-        store.set_review_card("ann", "q1", 1, date(2025, 3, 2))
+        store.set_review_card("ann", "q1", card_due(date(2025, 3, 2)))
         assert store.last_activity("ann") == T0 + timedelta(hours=5)
         clock.tick(hours=6)
         store.set_setting("ann", "theme", "nord")  # a preference is not learning activity
@@ -272,7 +276,7 @@ def test_reset_forgets_progress_but_keeps_settings():
         store.set_last_lesson("ann", "l1")
         store.set_setting("ann", "theme", "nord")
         store.record_quiz_attempt("ann", "sync", [right("q1")], T0)
-        store.set_review_card("ann", "q1", 1, date(2025, 3, 2))
+        store.set_review_card("ann", "q1", card_due(date(2025, 3, 2)))
         store.record_exercise_attempt("ann", "ex", True, {}, T0)
         assert store.has_progress("ann")
 
@@ -292,7 +296,7 @@ def test_export_is_one_json_document_with_everything():
     with open_store(clock=clock) as store:
         store.mark_read("ann", "l1")
         store.record_quiz_attempt("ann", "sync", [right("q1"), wrong("q2")], T0)
-        store.set_review_card("ann", "q2", 1, date(2025, 3, 2))
+        store.set_review_card("ann", "q2", card_due(date(2025, 3, 2)))
         store.record_exercise_attempt("ann", "ex", False, {"sqs.batch_size": 5}, T0)
         store.mark_read("bob", "l9")
         document = json.loads(json.dumps(store.export("ann")))
@@ -307,7 +311,8 @@ def test_export_is_one_json_document_with_everything():
         50,
     )
     assert [r["correct"] for r in attempt["results"]] == [True, False]
-    assert document["review_cards"] == [{"question_id": "q2", "box": 1, "due": "2025-03-02"}]
+    [card] = document["review_cards"]
+    assert (card["question_id"], card["due"], card["last_review"]) == ("q2", "2025-03-02", "2025-03-01")
     assert document["exercise_attempts"][0]["params"] == {"sqs.batch_size": 5}
     assert "l9" not in json.dumps(document)
 
@@ -321,15 +326,19 @@ def test_export_document_names_every_field_a_learner_or_a_spreadsheet_reads():
         store.record_quiz_attempt(
             "ann", "sync", [right("q1"), QuestionResult("q2", 0.6667, 1, False), wrong("q3")], T0
         )
-        store.set_review_card("ann", "q3", 1, date(2025, 3, 2))
+        store.set_review_card("ann", "q3", card_due(date(2025, 3, 2)))
         store.record_exercise_attempt("ann", "ex", True, {"sqs.batch_size": 5}, T0 + timedelta(hours=1))
+        store.record_prediction("ann", "l1", 2, 3, within=False)
+        store.record_prediction("ann", "l2", None, 5, within=None)
+        store.record_hint("ann", "ex", 1)
+        store.record_hint("ann", "ex", 2)
         clock.tick(days=1)
         document = json.loads(json.dumps(store.export("ann")))
 
     stamp = "2025-03-01T09:30:00.123456Z"
     assert document == {
         "format": "lambda-tutor-progress",
-        "format_version": 1,
+        "format_version": 2,
         "profile": "ann",
         "exported_at": "2025-03-02T09:30:00.123456Z",
         "last_activity": "2025-03-01T10:30:00.123456Z",
@@ -351,7 +360,15 @@ def test_export_document_names_every_field_a_learner_or_a_spreadsheet_reads():
                 ],
             }
         ],
-        "review_cards": [{"question_id": "q3", "box": 1, "due": "2025-03-02"}],
+        "review_cards": [
+            {
+                "question_id": "q3",
+                "due": "2025-03-02",
+                "stability": 1.0,
+                "difficulty": 6.4133,
+                "last_review": "2025-03-01",
+            }
+        ],
         "exercise_attempts": [
             {
                 "attempt": 1,
@@ -361,6 +378,11 @@ def test_export_document_names_every_field_a_learner_or_a_spreadsheet_reads():
                 "finished_at": "2025-03-01T10:30:00.123456Z",
             }
         ],
+        "predictions": [
+            {"lesson_id": "l1", "predicted": 2.0, "actual": 3.0, "within": False, "answered_at": stamp},
+            {"lesson_id": "l2", "predicted": None, "actual": 5.0, "within": None, "answered_at": stamp},
+        ],
+        "hints_used": [{"exercise_id": "ex", "level": 2}],
     }
 
 
@@ -380,82 +402,3 @@ def test_exercise_results_name_their_exercise():
         store.record_exercise_attempt("ann", "tune-sqs", False, {}, T0)
         result = store.exercise_results("ann")["tune-sqs"]
     assert (result.exercise_id, result.last_attempt_at, result.passing_params) == ("tune-sqs", T0, None)
-
-
-# -- quizzes left before the end -------------------------------------------------------------------
-
-
-def kept(question_id: str, points: float = 1, response: object = "x") -> KeptAnswer:
-    return KeptAnswer(question_id, response, points, 1)
-
-
-def test_a_kept_quiz_survives_a_restart_with_its_order_and_answers():
-    clock = FrozenClock()
-    with open_store(clock=clock) as store:
-        attempt_id = store.keep_quiz("ann", "sync", ["q3", "q1", "q2"])
-        assert store.kept_quiz("ann", "sync") is None, "nothing answered: nothing to resume"
-        store.keep_answer("ann", attempt_id, 0, kept("q3", 0, {"a": "b"}))
-        store.keep_answer("ann", attempt_id, 1, kept("q1", 0.5, ["x", "y"]))
-    with open_store() as store:
-        quiz = store.kept_quiz("ann", "sync")
-        assert (quiz.attempt_id, quiz.question_ids, quiz.started_at) == (attempt_id, ("q3", "q1", "q2"), T0)
-        assert quiz.answers == (kept("q3", 0, {"a": "b"}), kept("q1", 0.5, ["x", "y"]))
-        assert store.kept_quiz("bob", "sync") is None and store.kept_quiz("ann", "async") is None
-        assert store.last_activity("ann") == T0 and store.profiles() == ["ann"]
-
-
-def test_answers_are_kept_in_order_and_only_for_the_question_asked():
-    with open_store() as store:
-        attempt_id = store.keep_quiz("ann", "sync", ["q1", "q2"])
-        with pytest.raises(ValueError, match="has 0 answered: answer 2 cannot come next"):
-            store.keep_answer("ann", attempt_id, 1, kept("q2"))
-        with pytest.raises(ValueError, match="question 1 is 'q1', not 'q2'"):
-            store.keep_answer("ann", attempt_id, 0, kept("q2"))
-        store.keep_answer("ann", attempt_id, 0, kept("q1"))
-        store.keep_answer("ann", attempt_id, 1, kept("q2"))
-        with pytest.raises(ValueError, match="of 2 questions has 2 answered: answer 3 cannot come next"):
-            store.keep_answer("ann", attempt_id, 2, kept("q2"))
-        with pytest.raises(ValueError, match="no kept quiz"):
-            store.keep_answer("bob", attempt_id, 0, kept("q1"))
-        assert [a.question_id for a in store.kept_quiz("ann", "sync").answers] == ["q1", "q2"]
-
-
-def test_a_kept_quiz_id_is_never_given_to_another_attempt_and_becomes_the_finished_ones():
-    with open_store() as store:
-        before = store.record_quiz_attempt("ann", "sync", [right("q1")], T0)
-        kept_id = store.keep_quiz("ann", "async", ["q1"])
-        other = store.record_quiz_attempt("ann", "esm", [right("q1")], T0)
-        assert before < kept_id < other
-        store.keep_answer("ann", kept_id, 0, kept("q1"))
-        assert store.record_quiz_attempt("ann", "async", [right("q1")], T0, attempt_id=kept_id) == kept_id
-        assert store.kept_quiz("ann", "async") is None
-        assert [a.id for a in store.quiz_attempts("ann", "async")] == [kept_id]
-        assert store.keep_quiz("ann", "async", ["q1"]) > other
-
-
-def test_starting_a_new_quiz_replaces_the_kept_one_and_reset_forgets_it():
-    with open_store() as store:
-        first = store.keep_quiz("ann", "sync", ["q1", "q2"])
-        store.keep_answer("ann", first, 0, kept("q1"))
-        second = store.keep_quiz("ann", "sync", ["q2", "q1"])
-        store.keep_answer("ann", second, 0, kept("q2"))
-        assert store.kept_quiz("ann", "sync").question_ids == ("q2", "q1")
-        store.drop_kept_quiz("ann", "sync")
-        assert store.kept_quiz("ann", "sync") is None
-        third = store.keep_quiz("ann", "sync", ["q1"])
-        store.keep_answer("ann", third, 0, kept("q1"))
-        assert store.has_progress("ann")
-        store.reset("ann")
-        assert store.kept_quiz("ann", "sync") is None and not store.has_progress("ann")
-
-
-def test_a_version_1_store_is_upgraded_and_kept_quizzes_follow_its_attempts():
-    from tutor.progress.schema import MIGRATIONS
-
-    with open_store(migrations=MIGRATIONS[:1]) as store:
-        old = store.record_quiz_attempt("ann", "sync", [right("q1")], T0)
-        assert store.schema_version() == 1
-    with open_store() as store:
-        assert store.schema_version() == MIGRATIONS[-1].version
-        assert store.keep_quiz("ann", "sync", ["q1"]) == old + 1
-        assert [a.id for a in store.quiz_attempts("ann")] == [old]

@@ -45,7 +45,8 @@ def test_a_module_without_questions_is_refused_before_the_app_opens(tmp_path, ca
 def test_grading_scheduling_and_scenario_answers_never_import_textual():
     code = (
         "import sys\n"
-        "import tutor.content.questions, tutor.quiz.grading, tutor.quiz.leitner, tutor.quiz.session\n"
+        "import tutor.content.questions, tutor.quiz.grading, tutor.quiz.review, tutor.quiz.session\n"
+        "assert 'fsrs' not in sys.modules, 'fsrs is imported only to schedule an answer'\n"
         "import tutor.quiz.scenario_answers\n"
         "from tutor.content.loader import load_course\n"
         "from tutor.quiz.scenario_answers import compute_scenario_answers\n"

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import card_due
 
 from tutor.content.loader import load_course
 from tutor.progress.store import QuestionResult, open_store
@@ -95,9 +96,9 @@ def test_a_finished_quiz_is_stored_with_every_result_and_misses_enter_review(cou
     ] == (0.6667, False)
     assert store.quiz_best("ann")["quizpack"].percent == pytest.approx(80.95, abs=0.01)
     # 23:30 UTC on March 1st: tomorrow is March 2nd, whatever the local time zone says.
-    assert store.review_cards("ann") == {
-        "qp-sync-status": (1, date(2026, 3, 2)),
-        "qp-invocation-types": (1, date(2026, 3, 2)),
+    assert {qid: card.due for qid, card in store.review_cards("ann").items()} == {
+        "qp-sync-status": date(2026, 3, 2),
+        "qp-invocation-types": date(2026, 3, 2),
     }
     assert session.finish() == session.attempt_id
     assert len(store.quiz_attempts("ann")) == 1, "finishing twice stores one attempt"
@@ -113,7 +114,7 @@ def test_leaving_a_quiz_half_way_stores_no_attempt(course):
     session.advance()
     assert session.finish() is None
     assert store.quiz_attempts("ann") == []
-    assert store.review_card("ann", "qp-sync-status") == (1, date(2026, 3, 2)), "the miss is kept for review"
+    assert store.review_card("ann", "qp-sync-status").due == date(2026, 3, 2), "the miss is kept for review"
     store.close()
 
 
@@ -129,7 +130,7 @@ def test_retrying_the_missed_questions_is_practice_not_an_attempt(course):
     assert retry.perfect
     assert len(store.quiz_attempts("ann")) == 1
     assert store.quiz_best("ann")["quizpack"].percent < 100
-    assert store.review_card("ann", "qp-async-202") == (1, date(2026, 3, 2)), "not due yet: not rushed"
+    assert store.review_card("ann", "qp-async-202").due == date(2026, 3, 2), "not due yet: not rushed"
     store.close()
 
 
@@ -146,9 +147,9 @@ def test_a_review_asks_what_is_due_and_moves_the_cards(course):
     review = QuizSession.for_review(course, store, "ann", answers=ANSWERS, clock=clock_at(next_day))
     assert review.title == "Review" and [q.id for q in review.questions] == ["qp-async-202", "qp-retry-count"]
     take(review, dict(RIGHT, **{"qp-retry-count": "4"}))
-    assert store.review_cards("ann") == {
-        "qp-async-202": (2, date(2026, 3, 4)),
-        "qp-retry-count": (1, date(2026, 3, 3)),
+    assert {qid: card.due for qid, card in store.review_cards("ann").items()} == {
+        "qp-async-202": date(2026, 3, 4),
+        "qp-retry-count": date(2026, 3, 3),
     }
     assert len(store.quiz_attempts("ann")) == 1, "a review stores no quiz attempt"
     store.close()
@@ -156,7 +157,7 @@ def test_a_review_asks_what_is_due_and_moves_the_cards(course):
 
 def test_a_review_skips_questions_no_longer_in_the_course(course):
     store = open_store()
-    store.set_review_card("ann", "a-question-that-was-removed", 1, date(2026, 3, 1))
+    store.set_review_card("ann", "a-question-that-was-removed", card_due(date(2026, 3, 1)))
     review = QuizSession.for_review(course, store, "ann", answers=ANSWERS, clock=clock_at(NOW))
     assert review.total == 0
     store.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import tutor.locations
-from conftest import screen_text, wait_for_text, wait_until
+from conftest import card_due, screen_text, wait_for_text, wait_until
 from textual.command import CommandList, CommandPalette
 
 from tutor.content.loader import load_course
@@ -255,7 +255,7 @@ async def test_every_place_on_the_map_bar_is_whole_at_80_columns_when_reviews_ar
 
     store = open_store()
     for question in COURSE.questions[:2]:
-        store.set_review_card("default", question.id, 1, date(2020, 1, 1))
+        store.set_review_card("default", question.id, card_due(date(2020, 1, 1)))
     store.close()
     app = LambdaTutorApp(loaded=REAL)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -7,9 +7,10 @@ while the built-in bank grows.
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from conftest import screen_text, wait_until
+from conftest import card_due, screen_text, wait_until
 from textual.pilot import Pilot
 
+from tutor.quiz.review import next_card
 from tutor.content.course import Question
 from tutor.progress.store import open_store
 from tutor.quiz.session import QuizSession, presented_steps
@@ -160,7 +161,7 @@ async def test_the_mouse_picks_and_submits_and_l_opens_the_lesson():
 
 async def test_a_typed_answer_that_is_not_a_number_is_explained_and_not_graded():
     store = open_store()
-    store.set_review_card("ann", "qp-retry-count", 1, date(2026, 3, 1))  # the numeric question, due
+    store.set_review_card("ann", "qp-retry-count", card_due(date(2026, 3, 1)))  # the numeric question, due
     store.close()
     app = quiz_app(module_id=None, review=True, clock=lambda: datetime(2026, 3, 2, tzinfo=UTC))
     async with app.run_test(size=SIZE) as pilot:
@@ -175,19 +176,20 @@ async def test_a_typed_answer_that_is_not_a_number_is_explained_and_not_graded()
         assert screen.session.current_result.grade.correct
 
 
-def wrong_on_the_first_then_right(question: Question, computed: float | None, position: int) -> list[str]:
-    """The same answers for every run: the first question wrong (its second choice), the rest right."""
+def wrong_on_the_first_then_right(session: QuizSession, question: Question, position: int) -> list[str]:
+    """The same answers for every run: the first question wrong (a wrong choice, wherever this
+    attempt shows it), the rest right."""
     if position == 0:
-        return ["2", "enter"]
-    return keys_for_right_answer(question, computed)
+        assert question.kind == "single", "the plan answers a single-choice first question wrong"
+        wrong = next(choice for choice in question.choices if choice != question.answer)
+        return [digit_for(session, question, wrong), "enter"]
+    return keys_for_right_answer(session, question)
 
 
 async def answer_as_planned(pilot: Pilot, screen: QuizScreen) -> None:
     session = screen.session
     question = session.current
-    await pilot.press(
-        *wrong_on_the_first_then_right(question, session.computed_answer(question), session.index)
-    )
+    await pilot.press(*wrong_on_the_first_then_right(session, question, session.index))
     await quiz_screen(pilot, "feedback")
 
 
@@ -317,8 +319,8 @@ async def test_a_big_module_offers_a_draw_or_every_question():
 
 async def test_review_asks_the_due_questions_and_moves_their_cards():
     store = open_store()
-    store.set_review_card("ann", "qp-async-202", 1, date(2026, 3, 1))
-    store.set_review_card("ann", "qp-retry-count", 2, date(2026, 3, 9))  # not due yet
+    store.set_review_card("ann", "qp-async-202", card_due(date(2026, 3, 1)))
+    store.set_review_card("ann", "qp-retry-count", card_due(date(2026, 3, 9), held_days=2))  # not due yet
     store.close()
     frozen = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     app = quiz_app(module_id=None, review=True, clock=lambda: frozen)
@@ -329,13 +331,15 @@ async def test_review_asks_the_due_questions_and_moves_their_cards():
         await pilot.press("enter")
         await quiz_screen(pilot, "results")
         assert "Review finished" in str(screen.query_one(QuizResults).query_one("#results-score").render())
-        assert app.store.review_card("ann", "qp-async-202") == (2, date(2026, 3, 4))
+        moved = next_card(card_due(date(2026, 3, 1)), correct=True, today=date(2026, 3, 2))
+        assert app.store.review_card("ann", "qp-async-202") == moved, "scheduled by FSRS as Good"
+        assert moved.due > date(2026, 3, 2)
         assert app.store.quiz_attempts("ann") == []
 
 
 async def test_an_empty_review_says_when_the_next_one_is():
     store = open_store()
-    store.set_review_card("ann", "qp-retry-count", 2, date(2026, 3, 9))
+    store.set_review_card("ann", "qp-retry-count", card_due(date(2026, 3, 9), held_days=2))
     store.close()
     app = quiz_app(module_id=None, review=True, clock=lambda: datetime(2026, 3, 2, tzinfo=UTC))
     async with app.run_test(size=SIZE) as pilot:
@@ -411,8 +415,8 @@ def test_the_palette_offers_each_module_quiz_and_the_review_with_its_count():
     from tutor.ui.palette import quiz_destinations
 
     store = open_store()
-    store.set_review_card("ann", "qp-async-202", 1, date(2020, 1, 1))
-    store.set_review_card("ann", "a-removed-question", 1, date(2020, 1, 1))
+    store.set_review_card("ann", "qp-async-202", card_due(date(2020, 1, 1)))
+    store.set_review_card("ann", "a-removed-question", card_due(date(2020, 1, 1)))
     store.close()
     app = quiz_app()
     places = list(quiz_destinations(app))
@@ -462,7 +466,7 @@ async def test_review_results_at_80_columns_keep_each_topic_on_one_row_and_do_no
     topic = course[0].lesson(question.lesson).title
     assert len(topic) > 44, "the test needs a title longer than the topic column"
     store = open_store()
-    store.set_review_card("ann", question.id, 1, date(2026, 3, 1))
+    store.set_review_card("ann", question.id, card_due(date(2026, 3, 1)))
     store.close()
     app = LambdaTutorApp(
         "ann", [], start=Start.quiz(review=True, clock=lambda: datetime(2026, 3, 2, tzinfo=UTC))

@@ -137,3 +137,21 @@ def test_a_near_miss_reads_below_80_in_every_format(capsys):
     bob_line = next(line for line in lines if line.strip().startswith("bob"))
     assert "79.9 %" in ann_line and "80 %" not in ann_line
     assert "80 %" in bob_line
+
+
+def test_predictions_and_hints_are_counted_in_every_format(capsys):
+    with open_store() as store:
+        store.record_prediction("ann", "async-retries", 5, 5, within=True)
+        store.record_prediction("ann", "sync-throttling", 3, 15, within=False)
+        store.record_prediction("ann", "esm-pollers", None, 5, within=None)
+        store.record_prediction("ann", "a-lesson-no-longer-in-the-course", 1, 1, within=True)
+        store.record_hint("ann", "sync-retry-throttled", 1)
+        store.record_hint("ann", "sync-retry-throttled", 2)
+        store.record_hint("ann", "sqs-partial-batch", 1)
+    [ann] = json.loads(report(capsys, "--format", "json"))["learners"]
+    counts = ("predictions_made", "predictions_right", "predictions_skipped", "hints_used")
+    assert [ann[key] for key in counts] == [2, 1, 1, 3]
+    [row] = csv.DictReader(io.StringIO(report(capsys, "--format", "csv")))
+    assert [row[key] for key in counts] == ["2", "1", "1", "3"]
+    ann_line = next(line for line in report(capsys).splitlines() if line.strip().startswith("ann"))
+    assert "1/2 (1) · 3" in ann_line

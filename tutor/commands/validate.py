@@ -63,6 +63,10 @@ def validate(directory: str | None) -> tuple[bool, dict[str, int], list[Problem]
     from tutor.content.questions import check_true_false_balance
 
     problems += check_true_false_balance(course)
+    if any(lesson.prediction for lesson in course.lessons.values()):
+        from tutor.quiz.scenario_answers import check_predictions
+
+        problems += check_predictions(course)
     if course.exercises:
         from tutor.workshop.exercises import check_exercises
 

@@ -145,6 +145,7 @@ class Lesson:
     path: Path
     pack: Path
     source_display: str = ""  # how problems name the file: pack label + relative path
+    prediction: LessonPrediction | None = None
 
 
 @dataclass
@@ -190,6 +191,18 @@ class Course:
 
     def previous_lesson(self, lesson_id: str) -> Lesson | None:
         return self._neighbour(lesson_id, -1)
+
+
+@dataclass
+class LessonPrediction:
+    """What a lesson asks before its pane first plays; the answer is the simulator's, like a
+    scenario question's: `measure` read from the summary of the lesson's preset as it stands."""
+
+    prompt: str
+    measure: str
+    outcome: str  # the run's result in words, with {answer} where the number goes
+    look: str  # where in the pane the answer shows
+    tolerance: float = 0
 
 
 @dataclass

@@ -20,6 +20,7 @@ from tutor.content.models import (
     Course,
     CourseSpec,
     Lesson,
+    LessonPrediction,
     LessonSpec,
     Module,
     Problem,
@@ -320,6 +321,13 @@ class _CourseBuilder:
                 "try",
                 'try steps need a scenario to act on; add scenario = "<preset>"',
             )
+        if spec.prediction and not spec.scenario:
+            reader.problem(
+                source.display,
+                source.line_of(("prediction",)),
+                "prediction",
+                'a prediction is answered by the lesson\'s scenario; add scenario = "<preset>"',
+            )
         self.lesson_files[spec.id] = source.display
         self.scenario_lines[spec.id] = source.line_of(("scenario",))
         self.course.lessons[spec.id] = Lesson(
@@ -334,6 +342,7 @@ class _CourseBuilder:
             path=path,
             pack=reader.root,
             source_display=source.display,
+            prediction=LessonPrediction(**spec.prediction.model_dump()) if spec.prediction else None,
         )
         module.lesson_ids.append(spec.id)
 

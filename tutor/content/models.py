@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 from tutor.content.course import (  # noqa: F401 - re-exported for the builders
     Course,
     Lesson,
+    LessonPrediction,
     Module,
     Problem,
     Service,
@@ -82,6 +83,21 @@ class TryStepSpec(Strict):
     set: dict[str, Any] = Field(min_length=1)
 
 
+class PredictionSpec(Strict):
+    prompt: str = Field(min_length=1, max_length=160)
+    measure: str = Field(min_length=1)
+    tolerance: float = Field(default=0, ge=0)
+    outcome: str = Field(min_length=1, max_length=120)
+    look: str = Field(min_length=1, max_length=240)
+
+    @field_validator("outcome")
+    @classmethod
+    def _outcome_places_the_answer(cls, value: str) -> str:
+        if value.count("{answer}") != 1:
+            raise ValueError('must hold "{answer}" once, where the simulator\'s number goes')
+        return value
+
+
 class LessonSpec(Strict):
     id: str = Field(pattern=ID_PATTERN, max_length=64)
     title: str = Field(min_length=1, max_length=120)
@@ -90,6 +106,7 @@ class LessonSpec(Strict):
     sources: list[str] = Field(min_length=1)
     scenario: str | None = None
     try_steps: list[TryStepSpec] = Field(default_factory=list, alias="try")
+    prediction: PredictionSpec | None = None
 
     _urls = field_validator("sources")(_check_urls)
 

@@ -25,8 +25,14 @@ CSV_COLUMNS = (
     "percent",
     "correct",
     "passed",
-    "box",
     "due",
+    "stability",
+    "difficulty",
+    "last_review",
+    "predicted",
+    "actual",
+    "within",
+    "level",
     "params",
     "key",
     "value",
@@ -80,8 +86,10 @@ def csv_rows(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
             "record": "review_card",
             "profile": profile,
             "question_id": card["question_id"],
-            "box": card["box"],
             "due": card["due"],
+            "last_review": card["last_review"],
+            "stability": card["stability"],
+            "difficulty": card["difficulty"],
         }
     for attempt in document["exercise_attempts"]:
         yield {
@@ -92,6 +100,25 @@ def csv_rows(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
             "attempt": attempt["attempt"],
             "passed": _yes_no(attempt["passed"]),
             "params": json.dumps(attempt["params"], sort_keys=True),
+        }
+
+    for prediction in document["predictions"]:
+        skipped = prediction["predicted"] is None
+        yield {
+            "record": "prediction",
+            "profile": profile,
+            "at": prediction["answered_at"],
+            "lesson_id": prediction["lesson_id"],
+            "predicted": "" if skipped else prediction["predicted"],
+            "actual": prediction["actual"],
+            "within": "" if skipped else _yes_no(prediction["within"]),
+        }
+    for hint in document["hints_used"]:
+        yield {
+            "record": "hints_used",
+            "profile": profile,
+            "exercise_id": hint["exercise_id"],
+            "level": hint["level"],
         }
 
 

@@ -6,7 +6,7 @@ derived is stored: quiz totals and percentages are computed from the per-questio
 of profiles from the rows that name them.
 
 Times are UTC ISO 8601 strings ending in Z with microseconds, so text order is time order; review
-due dates are UTC calendar dates (YYYY-MM-DD).
+due dates (and a card's last review) are UTC calendar dates (YYYY-MM-DD).
 
 To change the schema, append a Migration with the next version; never edit one that has shipped,
 because learners' databases already carry it.
@@ -128,6 +128,69 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=3,
+        description="review cards scheduled by FSRS (stability, difficulty) instead of Leitner boxes",
+        statements=(
+            """
+            CREATE TABLE review_card_fsrs (
+                profile     TEXT NOT NULL,
+                question_id TEXT NOT NULL,
+                due         TEXT NOT NULL,          -- UTC date
+                stability   REAL NOT NULL CHECK (stability > 0),   -- days until recall falls to 90 %
+                difficulty  REAL NOT NULL CHECK (difficulty BETWEEN 1 AND 10),
+                last_review TEXT NOT NULL,          -- UTC date
+                updated_at  TEXT NOT NULL,
+                PRIMARY KEY (profile, question_id)
+            ) WITHOUT ROWID
+            """,
+            # Each Leitner card keeps its due date. Its stability is the interval its box had just
+            # granted (at FSRS's 90 % retention target the interval equals the stability), reviewed
+            # that many days before the due date; a retired card (box 6, due 9999-12-31) keeps its
+            # never-coming date and counts as reviewed when it was retired. Every Leitner card
+            # entered review through a miss, so its difficulty is FSRS's first difficulty after
+            # Again with the default parameters (w[4] = 6.4133; tests check it against fsrs).
+            """
+            INSERT INTO review_card_fsrs
+                (profile, question_id, due, stability, difficulty, last_review, updated_at)
+            SELECT profile, question_id, due, days, 6.4133,
+                   CASE WHEN box <= 5 THEN date(due, printf('-%d days', days))
+                        ELSE substr(updated_at, 1, 10) END,
+                   updated_at
+            FROM (SELECT *, CASE box WHEN 1 THEN 1 WHEN 2 THEN 2 WHEN 3 THEN 4 WHEN 4 THEN 7 ELSE 15 END
+                            AS days FROM review_card)
+            """,
+            "DROP TABLE review_card",
+            "ALTER TABLE review_card_fsrs RENAME TO review_card",
+            "CREATE INDEX review_card_due ON review_card (profile, due)",
+        ),
+    ),
+    Migration(
+        version=4,
+        description="lesson predictions and exercise hints shown",
+        statements=(
+            """
+            CREATE TABLE prediction (
+                profile     TEXT NOT NULL,
+                lesson_id   TEXT NOT NULL,
+                predicted   REAL,                   -- NULL: the learner skipped the prediction
+                actual      REAL NOT NULL,          -- what the simulator gave
+                within      INTEGER CHECK (within IN (0, 1)),  -- NULL when skipped
+                answered_at TEXT NOT NULL,
+                PRIMARY KEY (profile, lesson_id)    -- asked once per lesson: the first answer counts
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE exercise_hint (
+                profile     TEXT NOT NULL,
+                exercise_id TEXT NOT NULL,
+                level       INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),  -- nudge, mechanism, answer
+                shown_at    TEXT NOT NULL,
+                PRIMARY KEY (profile, exercise_id, level)
+            ) WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 VERSION_TABLE = """
@@ -147,6 +210,8 @@ PROFILE_TABLES = (
     "review_card",
     "exercise_attempt",
     "kept_quiz",
+    "prediction",
+    "exercise_hint",
 )
 # What reset forgets: everything but the learner's preferences (theme and the like).
 PROGRESS_TABLES = (
@@ -156,4 +221,6 @@ PROGRESS_TABLES = (
     "review_card",
     "exercise_attempt",
     "kept_quiz",
+    "prediction",
+    "exercise_hint",
 )

@@ -101,8 +101,25 @@ class KeptQuiz:
 
 
 class ReviewCard(NamedTuple):
-    box: int
+    """An FSRS card, by whole UTC days: the app asks at most once a day, so times of day add nothing."""
+
     due: date
+    stability: float  # days until the chance of recalling it falls to 90 %
+    difficulty: float  # 1 (easy) to 10 (hard)
+    last_review: date
+
+
+def _review_card(due: str, stability: float, difficulty: float, last_review: str) -> ReviewCard:
+    return ReviewCard(date.fromisoformat(due), stability, difficulty, date.fromisoformat(last_review))
+
+
+@dataclass(frozen=True)
+class Prediction:
+    lesson_id: str
+    predicted: float | None  # None: skipped
+    actual: float
+    within: bool | None  # None: skipped
+    answered_at: datetime
 
 
 @dataclass(frozen=True)
@@ -533,37 +550,52 @@ class ProgressStore:
         with self._write(f"quiz of {module_id} in progress") as db:
             db.execute("DELETE FROM kept_quiz WHERE profile = ? AND module_id = ?", (profile, module_id))
 
-    # -- review (Leitner boxes; the schedule itself lives in tutor.quiz) -------------------------
+    # -- review (FSRS cards; the schedule itself lives in tutor.quiz.review) -------------------
 
     def review_card(self, profile: str, question_id: str) -> ReviewCard | None:
         with self._read() as db:
             row = db.execute(
-                "SELECT box, due FROM review_card WHERE profile = ? AND question_id = ?",
+                "SELECT due, stability, difficulty, last_review FROM review_card "
+                "WHERE profile = ? AND question_id = ?",
                 (profile, question_id),
             ).fetchone()
-        return ReviewCard(row[0], date.fromisoformat(row[1])) if row else None
+        return _review_card(*row) if row else None
 
-    def set_review_card(self, profile: str, question_id: str, box: int, due: date) -> None:
+    def set_review_card(self, profile: str, question_id: str, card: ReviewCard) -> None:
         check_profile_name(profile)
         _check_id("question id", question_id)
-        if isinstance(box, bool) or not isinstance(box, int) or box < 1:
-            raise ValueError(f"review box must be a whole number from 1, got {box!r}")
-        due_text = _date_text(due)
+        if not card.stability > 0:
+            raise ValueError(f"a review card's stability must be above 0 days, got {card.stability!r}")
+        if not 1 <= card.difficulty <= 10:
+            raise ValueError(f"a review card's difficulty must be from 1 to 10, got {card.difficulty!r}")
+        due_text, last_text = _date_text(card.due), _date_text(card.last_review)
         with self._write(f"review card {question_id}") as db:
             db.execute(
-                "INSERT INTO review_card (profile, question_id, box, due, updated_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (profile, question_id) DO UPDATE SET box = excluded.box, due = excluded.due, "
-                "updated_at = excluded.updated_at",
-                (profile, question_id, box, due_text, self._now_text()),
+                "INSERT INTO review_card "
+                "(profile, question_id, due, stability, difficulty, last_review, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (profile, question_id) DO UPDATE SET due = excluded.due, "
+                "stability = excluded.stability, difficulty = excluded.difficulty, "
+                "last_review = excluded.last_review, updated_at = excluded.updated_at",
+                (
+                    profile,
+                    question_id,
+                    due_text,
+                    float(card.stability),
+                    float(card.difficulty),
+                    last_text,
+                    self._now_text(),
+                ),
             )
 
     def review_cards(self, profile: str) -> dict[str, ReviewCard]:
         with self._read() as db:
             rows = db.execute(
-                "SELECT question_id, box, due FROM review_card WHERE profile = ? ORDER BY due, question_id",
+                "SELECT question_id, due, stability, difficulty, last_review FROM review_card "
+                "WHERE profile = ? ORDER BY due, question_id",
                 (profile,),
             ).fetchall()
-        return {question_id: ReviewCard(box, date.fromisoformat(due)) for question_id, box, due in rows}
+        return {question_id: _review_card(*rest) for question_id, *rest in rows}
 
     def due_reviews(self, profile: str, today: date) -> list[str]:
         """Question ids due on or before `today` (a UTC date), the longest-waiting first."""
@@ -575,6 +607,70 @@ class ProgressStore:
                 (profile, today_text),
             ).fetchall()
         return [question_id for (question_id,) in rows]
+
+    # -- lesson predictions --------------------------------------------------------------------
+
+    def record_prediction(
+        self, profile: str, lesson_id: str, predicted: float | None, actual: float, within: bool | None
+    ) -> bool:
+        """Store a lesson's prediction (`predicted` None: skipped). The first answer counts: returns
+        False, storing nothing, when the lesson already has one."""
+        check_profile_name(profile)
+        _check_id("lesson id", lesson_id)
+        if (predicted is None) != (within is None):
+            raise ValueError("a skipped prediction has neither a predicted value nor a verdict")
+        with self._write(f"prediction for {lesson_id}") as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO prediction "
+                "(profile, lesson_id, predicted, actual, within, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    profile,
+                    lesson_id,
+                    None if predicted is None else float(predicted),
+                    float(actual),
+                    None if within is None else int(within),
+                    self._now_text(),
+                ),
+            )
+        return cursor.rowcount == 1
+
+    def predictions(self, profile: str) -> dict[str, Prediction]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT lesson_id, predicted, actual, within, answered_at FROM prediction "
+                "WHERE profile = ? ORDER BY answered_at, lesson_id",
+                (profile,),
+            ).fetchall()
+        return {
+            lesson_id: Prediction(
+                lesson_id, predicted, actual, None if within is None else bool(within), from_utc_text(at)
+            )
+            for lesson_id, predicted, actual, within, at in rows
+        }
+
+    # -- exercise hints ------------------------------------------------------------------------
+
+    def record_hint(self, profile: str, exercise_id: str, level: int) -> None:
+        """Remember that the learner opened a hint level (1 nudge, 2 mechanism, 3 answer)."""
+        check_profile_name(profile)
+        _check_id("exercise id", exercise_id)
+        if isinstance(level, bool) or level not in (1, 2, 3):
+            raise ValueError(f"a hint level is 1, 2 or 3, got {level!r}")
+        with self._write(f"hint for {exercise_id}") as db:
+            db.execute(
+                "INSERT OR IGNORE INTO exercise_hint (profile, exercise_id, level, shown_at) "
+                "VALUES (?, ?, ?, ?)",
+                (profile, exercise_id, level, self._now_text()),
+            )
+
+    def hints_used(self, profile: str) -> dict[str, int]:
+        """Per exercise, the highest hint level the learner opened."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT exercise_id, max(level) FROM exercise_hint WHERE profile = ? GROUP BY exercise_id",
+                (profile,),
+            ).fetchall()
+        return dict(rows)
 
     # -- exercises -----------------------------------------------------------------------------
 
@@ -642,8 +738,8 @@ class ProgressStore:
         return [profile for (profile,) in rows]
 
     def last_activity(self, profile: str) -> datetime | None:
-        """When the learner last read, opened a lesson, answered or finished a quiz, did an exercise
-        or reviewed."""
+        """When the learner last read, opened a lesson, answered or finished a quiz, did an exercise,
+        reviewed, predicted or opened a hint."""
         with self._read() as db:
             row = db.execute(
                 "SELECT max(at) FROM ("
@@ -652,7 +748,9 @@ class ProgressStore:
                 " UNION ALL SELECT max(finished_at) FROM quiz_attempt WHERE profile = :p"
                 " UNION ALL SELECT max(updated_at) FROM review_card WHERE profile = :p"
                 " UNION ALL SELECT max(finished_at) FROM exercise_attempt WHERE profile = :p"
-                " UNION ALL SELECT max(updated_at) FROM kept_quiz WHERE profile = :p)",
+                " UNION ALL SELECT max(updated_at) FROM kept_quiz WHERE profile = :p"
+                " UNION ALL SELECT max(answered_at) FROM prediction WHERE profile = :p"
+                " UNION ALL SELECT max(shown_at) FROM exercise_hint WHERE profile = :p)",
                 {"p": profile},
             ).fetchone()
         return from_utc_text(row[0]) if row and row[0] else None
@@ -665,7 +763,8 @@ class ProgressStore:
             )
 
     def reset(self, profile: str) -> None:
-        """Forget the profile's progress (lessons, quizzes, reviews, exercises); keep its settings."""
+        """Forget the profile's progress (lessons, quizzes, reviews, exercises, predictions, hints); keep
+        its settings."""
         check_profile_name(profile)
         with self._write(f"reset of {profile}") as db:
             for table in PROGRESS_TABLES:
@@ -681,10 +780,13 @@ class ProgressStore:
             attempts = self.quiz_attempts(profile)
             cards = self.review_cards(profile)
             exercises = self.exercise_attempts(profile)
+            predictions = self.predictions(profile)
+            hints = self.hints_used(profile)
             activity = self.last_activity(profile)
         return {
             "format": "lambda-tutor-progress",
-            "format_version": 1,
+            # 2: review cards are FSRS cards (no box); predictions and hints were added.
+            "format_version": 2,
             "profile": profile,
             "exported_at": self._now_text(),
             "last_activity": to_utc_text(activity) if activity else None,
@@ -715,7 +817,13 @@ class ProgressStore:
                 for attempt in attempts
             ],
             "review_cards": [
-                {"question_id": question_id, "box": card.box, "due": card.due.isoformat()}
+                {
+                    "question_id": question_id,
+                    "due": card.due.isoformat(),
+                    "stability": card.stability,
+                    "difficulty": card.difficulty,
+                    "last_review": card.last_review.isoformat(),
+                }
                 for question_id, card in cards.items()
             ],
             "exercise_attempts": [
@@ -727,6 +835,19 @@ class ProgressStore:
                     "finished_at": to_utc_text(attempt.finished_at),
                 }
                 for attempt in exercises
+            ],
+            "predictions": [
+                {
+                    "lesson_id": prediction.lesson_id,
+                    "predicted": prediction.predicted,
+                    "actual": prediction.actual,
+                    "within": prediction.within,
+                    "answered_at": to_utc_text(prediction.answered_at),
+                }
+                for prediction in predictions.values()
+            ],
+            "hints_used": [
+                {"exercise_id": exercise_id, "level": level} for exercise_id, level in hints.items()
             ],
         }
 

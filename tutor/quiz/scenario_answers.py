@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tutor.content.course import Course, Problem, Question
+from tutor.content.course import Course, Lesson, Problem, Question
 from tutor.quiz.grading import format_number, within
 
 _summaries: dict[tuple[str, str, int | None], dict[str, Any]] = {}
@@ -120,3 +120,47 @@ def compute_scenario_answers(
         except ScenarioAnswerError as error:
             problems.append(question.problem(error.field, str(error)))
     return answers, problems
+
+
+def prediction_answer(lesson: Lesson, course: Course) -> float:
+    """What the lesson's preset gives for its prediction's measure (as the pane plays it, unchanged);
+    raises `ScenarioAnswerError` naming the `prediction.*` field to blame."""
+    from tutor.sim.fields import field_problem, read_field
+    from tutor.sim.scenario import ScenarioError, load_scenario
+
+    prediction = lesson.prediction
+    if prediction is None:
+        raise ValueError(f"lesson {lesson.id!r} asks no prediction")
+    path = course.scenario_files.get(lesson.scenario or "")
+    if path is None:
+        raise ScenarioAnswerError("scenario", f"unknown scenario preset {lesson.scenario!r}")
+    try:
+        problem = field_problem(prediction.measure, load_scenario(Path(path)).model)
+        if problem:
+            raise ScenarioAnswerError("prediction.measure", problem)
+        value = read_field(scenario_summary(Path(path)), prediction.measure)
+    except ScenarioError as error:
+        raise ScenarioAnswerError("scenario", f"preset {lesson.scenario!r} does not run: {error}") from None
+    except (KeyError, TypeError, ValueError):
+        raise ScenarioAnswerError(
+            "prediction.measure",
+            f"the summary of {lesson.scenario!r} has no number at {prediction.measure!r}",
+        ) from None
+    if not math.isfinite(value):
+        raise ScenarioAnswerError(
+            "prediction.measure", f"{prediction.measure!r} is not a finite number in this run (got {value})"
+        )
+    return value
+
+
+def check_predictions(course: Course) -> list[Problem]:
+    """A problem for every lesson prediction the simulator cannot answer."""
+    problems = []
+    for lesson in course.lessons.values():
+        if lesson.prediction is None or not lesson.scenario:
+            continue
+        try:
+            prediction_answer(lesson, course)
+        except ScenarioAnswerError as error:
+            problems.append(Problem(lesson.source_display, None, error.field, str(error)))
+    return problems

@@ -6,11 +6,11 @@ Three kinds of session share this object:
   map's marks. It is kept in the store from its first question, each answer as it is given, so a
   quiz left before the end can be resumed (`resume`), even after quitting, and scores exactly as
   if it had not been left;
-- a review (`for_review`): the questions due in the Leitner boxes;
+- a review (`for_review`): the questions FSRS has due for review;
 - a retry (`retry()`): the questions just missed. Reviews and retries are practice: they move
   review cards but store no attempt, so a retry of three questions never reads as a perfect quiz.
 
-Every answer updates the question's review card at once (`tutor.quiz.leitner`), so leaving a
+Every answer updates the question's review card at once (`tutor.quiz.review`), so leaving a
 review half-way keeps what was done; a module attempt is scored only when the quiz is finished.
 """
 
@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tutor.content.course import Course, Question
-from tutor.quiz import leitner
+from tutor.quiz import review
 from tutor.quiz.grading import Grade, grade
 from tutor.quiz.scoring import is_perfect, passes
 
@@ -209,7 +209,7 @@ class QuizSession:
     ) -> QuizSession:
         """The questions due for review today (UTC), the longest-waiting first."""
         clock = options.get("clock", _utc_now)
-        due = store.due_reviews(profile, leitner.utc_today(clock()))
+        due = store.due_reviews(profile, review.utc_today(clock()))
         by_id = {question.id: question for question in course.questions}
         questions = [by_id[question_id] for question_id in due if question_id in by_id]
         questions, answers, notice = _with_scenario_answers(course, questions, answers)
@@ -289,7 +289,7 @@ class QuizSession:
             # A kept module quiz: its stored id, so a resumed quiz shows the order it showed.
             self.order_key = self.attempt_id
         if self.order_key is None:
-            today = leitner.utc_today(self.clock()).isoformat()
+            today = review.utc_today(self.clock()).isoformat()
             self.order_key = attempt_key(self.mode, self.store, self.profile, self.module_id, today)
         return choice_order(self.profile, question.id, self.order_key, len(question.choices))
 
@@ -322,8 +322,8 @@ class QuizSession:
         result = grade(question, response, self.computed_answer(question))
         self.answered.append(Answered(question, response, result))
         if self.store is not None:
-            today = leitner.utc_today(self.clock())
-            leitner.record_review_answer(self.store, self.profile, question.id, result.correct, today)
+            today = review.utc_today(self.clock())
+            review.record_review_answer(self.store, self.profile, question.id, result.correct, today)
             self._keep_answers()
         return result
 

@@ -39,7 +39,7 @@ def lesson_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
 def quiz_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
     """Each module's quiz, and the review with how many questions are due."""
     # Imported when the palette opens, not at start-up.
-    from tutor.quiz.leitner import due_count, utc_today
+    from tutor.quiz.review import due_count, utc_today
 
     course = app.course
     counts: dict[str, int] = {}
@@ -53,7 +53,7 @@ def quiz_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
     due = due_count(course, app.store, app.profile, utc_today())
     yield Destination(
         f"Review ({due} due)",
-        "Questions you missed, back on their Leitner schedule",
+        "Questions you missed, back when FSRS expects you to start forgetting them",
         "quiz",
         {"review": True},
     )

@@ -26,6 +26,10 @@ class LearnerRow:
     exercises_passed: int
     exercises_total: int
     last_activity: datetime | None
+    predictions_made: int = 0  # lesson predictions answered with a number (skips not included)
+    predictions_right: int = 0
+    predictions_skipped: int = 0
+    hints_used: int = 0  # hint levels opened, summed over the course's exercises
 
 
 def build_report(store, course: Course) -> list[LearnerRow]:
@@ -36,6 +40,8 @@ def build_report(store, course: Course) -> list[LearnerRow]:
     for profile in store.profiles():
         best = store.quiz_best(profile)
         results = store.exercise_results(profile)
+        predictions = [p for p in store.predictions(profile).values() if p.lesson_id in lesson_ids]
+        hints = store.hints_used(profile)
         rows.append(
             LearnerRow(
                 profile=profile,
@@ -51,6 +57,10 @@ def build_report(store, course: Course) -> list[LearnerRow]:
                 ),
                 exercises_total=len(exercise_ids),
                 last_activity=store.last_activity(profile),
+                predictions_made=sum(1 for p in predictions if p.predicted is not None),
+                predictions_right=sum(1 for p in predictions if p.within),
+                predictions_skipped=sum(1 for p in predictions if p.predicted is None),
+                hints_used=sum(level for exercise_id, level in hints.items() if exercise_id in exercise_ids),
             )
         )
     return rows
@@ -76,6 +86,10 @@ def write_json(rows: list[LearnerRow], course: Course, out: TextIO) -> None:
                 },
                 "exercises_passed": row.exercises_passed,
                 "exercises_total": row.exercises_total,
+                "predictions_made": row.predictions_made,
+                "predictions_right": row.predictions_right,
+                "predictions_skipped": row.predictions_skipped,
+                "hints_used": row.hints_used,
                 "last_activity": utc_text(row.last_activity) or None,
             }
             for row in rows
@@ -96,6 +110,10 @@ def write_csv(rows: list[LearnerRow], course: Course, out: TextIO) -> None:
             *(f"quiz_{m}_percent" for m in module_ids),
             "exercises_passed",
             "exercises_total",
+            "predictions_made",
+            "predictions_right",
+            "predictions_skipped",
+            "hints_used",
             "last_activity_utc",
         ]
     )
@@ -109,6 +127,10 @@ def write_csv(rows: list[LearnerRow], course: Course, out: TextIO) -> None:
                 *quizzes,
                 row.exercises_passed,
                 row.exercises_total,
+                row.predictions_made,
+                row.predictions_right,
+                row.predictions_skipped,
+                row.hints_used,
                 utc_text(row.last_activity),
             ]
         )
@@ -135,7 +157,10 @@ def _table(rows: list[LearnerRow], course: Course, *, per_module: bool):
         title="Workshop report",
         title_justify="left",
         box=box.SIMPLE_HEAD,
-        caption="Quizzes: best score per module (· not taken). Times are UTC.",
+        caption=(
+            "Quizzes: best score per module (· not taken). Predicted: right of answered (skipped), "
+            "then hint levels opened. Times are UTC."
+        ),
         caption_justify="left",
     )
     table.add_column("Learner", no_wrap=True)
@@ -146,6 +171,8 @@ def _table(rows: list[LearnerRow], course: Course, *, per_module: bool):
     else:
         table.add_column("Quizzes")
     table.add_column("Exercises", justify="right", no_wrap=True)
+    # One narrow column for both: at 80 columns the quizzes need the room.
+    table.add_column("Predicted\n· hints", justify="right", no_wrap=True)
     table.add_column("Last activity", no_wrap=True)
     for row in rows:
         scores = {
@@ -163,6 +190,9 @@ def _table(rows: list[LearnerRow], course: Course, *, per_module: bool):
             f"{row.lessons_read}/{row.lessons_total}",
             *quizzes,
             f"{row.exercises_passed}/{row.exercises_total}",
+            f"{row.predictions_right}/{row.predictions_made}"
+            + (f" ({row.predictions_skipped})" if row.predictions_skipped else "")
+            + f" · {row.hints_used}",
             last,
         )
     return table

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from tutor.quiz.leitner import due_count, utc_today
+from tutor.quiz.review import due_count, utc_today
 from tutor.ui.marks import LESSON_MARK_WIDTH, lesson_mark, overall_progress, quiz_mark
 from tutor.ui.screens import SCREENS
 from tutor.ui.widgets.footer import Footer

@@ -17,6 +17,7 @@ from tutor.ui.marks import lesson_mark
 from tutor.ui.screens import SCREENS
 from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
+from tutor.ui.widgets.prediction import CHECK_EVERY_S, PredictionPrompt
 from tutor.ui.widgets.sim_pane import SimPane
 from tutor.ui.widgets.simulation_slot import SimulationSlot
 
@@ -174,6 +175,7 @@ class LessonScreen(Screen):
         self.already_read = self.lesson.id in self.app.store.read_lessons(self.app.profile)
         self._show_read_state()
         self.app.record(self.app.store.set_last_lesson, self.app.profile, self.lesson.id)
+        await self._ask_prediction()
         await self.query_one("#lesson-body", Markdown).update(plain_fences(self.lesson.body))
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         # Only once the text is laid out can "at the end" mean the learner got there.
@@ -232,6 +234,61 @@ class LessonScreen(Screen):
         if not self.pane_open() and any(isinstance(node, SimulationSlot) for node in event.widget.ancestors):
             self._choose_pane(True)
 
+    # Predict, then watch ------------------------------------------------------------------------
+
+    def prediction_prompt(self) -> PredictionPrompt | None:
+        prompts = self.query(PredictionPrompt)
+        return prompts.first() if prompts else None
+
+    async def _ask_prediction(self) -> None:
+        """Above a pane that can run, the lesson's prediction (unless answered on an earlier visit);
+        the pane waits until it is answered or skipped."""
+        prediction = self.lesson.prediction
+        panes = self.query("#lesson-sim").results(SimPane)
+        pane = next(panes, None)
+        if prediction is None or pane is None:
+            return
+        if self.lesson.id in self.app.store.predictions(self.app.profile):
+            return  # asked once per lesson
+        await self.query_one(SimulationSlot).mount(
+            PredictionPrompt(prediction, id="lesson-prediction"), before=0
+        )
+        pane.disabled = True
+
+    async def on_prediction_prompt_committed(self, message: PredictionPrompt.Committed) -> None:
+        message.stop()
+        if message.actual is not None:
+            self.app.record(
+                self.app.store.record_prediction,
+                self.app.profile,
+                self.lesson.id,
+                message.predicted,
+                message.actual,
+                None if message.predicted is None else self._within(message.predicted, message.actual),
+            )
+            self._prediction_timer = self.set_interval(CHECK_EVERY_S, self._check_prediction_run)
+        for pane in self.query("#lesson-sim").results(SimPane):
+            pane.disabled = False
+            pane.focus()
+            pane.action_play()  # committed: now watch
+        self.refresh_bindings()
+
+    def _within(self, predicted: float, actual: float) -> bool:
+        from tutor.quiz.grading import within
+
+        assert self.lesson.prediction is not None, "only a lesson with a prediction commits one"
+        return within(predicted, actual, self.lesson.prediction.tolerance)
+
+    def _check_prediction_run(self) -> None:
+        """The outcome shows once the pane's run of the lesson's own scenario (no try step) ends."""
+        prompt = self.prediction_prompt()
+        pane = next(self.query("#lesson-sim").results(SimPane), None)
+        if prompt is None or pane is None:
+            return
+        if pane.run.done and pane.run.scenario is pane.base_scenario:
+            prompt.show_outcome()
+            self._prediction_timer.stop()
+
     # Reading ------------------------------------------------------------------------------------
 
     def at_end(self) -> bool:
@@ -284,6 +341,9 @@ class LessonScreen(Screen):
             panes = self.query("#lesson-sim")
             if not panes:
                 return False
+            prompt = self.prediction_prompt()
+            if prompt is not None and prompt.asking:
+                return action == "play_simulation"  # w leads to the prediction first
             # The pane's own rule for space decides w too.
             return panes.first(SimPane).player_check_action(action.removesuffix("_simulation"))
         return True
@@ -291,6 +351,10 @@ class LessonScreen(Screen):
     def action_play_simulation(self) -> None:
         if not self.pane_open():
             self._choose_pane(True)  # played to be watched
+        prompt = self.prediction_prompt()
+        if prompt is not None and prompt.asking:
+            prompt.focus_answer()
+            return
         for pane in self.query("#lesson-sim").results(SimPane):
             pane.action_play()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,7 +30,6 @@ from textual.widgets import Button, Input, Static
 from tutor.content.questions import MAX_CHOICES
 from tutor.errors import UserError
 from tutor.quiz.grading import AnswerError
-from tutor.quiz.leitner import LAST_BOX
 from tutor.quiz.scoring import PASS_PERCENT, format_percent
 from tutor.quiz.session import MODULE, RETRY, CannotResume, QuizSession, presented_steps
 from tutor.ui.widgets.footer import Footer
@@ -364,7 +363,8 @@ class QuizScreen(Screen):
         if not self.review:
             return "This module has no quiz questions yet. Escape returns to the course map."
         cards = self.app.store.review_cards(self.app.profile)
-        upcoming = sorted(card.due for card in cards.values() if card.box <= LAST_BOX)
+        # A card retired from the Leitner boxes kept its never-coming date in the move to FSRS.
+        upcoming = sorted(card.due for card in cards.values() if card.due < date.max)
         if upcoming:
             return (
                 f"Nothing is due for review today. Your next review is on {upcoming[0].isoformat()} (UTC). "
