@@ -13,7 +13,7 @@ import pytest
 
 from conftest import screen_text
 
-from tutor.sim.player import SimRun
+from tutor.sim.player import SimRun, clock_text
 from tutor.sim.scenario import list_presets, load_scenario
 from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.widgets.sim_flow import RunFollower, flow_lines
@@ -193,3 +193,42 @@ async def test_warm_environments_are_reused_not_added():
         assert max(counts) == counts[-1] == 5, counts
         assert "(warm)" in screen_text(app) or "(warm)" in flow(app)
         assert "□" in grid(app)[1], "idle environments wait for the next request"
+
+
+# -- the timeline -----------------------------------------------------------------------------
+
+
+def timeline(app) -> list[str]:
+    from tutor.ui.widgets.sim_timeline import TimelineView
+
+    return app.screen.query_one(TimelineView).query_one(TextBlock).lines
+
+
+async def test_the_timeline_shows_async_attempts_a_minute_then_two_minutes_apart():
+    app = LambdaTutorApp(
+        start=Start.watch(load_scenario("async-retries-destination"), "async-retries-destination")
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        pane = app.screen.pane
+        pane.player.seek(200)
+        pane.player_changed()
+        await pilot.press("tab", "right")
+        await pilot.pause()
+        lines = timeline(app)
+        lane = next(index for index, line in enumerate(lines) if line.startswith("evt-2 "))
+        drawn, words = lines[lane], lines[lane + 1]
+        assert "waits 60 s, 120 s" in words and "▶ on failure (RetriesExhausted)" in words, words
+        # The third failure is also the give-up: its ▣ is drawn over its ✗.
+        failures = [index for index, glyph in enumerate(drawn) if glyph in "✗▣"]
+        assert len(failures) == 3 and drawn[failures[2]] == "▣", drawn
+        first_gap, second_gap = failures[1] - failures[0], failures[2] - failures[1]
+        assert abs(second_gap - 2 * first_gap) <= 2, (first_gap, second_gap)
+        ended = clock_text(pane.player.time)  # the run drained when evt-2 was given up
+        assert f"now {ended} ▲" in lines[2] or f"▲ now {ended}" in lines[2], lines[2]
+
+        await pilot.press("b")
+        lines = timeline(app)
+        assert ended not in lines[2] and "now 00:03:01.4" in lines[2], "stepping back moves the cursor"
+        evt_2 = next(line for line in lines if line.startswith("evt-2 "))
+        assert evt_2.count("✗") == 2 and "▣" not in evt_2, "the third attempt is running again"

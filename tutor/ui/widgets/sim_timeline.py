@@ -64,9 +64,10 @@ class Lane:
         waits = [start - end for start, end in zip(self.starts[1:], self.ends, strict=False)]
         if waits:
             parts.append("waits " + ", ".join(f"{round(wait, 1):g} s" for wait in waits[:4]))
-        parts.extend(self.notes[-2:])
         if self.end:
             parts.append(self.end)
+        elif self.notes:
+            parts.append(self.notes[-1])
         return " · ".join(parts)
 
 
@@ -271,7 +272,15 @@ class TimelineView(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         yield TextBlock(classes="sim-timeline")
 
+    _shown: tuple[Timeline, float] | None = None
+
+    def on_resize(self) -> None:
+        # First shown (or resized): the width is known only now.
+        if self._shown is not None:
+            self.show(*self._shown)
+
     def show(self, timeline: Timeline, now: float) -> None:
+        self._shown = (timeline, now)
         if not self.children:
             return
         width = self.content_size.width or 80
