@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tutor.sim.player import clock_text
-from tutor.ui.widgets.sim_diagram import concurrency_note
+from tutor.sim.report import format_time
+from tutor.ui.widgets.sim_diagram import TIME_COLUMNS, concurrency_note
 from tutor.ui.widgets.sim_timeline import Timeline
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ class RunFollower:
     def marker_lines(self, since: int) -> tuple[list[str], int]:
         """Log lines for the markers from number `since` on, and how many there are now."""
         markers = self.timeline.markers
-        lines = [f"{clock_text(t):>9}  ── {words} ──" for t, words in markers[since:]]
+        lines = [f"{format_time(t):>{TIME_COLUMNS}}  ── {words} ──" for t, words in markers[since:]]
         return lines, len(markers)
 
     # -- events ---------------------------------------------------------------------------------
@@ -532,7 +533,7 @@ def compact_lines(snapshot: Mapping[str, Any], width: int) -> list[str]:
     starting = function["initializing"]
     cells = "■" * (function["busy"] - starting) + "▤" * starting + "□" * function["idle"]
     more = f"+{len(cells) - room}" if len(cells) > room else ""
-    rows.append(f"{'env':>4} {'':<8} {cells[:room]}{more}"[:width])
-    outcome = f"  ✓ {counters['succeeded']:,} succeeded ✗ {counters['failed']:,} failed"
-    rows.append(f"{outcome} · {counters['throttles']:,} throttles"[:width])
+    rows.append(f"{len(cells):>4,} {'envs':<8} {cells[:room]}{more}"[:width])
+    outcome = f"  ✓ {counters['succeeded']:,} ✗ {counters['failed']:,} failed"
+    rows.append(f"{outcome} · {counters['throttles']:,} throttled"[:width])
     return rows

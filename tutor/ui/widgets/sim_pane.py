@@ -36,7 +36,7 @@ from tutor.sim.scenario import show_value
 from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, log_line
 from tutor.ui.widgets.sim_flow import RunFollower, counters_since, flow_lines
 from tutor.ui.widgets.sim_log import EventLog
-from tutor.sim.player import SPEEDS, Player, SimRun
+from tutor.sim.player import SPEEDS, Player, SimRun, clock_text
 from tutor.ui.widgets.sim_text import TextBlock
 from tutor.ui.widgets.sim_timeline import TimelineView
 
@@ -169,7 +169,10 @@ class SimView(Composed, Vertical):
         self.follower.update()
         flow = flow_lines(snapshot, run.scenario, self.follower, sim.stage_items(), width)
         self._write(".sim-diagram", flow, width)
-        self._write(".sim-counters", counter_lines(counters_since(snapshot, self.counter_base)), width)
+        counters = counter_lines(counters_since(snapshot, self.counter_base))
+        if self.counter_base is not None and snapshot["t"] >= self.counter_base[0]:
+            counters.insert(0, f"counted from {clock_text(self.counter_base[0])} on")
+        self._write(".sim-counters", counters, width)
         bars = max(8, width - 24)
         key = (run.generation, time, bars)
         drawn = self._chart_key
