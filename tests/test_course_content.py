@@ -66,7 +66,7 @@ def test_every_cited_url_is_vetted_or_checked_with_what_it_supports(course):
 # -- what a lesson tells the learner to watch ---------------------------------------------------
 
 # The trace's own names (kinds, fields, summary keys): the live pane shows none of them, only the
-# plain words of `describe_event`, the diagram boxes and the counters.
+# plain words of `describe_event`, the flow view and the counters.
 TRACE_NAMES = re.compile(
     r"`(arrive|accepted|response|throttle|invoke_start|invoke_end|retry|delete|bisect|destination|drop|end"
     r"|failed_items|function_error|latency_s|max_event_age_s|max_queue_depth|max_iterator_age_s"
@@ -98,15 +98,19 @@ def test_no_lesson_or_preset_points_at_a_raw_trace_name(course):
 def _pane_text(scenario):
     """Everything the live pane shows over a whole run: every log line, and the diagram and
     counters at every step (their numbers change as the run goes), then the charts at the end."""
-    from tutor.sim.engine import Simulation
-    from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, diagram, log_line
+    from tutor.sim.player import SimRun
+    from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, log_line
+    from tutor.ui.widgets.sim_flow import RunFollower, flow_lines
 
-    sim = Simulation(scenario)
+    run = SimRun(scenario)
+    sim = run.sim
+    follower = RunFollower(run)
     shown = set()
     while not sim.done:
         sim.step()
+        follower.update()
         snapshot = sim.snapshot()
-        shown.update(diagram(snapshot, scenario, 200))
+        shown.update(flow_lines(snapshot, scenario, follower, sim.stage_items(), 200))
         shown.update(counter_lines(snapshot))
     shown.update(chart_lines(scenario.model, sim.trace, sim.now, 80))
     shown.update(log_line(event) for event in sim.trace)

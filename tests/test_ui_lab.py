@@ -203,3 +203,26 @@ async def test_lambda_tutor_lab_opens_over_the_map_and_escape_returns_to_it():
         assert isinstance(app.screen, LabScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_narrow_lab_keeps_all_three_flows_in_view_marks_faults_and_zeroes_counts():
+    app = LabApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await at(pilot, 20)
+        summary = {cell.id: cell.text for cell in app.screen.query(".lab-summary-cell").results(TextBlock)}
+        assert "waiting" in summary["lab-summary-sync"] and "200:" in summary["lab-summary-sync"]
+        assert "queued" in summary["lab-summary-async"] and "to retry" in summary["lab-summary-async"]
+        assert "visible" in summary["lab-summary-sqs"] and "in DLQ" in summary["lab-summary-sqs"]
+        await pilot.press("e")
+        await at(pilot, 25)
+        sync_view = app.screen.query_one("#lab-view-sync", SimView)
+        assert "00:20  ── changed: error rate 100% ──" in log(sync_view), "a marker where the fault began"
+        await at(pilot, 120)
+        assert failed(part(sync_view, "counters")) > 0
+        assert "Zero counts" in screen_text(app), "the footer offers the key"
+        await pilot.press("z")
+        counted = part(sync_view, "counters")
+        assert "counted from 00:02:00.0 on" in counted and failed(counted) == 0
+        await at(pilot, 130)
+        assert failed(part(sync_view, "counters")) > 0, "failures since the reset are counted"

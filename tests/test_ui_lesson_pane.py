@@ -130,7 +130,7 @@ async def test_at_80x24_the_pane_starts_hidden_to_its_control_bar_and_v_shows_an
         assert "One batch, step by step" in text, "the lesson's first section is in view, past the objectives"
         assert rows_above_pane(app) >= 20
         assert "v Show pane" in footer and "b Back to map" in footer and "f1 Help" in footer
-        assert "╭ queue" not in text
+        assert "queue ─▶ pollers" not in text
 
         await pilot.press("v")
         await pilot.pause()
@@ -156,18 +156,18 @@ async def test_w_or_tab_into_a_hidden_pane_shows_it():
         # The whole run lasts about a second at 5×: on a busy machine it may be over already.
         assert pane.player.playing or pane.player.finished
         assert "live simulation: v hides it" in screen_text(app)
-        assert "╭ queue" in screen_text(app), "played to be watched"
+        assert "queue ─▶ pollers" in screen_text(app), "played to be watched"
         pane.player.pause()
         await pilot.press("v")
         await pilot.pause()
-        assert "╭ queue" not in screen_text(app)
+        assert "queue ─▶ pollers" not in screen_text(app)
         await pilot.press("tab")
         await pilot.pause()
         assert pane in app.screen.focused.ancestors_with_self
-        assert "╭ queue" in screen_text(app), "tabbed into, the pane shows"
+        assert "queue ─▶ pollers" in screen_text(app), "tabbed into, the pane shows"
         await pilot.press("v")
         await pilot.pause()
-        assert "╭ queue" not in screen_text(app)
+        assert "queue ─▶ pollers" not in screen_text(app)
         assert app.screen.focused.id == "lesson-scroll", (
             "hidden, the pane gives the keyboard back to the text"
         )
@@ -189,11 +189,13 @@ async def test_the_choice_carries_to_the_next_lesson_and_tall_or_wide_terminals_
     async with app.run_test(size=(120, 30)) as pilot:
         await open_lesson(app, pilot, SQS_WALKTHROUGH)
         text = screen_text(app)
-        assert "╭ queue" in text and "live simulation" not in text, "beside the text, as it always was"
+        assert "queue ─▶ pollers" in text and "live simulation" not in text, (
+            "beside the text, as it always was"
+        )
         assert "Show pane" not in text.splitlines()[-1] and "Hide pane" not in text.splitlines()[-1]
         await pilot.press("v")
         await pilot.pause()
-        assert "╭ queue" in screen_text(app), "v does nothing beside the text"
+        assert "queue ─▶ pollers" in screen_text(app), "v does nothing beside the text"
 
 
 async def test_help_over_a_narrow_lesson_names_v_for_the_pane():

@@ -368,7 +368,7 @@ async def test_the_watch_pane_has_an_about_tab_with_what_the_preset_shows():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "About" in screen_text(app)
-        await pilot.press("tab", "right", "right")
+        await pilot.press("tab", "right", "right", "right")
         await pilot.pause()
         description = " ".join(load_scenario("sqs-poison-dlq").description.split())
         assert description[:80] in flat_text(app)

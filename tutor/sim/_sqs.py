@@ -530,5 +530,43 @@ class SqsModel:
             snap["groups_in_flight"] = sum(1 for count in self.group_in_flight if count)
         return snap
 
+    def stage_items(self, limit: int) -> dict:
+        """Which messages are where, for a flow view: the first `limit` visible messages, and each
+        poller's batch (its state, size, first ids, visibility deadline). Computed on demand from
+        the queue and the pollers, never kept; `returning` is what is in flight but held by no
+        poller (a failed batch's messages waiting out their visibility timeout)."""
+        visible: list[str] = []
+        sources = self.fifo_visible.values() if self.fifo else (self.visible,)
+        for queue in sources:
+            for m in queue:
+                if len(visible) >= limit:
+                    break
+                if m.state == VISIBLE:
+                    visible.append(m.id)
+        batches = []
+        held_total = 0
+        for poller in self.pollers:
+            msgs = [m for r in poller.held for m in r.msgs if m.holder is r and m.state == IN_FLIGHT]
+            if not msgs:
+                continue
+            held_total += len(msgs)
+            batches.append(
+                {
+                    "poller": poller.number,
+                    "state": poller.state,
+                    "count": len(msgs),
+                    "items": [m.id for m in msgs[:limit]],
+                    "receives": max(m.receives for m in msgs),
+                    "deadline": t6(min(r.deadline for r in poller.held)),
+                }
+            )
+        in_flight = self.core.outstanding - self.visible_count
+        return {
+            "visible": visible,
+            "batches": batches,
+            "in_batches": held_total,
+            "returning": in_flight - held_total,
+        }
+
     def summary(self) -> dict:
         return {"max_queue_depth": self.max_queue_depth}

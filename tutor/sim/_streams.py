@@ -307,5 +307,22 @@ class StreamModel:
             )
         return {"shards": shards}
 
+    def stage_items(self, limit: int) -> dict:
+        """Each shard's records from its checkpoint on, in order, the first `limit` of them marked
+        "done" (processed, waiting for the checkpoint to pass), "batch" (read, in a batch being
+        processed or retried) or "waiting" (not read yet). Computed on demand, never kept."""
+        shards = []
+        for shard, slots in zip(self.shards, self.slots, strict=True):
+            shard.move_checkpoint()
+            unread = {id(r) for slot in slots for r in slot.records}
+            records: list[tuple[str, str]] = []
+            for r in shard.unfinished:
+                if len(records) >= limit:
+                    break
+                mark = "done" if r.outcome is not None else "waiting" if id(r) in unread else "batch"
+                records.append((r.id, mark))
+            shards.append({"shard": shard.index, "records": records})
+        return {"shards": shards}
+
     def summary(self) -> dict:
         return {"max_iterator_age_s": t6(self.max_iterator_age_s)}

@@ -13,6 +13,7 @@ API for the command line and the UI::
     sim.next_event_at          # when the next event is due (None once done)
     sim.now, sim.done          # simulated time reached; whether the run has ended
     sim.snapshot()             # live state for the panes (keys below)
+    sim.stage_items(limit)     # which items are where (SQS, streams), computed on demand
     sim.drain_events()         # trace events since the last call
     sim.trace, sim.summary()   # the whole trace so far; the contract's summary fields
     sim.intervene(changes)     # lab faults, applied from sim.now and replayed after reset()
@@ -377,6 +378,14 @@ class Simulation:
             },
             model_key: self.model.snapshot(),
         }
+
+    def stage_items(self, limit: int = 50) -> dict:
+        """Which items are in which stage, for a flow view, where the model holds them in order:
+        SQS (visible messages, pollers' batches) and streams (each shard's records from its
+        checkpoint). Empty for sync and async, whose items wait inside SimPy processes (a view
+        follows those through the trace). Computed on demand: nothing is added to the event loop."""
+        listing = getattr(self.model, "stage_items", None)
+        return listing(limit) if listing is not None else {}
 
     def _counters(self) -> dict:
         core = self.core

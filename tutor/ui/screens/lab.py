@@ -21,6 +21,7 @@ from textual.widgets import Button, TabbedContent, TabPane
 from tutor.sim.scenario import load_scenario
 from tutor.ui.widgets.footer import Footer
 from tutor.ui.widgets.masthead import Masthead, place
+from tutor.ui.widgets.sim_flow import compact_lines
 from tutor.ui.widgets.sim_pane import (
     PLAYER_ACTIONS,
     PLAYER_BINDINGS,
@@ -29,7 +30,8 @@ from tutor.ui.widgets.sim_pane import (
     SimControls,
     SimView,
 )
-from tutor.sim.player import Player, SimRun
+from tutor.sim.player import Player, SimRun, clock_text
+from tutor.ui.widgets.sim_text import TextBlock
 
 WIDE_FROM = 150
 LAB_SPEED = 10.0
@@ -88,6 +90,7 @@ LAB_HELP_KEYS = (
     ("e", "What Errors does: every invocation fails (error_rate 1.0), in all three models"),
     ("t", "What Throttle does: reserved concurrency 1, in all three models"),
     ("p", "What Poison does: the next item to arrive fails every attempt, in all three models"),
+    ("z", "Zero counts: the counters count from now on, to see what a fault just switched does"),
     ("1 / 2 / 3", "Show one model (when the models are in tabs)"),
 )
 
@@ -139,6 +142,10 @@ class LabBoard(Container):
                         id=f"lab-view-{run.scenario.model}",
                     )
         else:
+            # Narrow: every model's flow in a few lines above the tabs, so all three stay in view.
+            with Horizontal(id="lab-summary"):
+                for run in self.runs:
+                    yield TextBlock(classes="lab-summary-cell", id=f"lab-summary-{run.scenario.model}")
             with TabbedContent(id="lab-tabs", initial=f"lab-tab-{self.active_model}"):
                 for run in self.runs:
                     model = run.scenario.model
@@ -156,6 +163,13 @@ class LabBoard(Container):
 
     def views(self) -> list[SimView]:
         return list(self.query(SimView))
+
+    def show_summary(self) -> None:
+        for run in self.runs:
+            for cell in self.query(f"#lab-summary-{run.scenario.model}").results(TextBlock):
+                width = cell.content_size.width or 26
+                title = TAB_TITLES[run.scenario.model]
+                cell.set_lines([title[:width], *compact_lines(run.sim.snapshot(), width)])
 
     def show_tab(self, model: str) -> None:
         self.active_model = model
@@ -176,6 +190,8 @@ class LabScreen(Composed, PlayerHost, Screen):
         Binding("t", "throttle(False)", "Stop throttle", id="lab.throttle-off"),
         Binding("p", "poison", "Poison", id="lab.poison"),
         Binding("c", "clear", "Clear", id="lab.clear"),
+        # Counters from now on: what the fault just switched on or off does, without the past.
+        Binding("z", "zero_counters", "Zero counts", id="lab.zero"),
         *PLAYER_BINDINGS,
         Binding("1", "show('sync')", "Sync", show=False, id="lab.show-sync"),
         Binding("2", "show('async')", "Async", show=False, id="lab.show-async"),
@@ -309,6 +325,12 @@ class LabScreen(Composed, PlayerHost, Screen):
         self.poisons = []
         self.player_changed()
 
+    def action_zero_counters(self) -> None:
+        for view in self.board.views():
+            view.counter_base = (self.player.time, view.run.sim.snapshot()["counters"])
+        self.notify(f"Counters count from {clock_text(self.player.time)} on (r starts the run again).")
+        self.player_changed()
+
     def action_reset(self) -> None:
         # A reset starts over with the faults that are on now in force from the first event.
         faults = self.active_faults()
@@ -319,6 +341,8 @@ class LabScreen(Composed, PlayerHost, Screen):
             changes["function.reserved_concurrency"] = 1
         for run in self.runs:
             run.start_changes = dict(changes)
+        for view in self.board.views():
+            view.counter_base = None
         self.poisons = []
         super().action_reset()
 
@@ -370,3 +394,4 @@ class LabScreen(Composed, PlayerHost, Screen):
         self.query_one(SimControls).show()
         for view in self.board.views():
             view.show(live=live)
+        self.board.show_summary()

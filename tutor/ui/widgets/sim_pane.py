@@ -34,10 +34,12 @@ from textual.widgets import Button, Input, Select, Static, TabbedContent, TabPan
 from tutor.errors import UserError
 from tutor.sim.params import Param, params_for
 from tutor.sim.scenario import show_value
-from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, diagram, log_line
+from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, log_line
+from tutor.ui.widgets.sim_flow import RunFollower, counters_since, flow_lines
 from tutor.ui.widgets.sim_log import EventLog
-from tutor.sim.player import SPEEDS, Player, SimRun
+from tutor.sim.player import SPEEDS, Player, SimRun, clock_text
 from tutor.ui.widgets.sim_text import TextBlock
+from tutor.ui.widgets.sim_timeline import TimelineView
 
 if TYPE_CHECKING:
     from tutor.content.course import TryStep
@@ -116,6 +118,11 @@ class SimView(Composed, Vertical):
         self._log_index = 0
         self._chart_key: tuple[int, float, int] | None = None
         self._live_ticks = 0
+        # -- flow view (sim_flow): the follower reads the trace a frame at a time for the flow
+        # view and the timeline; `counter_base` (the lab's reset key) is (time, counters then).
+        self.follower = RunFollower(run)
+        self.counter_base: tuple[float, dict] | None = None
+        self._markers_logged = 0
 
     def compose(self) -> ComposeResult:
         if self.caption:
@@ -160,8 +167,13 @@ class SimView(Composed, Vertical):
         sim = run.sim
         snapshot = sim.snapshot()
         width = self._width()
-        self._write(".sim-diagram", diagram(snapshot, run.scenario, width), width)
-        self._write(".sim-counters", counter_lines(snapshot), width)
+        self.follower.update()
+        flow = flow_lines(snapshot, run.scenario, self.follower, sim.stage_items(), width)
+        self._write(".sim-diagram", flow, width)
+        counters = counter_lines(counters_since(snapshot, self.counter_base))
+        if self.counter_base is not None and snapshot["t"] >= self.counter_base[0]:
+            counters.insert(0, f"counted from {clock_text(self.counter_base[0])} on")
+        self._write(".sim-counters", counters, width)
         bars = max(8, width - 24)
         key = (run.generation, time, bars)
         drawn = self._chart_key
@@ -187,7 +199,12 @@ class SimView(Composed, Vertical):
             self._log_generation = run.generation
             log.clear()
             self._log_index = 0
+            self._markers_logged = 0
         start = max(self._log_index, len(trace) - LOG_LINES)
+        # A change made to the run (a lab fault) is a marker line before the events after it.
+        markers, self._markers_logged = self.follower.marker_lines(self._markers_logged)
+        if markers:
+            log.write_lines(markers)
         if start < len(trace):
             log.write_lines([log_line(event) for event in trace[start:]])
         self._log_index = len(trace)
@@ -649,6 +666,8 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
                 yield SimView(
                     self.run, self.player, caption=self.title, start_hint=self.start_hint, classes="sim-view"
                 )
+            with TabPane("Timeline", id="sim-timeline"):
+                yield TimelineView(classes="timeline-view")
             if self.try_steps:
                 with TabPane("Try this", id="sim-try"):
                     yield TryStepList(self.try_steps, classes="try-list")
@@ -676,6 +695,9 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
         view = self.view
         view.set_caption(f"{self.title}\n{self.note}" if self.note else self.title)
         view.show(live=live)
+        # The timeline tab is drawn only while shown; its lanes are fed by the view's follower.
+        if self.query_one(TabbedContent).active == "sim-timeline":
+            self.query_one(TimelineView).show(view.follower.timeline, self.player.time)
 
     def _end_note(self) -> str:
         sim = self.run.sim
@@ -707,6 +729,8 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "sim-params":
             await self.query_one(ParamForm).build()
+        elif event.pane.id == "sim-timeline":
+            self.repaint()
 
     def on_param_form_applied(self, message: ParamForm.Applied) -> None:
         message.stop()

@@ -1,0 +1,234 @@
+"""The flow view and the environment grid: every item is a glyph in the stage it is in now.
+
+The glyph count test walks every preset event by event and reads the drawn lines back: the
+glyphs of each stage (with "+N more") must add up to what the engine's snapshot says is there.
+The pilot tests press the pane's keys and follow an item through the stages on screen.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import screen_text
+
+from tutor.sim.player import SimRun, clock_text
+from tutor.sim.scenario import list_presets, load_scenario
+from tutor.ui.app import LambdaTutorApp, Start
+from tutor.ui.widgets.sim_flow import RunFollower, flow_lines
+from tutor.ui.widgets.sim_pane import SimView
+from tutor.ui.widgets.sim_text import TextBlock
+
+PRESETS = [name for name, _title, _description, _model in list_presets()]
+# A preset with thousands of events is checked at its first steps and at its end.
+STEPS_CHECKED = 250
+STAGE_ROW = re.compile(
+    r"^ *([\d,]+) (waiting|backing off|queued|to retry|throttled|running|visible|in batches|returning"
+    r"|in DLQ|shard \d+) *([●◌⟳■◐▣▪✓]*)(?: \+([\d,]+) more)?$"
+)
+CELL_ROW = re.compile(r"^[■▤□\d ]+(?: \+([\d,]+) more)?$")
+
+
+def drawn_stages(lines: list[str]) -> dict[str, tuple[int, int]]:
+    """Each stage row's number and its glyphs plus "+N more", as drawn."""
+    stages = {}
+    for line in lines:
+        match = STAGE_ROW.match(line)
+        if match:
+            number, word, glyphs, more = match.groups()
+            stages[word] = (int(number.replace(",", "")), len(glyphs) + int((more or "0").replace(",", "")))
+    return stages
+
+
+def drawn_environments(lines: list[str]) -> dict[str, int]:
+    """The cells under the 'environments' line, by state, with any "+N more" counted apart."""
+    start = next(index for index, line in enumerate(lines) if line.startswith("environments "))
+    cells = {"busy": 0, "starting": 0, "idle": 0, "more": 0}
+    for line in lines[start + 1 :]:
+        match = CELL_ROW.match(line)
+        if not match or not line.strip():
+            break
+        cells["busy"] += line.count("■")
+        cells["starting"] += line.count("▤")
+        cells["idle"] += line.count("□")
+        cells["more"] += int((match.group(1) or "0").replace(",", ""))
+    return cells
+
+
+def expected_stages(snapshot: dict) -> dict[str, int]:
+    model = snapshot["model"]
+    if model == "sync":
+        sync = snapshot["sync"]
+        return {"waiting": sync["callers_waiting"], "backing off": sync["callers_backing_off"]}
+    if model == "async":
+        state = snapshot["async"]
+        retry, throttled = state["waiting_retry"], state["waiting_backoff"]
+        return {
+            "queued": state["queue_depth"] - retry - throttled,
+            "to retry": retry,
+            "throttled": throttled,
+            "running": state["in_flight"],
+        }
+    if model == "sqs":
+        state = snapshot["sqs"]
+        return {"visible": state["visible"], "in flight": state["in_flight"], "in DLQ": state["dlq"]}
+    return {f"shard {s['shard']}": s["records"] - s["checkpoint"] for s in snapshot["streams"]["shards"][:6]}
+
+
+def check_frame(run: SimRun, follower: RunFollower, width: int) -> None:
+    sim = run.sim
+    follower.update()
+    snapshot = sim.snapshot()
+    lines = flow_lines(snapshot, run.scenario, follower, sim.stage_items(), width)
+    drawn = drawn_stages(lines)
+    if "in batches" in drawn:
+        batches, returning = drawn.pop("in batches"), drawn.pop("returning")
+        drawn["in flight"] = (batches[0] + returning[0], batches[1] + returning[1])
+    for stage, count in expected_stages(snapshot).items():
+        if stage == "backing off" and not run.scenario.sync.client_retries:
+            assert count == 0 and stage not in drawn
+            continue
+        if stage == "in DLQ" and run.scenario.sqs.max_receive_count is None:
+            continue
+        assert drawn[stage] == (count, count), (sim.now, stage, lines)
+    function = snapshot["function"]
+    cells = drawn_environments(lines)
+    starting = function["initializing"]
+    total = function["busy"] + function["idle"]
+    assert cells["busy"] + cells["starting"] + cells["idle"] + cells["more"] == total, (sim.now, lines)
+    if not cells["more"]:
+        assert (cells["busy"], cells["starting"], cells["idle"]) == (
+            function["busy"] - starting,
+            starting,
+            function["idle"],
+        ), (sim.now, lines)
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_each_stage_draws_one_glyph_per_item_the_engine_holds(name):
+    run = SimRun(load_scenario(name))
+    follower = RunFollower(run)
+    for step in range(STEPS_CHECKED):
+        if run.sim.done:
+            break
+        run.sim.step()
+        check_frame(run, follower, 100 if step % 2 else 50)
+    run.sim.advance(run.sim.until_s)
+    check_frame(run, follower, 80)
+
+
+# -- on screen --------------------------------------------------------------------------------
+
+
+def flow(app) -> str:
+    return app.screen.query_one(SimView).query_one(".sim-diagram", TextBlock).text
+
+
+def where_is(text: str, item: str) -> str | None:
+    """The stage the flow view draws `item` in: a poller's batch, returning, the DLQ."""
+    for line in text.splitlines():
+        if re.match(rf" +p\d+ \w+ {item}\b", line):
+            return "batch"
+        if re.match(rf" +{item} visible again at", line):
+            return "returning"
+        if re.match(rf" +{item} ▶ DLQ", line):
+            return "DLQ"
+    return None
+
+
+def squeeze(stages: list[str | None]) -> list[str]:
+    out: list[str] = []
+    for stage in stages:
+        if stage and (not out or out[-1] != stage):
+            out.append(stage)
+    return out
+
+
+async def test_a_poison_message_goes_from_batch_to_returning_and_back_then_to_the_dlq():
+    app = LambdaTutorApp(start=Start.watch(load_scenario("sqs-poison-dlq"), "sqs-poison-dlq"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        seen = []
+        moves = []
+        for _ in range(40):
+            await pilot.press("s")
+            text = flow(app)
+            seen.append(where_is(text, "msg-5"))
+            moves.append(text)
+            if seen[-1] == "DLQ":
+                break
+        path = squeeze(seen)
+        assert path == ["batch", "returning", "batch", "returning", "batch", "returning", "DLQ"], path
+        assert any("msg-5 visible again ▶ env" in text for text in moves), "it leaves the queue again"
+        assert "1 in DLQ       ▣" in flow(app)
+
+
+def grid(app) -> list[str]:
+    lines = flow(app).splitlines()
+    start = next(index for index, line in enumerate(lines) if line.startswith("environments "))
+    return lines[start : start + 4]
+
+
+async def test_a_burst_fills_the_grid_and_the_throttled_requests_bounce():
+    app = LambdaTutorApp(start=Start.watch(load_scenario("sync-throttled-burst"), "sync-throttled-burst"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert grid(app)[0].startswith("environments 0 ")
+        await pilot.press("s")
+        shown = "\n".join(grid(app))
+        assert shown.startswith("environments 5 · ■ 0 busy · ▤ 5 starting"), shown
+        assert "✗ 15 throttled" in shown and "bounced: " in shown and "✗ 429" in shown
+        assert grid(app)[1].count("▤") == 5
+
+
+async def test_warm_environments_are_reused_not_added():
+    app = LambdaTutorApp(start=Start.watch(load_scenario("sync-cold-vs-warm"), "sync-cold-vs-warm"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        counts = []
+        for _ in range(60):
+            await pilot.press("s")
+            counts.append(int(re.match(r"environments (\d+)", grid(app)[0]).group(1)))
+        assert max(counts) == counts[-1] == 5, counts
+        assert "(warm)" in screen_text(app) or "(warm)" in flow(app)
+        assert "□" in grid(app)[1], "idle environments wait for the next request"
+
+
+# -- the timeline -----------------------------------------------------------------------------
+
+
+def timeline(app) -> list[str]:
+    from tutor.ui.widgets.sim_timeline import TimelineView
+
+    return app.screen.query_one(TimelineView).query_one(TextBlock).lines
+
+
+async def test_the_timeline_shows_async_attempts_a_minute_then_two_minutes_apart():
+    app = LambdaTutorApp(
+        start=Start.watch(load_scenario("async-retries-destination"), "async-retries-destination")
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        pane = app.screen.pane
+        pane.player.seek(200)
+        pane.player_changed()
+        await pilot.press("tab", "right")
+        await pilot.pause()
+        lines = timeline(app)
+        lane = next(index for index, line in enumerate(lines) if line.startswith("evt-2 "))
+        drawn, words = lines[lane], lines[lane + 1]
+        assert "waits 60 s, 120 s" in words and "▶ on failure (RetriesExhausted)" in words, words
+        # The third failure is also the give-up: its ▣ is drawn over its ✗.
+        failures = [index for index, glyph in enumerate(drawn) if glyph in "✗▣"]
+        assert len(failures) == 3 and drawn[failures[2]] == "▣", drawn
+        first_gap, second_gap = failures[1] - failures[0], failures[2] - failures[1]
+        assert abs(second_gap - 2 * first_gap) <= 2, (first_gap, second_gap)
+        ended = clock_text(pane.player.time)  # the run drained when evt-2 was given up
+        assert f"now {ended} ▲" in lines[2] or f"▲ now {ended}" in lines[2], lines[2]
+
+        await pilot.press("b")
+        lines = timeline(app)
+        assert ended not in lines[2] and "now 00:03:01.4" in lines[2], "stepping back moves the cursor"
+        evt_2 = next(line for line in lines if line.startswith("evt-2 "))
+        assert evt_2.count("✗") == 2 and "▣" not in evt_2, "the third attempt is running again"

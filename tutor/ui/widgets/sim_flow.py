@@ -1,0 +1,539 @@
+"""The flow view: each stage of a model is a place on screen and each item a glyph in the stage it
+is in now, with one cell per execution environment below.
+
+How many glyphs a stage shows comes from the engine's `snapshot()` (past what fits, "+N more"), so
+the picture never disagrees with the counters. Which items they are comes from two places: the
+engine's `stage_items()` for the stages it holds in order (SQS's visible messages and pollers'
+batches, a stream's records from its checkpoint), and `RunFollower`, which reads the trace as it
+is written, a frame's new events at a time, for the rest (events waiting for a retry, answers,
+destinations, environments, the latest moves). The follower keeps only what the view shows, in
+bounded collections, so a pane costs the same after an hour as after a minute; it starts again
+from the trace only when the run itself starts again (a reset or a step back).
+
+Everything here but `RunFollower.update` is a pure function of its arguments: tests read the
+lines without a screen.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tutor.sim.player import clock_text
+from tutor.sim.report import format_time
+from tutor.ui.widgets.sim_diagram import TIME_COLUMNS, concurrency_note
+from tutor.ui.widgets.sim_timeline import Timeline
+
+if TYPE_CHECKING:
+    from tutor.sim.player import SimRun
+
+# Items each stage lists by name (the glyphs are counted, not named).
+NAMED = 4
+# What the follower keeps: named items per waiting stage, recent moves, answers, destinations.
+KEPT_PER_STAGE = 200
+RECENT = 8
+# Stage rows: "  12 visible       ●●●● +8 more"; the count and word take this many columns.
+COUNT_COLUMNS = 6
+WORD_COLUMNS = 13
+# Environment cells: at most this many rows of them, then "+N more".
+ENV_ROWS = 3
+LABELLED_CELL = 7  # "■ 123 " with its gap: a cell that names its item's number
+
+GLYPH = {
+    "waiting": "●",
+    "backing off": "◌",
+    "queued": "●",
+    "to retry": "⟳",
+    "throttled": "◌",
+    "running": "■",
+    "visible": "●",
+    "in batches": "◐",
+    "returning": "◌",
+    "in DLQ": "▣",
+}
+RECORD_GLYPH = {"done": "✓", "batch": "■", "waiting": "▪"}
+ENV_GLYPH = {"busy": "■", "starting": "▤", "idle": "□"}
+# Where an item was before it started, as the latest moves say it ("msg-5 visible again ▶ env 2").
+FROM_WORDS = {"returning": "visible again", "to retry": "retried", "throttled": "after backoff"}
+TARGET_WORDS = {"on_success": "on success", "on_failure": "on failure", "dlq": "DLQ"}
+
+
+class Environment:
+    """One execution environment as the view draws it: its number, what it runs, since when."""
+
+    __slots__ = ("item", "number", "ready_at")
+
+    def __init__(self, number: int):
+        self.number = number
+        self.item = ""  # the first item of the invocation it runs; "" while idle
+        self.ready_at = 0.0  # when its Init phase ends (cold start)
+
+
+class RunFollower:
+    """Reads one run's trace a frame at a time into what the flow view and the timeline show."""
+
+    def __init__(self, run: SimRun):
+        self.run = run
+        self.timeline = Timeline()
+        self._generation = -1
+        self._index = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        scenario = self.run.scenario
+        self.cold_start_s = scenario.function.cold_start_ms / 1000.0
+        self.environments: list[Environment] = []
+        self.idle: list[Environment] = []  # the one that became idle last is taken first
+        self.running: dict[int, Environment] = {}
+        self.waiting: dict[str, OrderedDict[str, str]] = {}  # stage -> item -> what it waits for
+        self.moves: deque[str] = deque(maxlen=RECENT)
+        self.answers: deque[str] = deque(maxlen=RECENT)
+        self.given_up: deque[str] = deque(maxlen=RECENT)
+        self.bounced: deque[str] = deque(maxlen=RECENT)
+        self.timeline.clear()
+        self._marked = 0
+
+    def update(self) -> None:
+        """Take in the events written since the last call (all of them after a reset or rewind)."""
+        run = self.run
+        if run.generation != self._generation:
+            self._generation = run.generation
+            self._index = 0
+            self._reset()
+        trace = run.sim.trace
+        if self._index < len(trace):
+            new = trace[self._index :]
+            self._index = len(trace)
+            self.feed(new)
+        self._mark_interventions()
+
+    def _mark_interventions(self) -> None:
+        """A change made to the run (a lab fault on or off) becomes a marker on the timeline."""
+        interventions = self.run.sim.interventions
+        if len(interventions) < self._marked:
+            self.timeline.markers.clear()
+            self._marked = 0
+        for t, changes in interventions[self._marked :]:
+            self.timeline.markers.append((t, change_words(changes)))
+        self._marked = len(interventions)
+
+    def marker_lines(self, since: int) -> tuple[list[str], int]:
+        """Log lines for the markers from number `since` on, and how many there are now."""
+        markers = self.timeline.markers
+        lines = [f"{format_time(t):>{TIME_COLUMNS}}  ── {words} ──" for t, words in markers[since:]]
+        return lines, len(markers)
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def feed(self, events: Sequence[Mapping[str, Any]]) -> None:
+        model = self.run.scenario.model
+        for event in events:
+            kind = event["kind"]
+            t = event["t"]
+            if kind == "invoke_start":
+                self._started(event, t)
+            elif kind == "invoke_end":
+                self._ended(event, t)
+            elif kind == "retry":
+                self._retry(event, model)
+            elif kind == "response":
+                self._answered(event)
+            elif kind == "throttle":
+                items = event["items"]
+                self.bounced.append(f"{_span(items)} ✗ {'429' if model == 'sync' else 'throttled'}")
+                self.moves.append(f"{_span(items)} ✗ throttled")
+            elif kind in ("destination", "drop"):
+                self._given_up(event, kind)
+            elif kind == "delete":
+                self.moves.append(f"{_span(event['items'])} ▶ deleted")
+            elif kind == "bisect":
+                self.moves.append(f"{_span(event['items'])} ▶ split in two")
+            elif kind == "arrive":
+                self.moves.append(f"{event['item']} ▶ arrived")
+        self.timeline.feed(events, self.cold_start_s, model)
+
+    def _forget(self, items: Sequence[str]) -> None:
+        for stage in self.waiting.values():
+            for item in items:
+                stage.pop(item, None)
+
+    def _wait(self, stage: str, items: Sequence[str], what: str) -> None:
+        kept = self.waiting.setdefault(stage, OrderedDict())
+        for item in items:
+            if len(kept) >= KEPT_PER_STAGE:
+                break
+            kept[item] = what
+
+    def _started(self, event: Mapping[str, Any], t: float) -> None:
+        items = event["items"]
+        came_from = next((stage for stage, kept in self.waiting.items() if items[0] in kept), "")
+        self._forget(items)
+        if event["cold"] or not self.idle:
+            environment = Environment(len(self.environments) + 1)
+            self.environments.append(environment)
+            if event["cold"]:
+                environment.ready_at = t + self.cold_start_s
+        else:
+            environment = self.idle.pop()
+            environment.ready_at = 0.0
+        environment.item = items[0]
+        self.running[event["invocation"]] = environment
+        where = "cold start" if event["cold"] else "warm"
+        before = FROM_WORDS.get(came_from, came_from)
+        self.moves.append(
+            f"{_span(items)} {before + ' ▶ ' if before else '▶ '}env {environment.number} ({where})"
+        )
+
+    def _ended(self, event: Mapping[str, Any], t: float) -> None:
+        environment = self.running.pop(event["invocation"], None)
+        if environment is not None:
+            environment.item = ""
+            self.idle.append(environment)
+
+    def _retry(self, event: Mapping[str, Any], model: str) -> None:
+        items = event["items"]
+        reason = event["reason"]
+        due = clock_text(event["at"])
+        if model == "sync":
+            self._wait("backing off", items, f"retries at {due}")
+        elif model == "async":
+            stage = "throttled" if reason == "throttle" else "to retry"
+            attempt = (
+                f" (attempt {event['attempt']} of {event['max_attempts']})" if "attempt" in event else ""
+            )
+            self._wait(stage, items, f"⟳ {due}{attempt}")
+        elif model == "sqs":
+            if reason != "throttle":
+                counts = event.get("receive_counts") or [0]
+                self._wait("returning", items, f"visible again at {due} (received {max(counts)}×)")
+        else:
+            self._wait("blocked", items, f"retry at {due}")
+        self.moves.append(f"{_span(items)} ▶ waits until {due}")
+
+    def _answered(self, event: Mapping[str, Any]) -> None:
+        status = event["status"]
+        good = status == 200 and not event.get("function_error")
+        mark = "✓" if good else "✗"
+        self.answers.append(f"{event['item']} {mark}{status}")
+        self.moves.append(f"{event['item']} ▶ answered {status}")
+
+    def _given_up(self, event: Mapping[str, Any], kind: str) -> None:
+        items = event["items"]
+        self._forget(items)
+        where = TARGET_WORDS.get(event.get("target", ""), "dropped") if kind == "destination" else "dropped"
+        self.given_up.append(f"▣ {_span(items)} ▶ {where} ({event['reason']})")
+        self.moves.append(f"{_span(items)} ▶ {where}")
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def reconcile(self, function: Mapping[str, Any]) -> None:
+        """Environments reclaimed while idle leave the grid (the oldest idle ones go first)."""
+        extra = len(self.idle) - function["idle"]
+        if extra > 0:
+            gone = {id(environment) for environment in self.idle[:extra]}
+            del self.idle[:extra]
+            self.environments = [e for e in self.environments if id(e) not in gone]
+
+    def named(self, stage: str, count: int) -> list[str]:
+        kept = self.waiting.get(stage)
+        if not kept or not count:
+            return []
+        return [f"{item} {what}" for item, what in list(kept.items())[: min(NAMED, count)]]
+
+
+def counters_since(snapshot: Mapping[str, Any], base: tuple[float, Mapping[str, Any]] | None) -> dict:
+    """The snapshot with its counters counted from `base` (time, counters then) on, if the run
+    has reached that time; otherwise as it is (a step back before the reset shows the totals)."""
+    if base is None or snapshot["t"] < base[0]:
+        return dict(snapshot)
+    then = base[1]
+    counters = dict(snapshot["counters"])
+    for key in ("succeeded", "failed", "throttles", "cold_starts", "invocations", "duplicates"):
+        counters[key] -= then[key]
+    reasons = {
+        reason: count - then["failed_by_reason"].get(reason, 0)
+        for reason, count in counters["failed_by_reason"].items()
+    }
+    counters["failed_by_reason"] = {reason: count for reason, count in reasons.items() if count}
+    return {**snapshot, "counters": counters}
+
+
+def change_words(changes: Mapping[str, Any]) -> str:
+    """A change to the run in plain words: 'error rate 100%', 'reserved concurrency 1'."""
+    words = []
+    for key, value in changes.items():
+        if key == "function.error_rate":
+            words.append(f"error rate {value:.0%}")
+        elif key == "function.item_error_rate":
+            words.append(f"item error rate {value:.0%}")
+        elif key == "function.reserved_concurrency":
+            words.append("no reserved concurrency" if value is None else f"reserved concurrency {value}")
+        elif key == "poison":
+            words.append("poison the next item" if value else "poison cured")
+    return "changed: " + ", ".join(words)
+
+
+def _span(items: Sequence[str]) -> str:
+    """'msg-1..msg-10' for a run of numbers, 'msg-4' for one, 'msg-1 +2' otherwise."""
+    if len(items) == 1:
+        return items[0]
+    numbers = [int(item.rsplit("-", 1)[1]) for item in items]
+    if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return f"{items[0]}..{items[-1]}"
+    return f"{items[0]} +{len(items) - 1}"
+
+
+# -- drawing ---------------------------------------------------------------------------------
+
+
+def stage_row(count: int, word: str, glyph: str, width: int, glyphs: str | None = None) -> str:
+    """'   12 visible       ●●●●●● +6 more': the count, the stage, one glyph per item that fits."""
+    head = f"{count:>{COUNT_COLUMNS},} {word:<{WORD_COLUMNS}}"
+    drawn = glyphs if glyphs is not None else glyph * count
+    room = max(1, width - len(head) - len(f" +{count:,} more"))
+    shown = drawn[:room]
+    more = count - len(shown)
+    return head + shown + (f" +{more:,} more" if more > 0 else "")
+
+
+def detail(lines: list[str], words: Sequence[str], width: int, indent: str = "       ") -> None:
+    """Named items under a stage, as many as fit on one line."""
+    if not words:
+        return
+    text = indent
+    for index, word in enumerate(words):
+        piece = word if index == 0 else " · " + word
+        if len(text) + len(piece) > width and index:
+            break
+        text += piece
+    lines.append(text[:width])
+
+
+def environment_lines(
+    function: Mapping[str, Any], counters: Mapping[str, Any], follower: RunFollower, width: int
+) -> list[str]:
+    """'environments 7 · ■ 5 busy · ▤ 1 starting · □ 1 idle · ✗ 15 throttled', then one cell each."""
+    follower.reconcile(function)
+    starting = function["initializing"]
+    # The engine knows how many Init phases are still running; they are the latest cold starts.
+    initializing = {
+        id(e) for e in sorted(follower.running.values(), key=lambda e: -e.ready_at)[:starting] if e.ready_at
+    }
+    cells = []
+    for environment in follower.environments:
+        if environment.item:
+            state = "starting" if id(environment) in initializing else "busy"
+            number = environment.item.rsplit("-", 1)[1]
+        else:
+            state, number = "idle", ""
+        cells.append((state, number))
+    busy = function["busy"] - starting
+    idle = function["idle"]
+    total = busy + starting + idle
+    header = f"environments {total:,} · ■ {busy:,} busy · ▤ {starting:,} starting · □ {idle:,} idle"
+    throttles = counters["throttles"]
+    if throttles:
+        header += f" · ✗ {throttles:,} throttled"
+    lines = [header]
+    labelled = len(cells) * LABELLED_CELL <= width * ENV_ROWS
+    per_row = max(1, width // LABELLED_CELL if labelled else width - 1)
+    room = per_row * ENV_ROWS
+    if len(cells) > room:
+        room -= 1  # the last place says how many more
+    shown = cells[:room]
+    for start in range(0, len(shown), per_row):
+        row = shown[start : start + per_row]
+        if labelled:
+            lines.append(
+                "".join(f"{ENV_GLYPH[state]} {number:<{LABELLED_CELL - 2}}" for state, number in row)
+            )
+        else:
+            lines.append("".join(ENV_GLYPH[state] for state, _ in row))
+    if len(cells) > len(shown):
+        lines[-1] = lines[-1].rstrip() + f" +{len(cells) - len(shown):,} more"
+    if follower.bounced:
+        lines.append("bounced: " + " · ".join(list(follower.bounced)[-3:]))
+    return lines
+
+
+def _sync(
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int
+) -> list[str]:
+    sync = snapshot["sync"]
+    lines = ["callers ─▶ Lambda Invoke ─▶ environments ─▶ answers"]
+    lines.append(stage_row(sync["callers_waiting"], "waiting", GLYPH["waiting"], width))
+    if scenario.sync.client_retries:
+        lines.append(stage_row(sync["callers_backing_off"], "backing off", GLYPH["backing off"], width))
+        detail(lines, follower.named("backing off", sync["callers_backing_off"]), width)
+    responses = sync["responses"]
+    answers = " · ".join(f"{status}: {responses.get(str(status), 0):,}" for status in (200, 429, 504))
+    lines.append(f"answers  {answers}")
+    detail(lines, list(reversed(follower.answers))[:NAMED], width, indent="  latest: ")
+    lines.append(f"callers give up after {scenario.sync.client_timeout_s:g} s")
+    return lines
+
+
+def _async(
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int
+) -> list[str]:
+    state, counters = snapshot["async"], snapshot["counters"]
+    retry, throttled = state["waiting_retry"], state["waiting_backoff"]
+    queued = state["queue_depth"] - retry - throttled
+    sent = counters["items"]
+    lines = [f"producer ─202─▶ event queue ─▶ function ─▶ destinations · {sent:,} sent · {sent:,} × 202"]
+    lines.append(stage_row(queued, "queued", GLYPH["queued"], width))
+    lines.append(stage_row(retry, "to retry", GLYPH["to retry"], width))
+    detail(lines, follower.named("to retry", retry), width)
+    lines.append(stage_row(throttled, "throttled", GLYPH["throttled"], width))
+    detail(lines, follower.named("throttled", throttled), width)
+    lines.append(stage_row(state["in_flight"], "running", GLYPH["running"], width))
+    settings = scenario.async_
+    destinations = counters["destinations"]
+    targets = [
+        ("on success", settings.on_success, "on_success"),
+        ("on failure", settings.on_failure, "on_failure"),
+        ("DLQ", settings.dead_letter_queue, "dlq"),
+    ]
+    parts = [
+        f"{label} ({kind}): {destinations.get(key, 0)}" for label, kind, key in targets if kind != "none"
+    ]
+    parts.append(f"dropped: {counters['dropped']}")
+    lines.append("then ▶ " + " · ".join(parts))
+    detail(lines, list(reversed(follower.given_up))[:2], width, indent="  ")
+    return lines
+
+
+def _sqs(
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int
+) -> list[str]:
+    state = snapshot["sqs"]
+    settings = scenario.sqs
+    title = "FIFO queue" if settings.fifo else "queue"
+    lines = [f"{title} ─▶ pollers ─▶ function ─▶ deleted, or the DLQ"]
+    lines.append(stage_row(state["visible"], "visible", GLYPH["visible"], width))
+    detail(lines, [item for item in items.get("visible", ())[:NAMED]], width)
+    lines.append(stage_row(items.get("in_batches", 0), "in batches", GLYPH["in batches"], width))
+    for batch in items.get("batches", ())[:NAMED]:
+        what = {"receiving": "gathering", "invoking": "invoking", "backing_off": "throttled, backing off"}
+        names = _span(batch["items"]) + (
+            f" +{batch['count'] - len(batch['items'])}" if batch["count"] > len(batch["items"]) else ""
+        )
+        lines.append(
+            f"       p{batch['poller']} {what.get(batch['state'], batch['state'])} {names} "
+            f"· visible again at {clock_text(batch['deadline'])}"[:width]
+        )
+    returning = items.get("returning", 0)
+    lines.append(stage_row(returning, "returning", GLYPH["returning"], width))
+    detail(lines, follower.named("returning", returning), width)
+    if settings.max_receive_count is None:
+        lines.append(f"no DLQ (no redrive policy) · deleted: {state['deleted']:,}")
+    else:
+        lines.append(stage_row(state["dlq"], "in DLQ", GLYPH["in DLQ"], width))
+        detail(lines, [word.removeprefix("▣ ") for word in reversed(follower.given_up)][:2], width)
+        lines.append(
+            f"deleted: {state['deleted']:,} · DLQ after {settings.max_receive_count} receives: {state['dlq']}"
+        )
+    pollers = f"pollers: {state['pollers']} active · batch ≤{settings.batch_size}"
+    if state["batches_backing_off"]:
+        pollers += f" · batches throttled, backing off: {state['batches_backing_off']}"
+    lines.append(pollers)
+    return lines
+
+
+MAX_SHARDS_SHOWN = 6
+
+
+def _streams(
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int
+) -> list[str]:
+    shards = snapshot["streams"]["shards"]
+    listed = {entry["shard"]: entry["records"] for entry in items.get("shards", ())}
+    lines = ["shards (records in order: ✓ done ■ in a batch ▪ waiting) ─▶ function ─▶ checkpoint"]
+    for shard in shards[:MAX_SHARDS_SHOWN]:
+        after = shard["records"] - shard["checkpoint"]
+        glyphs = "".join(RECORD_GLYPH[mark] for _, mark in listed.get(shard["shard"], ()))
+        glyphs += RECORD_GLYPH["waiting"] * max(0, after - len(glyphs))
+        lines.append(stage_row(after, f"shard {shard['shard']}", "▪", width, glyphs=glyphs))
+        state = "✗ blocked (a failed batch waits)" if shard["blocked"] else "✓ moving"
+        lines.append(
+            f"       checkpoint ▲ {shard['checkpoint']:,} of {shard['records']:,} done · "
+            f"{shard['busy_slots']} of {shard['slots']} batches · iterator age "
+            f"{shard['iterator_age_s']:.1f} s · {state}"
+        )
+    hidden = shards[MAX_SHARDS_SHOWN:]
+    if hidden:
+        blocked = sum(1 for shard in hidden if shard["blocked"])
+        lines.append(f"+ {len(hidden)} more shards ({blocked} blocked)")
+    detail(lines, follower.named("blocked", NAMED), width)
+    counters = snapshot["counters"]
+    target = scenario.kinesis.on_failure
+    failed_to = (
+        f"on failure ({target}): {counters['destinations'].get('on_failure', 0)}"
+        if target != "none"
+        else "no on-failure destination"
+    )
+    lines.append(f"{failed_to} · dropped: {counters['dropped']}")
+    return lines
+
+
+FLOWS = {"sync": _sync, "async": _async, "sqs": _sqs, "kinesis": _streams, "dynamodb": _streams}
+
+
+def flow_lines(
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Mapping[str, Any], width: int
+) -> list[str]:
+    """The model's stages with their items, the environments, the latest moves."""
+    width = max(width, 30)
+    lines = FLOWS[snapshot["model"]](snapshot, scenario, follower, items, width)
+    function = snapshot["function"]
+    lines += environment_lines(function, snapshot["counters"], follower, width)
+    lines.append(concurrency_note(function))
+    if follower.moves:
+        detail(lines, list(reversed(follower.moves))[:3], width, indent="latest: ")
+    return lines
+
+
+def compact_lines(snapshot: Mapping[str, Any], width: int) -> list[str]:
+    """A few short lines per model for the lab's three-column summary: stages, environments, outcome."""
+    model = snapshot["model"]
+    counters, function = snapshot["counters"], snapshot["function"]
+    room = max(4, width - 14)
+
+    def row(count: int, word: str, glyph: str) -> str:
+        drawn = glyph * min(count, room)
+        more = f"+{count - len(drawn)}" if count > len(drawn) else ""
+        return f"{count:>4,} {word:<8} {drawn}{more}"[:width]
+
+    if model == "sync":
+        state = snapshot["sync"]
+        responses = state["responses"]
+        rows = [
+            row(state["callers_waiting"], "waiting", GLYPH["waiting"]),
+            "  " + " ".join(f"{status}: {responses.get(status, 0):,}" for status in ("200", "429", "504")),
+        ]
+    elif model == "async":
+        state = snapshot["async"]
+        retry, throttled = state["waiting_retry"], state["waiting_backoff"]
+        rows = [
+            row(state["queue_depth"] - retry - throttled, "queued", GLYPH["queued"]),
+            row(retry, "to retry", GLYPH["to retry"]),
+            row(throttled, "throttled", GLYPH["throttled"]),
+        ]
+    elif model == "sqs":
+        state = snapshot["sqs"]
+        rows = [
+            row(state["visible"], "visible", GLYPH["visible"]),
+            row(state["in_flight"], "in flight", GLYPH["in batches"]),
+            row(state["dlq"], "in DLQ", GLYPH["in DLQ"]),
+        ]
+    else:
+        shards = snapshot["streams"]["shards"]
+        rows = [row(s["records"] - s["checkpoint"], f"shard {s['shard']}", "▪") for s in shards[:3]]
+    starting = function["initializing"]
+    cells = "■" * (function["busy"] - starting) + "▤" * starting + "□" * function["idle"]
+    more = f"+{len(cells) - room}" if len(cells) > room else ""
+    rows.append(f"{len(cells):>4,} {'envs':<8} {cells[:room]}{more}"[:width])
+    outcome = f"  ✓ {counters['succeeded']:,} ✗ {counters['failed']:,} failed"
+    rows.append(f"{outcome} · {counters['throttles']:,} throttled"[:width])
+    return rows
