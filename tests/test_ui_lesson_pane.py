@@ -44,7 +44,7 @@ async def test_w_plays_and_pauses_the_lesson_pane_from_the_text_and_the_empty_lo
         await open_lesson(app, pilot, WITH_PANE.id)
         pane = app.screen.query_one(SimPane)
         assert app.screen.focused is not None and pane not in app.screen.focused.ancestors_with_self
-        assert "Nothing has happened yet: w plays it" in screen_text(app)
+        assert "Nothing yet: w plays, s steps to the next event." in screen_text(app)
         assert "w Play" in screen_text(app).splitlines()[-1]
         await pilot.press("w")
         await wait_for_text(pilot, "w Pause", row=-1)  # the footer says what w does now

@@ -170,10 +170,27 @@ class LabScreen(Composed, PlayerHost, Screen):
     HELP_KEYS = LAB_HELP_KEYS
     BINDINGS: ClassVar[list[BindingType]] = [
         # The fault keys come first: at 80 columns the footer has room for only some keys.
-        Binding("e", "errors(True)", "Errors", id="lab.errors-on"),
-        Binding("e", "errors(False)", "Stop errors", id="lab.errors-off"),
-        Binding("t", "throttle(True)", "Throttle", id="lab.throttle-on"),
-        Binding("t", "throttle(False)", "Stop throttle", id="lab.throttle-off"),
+        # A toggle shows once, with its state; the key flips it.
+        Binding(
+            "e", "errors(True)", "Errors: off", tooltip="Errors are off: e turns them on", id="lab.errors-on"
+        ),
+        Binding(
+            "e", "errors(False)", "Errors: on", tooltip="Errors are on: e turns them off", id="lab.errors-off"
+        ),
+        Binding(
+            "t",
+            "throttle(True)",
+            "Throttle: off",
+            tooltip="Throttle is off: t turns it on",
+            id="lab.throttle-on",
+        ),
+        Binding(
+            "t",
+            "throttle(False)",
+            "Throttle: on",
+            tooltip="Throttle is on: t turns it off",
+            id="lab.throttle-off",
+        ),
         Binding("p", "poison", "Poison", id="lab.poison"),
         Binding("c", "clear", "Clear", id="lab.clear"),
         *PLAYER_BINDINGS,
