@@ -286,6 +286,8 @@ class LessonScreen(Screen):
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Tabbing (or clicking) into a hidden pane means wanting to see it.
+        if self.pane_full:
+            return  # already in full view: the choice under the text stays as it was
         if not self.pane_open() and any(isinstance(node, SimulationSlot) for node in event.widget.ancestors):
             self._choose_pane(True)
 
