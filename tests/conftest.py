@@ -86,3 +86,17 @@ def card_due(day, held_days: int = 1):
 
     held = timedelta(days=held_days)
     return ReviewCard(due=day, stability=float(held_days), difficulty=6.4133, last_review=day - held)
+
+
+async def open_lesson(app, pilot, lesson_id: str) -> None:
+    """Open a lesson as if its prediction had been skipped: for tests about the pane itself (the
+    prediction has its own, tests/test_ui_prediction.py)."""
+    from tutor.quiz.scenario_answers import prediction_answer
+
+    await pilot.pause()
+    lesson = app.course.lessons[lesson_id]
+    if lesson.prediction is not None:
+        actual = prediction_answer(lesson, app.course)
+        app.store.record_prediction(app.profile, lesson_id, None, actual, None)
+    await app.open_screen("lesson", lesson_id=lesson_id)
+    await pilot.pause()

@@ -121,7 +121,10 @@ async def test_errors_key_makes_all_three_fail_each_in_its_own_way():
         assert "FunctionError" in shown["sync"]
         assert "RetriesExhausted" in shown["async"]
         assert "maxReceiveCount" in shown["sqs"]
-        assert "Stop errors" in screen_text(app), "the footer offers to switch them off"
+        footer = screen_text(app).splitlines()[-1]
+        assert "e Errors: on" in footer and "Errors: off" not in footer, (
+            "the footer shows the toggle once, on"
+        )
 
 
 async def test_throttle_key_and_clear():

@@ -1,6 +1,6 @@
 """A lesson's live pane: w plays it from the text; it pauses under another screen and plays on after."""
 
-from conftest import screen_text, wait_for_text, wait_until
+from conftest import open_lesson, screen_text, wait_for_text, wait_until
 
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp
@@ -11,19 +11,6 @@ from tutor.ui.widgets.sim_text import TextBlock
 LOADED = load_course()
 WITH_PANE = next(lesson for lesson in LOADED[0].lessons.values() if lesson.scenario)
 WITHOUT_PANE = next(lesson for lesson in LOADED[0].lessons.values() if not lesson.scenario)
-
-
-async def open_lesson(app: LambdaTutorApp, pilot, lesson_id: str) -> None:
-    from tutor.quiz.scenario_answers import prediction_answer
-
-    await pilot.pause()
-    lesson = app.course.lessons[lesson_id]
-    if lesson.prediction is not None:
-        # These tests are about the pane: its prediction (tests/test_ui_prediction.py) was skipped.
-        actual = prediction_answer(lesson, app.course)
-        app.store.record_prediction(app.profile, lesson_id, None, actual, None)
-    await app.open_screen("lesson", lesson_id=lesson_id)
-    await pilot.pause()
 
 
 async def test_help_over_a_playing_lesson_pane_pauses_it_and_closing_help_resumes_it():
@@ -51,7 +38,7 @@ async def test_w_plays_and_pauses_the_lesson_pane_from_the_text_and_the_empty_lo
         await open_lesson(app, pilot, WITH_PANE.id)
         pane = app.screen.query_one(SimPane)
         assert app.screen.focused is not None and pane not in app.screen.focused.ancestors_with_self
-        assert "Nothing has happened yet: w plays it" in screen_text(app)
+        assert "Nothing yet: w plays, s steps to the next event." in screen_text(app)
         assert "w Play" in screen_text(app).splitlines()[-1]
         await pilot.press("w")
         await wait_for_text(pilot, "w Pause", row=-1)  # the footer says what w does now

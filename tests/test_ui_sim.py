@@ -24,11 +24,14 @@ from tutor.ui.widgets.sim_log import EventLog
 from tutor.ui.widgets.sim_pane import ParamForm, SimPane
 
 SIZE = (100, 36)
+# What the stylesheet draws down the left of the parameter row that has the keyboard.
+FOCUS_BAR = "▌"
 
 
 def flat_text(app) -> str:
-    """The screen's words with wrapping undone, for sentences that may break across lines."""
-    return " ".join(screen_text(app).split())
+    """The screen's words with wrapping undone, for sentences that may break across lines (the bar
+    that marks the focused parameter row is not a word)."""
+    return " ".join(screen_text(app).replace(FOCUS_BAR, " ").split())
 
 
 def shown_time(app) -> str:

@@ -36,6 +36,78 @@ def default_speed(until_s: float) -> float:
     return SPEEDS[-1]
 
 
+# A lesson's run starts slow enough that its first notable event is this far away in wall time,
+# so the learner sees the flow settle before the thing the lesson is about.
+NOTICE_LEAD_S = 3.0
+# Enough trace to find a first notable event in any lesson's run, without paying for the whole run.
+NOTABLE_SEARCH_ROWS = 2_000
+
+
+def notable_words(event: Mapping[str, Any]) -> str | None:
+    """What a trace event shows, if it is one the lessons are about (a throttle, retry, error,
+    timeout, redrive, DLQ, drop); None for the ordinary flow (arrivals, successes, deletes)."""
+    kind = event.get("kind")
+    if kind == "throttle":
+        return "throttle"
+    if kind == "retry":
+        return "retry"
+    if kind == "bisect":
+        return "batch split"
+    if kind == "drop":
+        return "dropped item"
+    if kind == "write_throttled":
+        return "throttled write downstream"
+    if kind == "destination":
+        target = event.get("target")
+        if target == "dlq":
+            return "message to the DLQ"
+        return "event to the on-failure destination" if target == "on_failure" else None
+    if kind == "invoke_end":
+        outcome = event.get("outcome")
+        return {"error": "function error", "timeout": "function timeout"}.get(str(outcome))
+    if kind == "response":
+        status = event.get("status")
+        if status == 504:
+            return "caller timeout (504)"
+        if status == 429:
+            return "throttled call (429)"
+        return "function error" if event.get("function_error") else None
+    return None
+
+
+_first_notable: dict[str, tuple[float, str] | None] = {}
+
+
+def first_notable_event(scenario: Any) -> tuple[float, str] | None:
+    """(simulated time, words) of the run's first notable event, or None if it has none.
+
+    Found by running the scenario headless up to that event (a millisecond or so for a lesson's
+    preset) and remembered per scenario, since lessons share presets and are opened again.
+    """
+    key = scenario.model_dump_json()
+    if key not in _first_notable:
+        found = None
+        for events in Simulation(scenario).stream(chunk_rows=NOTABLE_SEARCH_ROWS):
+            found = next(
+                ((event["t"], words) for event in events if (words := notable_words(event)) is not None), None
+            )
+            if found is not None:
+                break
+        _first_notable[key] = found
+    return _first_notable[key]
+
+
+def lesson_speed(until_s: float, first_notable_s: float | None) -> float:
+    """The speed a lesson's run starts at: about a minute for the whole run (`default_speed`), but
+    no faster than keeps its first notable event `NOTICE_LEAD_S` of wall time away (the ladder's
+    slowest speed when even that cannot)."""
+    speed = default_speed(until_s)
+    if first_notable_s is None:
+        return speed
+    paced = [candidate for candidate in SPEEDS if first_notable_s / candidate >= NOTICE_LEAD_S]
+    return min(speed, paced[-1]) if paced else SPEEDS[0]
+
+
 def speed_text(speed: float) -> str:
     return f"{speed:g}×" if speed < 1000 else f"{speed:,.0f}×"
 

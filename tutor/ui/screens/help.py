@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import TYPE_CHECKING, ClassVar
 
+from textual.actions import parse
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -59,7 +60,7 @@ class HelpScreen(Screen):
             about_title = getattr(self.about, "HELP_TITLE", None)
             if self.about is not None and about_title:
                 yield Static(f"Keys on this screen: {about_title}", classes="help-heading", markup=False)
-                yield Static(self.screen_keys(type(self.about)), classes="help-keys")
+                yield Static(self.current_keys(self.about), classes="help-keys")
             yield Markdown(help_prose(), id="help-text")
             yield Static("Keys, screen by screen", classes="help-heading")
             for title, keys in self.all_keys():
@@ -80,6 +81,16 @@ class HelpScreen(Screen):
     def screen_keys(self, screen: type[Screen]) -> Content:
         """A screen's own bindings plus the keys its widgets handle (`HELP_KEYS`)."""
         return self.key_list(screen.BINDINGS, extra=getattr(screen, "HELP_KEYS", ()))
+
+    def current_keys(self, screen: Screen) -> Content:
+        """The keys of the screen help was opened over, as they stand now: a toggle (two bindings
+        on one key, one of them in force) is listed once, with its state."""
+        in_force = []
+        for binding in Binding.make_bindings(type(screen).BINDINGS):
+            _, name, parameters = parse(binding.action)
+            if screen.check_action(name, parameters) is not False:
+                in_force.append(binding)
+        return self.key_list(in_force, extra=getattr(screen, "HELP_KEYS", ()))
 
     def key_list(self, bindings: Iterable[BindingType], extra: Iterable[tuple[str, str]] = ()) -> Content:
         """One line per action with all its keys, in a column: 'b, esc      Back to map'."""

@@ -184,10 +184,27 @@ class LabScreen(Composed, PlayerHost, Screen):
     HELP_KEYS = LAB_HELP_KEYS
     BINDINGS: ClassVar[list[BindingType]] = [
         # The fault keys come first: at 80 columns the footer has room for only some keys.
-        Binding("e", "errors(True)", "Errors", id="lab.errors-on"),
-        Binding("e", "errors(False)", "Stop errors", id="lab.errors-off"),
-        Binding("t", "throttle(True)", "Throttle", id="lab.throttle-on"),
-        Binding("t", "throttle(False)", "Stop throttle", id="lab.throttle-off"),
+        # A toggle shows once, with its state; the key flips it.
+        Binding(
+            "e", "errors(True)", "Errors: off", tooltip="Errors are off: e turns them on", id="lab.errors-on"
+        ),
+        Binding(
+            "e", "errors(False)", "Errors: on", tooltip="Errors are on: e turns them off", id="lab.errors-off"
+        ),
+        Binding(
+            "t",
+            "throttle(True)",
+            "Throttle: off",
+            tooltip="Throttle is off: t turns it on",
+            id="lab.throttle-on",
+        ),
+        Binding(
+            "t",
+            "throttle(False)",
+            "Throttle: on",
+            tooltip="Throttle is on: t turns it off",
+            id="lab.throttle-off",
+        ),
         Binding("p", "poison", "Poison", id="lab.poison"),
         Binding("c", "clear", "Clear", id="lab.clear"),
         # Counters from now on: what the fault just switched on or off does, without the past.
@@ -326,12 +343,16 @@ class LabScreen(Composed, PlayerHost, Screen):
         self.player_changed()
 
     def action_zero_counters(self) -> None:
+        if not self._on_current_screen():
+            return
         for view in self.board.views():
             view.counter_base = (self.player.time, view.run.sim.snapshot()["counters"])
         self.notify(f"Counters count from {clock_text(self.player.time)} on (r starts the run again).")
         self.player_changed()
 
     def action_reset(self) -> None:
+        if not self._on_current_screen():  # a key that reached the lab as it closed
+            return
         # A reset starts over with the faults that are on now in force from the first event.
         faults = self.active_faults()
         changes: dict[str, Any] = {}

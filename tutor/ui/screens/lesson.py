@@ -101,7 +101,38 @@ class LessonScreen(Screen):
             id="lesson.hide-pane",
         ),
         Binding("b", "back", "Back to map", id="lesson.back"),
+        # From the pane (or the full-height pane) escape goes to the text first, never to the map;
+        # the first escape binding that applies wins, so this one comes before the way back.
+        Binding(
+            "escape",
+            "to_text",
+            "Text",
+            tooltip="From the simulation: back to the lesson text (again: back to the map)",
+            id="lesson.to-text",
+        ),
         Binding("escape", "back", "Back to map", show=False, id="lesson.back-escape"),
+        # At 80 columns these fall off the footer first; the pane's border and hint name them.
+        Binding(
+            "s",
+            "step_simulation",
+            "Step",
+            tooltip="Step the lesson's simulation to its next event",
+            id="lesson.step",
+        ),
+        Binding(
+            "f",
+            "full_pane(True)",
+            "Full pane",
+            tooltip="Show the simulation over the whole lesson, diagram, counters and log at once",
+            id="lesson.full-pane",
+        ),
+        Binding(
+            "f",
+            "full_pane(False)",
+            "Lesson text",
+            tooltip="Back from the full-height simulation to the lesson text",
+            id="lesson.text-again",
+        ),
         Binding("z", "quiz", "Quiz", tooltip="Take this module's quiz", id="lesson.quiz"),
         Binding("l", "lab", "Lab", tooltip="Open the lab: the three models side by side", id="lesson.lab"),
         Binding("space", "page_down", "Page down", show=False, id="lesson.page-down"),
@@ -125,6 +156,8 @@ class LessonScreen(Screen):
         # Below 120 columns the pane sits under the text; whether it is open is the learner's call
         # (v), kept from lesson to lesson. Until they make it, it opens only on a tall terminal.
         self.pane_choice: bool | None = below.pane_choice if isinstance(below, LessonScreen) else None
+        # f: the pane over the whole screen instead of beside or under the text, until f or escape.
+        self.pane_full = False
 
     def _relabel_back(self, description: str) -> None:
         # The binding lists are shared with the class's map: replace them, never edit them in place.
@@ -210,9 +243,13 @@ class LessonScreen(Screen):
         for slot in self.query(SimulationSlot):
             if not slot.query("#lesson-sim"):
                 continue  # a scenario that cannot run is one line, nothing to hide
-            folded = not self.pane_open()
+            folded = not self.pane_open() and not self.pane_full
             slot.set_class(folded, "-folded")
-            slot.border_title = " live simulation: v shows it " if folded else " live simulation: v hides it "
+            if self.pane_full:
+                slot.border_title = f" {slot.pane.title} · f or escape: back to the text "
+            else:
+                shows = "v shows it" if folded else "v hides it"
+                slot.border_title = f" live simulation: {shows}, f fills the screen "
         self.refresh_bindings()
 
     def _choose_pane(self, shown: bool) -> None:
@@ -224,13 +261,35 @@ class LessonScreen(Screen):
 
     def action_hide_pane(self) -> None:
         self._choose_pane(False)
-        focused = self.focused
-        if focused is not None and any(isinstance(node, SimulationSlot) for node in focused.ancestors):
+        if self.pane_has_focus():
             # The hidden pane keeps only its buttons: the keyboard goes back to the text.
+            self.query_one("#lesson-scroll").focus()
+
+    def pane_has_focus(self) -> bool:
+        focused = self.focused
+        return focused is not None and any(isinstance(node, SimulationSlot) for node in focused.ancestors)
+
+    def action_full_pane(self, full: bool) -> None:
+        """The pane over the whole lesson (f), for a terminal too small for text and pane at once."""
+        self.pane_full = full
+        self.set_class(full, "-pane-full")
+        self._fold_pane()
+        if full:
+            # The text is hidden: the pane takes the keyboard, so its keys work at once.
+            self.query_one("#lesson-sim", SimPane).focus()
+        else:
+            self.query_one("#lesson-scroll").focus()
+
+    def action_to_text(self) -> None:
+        if self.pane_full:
+            self.action_full_pane(False)
+        else:
             self.query_one("#lesson-scroll").focus()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Tabbing (or clicking) into a hidden pane means wanting to see it.
+        if self.pane_full:
+            return  # already in full view: the choice under the text stays as it was
         if not self.pane_open() and any(isinstance(node, SimulationSlot) for node in event.widget.ancestors):
             self._choose_pane(True)
 
@@ -334,10 +393,14 @@ class LessonScreen(Screen):
         if action == "lab":
             return "lab" in SCREENS
         if action in ("show_pane", "hide_pane"):
-            if not self.narrow() or not self.query("#lesson-sim"):
+            if self.pane_full or not self.narrow() or not self.query("#lesson-sim"):
                 return False
             return self.pane_open() == (action == "hide_pane")
-        if action in ("play_simulation", "pause_simulation"):
+        if action == "full_pane":
+            return bool(self.query("#lesson-sim")) and self.pane_full != bool(parameters and parameters[0])
+        if action == "to_text":
+            return self.pane_full or self.pane_has_focus()
+        if action in ("play_simulation", "pause_simulation", "step_simulation"):
             panes = self.query("#lesson-sim")
             if not panes:
                 return False
@@ -361,6 +424,12 @@ class LessonScreen(Screen):
     def action_pause_simulation(self) -> None:
         for pane in self.query("#lesson-sim").results(SimPane):
             pane.action_pause()
+
+    def action_step_simulation(self) -> None:
+        if not self.pane_open():
+            self._choose_pane(True)  # stepped to be watched
+        for pane in self.query("#lesson-sim").results(SimPane):
+            pane.action_step()
 
     async def action_quiz(self) -> None:
         await self.app.open_screen("quiz", module_id=self.lesson.module)

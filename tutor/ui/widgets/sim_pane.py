@@ -21,6 +21,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -61,10 +62,12 @@ PLAYER_BINDINGS: list[BindingType] = [
     Binding("space", "play", "Play", id="sim.play"),
     Binding("space", "pause", "Pause", id="sim.pause"),
     Binding("s,full_stop", "step", "Step", key_display="s", id="sim.step"),
-    Binding("b,comma", "step_back", "Back", key_display="b", id="sim.back"),
-    Binding("r", "reset", "Reset", id="sim.reset"),
+    # In footer order: at 80 columns step back and reset (also buttons on the bar) fall off first.
     Binding("minus", "slower", "Slower", key_display="-", id="sim.slower"),
     Binding("plus,equals_sign", "faster", "Faster", key_display="+", id="sim.faster"),
+    # "Back" alone reads as leaving the screen (the lesson's b goes back to the map).
+    Binding("b,comma", "step_back", "Step back", key_display="b", id="sim.back"),
+    Binding("r", "reset", "Reset", id="sim.reset"),
 ]
 SPEED_CHARACTERS = {"slower": "-", "faster": "+"}
 PLAYER_ACTIONS = {"play", "pause", "play_pause", "step", "step_back", "reset", "slower", "faster"}
@@ -214,7 +217,7 @@ BUTTONS = (
     # id, label, short label (narrow panes), tooltip
     ("sim-play", "▶ Play", "▶", "Play or pause (space)"),
     ("sim-step", "» Step", "»", "Step to the next event (s or .)"),
-    ("sim-back", "« Back", "«", "Step back to the previous event (b or ,)"),
+    ("sim-back", "« Step back", "«", "Step back to the previous event (b or ,)"),
     ("sim-reset", "↺ Reset", "↺", "Back to the start (r)"),
     ("sim-slower", "− Slower", "−", "Slower (-)"),
     ("sim-faster", "+ Faster", "+", "Faster (+)"),
@@ -474,8 +477,8 @@ class ParamForm(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            "Enter applies a value and restarts the run. Names are AWS's; ranges are AWS's "
-            "unless marked as the simulator's.",
+            "Enter applies a value and restarts the run; ctrl+r restores the scenario's own values; "
+            "escape leaves the form. Names are AWS's; ranges are AWS's unless marked as the simulator's.",
             classes="param-intro",
             markup=False,
         )
@@ -527,6 +530,12 @@ class ParamForm(VerticalScroll):
 
     def _row(self, param: Param) -> Widget:
         return self.query_one(f"#{self.field_id(param.key)}").parent  # type: ignore[return-value]
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # The field alone can be in view with its name and range cut off above it.
+        row = event.widget.parent
+        if isinstance(row, Widget) and row.has_class("param-row"):
+            self.call_after_refresh(row.scroll_visible)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         param = self._param_of(event.input.id)
@@ -635,6 +644,18 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
             Binding(str(number), f"try_step({number})", f"Try {number}", show=False, id=f"sim.try-{number}")
             for number in range(1, 10)
         ),
+        # -- keys of the parameter form (start) --
+        # Escape leaves a field for the pane (whose own escape, in a lesson, goes on to the text).
+        Binding("escape", "leave_form", "Leave form", id="sim.leave-form"),
+        # ctrl+r: a letter would be typed into the field; Textual's Input leaves ctrl+r alone.
+        Binding(
+            "ctrl+r",
+            "restore",
+            "Restore values",
+            tooltip="Parameters: put back the scenario's own values and restart the run",
+            id="sim.restore",
+        ),
+        # -- keys of the parameter form (end) --
     ]
 
     def __init__(
@@ -646,9 +667,11 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
         speed: float | None = None,
         start_hint: str = START_HINT,
         about: str = "",
+        note: str = "",
         **kwargs,
     ) -> None:
-        """`about`: what the scenario shows and what to look for (a preset's description), in its own tab."""
+        """`about`: what the scenario shows and what to look for (a preset's description), in its own tab;
+        `note`: a line under the title until a change of parameters replaces it."""
         super().__init__(**kwargs)
         self.start_hint = start_hint
         self.about = " ".join(about.split())
@@ -657,7 +680,7 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
         self.try_steps = list(try_steps)
         self.run = SimRun(scenario)
         self.player = Player([self.run], speed=speed)
-        self.note = ""
+        self.note = note
 
     def compose(self) -> ComposeResult:
         yield SimControls(self.player, classes="sim-controls")
@@ -711,7 +734,30 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
             return self.player_check_action(action)
         if action == "try_step":
             return bool(parameters) and 1 <= int(parameters[0]) <= len(self.try_steps)  # type: ignore[call-overload]
+        if action == "leave_form":
+            return self.form_has_focus()
+        if action == "restore":
+            return self.composed and self.query_one(TabbedContent).active == "sim-params"
         return True
+
+    # The parameter form's keys (start) -------------------------------------------------------------
+
+    def form_has_focus(self) -> bool:
+        focused = self.screen.focused
+        return focused is not None and any(isinstance(node, ParamForm) for node in focused.ancestors)
+
+    def action_leave_form(self) -> None:
+        self.focus()
+
+    def action_restore(self) -> None:
+        """Back to the scenario as the lesson (or preset) set it, shown in the form; the run restarts."""
+        self.note = "values restored: run restarted"
+        self.player.restart(self.run, self.base_scenario)
+        self.query_one(ParamForm).show_scenario(self.base_scenario)
+        self.player_changed()
+        self.notify("The scenario's own values are back; the run restarted.", title="Parameters restored")
+
+    # The parameter form's keys (end) ---------------------------------------------------------------
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if self.press_player_button(event):
