@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from tutor.cli import require_terminal
+
 
 def run(args) -> int:
+    require_terminal()
     from tutor.ui.screens.lab import app_opening_lab
 
     app = app_opening_lab(args.profile, args.content)

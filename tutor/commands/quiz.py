@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tutor.cli import require_terminal
 from tutor.errors import UserError
 
 
@@ -13,12 +14,13 @@ def run(args) -> int:
     from tutor.ui.screens.quiz import app_opening_quiz
 
     app = app_opening_quiz(args.profile, args.content, module_id=module_id, review=review)
-    if not review:
-        try:
+    try:
+        if not review:
             check_module(app.course, module_id)
-        except UserError:
-            app.store.close()
-            raise
+        require_terminal()
+    except UserError:
+        app.store.close()
+        raise
     app.run()
     return int(app.return_code or 0)
 

@@ -15,6 +15,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tutor.cli import require_terminal
 from tutor.errors import UserError
 from tutor.ui.screens.too_small import TooSmallScreen, too_small
 from tutor.ui.textual_fixes import apply as apply_textual_fixes
@@ -146,6 +147,7 @@ class WatchApp(App[None]):
 
 def run_watch(scenario: Any, name: str = "") -> int:
     """Open `scenario` in one pane, full screen, until the learner closes it."""
+    require_terminal()
     app = WatchApp(scenario, name)
     app.run()
     return int(app.return_code or 0)
