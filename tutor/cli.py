@@ -32,7 +32,7 @@ def _add_pack_options(parser: argparse.ArgumentParser, *, top_level: bool) -> No
     # On subcommands the defaults are suppressed so that `lambda-tutor --profile ann quiz`
     # keeps ann instead of the subparser resetting it to the default.
     default_profile = "default" if top_level else argparse.SUPPRESS
-    default_content = [] if top_level else argparse.SUPPRESS
+    default_content: list[str] | str = [] if top_level else argparse.SUPPRESS
     parser.add_argument(
         "--content",
         metavar="DIR",

@@ -1,7 +1,9 @@
 """Work-arounds for Textual bugs a learner can reach; every app of ours calls `apply()` first.
 
-Each names the Textual version it was found in (textual is pinned below 9 in pyproject) and
-what the learner would otherwise see.
+Each names the Textual version it was found in (pyproject pins Textual exactly, and
+tests/test_textual_patches.py checks that what is patched here still has the shape it had) and
+what the learner would otherwise see. Each replacement wraps Textual's own function with
+`functools.wraps`, so `inspect.unwrap` finds the original.
 """
 
 from __future__ import annotations
@@ -9,11 +11,16 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from textual import events, work
+from textual._widget_navigation import Direction
 from textual.command import CommandList, CommandPalette
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.timer import Timer, TimerCallback
 from textual.widget import Widget
+from textual.widgets import OptionList
 
 
 def _page_only_when_laid_out() -> None:
@@ -23,7 +30,8 @@ def _page_only_when_laid_out() -> None:
     """
     move_page = CommandList._move_page
 
-    def guarded(self: CommandList, direction) -> None:
+    @functools.wraps(move_page)
+    def guarded(self: OptionList, direction: Direction) -> None:
         if self._lines and (self.highlighted or 0) in self._index_to_line:
             move_page(self, direction)
 
@@ -38,16 +46,27 @@ def _palette_timers_only_while_its_list_is_there() -> None:
     """
     set_timer = CommandPalette.set_timer
 
-    def guarded(self: CommandPalette, delay, callback=None, **kwargs):
+    @functools.wraps(set_timer)
+    def guarded(
+        self: MessagePump,
+        delay: float,
+        callback: TimerCallback | None = None,
+        *,
+        name: str | None = None,
+        pause: bool = False,
+    ) -> Timer:
         if callback is None:
-            return set_timer(self, delay, **kwargs)
+            return set_timer(self, delay, name=name, pause=pause)
+        call = callback
 
-        def only_while_listed():
-            if self.query(CommandList):
-                return callback()
+        palette = cast(CommandPalette, self)  # patched on CommandPalette only
+
+        def only_while_listed() -> Any:
+            if palette.query(CommandList):
+                return call()
             return None
 
-        return set_timer(self, delay, only_while_listed, **kwargs)
+        return set_timer(self, delay, only_while_listed, name=name, pause=pause)
 
     CommandPalette.set_timer = guarded  # type: ignore[method-assign]
 
@@ -62,10 +81,11 @@ def _no_mount_for_a_widget_already_leaving() -> None:
     dispatch = Widget._dispatch_message
     setting_up = (events.Mount, events.ScreenResume, events.Show, events.Resize)
 
-    async def guarded(self: Widget, message):
-        if self._pruning and type(message) in setting_up:
-            return None
-        return await dispatch(self, message)
+    @functools.wraps(dispatch)
+    async def guarded(self: MessagePump, message: Message) -> None:
+        if cast(Widget, self)._pruning and type(message) in setting_up:
+            return
+        await dispatch(self, message)
 
     Widget._dispatch_message = guarded  # type: ignore[method-assign]
 
@@ -141,14 +161,16 @@ def _palette_acts_only_while_open() -> None:
     )(_only_while(_palette_still_open, search))
 
 
-_applied = False
+class _Applied:
+    """Whether `apply` has run in this process."""
+
+    done = False
 
 
 def apply() -> None:
     """Once per process, however many apps start (tests start hundreds)."""
-    global _applied
-    if not _applied:
-        _applied = True
+    if not _Applied.done:
+        _Applied.done = True
         _page_only_when_laid_out()
         _palette_timers_only_while_its_list_is_there()
         _no_mount_for_a_widget_already_leaving()
