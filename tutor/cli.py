@@ -16,6 +16,8 @@ from tutor import __version__
 from tutor.errors import UserError
 
 PROG = "lambda-tutor"
+# textual-serve runs each browser's app with pipes for its input and output and this driver.
+WEB_DRIVER = "textual.drivers.web_driver:WebDriver"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -30,7 +32,7 @@ def _add_pack_options(parser: argparse.ArgumentParser, *, top_level: bool) -> No
     # On subcommands the defaults are suppressed so that `lambda-tutor --profile ann quiz`
     # keeps ann instead of the subparser resetting it to the default.
     default_profile = "default" if top_level else argparse.SUPPRESS
-    default_content = [] if top_level else argparse.SUPPRESS
+    default_content: list[str] | str = [] if top_level else argparse.SUPPRESS
     parser.add_argument(
         "--content",
         metavar="DIR",
@@ -117,6 +119,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--content", metavar="DIR", action="append", default=argparse.SUPPRESS, help="add an instructor pack"
     )
     return parser
+
+
+def require_terminal() -> None:
+    """Every command calls this just before it opens the app, once its own arguments have passed:
+    without a terminal Textual's driver never gets a key and spins at half a core for ever."""
+    if os.environ.get("TEXTUAL_DRIVER") == WEB_DRIVER:
+        return
+    missing = [name for name, stream in (("input", sys.stdin), ("output", sys.stdout)) if not _is_tty(stream)]
+    if missing:
+        raise UserError(
+            f"the course needs a terminal (standard {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not one); "
+            f"for headless use try: {PROG} simulate, validate, progress --export"
+        )
+
+
+def _is_tty(stream) -> bool:
+    # A stream can be None (pythonw, a closed descriptor) or already closed.
+    try:
+        return stream is not None and stream.isatty()
+    except ValueError:
+        return False
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -6,8 +6,11 @@ without it.
 
 from __future__ import annotations
 
+from tutor.cli import require_terminal
+
 
 def run(args) -> int:
+    require_terminal()
     from tutor.ui.app import LambdaTutorApp
 
     app = LambdaTutorApp(profile=args.profile, extra_packs=args.content)

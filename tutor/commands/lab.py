@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from tutor.cli import require_terminal
+
 
 def run(args) -> int:
+    require_terminal()
     from tutor.ui.app import LambdaTutorApp, Start
 
     app = LambdaTutorApp(args.profile, args.content, start=Start.lab())

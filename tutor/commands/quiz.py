@@ -3,6 +3,7 @@ or every question with --all) or the review."""
 
 from __future__ import annotations
 
+from tutor.cli import require_terminal
 from tutor.errors import UserError
 
 
@@ -18,12 +19,13 @@ def run(args) -> int:
 
     start = Start.quiz(module_id, review=review, every_question=every_question)
     app = LambdaTutorApp(args.profile, args.content, start=start)
-    if not review:
-        try:
+    try:
+        if not review:
             check_module(app.course, module_id)
-        except UserError:
-            app.store.close()
-            raise
+        require_terminal()
+    except UserError:
+        app.store.close()
+        raise
     app.run()
     return int(app.return_code or 0)
 

@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tutor.cli import require_terminal
 from tutor.errors import UserError
 from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.widgets.footer import Footer
@@ -98,6 +99,7 @@ class WatchScreen(Screen):
 
 def run_watch(scenario: Any, name: str = "") -> int:
     """Open `scenario` in one pane, full screen, until the learner closes it."""
+    require_terminal()
     app = LambdaTutorApp(start=Start.watch(scenario, name))
     app.run()
     return int(app.return_code or 0)
