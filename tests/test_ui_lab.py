@@ -12,7 +12,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
-from conftest import let_player_ticks_pass, screen_text
+from conftest import let_player_ticks_pass, screen_text, wait_until
 
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp, Start
@@ -229,3 +229,22 @@ async def test_narrow_lab_keeps_all_three_flows_in_view_marks_faults_and_zeroes_
         assert "counted from 00:02:00.0 on" in counted and failed(counted) == 0
         await at(pilot, 130)
         assert failed(part(sync_view, "counters")) > 0, "failures since the reset are counted"
+
+
+async def test_a_tab_key_pressed_as_the_lab_narrows_opens_that_tab_once_the_tabs_are_built():
+    """A resize across the breakpoint rebuilds the board; a digit in the same burst is kept and
+    its tab opens once the tabs are there (a random walk once crashed on such a half-built board)."""
+    import asyncio
+
+    for ticks in range(6):
+        app = LabApp()
+        async with app.run_test(size=WIDE) as pilot:
+            await pilot.pause()
+            await pilot.resize_terminal(*NARROW)
+            for _ in range(ticks):
+                await asyncio.sleep(0)
+            app.screen.action_show("async")
+            await wait_until(pilot, lambda app=app: bool(app.screen.query(TabbedContent)), "the tabs")
+            await pilot.pause()
+            assert app.is_running
+            assert app.screen.query_one(TabbedContent).active == "lab-tab-async", f"after {ticks} ticks"

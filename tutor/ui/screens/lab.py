@@ -16,7 +16,7 @@ from textual.containers import Container, Horizontal
 from textual.events import Resize
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, TabbedContent, TabPane
+from textual.widgets import Button, TabbedContent, TabPane, Tabs
 
 from tutor.sim.scenario import load_scenario
 from tutor.ui.widgets.footer import Footer
@@ -173,8 +173,13 @@ class LabBoard(Container):
 
     def show_tab(self, model: str) -> None:
         self.active_model = model
-        if not self.wide:
-            self.query_one(TabbedContent).active = f"lab-tab-{model}"
+        if self.wide:
+            return
+        # A resize across the breakpoint recomposes the board: a key in the same burst can find
+        # the new tabs still without their tab strip, and compose opens on active_model anyway.
+        for tabs in self.query(TabbedContent):
+            if tabs.query(Tabs):
+                tabs.active = f"lab-tab-{model}"
 
 
 class LabScreen(Composed, PlayerHost, Screen):
