@@ -98,7 +98,7 @@ class ExerciseScreen(Screen):
         ("enter", "In a field: run the simulation"),
         ("↑ / ↓", "In a true/false or choice field: open it and pick"),
         ("pgup / pgdn", "Scroll the brief, when it does not fit"),
-        ("ctrl+t", "After a run: open the next hint (a nudge, then the mechanism, then the answer)"),
+        ("^t", "After a run: open the next hint (a nudge, then the mechanism, then the answer)"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "run", "Run", id="exercise.run"),
