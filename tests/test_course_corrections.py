@@ -58,8 +58,8 @@ def _units(course):
         yield f"service {service.name}", f"{service.name}\n{service.trigger}\n{service.note}"
     for exercise in course.exercises:
         yield f"exercise {exercise.id} brief", exercise.brief
-        if exercise.hint:
-            yield f"exercise {exercise.id} hint", exercise.hint
+        for level, hint in enumerate(exercise.hints, start=1):
+            yield f"exercise {exercise.id} hint {level}", hint
     for name, title, description, _model in list_presets():
         yield f"preset {name}", f"{title}\n{description}"
 

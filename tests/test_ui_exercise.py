@@ -19,9 +19,11 @@ from tutor.ui.screens import SCREENS
 from tutor.ui.screens.exercise import ExerciseScreen
 from tutor.ui.screens.exercise_list import ExerciseListScreen
 from tutor.ui.widgets.exercise import GoalBoard, ParamField
+from tutor.workshop.report import build_report
 
 LOADED = load_course()
 COURSE = LOADED[0]
+COURSE_EXERCISES = {exercise.id: exercise for exercise in COURSE.exercises}
 SIZE = (80, 24)
 
 
@@ -154,26 +156,67 @@ async def test_a_predict_exercise_needs_the_number_first_then_reveals_it():
         assert attempts("ann", "sync-count-cold-starts").passed
 
 
-async def test_the_hint_appears_after_two_failed_attempts():
+def hint_levels(screen: ExerciseScreen) -> list[str]:
+    return [str(level.render()) for level in screen.query("#exercise-hint .hint-level")]
+
+
+def footer_text(app: LambdaTutorApp) -> str:
+    return screen_text(app).splitlines()[-1]
+
+
+async def test_hints_open_one_level_per_key_press_after_a_first_run_and_stay_open():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_exercise(pilot, "sqs-visibility-timeout")
-        hint = screen.query_one("#exercise-hint")
+        assert "^t Hints 0/3" in footer_text(app)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert hint_levels(screen) == [] and not screen.query_one("#exercise-hint").display
+        assert "Run once first" in str(screen.query_one("#run-status").render())
+
         await run_and_wait(pilot, screen, "ctrl+r")
-        assert not hint.display
-        await run_and_wait(pilot, screen, "ctrl+r")
-        assert hint.display and "6 × 10 s + 5 s = 65 s" in str(hint.render())
+        expected = COURSE_EXERCISES["sqs-visibility-timeout"].hints
+        for opened, name in enumerate(("nudge", "mechanism", "answer"), start=1):
+            await pilot.press("ctrl+t")
+            await wait_until(pilot, lambda n=opened: len(hint_levels(screen)) == n, f"hint {opened}")
+            newest = " ".join(hint_levels(screen)[-1].split())
+            assert newest.startswith(f"Hint {opened}/3 · {name}")
+            assert " ".join(expected[opened - 1].split()) in newest
+            await wait_until(pilot, lambda n=opened: f"Hints {n}/3" in footer_text(app), "the footer")
+        assert "6 × 10 s + 5 s" in hint_levels(screen)[2]
+
+        await pilot.press("ctrl+t")  # a fourth press opens nothing more
+        await pilot.pause()
+        assert len(hint_levels(screen)) == 3
+        assert "Every hint is open" in str(screen.query_one("#run-status").render())
+        with open_store() as store:
+            assert store.hints_used("ann") == {"sqs-visibility-timeout": 3}
+            [row] = build_report(store, COURSE)
+        assert row.hints_used == 3
+
+        # Leaving and coming back: the three levels are still open, and none is counted twice.
+        await pilot.press("escape")
+        screen = await open_exercise(pilot, "sqs-visibility-timeout")
+        assert [text.split("  ")[0] for text in hint_levels(screen)] == [
+            "Hint 1/3 · nudge",
+            "Hint 2/3 · mechanism",
+            "Hint 3/3 · answer",
+        ]
+        assert "Hints 3/3" in footer_text(app)
 
 
-async def test_a_pack_with_hints_off_never_shows_one():
+async def test_a_pack_with_hints_off_never_offers_one():
     quiet = dataclasses.replace(COURSE, hints=False)
     app = make_app(course=quiet)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_exercise(pilot, "sqs-visibility-timeout")
-        for _ in range(2):
-            await run_and_wait(pilot, screen, "ctrl+r")
-        assert attempts("ann", "sqs-visibility-timeout").failed_attempts == 2
-        assert not screen.query_one("#exercise-hint").display
+        await run_and_wait(pilot, screen, "ctrl+r")
+        assert "Hints" not in footer_text(app)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert hint_levels(screen) == [] and not screen.query_one("#exercise-hint").display
+        with open_store() as store:
+            assert store.hints_used("ann") == {}
 
 
 async def test_the_list_marks_passed_exercises_and_enter_opens_one():

@@ -1,4 +1,5 @@
-"""Pictures of the exercise screens: the list, a tune exercise's verdict, a predict exercise revealed.
+"""Pictures of the exercise screens: the list, a tune exercise's verdict and its hints, a predict
+exercise revealed.
 
 Regenerate after a deliberate change with
 `python -m pytest tests/test_ui_exercise_snapshots.py --snapshot-update`, then look at the pictures.
@@ -54,3 +55,17 @@ def test_a_predict_exercise_revealed_120x40(snap_compare):
     assert snap_compare(
         app(), terminal_size=(120, 40), run_before=opening("async-event-age", "5", "5", "enter")
     )
+
+
+def test_a_tune_exercise_with_every_hint_open_120x40(snap_compare):
+    opened = opening("sqs-partial-batch", "ctrl+r")
+
+    async def run_before(pilot) -> None:
+        await opened(pilot)
+        await pilot.press("ctrl+t", "ctrl+t", "ctrl+t")
+        await wait_until(
+            pilot, lambda: len(pilot.app.screen.query(".hint-level")) == 3, "the three hint levels"
+        )
+        await pilot.pause()
+
+    assert snap_compare(app(), terminal_size=(120, 40), run_before=run_before)

@@ -4,6 +4,8 @@ must pass and one that must fail, run through the same code the exercise screen 
 from __future__ import annotations
 
 import dataclasses
+import re
+import textwrap
 import time
 
 import pytest
@@ -16,7 +18,8 @@ from tutor.workshop.exercises import (
     check_exercises,
     exercise_model,
     form_fields,
-    hint_due,
+    hint_heading,
+    hint_refusal,
     parse_prediction,
     parse_value,
     prepare_attempt,
@@ -240,9 +243,52 @@ def test_predictions_accept_plain_numbers_and_the_unit():
         parse_prediction(exercise, "about a minute")
 
 
-def test_the_hint_comes_after_two_failed_attempts_unless_the_course_turns_hints_off():
+def test_hints_open_after_a_run_one_level_at_a_time_unless_the_course_turns_hints_off():
     exercise = EXERCISES["sqs-partial-batch"]
-    assert not hint_due(exercise, COURSE, 1)
-    assert hint_due(exercise, COURSE, 2)
+    assert "run once first" in hint_refusal(exercise, COURSE, attempts=0, opened=0)
+    assert hint_refusal(exercise, COURSE, attempts=1, opened=0) is None
+    assert hint_refusal(exercise, COURSE, attempts=1, opened=2) is None
+    assert "every hint is open" in hint_refusal(exercise, COURSE, attempts=1, opened=3)
     quiet = dataclasses.replace(COURSE, hints=False)
-    assert not hint_due(exercise, quiet, 5)
+    assert "no hints" in hint_refusal(exercise, quiet, attempts=5, opened=0)
+
+
+# The answer level names each setting as the form shows it (`key = value`), or starts with the
+# number to predict; the learner types exactly that.
+SETTING = re.compile(r"\b([a-z_]+\.[a-z_]+) = ([^\s,:;)]+)")
+PREDICTION = re.compile(r"^Predict ([\d.,]+):")
+
+
+def answer_level(exercise_id: str) -> tuple[dict, float | None]:
+    exercise = EXERCISES[exercise_id]
+    answer = " ".join(exercise.hints[2].split())
+    if exercise.kind == "predict":
+        found = PREDICTION.match(answer)
+        assert found, f"{exercise_id}: the answer should start 'Predict N:', got {answer!r}"
+        return {}, parse_prediction(exercise, found.group(1))
+    fields = {field.key: field for field in form_fields(exercise, COURSE)}
+    settings = SETTING.findall(answer)
+    assert settings, f"{exercise_id}: the answer names no setting as 'key = value': {answer!r}"
+    return {key: parse_value(exercise, fields[key], text) for key, text in settings}, None
+
+
+@pytest.mark.parametrize("exercise_id", sorted(CASES))
+def test_the_answer_hint_passes_the_exercise(exercise_id):
+    values, predicted = answer_level(exercise_id)
+    result = attempt(exercise_id, values, predicted)
+    assert result.passed, [(goal.label, goal.measured) for goal in result.verdict.goals]
+
+
+@pytest.mark.parametrize("exercise_id", sorted(CASES))
+def test_every_built_in_exercise_has_three_short_hint_levels_and_the_nudge_names_a_setting(exercise_id):
+    exercise = EXERCISES[exercise_id]
+    assert len(exercise.hints) == 3
+    for number, level in enumerate(exercise.hints, start=1):
+        # The hint box is about 72 columns wide at 80: a few lines each, so a level fits in view.
+        shown = f"{hint_heading(number, 3)}  {' '.join(level.split())}"
+        assert len(textwrap.wrap(shown, 72)) <= 5, shown
+    if exercise.kind == "tune":
+        values, _ = answer_level(exercise_id)
+        names = {field.key: field.aws_name for field in form_fields(exercise, COURSE)}
+        nudge = " ".join(exercise.hints[0].split())
+        assert any(key in nudge or (names[key] or key) in nudge for key in values), nudge

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,59 @@ def test_hostile_exercise_files_are_each_refused_naming_file_and_field(tmp_path,
     refused("bad-measure.toml", "predict.measure", "unknown summary field 'invocation'")
     refused("big.toml", "file", "at most 1 MB")
     refused("link.toml", "file", "leads outside the pack")
+
+
+HINTS_TABLE = (
+    '\n[hints]\nnudge = "Look at the batch size."\nmechanism = "Why it matters."\nanswer = "{answer}"\n'
+)
+
+
+def test_a_pack_gives_three_hint_levels_or_its_older_single_hint_as_the_nudge(tmp_path, capsys):
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "course.toml").write_text("format_version = 1\n")
+    exercise(
+        pack, "graduated.toml", GOOD_EXERCISE.format(id="graduated") + HINTS_TABLE.format(answer="Set 5.")
+    )
+    older = GOOD_EXERCISE.format(id="older").replace(
+        'brief = "Do it."', 'brief = "Do it."\nhint = "Smaller."'
+    )
+    exercise(pack, "older.toml", older)
+    exercise(
+        pack,
+        "no-answer.toml",
+        GOOD_EXERCISE.format(id="no-answer") + HINTS_TABLE.format(answer="").replace('answer = ""\n', ""),
+    )
+    exercise(
+        pack,
+        "both.toml",
+        older.replace('id = "older"', 'id = "both"') + HINTS_TABLE.format(answer="Set 5."),
+    )
+    document = validate(capsys, pack)
+    found = problems_by_file(document)
+    assert "graduated.toml" not in found and "older.toml" not in found
+    assert found["no-answer.toml"] == [("hints.answer", "required field is missing")]
+    assert found["both.toml"][0][0] == "hints" and "not both" in found["both.toml"][0][1]
+    course, _ = load_course([pack])
+    hints = {item.id: item.hints for item in course.exercises}
+    assert hints["graduated"] == ["Look at the batch size.", "Why it matters.", "Set 5."]
+    assert hints["older"] == ["Smaller."]
+
+
+def test_a_built_in_exercise_needs_all_three_levels_not_a_single_hint(tmp_path):
+    from tutor.content.course import SourceFile
+    from tutor.content.exercises import parse_exercise
+
+    text = GOOD_EXERCISE.format(id="built-in").replace(
+        'brief = "Do it."', 'brief = "Do it."\nhint = "Smaller."'
+    )
+    source = SourceFile(tmp_path / "x.toml", "lessons/exercises/x.toml", text)
+    exercise_found, problems = parse_exercise(tomllib.loads(text), source, built_in=True)
+    assert exercise_found is None
+    assert sorted((p.file, p.field) for p in problems) == [
+        ("lessons/exercises/x.toml", "hint"),
+        ("lessons/exercises/x.toml", "hints"),
+    ]
 
 
 def test_lesson_paths_that_leave_the_pack_are_refused(tmp_path, capsys):

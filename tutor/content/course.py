@@ -256,7 +256,9 @@ class Exercise:
     kind: str  # "tune" or "predict"
     scenario: str
     brief: str
-    hint: str | None = None
+    # The hint levels in the order a learner opens them: nudge, mechanism, answer. A pack written
+    # before graduated hints has one (its single hint, read as the nudge); an exercise may have none.
+    hints: list[str] = field(default_factory=list)
     overrides: dict[str, Any] = field(default_factory=dict)
     params: list[ExerciseParam] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from tutor.content.course import Exercise, ExerciseParam, Goal, Predict, Problem, SourceFile
 from tutor.content.models import ID_PATTERN, Strict, report_validation_error
@@ -46,13 +46,23 @@ class PredictSpec(Strict):
     unit: str = ""
 
 
+class HintsSpec(Strict):
+    """Graduated hints, opened one at a time: which parameter matters, why, then values that pass."""
+
+    nudge: str = Field(min_length=1)
+    mechanism: str = Field(min_length=1)
+    answer: str = Field(min_length=1)
+
+
 class ExerciseSpec(Strict):
     id: str = Field(pattern=ID_PATTERN, max_length=64)
     title: str = Field(min_length=1, max_length=120)
     kind: Literal["tune", "predict"]
     scenario: str = Field(min_length=1)
     brief: str = Field(min_length=1)
-    hint: str | None = None
+    # A pack's single hint from before graduated hints; it is read as the nudge.
+    hint: str | None = Field(default=None, min_length=1)
+    hints: HintsSpec | None = None
     overrides: dict[str, Any] = Field(default_factory=dict)
     params: list[ExerciseParamSpec] = Field(default_factory=list)
     goals: list[GoalSpec] = Field(default_factory=list)
@@ -75,6 +85,31 @@ class ExerciseSpec(Strict):
             raise ValueError(f"parameter {duplicates[0]!r} is listed twice")
         return self
 
+    @field_validator("hints")
+    @classmethod
+    def _one_way_to_give_hints(cls, hints: HintsSpec | None, info: ValidationInfo) -> HintsSpec | None:
+        if hints is not None and info.data.get("hint") is not None:
+            raise ValueError("give either one hint or a [hints] table (nudge, mechanism, answer), not both")
+        return hints
+
+    def hint_levels(self) -> list[str]:
+        if self.hints is not None:
+            return [self.hints.nudge, self.hints.mechanism, self.hints.answer]
+        return [self.hint] if self.hint is not None else []
+
+
+class BuiltInExerciseSpec(ExerciseSpec):
+    """The course's own exercises give all three hint levels; the single hint is for older packs."""
+
+    hints: HintsSpec
+
+    @field_validator("hint")
+    @classmethod
+    def _no_single_hint(cls, hint: str | None) -> str | None:
+        if hint is not None:
+            raise ValueError("a built-in exercise gives a [hints] table (nudge, mechanism, answer) instead")
+        return hint
+
 
 def goal_label(goal: Goal) -> str:
     if goal.label:
@@ -83,16 +118,20 @@ def goal_label(goal: Goal) -> str:
     return f"{goal.field} {words[goal.op]} {goal.value:g}"
 
 
-def parse_exercise(data: dict[str, Any], source: SourceFile) -> tuple[Exercise | None, list[Problem]]:
+def parse_exercise(
+    data: dict[str, Any], source: SourceFile, *, built_in: bool = False
+) -> tuple[Exercise | None, list[Problem]]:
     problems: list[Problem] = []
+    model = BuiltInExerciseSpec if built_in else ExerciseSpec
     try:
-        spec = ExerciseSpec.model_validate(data)
+        spec = model.model_validate(data)
     except ValidationError as error:
         report_validation_error(error, source, problems)
         return None, problems
-    fields = spec.model_dump(exclude={"params", "goals", "predict"})
+    fields = spec.model_dump(exclude={"params", "goals", "predict", "hint", "hints"})
     exercise = Exercise(
         **fields,
+        hints=spec.hint_levels(),
         params=[ExerciseParam(**param.model_dump()) for param in spec.params],
         goals=[Goal(**goal.model_dump()) for goal in spec.goals],
         predict=Predict(**spec.predict.model_dump()) if spec.predict is not None else None,

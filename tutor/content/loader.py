@@ -166,7 +166,7 @@ class _CourseBuilder:
         self.pack_counts: dict[Path, dict[str, int]] = {}
         self.service_places: list[tuple[str, int | None, int]] = []  # parallel to course.services
 
-    def add_pack(self, root: Path, label: str) -> None:
+    def add_pack(self, root: Path, label: str, *, built_in: bool = False) -> None:
         reader = PackReader(root, label, self.problems)
         counts = dict.fromkeys(
             ("modules", "lessons", "questions", "scenario_questions", "scenarios", "exercises", "services"), 0
@@ -204,7 +204,7 @@ class _CourseBuilder:
                 data = reader.parse_toml(source)
                 if data is not None:
                     self.question_sources.append((reader, source, data))
-        counts["exercises"] = self._read_exercises(reader, root / "exercises")
+        counts["exercises"] = self._read_exercises(reader, root / "exercises", built_in=built_in)
         services = root / "services.toml"
         if services.exists():
             counts["services"] = self._read_services(reader, services)
@@ -346,7 +346,7 @@ class _CourseBuilder:
         )
         module.lesson_ids.append(spec.id)
 
-    def _read_exercises(self, reader: PackReader, folder: Path) -> int:
+    def _read_exercises(self, reader: PackReader, folder: Path, *, built_in: bool) -> int:
         loaded = 0
         known = {exercise.id for exercise in self.course.exercises}
         for path in sorted(folder.glob("*.toml")):
@@ -356,7 +356,7 @@ class _CourseBuilder:
             data = reader.parse_toml(source)
             if data is None:
                 continue
-            exercise, problems = parse_exercise(data, source)
+            exercise, problems = parse_exercise(data, source, built_in=built_in)
             self.problems.extend(problems)
             if exercise is None:
                 continue
@@ -419,7 +419,7 @@ def _load(extra_packs: Sequence[Path | str]) -> _CourseBuilder:
     from tutor.locations import builtin_content_dir
 
     builder = _CourseBuilder()
-    builder.add_pack(builtin_content_dir(), "lessons")
+    builder.add_pack(builtin_content_dir(), "lessons", built_in=True)
     for pack in extra_packs:
         pack_path = Path(pack)
         builder.add_pack(pack_path, str(pack).rstrip("/") or ".")

@@ -31,7 +31,8 @@ _COMPARE = {
 _EPSILON = 1e-9
 # A run reports progress this many times at most (slices of simulated time).
 _PROGRESS_SLICES = 50
-HINT_AFTER_FAILURES = 2
+# What each hint level is, in the order a learner opens them.
+HINT_LEVEL_NAMES = ("nudge", "mechanism", "answer")
 # How many settings of the other parameters `check_exercises` tries before refusing a bound.
 _MAX_COMBINATIONS = 256
 
@@ -218,9 +219,31 @@ def attempt_exercise(
     return Attempt(verdict, prediction, params)
 
 
-def hint_due(exercise: Exercise, course: Course, failed_attempts: int) -> bool:
-    """A hint after two failed attempts, unless the course (a pack's course.toml) turned hints off."""
-    return bool(exercise.hint) and course.hints and failed_attempts >= HINT_AFTER_FAILURES
+def offered_hints(exercise: Exercise, course: Course) -> list[str]:
+    """The hint levels a learner may open: none when the course (a pack's course.toml) turned hints off."""
+    return list(exercise.hints) if course.hints else []
+
+
+def hint_refusal(exercise: Exercise, course: Course, attempts: int, opened: int) -> str | None:
+    """Why the next hint level cannot be opened now, in one line; None when it can.
+
+    Hints open only after a run, so that the learner has first tried the exercise on their own.
+    """
+    offered = offered_hints(exercise, course)
+    if not offered:
+        return "this exercise has no hints here"
+    if opened >= len(offered):
+        return f"every hint is open ({len(offered)} of {len(offered)}, above)"
+    if attempts < 1:
+        return "run once first: hints open after your first attempt"
+    return None
+
+
+def hint_heading(level: int, total: int) -> str:
+    """'Hint 2/3 · mechanism'; a pack's single hint is just 'Hint'."""
+    if total == 1:
+        return "Hint"
+    return f"Hint {level}/{total} · {HINT_LEVEL_NAMES[level - 1]}"
 
 
 # -- what the exercise screen shows ---------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal, VerticalScroll
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
@@ -44,7 +44,9 @@ from tutor.workshop.exercises import (
     attempt_exercise,
     exercise_problems,
     form_fields,
-    hint_due,
+    hint_heading,
+    hint_refusal,
+    offered_hints,
     parse_prediction,
     prepare_attempt,
     show_number,
@@ -96,11 +98,27 @@ class ExerciseScreen(Screen):
         ("enter", "In a field: run the simulation"),
         ("↑ / ↓", "In a true/false or choice field: open it and pick"),
         ("pgup / pgdn", "Scroll the brief, when it does not fit"),
+        ("^t", "After a run: open the next hint (a nudge, then the mechanism, then the answer)"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "run", "Run", id="exercise.run"),
         Binding("ctrl+b", "reset_values", "Start values", id="exercise.reset"),
         Binding("escape", "back", "Back", id="exercise.back"),
+        # One binding per state, so the footer says how many hints are open ("Hints 1/3"); the one
+        # for the exercise's state is the one enabled. A control key, because the focus is nearly
+        # always in a field, and a field takes every letter typed. System bindings, so that help lists
+        # the key once (in HELP_KEYS) rather than once per state.
+        *(
+            Binding(
+                "ctrl+t",
+                f"hint({opened}, {total})",
+                f"Hints {opened}/{total}",
+                id=f"exercise.hint-{opened}-of-{total}",
+                system=True,
+            )
+            for total in (1, 2, 3)
+            for opened in range(total + 1)
+        ),
         # Priority, so that the keys reach the brief from a field of the work pane, which would
         # otherwise take them to scroll itself.
         Binding(
@@ -149,6 +167,8 @@ class ExerciseScreen(Screen):
         self.ticker: Timer | None = None
         self.focus_before_run: Widget | None = None
         self.last_attempt: Attempt | None = None
+        self.hints = offered_hints(self.exercise, course)
+        self.hints_opened = 0  # levels open, in order; read from the store on mount
 
     # Layout -------------------------------------------------------------------------------------
 
@@ -181,7 +201,7 @@ class ExerciseScreen(Screen):
             yield Static("Goals", classes="exercise-heading")
             yield GoalBoard(exercise.goals, id="exercise-goals")
         yield Static("", id="exercise-outcome")
-        yield Static("", id="exercise-hint")
+        yield Vertical(id="exercise-hint")
         if self.fields:
             heading = "Parameters you may change" if exercise.kind == "tune" else "Parameters"
             yield Static(heading, classes="exercise-heading")
@@ -212,6 +232,9 @@ class ExerciseScreen(Screen):
         for hidden in ("#run-progress", "#exercise-hint", "#exercise-outcome", "#prediction-result"):
             for widget in self.query(hidden):
                 widget.display = False
+        # The levels opened on an earlier visit stay open.
+        opened = self.app.store.hints_used(self.app.profile).get(self.exercise.id, 0)
+        self.hints_opened = min(opened, len(self.hints))
         self._show_state()
         if self.exercise.predict is not None:
             self.query_one("#prediction", Input).focus()
@@ -232,16 +255,27 @@ class ExerciseScreen(Screen):
     def _show_state(self) -> None:
         result = self._result()
         self.query_one(Masthead).show(right=exercise_state(result))
-        hint = self.query_one("#exercise-hint", Static)
-        failed = result.failed_attempts if result else 0
-        if self.exercise.hint and hint_due(self.exercise, self.app.course, failed):
-            # Hints are often written over several TOML lines; they read as one paragraph.
-            hint.update(
-                Content.assemble(("Hint  ", "bold $text-warning"), " ".join(self.exercise.hint.split()))
+        self._show_hints()
+
+    def _show_hints(self) -> Static | None:
+        """Show every level opened and not on show yet; returns the newest one shown."""
+        box = self.query_one("#exercise-hint", Vertical)
+        total = len(self.hints)
+        on_show = len(box.children)
+        # Hints are written over several TOML lines; each level reads as one paragraph.
+        added = [
+            Static(
+                Content.assemble(
+                    (f"{hint_heading(level, total)}  ", "bold $text-warning"), " ".join(text.split())
+                ),
+                classes="hint-level",
             )
-            hint.display = True
-        else:
-            hint.display = False
+            for level, text in enumerate(self.hints[on_show : self.hints_opened], start=on_show + 1)
+        ]
+        if added:
+            box.mount_all(added)
+        box.display = self.hints_opened > 0
+        return added[-1] if added else None
 
     def _status(self, text: str, tone: str = "") -> None:
         status = self.query_one("#run-status", Static)
@@ -425,6 +459,24 @@ class ExerciseScreen(Screen):
                 field.check(entry.value)
         self._status("Back to the starting values.")
 
+    def action_hint(self, opened: int, total: int) -> None:
+        """Open the next hint level, once there has been a run; the store counts each level once."""
+        result = self._result()
+        refusal = hint_refusal(
+            self.exercise, self.app.course, result.attempts if result else 0, self.hints_opened
+        )
+        if refusal is not None:
+            self._status(f"{refusal[0].upper()}{refusal[1:]}.", "$text-warning")
+            return
+        self.hints_opened += 1
+        level = self.hints_opened
+        self.app.record(self.app.store.record_hint, self.app.profile, self.exercise.id, level)
+        newest = self._show_hints()
+        self._status(f"{hint_heading(level, len(self.hints))}: shown above the parameters.")
+        if newest is not None:
+            self.call_after_refresh(newest.scroll_visible, animate=False)
+        self.refresh_bindings()
+
     def action_back(self) -> None:
         self.app.pop_screen()
 
@@ -438,6 +490,8 @@ class ExerciseScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "run":
             return not self.running and not self.problems
+        if action == "hint":
+            return not self.problems and parameters == (self.hints_opened, len(self.hints))
         if action == "reset_values":
             return bool(self.fields) and not self.running
         if action == "scroll_brief":
