@@ -247,14 +247,17 @@ def test_the_end_reason_says_whether_the_work_was_done_or_time_ran_out():
 
 
 def test_stepping_past_the_last_event_before_until_ends_the_run_at_until():
-    sim = Simulation(load_scenario("sqs-lambda", overrides={"until_s": 1}))
+    every_two_seconds = {
+        "model": "sync",
+        "until_s": 1.5,  # after req-1's answer at 0.4 s, before req-2 arrives at 2 s
+        "load": {"count": 2, "rate_per_s": 0.5, "pattern": "uniform"},
+        "function": {"duration_ms": 100, "duration_dist": "fixed"},
+    }
+    sim = Simulation(load_scenario(every_two_seconds))
     while not sim.done:
         sim.step()
-    assert (sim.now, sim.end_reason, sim.trace[-1]) == (
-        1.0,
-        "until",
-        {"t": 1.0, "kind": "end", "reason": "until"},
-    )
+    assert (sim.now, sim.end_reason) == (1.5, "until")
+    assert sim.trace[-1] == {"t": 1.5, "kind": "end", "reason": "until"}
 
 
 def test_snapshots_name_the_model_the_time_limit_and_whether_the_run_is_over():
