@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -290,3 +291,161 @@ def test_times_recorded_later_sort_later_as_text():
         store.record_exercise_attempt("ann", "ex", False, {}, T0 + timedelta(microseconds=1))
         store.record_exercise_attempt("ann", "ex", False, {}, T0 + timedelta(seconds=10))
         assert store.last_activity("ann") == T0 + timedelta(seconds=10)
+
+
+# -- what a learner reads when the store is damaged or cannot be opened --------------------------
+
+
+def test_the_notice_names_the_damage_the_copy_and_the_fresh_start():
+    path = database_path()
+    path.write_bytes(b"these are my notes, not a database\n" * 50)
+    with open_store(clock=lambda: T0) as store:
+        assert store.notice == (
+            "The progress store was damaged (file is not a database); it was moved to "
+            f"{path.parent / 'progress.sqlite3.damaged-20250301T093000Z'} and a fresh one was started."
+        )
+
+
+def test_the_journal_files_move_aside_with_the_damaged_database():
+    """The write-ahead log holds the latest saves: it must stay with the copy, not meet the fresh store."""
+    path = database_path()
+    path.write_bytes(b"not a database" * 100)
+    # An empty journal is not "hot" (SQLite ignores it), so the damage check can still read the file.
+    companions = {"-wal": b"latest saves", "-shm": b"shared memory", "-journal": b""}
+    for suffix, content in companions.items():
+        path.with_name(path.name + suffix).write_bytes(content)
+    with open_store(clock=lambda: T0) as store:
+        store.mark_read("ann", "l1")
+    aside = path.with_name("progress.sqlite3.damaged-20250301T093000Z")
+    for suffix, content in companions.items():
+        moved = aside.with_name(aside.name + suffix).read_bytes()
+        # The shared-memory index is rebuilt by whoever reads the log; only its presence matters.
+        assert moved == content or suffix == "-shm"
+    assert not path.with_name(path.name + "-journal").exists()
+
+
+def test_damage_four_times_in_one_second_numbers_the_copies_in_order():
+    path = database_path()
+    for n in range(4):
+        path.write_bytes(f"damaged file {n}".encode() * 100)
+        with open_store(clock=lambda: T0) as store:
+            assert store.notice
+    stamp = "progress.sqlite3.damaged-20250301T093000Z"
+    for name, n in ((stamp, 0), (f"{stamp}-2", 1), (f"{stamp}-3", 2), (f"{stamp}-4", 3)):
+        assert (path.parent / name).read_bytes() == f"damaged file {n}".encode() * 100
+
+
+def test_the_copy_is_stamped_in_utc_whatever_the_local_zone(monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        path = database_path()
+        path.write_bytes(b"not a database" * 100)
+        with open_store(clock=lambda: T0) as store:
+            assert "progress.sqlite3.damaged-20250301T093000Z " in store.notice
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def _fault_line(length: int) -> str:
+    """A store whose integrity check reports "NULL value in <table>.x", `length` characters long."""
+    table = "t" * (length - len("NULL value in .x"))
+    connection = sqlite3.connect(database_path())
+    connection.execute(f"CREATE TABLE {table} (x)")
+    connection.execute(f"INSERT INTO {table} VALUES (NULL)")
+    connection.execute("PRAGMA writable_schema = ON")
+    connection.execute(
+        "UPDATE sqlite_master SET sql = ? WHERE name = ?", (f"CREATE TABLE {table} (x NOT NULL)", table)
+    )
+    connection.commit()
+    connection.close()
+    return f"NULL value in {table}.x"
+
+
+@pytest.mark.parametrize("length", [119, 120])
+def test_a_fault_of_up_to_120_characters_is_quoted_whole(length):
+    fault = _fault_line(length)
+    with open_store(clock=lambda: T0) as store:
+        assert f"(integrity check failed: {fault});" in store.notice
+
+
+@pytest.mark.parametrize("length", [121, 300])
+def test_a_longer_fault_is_cut_to_120_characters(length):
+    fault = _fault_line(length)
+    with open_store(clock=lambda: T0) as store:
+        assert f"(integrity check failed: {fault[:117]}...);" in store.notice
+
+
+def test_a_healthy_store_locked_by_another_program_is_not_taken_for_damage():
+    path = database_path()
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("CREATE TABLE notes (x)")  # a rollback-journal file: a writer shuts readers out
+    blocker.execute("BEGIN EXCLUSIVE")
+    blocker.execute("INSERT INTO notes VALUES (1)")
+    try:
+        with pytest.raises(ProgressError) as caught:
+            open_store(busy_timeout_s=0.1)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert str(caught.value) == f"cannot check the progress store {path}: database is locked"
+    assert list(path.parent.glob("*.damaged-*")) == []
+
+
+def test_a_store_that_cannot_be_read_says_why(tmp_path):
+    path = tmp_path / "progress.sqlite3"
+    path.symlink_to(path)  # a loop: every read of it fails
+    with pytest.raises(ProgressError) as caught:
+        open_store(path)
+    assert str(caught.value) == f"cannot read the progress store {path}: Too many levels of symbolic links"
+
+
+def test_a_data_directory_blocked_by_a_file_names_the_reason(isolated_home, monkeypatch):
+    blocker = isolated_home / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("LAMBDA_TUTOR_HOME", str(blocker / "lambda-tutor"))
+    with pytest.raises(ProgressError) as caught:
+        open_store()
+    assert (
+        str(caught.value) == f"cannot create the progress directory {database_path().parent}: Not a directory"
+    )
+
+
+def test_a_newer_store_is_refused_naming_its_file():
+    path = database_path()
+    with open_store(path, migrations=(*MIGRATIONS, ADD_NOTES)):
+        pass
+    with pytest.raises(ProgressError) as caught:
+        open_store(path)
+    assert str(caught.value) == (
+        f"the progress store {path} was written by a newer lambda-tutor "
+        "(schema version 2; this one knows up to 1): upgrade lambda-tutor"
+    )
+
+
+WRITES = {
+    "lesson read": lambda store: store.mark_read("ann", "l1"),
+    "last lesson": lambda store: store.set_last_lesson("ann", "l1"),
+    "setting theme": lambda store: store.set_setting("ann", "theme", "dark"),
+    "quiz attempt for sync": lambda store: store.record_quiz_attempt(
+        "ann", "sync", [QuestionResult("q1", 1, 1, True)], T0
+    ),
+    "review card q1": lambda store: store.set_review_card("ann", "q1", 1, T0.date()),
+    "exercise attempt for ex": lambda store: store.record_exercise_attempt("ann", "ex", True, {}, T0),
+    "reset of ann": lambda store: store.reset("ann"),
+}
+
+
+@pytest.mark.parametrize("action", WRITES)
+def test_a_failed_write_names_what_was_not_saved(action):
+    with open_store(busy_timeout_s=0.05) as store:
+        blocker = sqlite3.connect(store.path, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            with pytest.raises(ProgressError) as caught:
+                WRITES[action](store)
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+    assert str(caught.value) == f"could not save progress ({action}) to {store.path}: database is locked"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -402,3 +403,17 @@ def test_exercise_results_name_their_exercise():
         store.record_exercise_attempt("ann", "tune-sqs", False, {}, T0)
         result = store.exercise_results("ann")["tune-sqs"]
     assert (result.exercise_id, result.last_attempt_at, result.passing_params) == ("tune-sqs", T0, None)
+
+
+def test_times_are_stored_as_utc_when_the_machine_is_not_on_utc(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        with open_store(clock=lambda: T0) as store:
+            store.mark_read("ann", "l1")
+            assert store.export("ann")["lessons_read"] == [
+                {"lesson_id": "l1", "read_at": "2025-03-01T09:30:00.123456Z"}
+            ]
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

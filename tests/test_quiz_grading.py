@@ -256,3 +256,39 @@ def test_an_ordering_given_as_an_unordered_set_is_refused():
     ordering = make("ordering", choices=("first", "second", "third"))
     with pytest.raises(AnswerError, match="put every step in an order"):
         grade(ordering, {"first", "second", "third"})
+
+
+def test_a_typed_scenario_answer_may_carry_its_unit():
+    timed = make("scenario", scenario="p", measure="latency_s.p50", unit="s", tolerance=0.0)
+    assert grade(timed, "0.7 s", computed=0.7).correct
+    assert not grade(timed, "0.8 s", computed=0.7).correct
+
+
+def test_a_true_statement_is_spelled_out_as_true():
+    assert right_answer_text(make("truefalse", answer=True)) == "true"
+
+
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [(1234.5, "1,234.5 s"), (1000.5, "1,000.5 s"), (999.5, "999.5 s"), (1500.0, "1,500 s")],
+)
+def test_numbers_from_a_thousand_up_are_grouped_in_the_answer_key(answer, shown):
+    assert right_answer_text(make("numeric", answer=answer, unit="s")) == shown
+
+
+def test_a_scenario_the_simulator_could_not_run_says_so_in_the_answer_key():
+    assert right_answer_text(SCENARIO) == "unknown (the simulator could not run this scenario)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("inf", "type a finite number, e.g. 15 or 0.5"),
+        ("two", "'two' is not a number: type digits, e.g. 15 or 0.5"),
+        ("  ", "nothing is not a number: type digits, e.g. 15 or 0.5"),
+    ],
+)
+def test_what_a_learner_typed_wrong_is_answered_in_one_exact_line(typed, message):
+    with pytest.raises(AnswerError) as caught:
+        grade(NUMERIC, typed)
+    assert str(caught.value) == message

@@ -86,3 +86,18 @@ def test_the_due_count_counts_only_questions_still_in_the_course():
         store.set_review_card("bob", "qp-status-match", card_due(days(0)))
         assert due_count(course, store, "ann", DAY) == 2
         assert due_count(course, store, "ann", days(1)) == 3
+
+
+def test_today_is_the_utc_date_whatever_the_machine_zone(monkeypatch):
+    import time
+
+    from tutor.quiz.review import utc_today
+
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    time.tzset()
+    try:
+        # 20:00 UTC is already the next morning in Auckland: a card due tomorrow is not due yet.
+        assert utc_today(datetime(2026, 3, 1, 20, 0, tzinfo=UTC)) == DAY
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

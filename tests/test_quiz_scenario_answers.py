@@ -140,3 +140,28 @@ def test_every_builtin_scenario_question_has_an_answer_and_validate_stays_quick(
     assert problems == []
     assert set(answers) == {q.id for q in scenario_questions}
     assert spent < 10, f"computing the scenario answers took {spent:.1f} s of CPU"
+
+
+def test_each_question_is_answered_with_its_own_seed(tmp_path, monkeypatch):
+    from tutor.sim.engine import run
+    from tutor.sim.scenario import load_scenario
+
+    random_preset = tmp_path / "random.toml"
+    random_preset.write_text(
+        'model = "async"\n[load]\ncount = 50\nrate_per_s = 20\npattern = "poisson"\n'
+        '[function]\nduration_dist = "exponential"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(scenario_answers, "_summaries", {})
+    questions = [
+        scenario_question(f"seed-{seed}", scenario="random", measure="latency_s.p95", seed=seed)
+        for seed in (1, 2)
+    ]
+    answers, problems = compute_scenario_answers(course_with(*questions, presets={"random": random_preset}))
+    assert problems == []
+    expected = {
+        f"seed-{seed}": run(load_scenario(random_preset, seed=seed)).summary["latency_s"]["p95"]
+        for seed in (1, 2)
+    }
+    assert expected["seed-1"] != expected["seed-2"], "the two seeds must give different runs"
+    assert answers == expected
