@@ -14,7 +14,7 @@ import pytest
 
 from tutor.locations import database_path
 from tutor.progress.schema import MIGRATIONS, Migration
-from tutor.progress.store import ProgressError, QuestionResult, open_store
+from tutor.progress.store import ProgressError, QuestionResult, ReviewCard, open_store
 
 T0 = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -420,7 +420,7 @@ def test_a_newer_store_is_refused_naming_its_file():
         open_store(path)
     assert str(caught.value) == (
         f"the progress store {path} was written by a newer lambda-tutor "
-        "(schema version 2; this one knows up to 1): upgrade lambda-tutor"
+        f"(schema version {CURRENT + 1}; this one knows up to {CURRENT}): upgrade lambda-tutor"
     )
 
 
@@ -431,7 +431,9 @@ WRITES = {
     "quiz attempt for sync": lambda store: store.record_quiz_attempt(
         "ann", "sync", [QuestionResult("q1", 1, 1, True)], T0
     ),
-    "review card q1": lambda store: store.set_review_card("ann", "q1", 1, T0.date()),
+    "review card q1": lambda store: store.set_review_card(
+        "ann", "q1", ReviewCard(T0.date(), 1.0, 6.4133, T0.date())
+    ),
     "exercise attempt for ex": lambda store: store.record_exercise_attempt("ann", "ex", True, {}, T0),
     "reset of ann": lambda store: store.reset("ann"),
 }

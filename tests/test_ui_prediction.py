@@ -87,7 +87,7 @@ async def test_a_lesson_answered_before_asks_nothing_and_w_plays_at_once():
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await app.open_screen("lesson", lesson_id=LESSON.id)
-        await wait_for_text(pilot, "Nothing has happened yet: w plays it")
+        await wait_for_text(pilot, "Nothing yet: w plays")
         assert "Predict first" not in screen_text(app) and not app.screen.query(PredictionPrompt)
         await pilot.press("w")
         pane = app.screen.query_one(SimPane)
