@@ -13,7 +13,7 @@ import pytest
 
 from conftest import screen_text
 
-from tutor.sim.player import SimRun, clock_text
+from tutor.sim.player import Player, SimRun, clock_text
 from tutor.sim.scenario import list_presets, load_scenario
 from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.widgets.sim_flow import RunFollower, flow_lines
@@ -108,13 +108,13 @@ def check_frame(run: SimRun, follower: RunFollower, width: int) -> None:
 @pytest.mark.parametrize("name", PRESETS)
 def test_each_stage_draws_one_glyph_per_item_the_engine_holds(name):
     run = SimRun(load_scenario(name))
-    follower = RunFollower(run)
+    follower = RunFollower.of(run)
+    player = Player([run])
     for step in range(STEPS_CHECKED):
-        if run.sim.done:
+        if not player.step():
             break
-        run.sim.step()
         check_frame(run, follower, 100 if step % 2 else 50)
-    run.sim.advance(run.sim.until_s)
+    run.advance(run.sim.until_s)
     check_frame(run, follower, 80)
 
 

@@ -4,11 +4,12 @@ is in now, with one cell per execution environment below.
 How many glyphs a stage shows comes from the engine's `snapshot()` (past what fits, "+N more"), so
 the picture never disagrees with the counters. Which items they are comes from two places: the
 engine's `stage_items()` for the stages it holds in order (SQS's visible messages and pollers'
-batches, a stream's records from its checkpoint), and `RunFollower`, which reads the trace as it
-is written, a frame's new events at a time, for the rest (events waiting for a retry, answers,
-destinations, environments, the latest moves). The follower keeps only what the view shows, in
-bounded collections, so a pane costs the same after an hour as after a minute; it starts again
-from the trace only when the run itself starts again (a reset or a step back).
+batches, a stream's records from its checkpoint), and `RunFollower`, which the run hands each
+slice of events as the engine writes them, for the rest (events waiting for a retry, answers,
+destinations, environments, the latest moves). The run keeps no trace, so the follower is the
+only record of the past it draws: it keeps only what the view shows, in bounded collections, so a
+pane costs the same after an hour as after a minute. When the run starts again (a reset, or a step
+back that re-runs the engine) the follower starts again too and is handed the re-run's events.
 
 Everything here but `RunFollower.update` is a pure function of its arguments: tests read the
 lines without a screen.
@@ -71,14 +72,27 @@ class Environment:
 
 
 class RunFollower:
-    """Reads one run's trace a frame at a time into what the flow view and the timeline show."""
+    """Reads one run's events, a slice at a time as the run hands them over, into what the flow
+    view and the timeline show. Make it with `of(run)` before the run goes: it cannot see events
+    handed over before it subscribed."""
 
     def __init__(self, run: SimRun):
         self.run = run
         self.timeline = Timeline()
-        self._generation = -1
-        self._index = 0
+        self._generation = run.generation
         self._reset()
+        run.listeners.append(self)
+
+    @classmethod
+    def of(cls, run: SimRun) -> RunFollower:
+        """The run's follower, subscribed on first use. A view built again for the same run (the
+        lab's board when its width crosses) goes on from it: the events before are not kept."""
+        found = next((listener for listener in run.listeners if isinstance(listener, cls)), None)
+        return found if found is not None else cls(run)
+
+    def __call__(self, events: list[dict]) -> None:
+        self._follow_generation()
+        self.feed(events)
 
     def _reset(self) -> None:
         scenario = self.run.scenario
@@ -94,18 +108,15 @@ class RunFollower:
         self.timeline.clear()
         self._marked = 0
 
-    def update(self) -> None:
-        """Take in the events written since the last call (all of them after a reset or rewind)."""
-        run = self.run
-        if run.generation != self._generation:
-            self._generation = run.generation
-            self._index = 0
+    def _follow_generation(self) -> None:
+        if self.run.generation != self._generation:
+            self._generation = self.run.generation
             self._reset()
-        trace = run.sim.trace
-        if self._index < len(trace):
-            new = trace[self._index :]
-            self._index = len(trace)
-            self.feed(new)
+
+    def update(self) -> None:
+        """Catch up with the run before a frame: empty after a restart that wrote no event yet,
+        and the changes made to it marked."""
+        self._follow_generation()
         self._mark_interventions()
 
     def _mark_interventions(self) -> None:
