@@ -368,36 +368,78 @@ def environment_lines(
     return lines
 
 
+def fitting(head: str, parts: Sequence[str], width: int) -> str:
+    """`head` and as many of `parts` as fit on one line of `width`, in order, joined by ' · '."""
+    line = head
+    for part in parts:
+        if len(line) + 3 + len(part) > width:
+            break
+        line += " · " + part
+    return line
+
+
+def environment_line(function: Mapping[str, Any], counters: Mapping[str, Any], width: int) -> str:
+    """The grid on one line for a short pane: 'environments 7 ■■■■■▤□ · ■ 5 busy · ▤ 1 starting ·
+    □ 1 idle', one cell per environment in as much room as the words leave, then "+N more"."""
+    starting = function["initializing"]
+    busy = function["busy"] - starting
+    idle = function["idle"]
+    total = busy + starting + idle
+    head = f"environments {total:,} "
+    words = [f"■ {busy:,} busy", f"▤ {starting:,} starting", f"□ {idle:,} idle"]
+    if counters["throttles"]:
+        words.append(f"✗ {counters['throttles']:,} throttled")
+    cells = ENV_GLYPH["busy"] * busy + ENV_GLYPH["starting"] * starting + ENV_GLYPH["idle"] * idle
+    # The cells leave room for the counts by state when the pane is wide enough for them.
+    room = max(4, width - len(head) - len(" · ".join(["", *words])))
+    if len(cells) > room:
+        shown = max(1, room - len(f" +{total:,} more"))
+        cells = cells[:shown] + f" +{total - shown:,} more"
+    return fitting(head + cells, words, width)
+
+
 def _sync(
-    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int, compact: bool
 ) -> list[str]:
     sync = snapshot["sync"]
     lines = ["callers ─▶ Lambda Invoke ─▶ environments ─▶ answers"]
     lines.append(stage_row(sync["callers_waiting"], "waiting", GLYPH["waiting"], width))
     if scenario.sync.client_retries:
         lines.append(stage_row(sync["callers_backing_off"], "backing off", GLYPH["backing off"], width))
-        detail(lines, follower.named("backing off", sync["callers_backing_off"]), width)
+        if not compact:
+            detail(lines, follower.named("backing off", sync["callers_backing_off"]), width)
     responses = sync["responses"]
     answers = " · ".join(f"{status}: {responses.get(str(status), 0):,}" for status in (200, 429, 504))
+    give_up = f"callers give up after {scenario.sync.client_timeout_s:g} s"
+    if compact:
+        lines.append(fitting(f"answers  {answers}", [give_up], width))
+        return lines
     lines.append(f"answers  {answers}")
     detail(lines, list(reversed(follower.answers))[:NAMED], width, indent="  latest: ")
-    lines.append(f"callers give up after {scenario.sync.client_timeout_s:g} s")
+    lines.append(give_up)
     return lines
 
 
 def _async(
-    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int, compact: bool
 ) -> list[str]:
     state, counters = snapshot["async"], snapshot["counters"]
     retry, throttled = state["waiting_retry"], state["waiting_backoff"]
     queued = state["queue_depth"] - retry - throttled
     sent = counters["items"]
-    lines = [f"producer ─202─▶ event queue ─▶ function ─▶ destinations · {sent:,} sent · {sent:,} × 202"]
+    title, sent_parts = (
+        "producer ─202─▶ event queue ─▶ function ─▶ destinations",
+        [f"{sent:,} sent", f"{sent:,} × 202"],
+    )
+    # A short pane's title stays on one line: the counts go first when they do not fit.
+    lines = [fitting(title, sent_parts, width) if compact else " · ".join([title, *sent_parts])]
     lines.append(stage_row(queued, "queued", GLYPH["queued"], width))
     lines.append(stage_row(retry, "to retry", GLYPH["to retry"], width))
-    detail(lines, follower.named("to retry", retry), width)
+    if not compact:
+        detail(lines, follower.named("to retry", retry), width)
     lines.append(stage_row(throttled, "throttled", GLYPH["throttled"], width))
-    detail(lines, follower.named("throttled", throttled), width)
+    if not compact:
+        detail(lines, follower.named("throttled", throttled), width)
     lines.append(stage_row(state["in_flight"], "running", GLYPH["running"], width))
     settings = scenario.async_
     destinations = counters["destinations"]
@@ -410,19 +452,35 @@ def _async(
         f"{label} ({kind}): {destinations.get(key, 0)}" for label, kind, key in targets if kind != "none"
     ]
     parts.append(f"dropped: {counters['dropped']}")
+    if compact:
+        lines.append(fitting("then ▶ " + parts[0], parts[1:], width))
+        return lines
     lines.append("then ▶ " + " · ".join(parts))
     detail(lines, list(reversed(follower.given_up))[:2], width, indent="  ")
     return lines
 
 
 def _sqs(
-    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int, compact: bool
 ) -> list[str]:
     state = snapshot["sqs"]
     settings = scenario.sqs
     title = "FIFO queue" if settings.fifo else "queue"
     lines = [f"{title} ─▶ pollers ─▶ function ─▶ deleted, or the DLQ"]
     lines.append(stage_row(state["visible"], "visible", GLYPH["visible"], width))
+    if compact:
+        lines.append(stage_row(items.get("in_batches", 0), "in batches", GLYPH["in batches"], width))
+        lines.append(stage_row(items.get("returning", 0), "returning", GLYPH["returning"], width))
+        parts = [f"pollers: {state['pollers']} active, batch ≤{settings.batch_size}"]
+        if state["batches_backing_off"]:
+            parts.append(f"{state['batches_backing_off']} batches backing off")
+        if settings.max_receive_count is None:
+            parts.append("no DLQ")
+        else:
+            lines.append(stage_row(state["dlq"], "in DLQ", GLYPH["in DLQ"], width))
+            parts.append(f"DLQ after {settings.max_receive_count} receives")
+        lines.append(fitting(f"deleted: {state['deleted']:,}", parts, width))
+        return lines
     detail(lines, [item for item in items.get("visible", ())[:NAMED]], width)
     lines.append(stage_row(items.get("in_batches", 0), "in batches", GLYPH["in batches"], width))
     for batch in items.get("batches", ())[:NAMED]:
@@ -453,30 +511,35 @@ def _sqs(
 
 
 MAX_SHARDS_SHOWN = 6
+COMPACT_SHARDS = 3
 
 
 def _streams(
-    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int, compact: bool
 ) -> list[str]:
     shards = snapshot["streams"]["shards"]
     listed = {entry["shard"]: entry["records"] for entry in items.get("shards", ())}
+    shown = COMPACT_SHARDS if compact else MAX_SHARDS_SHOWN
     lines = ["shards (records in order: ✓ done ■ in a batch ▪ waiting) ─▶ function ─▶ checkpoint"]
-    for shard in shards[:MAX_SHARDS_SHOWN]:
+    for shard in shards[:shown]:
         after = shard["records"] - shard["checkpoint"]
         glyphs = "".join(RECORD_GLYPH[mark] for _, mark in listed.get(shard["shard"], ()))
         glyphs += RECORD_GLYPH["waiting"] * max(0, after - len(glyphs))
         lines.append(stage_row(after, f"shard {shard['shard']}", "▪", width, glyphs=glyphs))
+        if compact:
+            continue
         state = "✗ blocked (a failed batch waits)" if shard["blocked"] else "✓ moving"
         lines.append(
             f"       checkpoint ▲ {shard['checkpoint']:,} of {shard['records']:,} done · "
             f"{shard['busy_slots']} of {shard['slots']} batches · iterator age "
             f"{shard['iterator_age_s']:.1f} s · {state}"
         )
-    hidden = shards[MAX_SHARDS_SHOWN:]
+    hidden = shards[shown:]
     if hidden:
         blocked = sum(1 for shard in hidden if shard["blocked"])
         lines.append(f"+ {len(hidden)} more shards ({blocked} blocked)")
-    detail(lines, follower.named("blocked", NAMED), width)
+    if not compact:
+        detail(lines, follower.named("blocked", NAMED), width)
     counters = snapshot["counters"]
     target = scenario.kinesis.on_failure
     failed_to = (
@@ -484,20 +547,50 @@ def _streams(
         if target != "none"
         else "no on-failure destination"
     )
+    if compact:
+        # The checkpoint lines are gone: which shards wait behind a failed batch is said here.
+        blocked_shards = [f"shard {shard['shard']}" for shard in shards[:shown] if shard["blocked"]]
+        moving = f"✗ blocked: {', '.join(blocked_shards)}" if blocked_shards else "✓ all moving"
+        lines.append(fitting(moving, [failed_to, f"dropped: {counters['dropped']}"], width))
+        return lines
     lines.append(f"{failed_to} · dropped: {counters['dropped']}")
     return lines
 
 
+# A short pane's titles when the full one would wrap.
+SHORT_TITLES = {
+    "sync": "callers ─▶ Invoke ─▶ environments",
+    "async": "producer ─202─▶ event queue ─▶ function",
+    "sqs": "queue ─▶ pollers ─▶ function ─▶ DLQ",
+    "kinesis": "shards ─▶ function ─▶ checkpoint",
+    "dynamodb": "shards ─▶ function ─▶ checkpoint",
+}
 FLOWS = {"sync": _sync, "async": _async, "sqs": _sqs, "kinesis": _streams, "dynamodb": _streams}
 
 
 def flow_lines(
-    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Mapping[str, Any], width: int
+    snapshot: Mapping[str, Any],
+    scenario: Any,
+    follower: RunFollower,
+    items: Mapping[str, Any],
+    width: int,
+    *,
+    compact: bool = False,
 ) -> list[str]:
-    """The model's stages with their items, the environments, the latest moves."""
+    """The model's stages with their items, the environments, the latest moves.
+
+    `compact` (a short pane) keeps a glyph row per stage but names no items, draws the
+    environments on one line and leaves out the concurrency note and the latest moves, so the
+    counters and the log still fit below: at most seven lines."""
     width = max(width, 30)
-    lines = FLOWS[snapshot["model"]](snapshot, scenario, follower, items, width)
+    lines = FLOWS[snapshot["model"]](snapshot, scenario, follower, items, width, compact)
     function = snapshot["function"]
+    if compact:
+        if len(lines[0]) > width:
+            lines[0] = SHORT_TITLES[snapshot["model"]]
+        lines.append(environment_line(function, snapshot["counters"], width))
+        # A line wrapped would take a row the counters need: cut instead.
+        return [line[:width] for line in lines]
     lines += environment_lines(function, snapshot["counters"], follower, width)
     lines.append(concurrency_note(function))
     if follower.moves:

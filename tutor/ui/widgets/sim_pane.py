@@ -56,6 +56,9 @@ DRAWN = re.compile(r"[╭╮╰╯│▁▂▃▄▅▆▇█]")
 # The diagram's width before the first layout; narrower panes stack its boxes.
 DEFAULT_DIAGRAM_WIDTH = 48
 CRAMPED_BELOW = 24
+# Shorter views draw the compact flow view and no charts, so the counters and six log lines fit
+# under it (a full-height lesson pane at 80x24 is 18 rows; a watch screen at 100x30 is 25).
+COMPACT_BELOW = 30
 
 PLAYER_BINDINGS: list[BindingType] = [
     # One key, two bindings: the footer names what space will do now (check_action shows one).
@@ -171,7 +174,8 @@ class SimView(Composed, Vertical):
         snapshot = sim.snapshot()
         width = self._width()
         self.follower.update()
-        flow = flow_lines(snapshot, run.scenario, self.follower, sim.stage_items(), width)
+        compact = 0 < self.size.height < COMPACT_BELOW
+        flow = flow_lines(snapshot, run.scenario, self.follower, sim.stage_items(), width, compact=compact)
         self._write(".sim-diagram", flow, width)
         counters = counter_lines(counters_since(snapshot, self.counter_base))
         if self.counter_base is not None and snapshot["t"] >= self.counter_base[0]:
@@ -185,7 +189,10 @@ class SimView(Composed, Vertical):
             and (drawn[0], drawn[2]) == (key[0], key[2])
             and drawn[1] <= time < drawn[1] * (1 + 1 / bars)
         )
-        if not live or not current:
+        if compact:
+            self._chart_key = None
+            self._write(".sim-charts", [], width)
+        elif not live or not current:
             self._chart_key = key
             charts = digest_chart_lines(snapshot["model"], run.digest, time, width)
             self._write(".sim-charts", charts, width)
