@@ -98,22 +98,22 @@ def test_no_lesson_or_preset_points_at_a_raw_trace_name(course):
 def _pane_text(scenario):
     """Everything the live pane shows over a whole run: every log line, and the diagram and
     counters at every step (their numbers change as the run goes), then the charts at the end."""
-    from tutor.sim.player import SimRun
-    from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, log_line
+    from tutor.sim.player import Player, SimRun
+    from tutor.ui.widgets.sim_diagram import counter_lines, digest_chart_lines, log_line
     from tutor.ui.widgets.sim_flow import RunFollower, flow_lines
 
     run = SimRun(scenario)
     sim = run.sim
-    follower = RunFollower(run)
+    follower = RunFollower.of(run)
     shown = set()
-    while not sim.done:
-        sim.step()
+    run.listeners.append(lambda events: shown.update(log_line(event) for event in events))
+    player = Player([run])
+    while player.step():
         follower.update()
         snapshot = sim.snapshot()
         shown.update(flow_lines(snapshot, scenario, follower, sim.stage_items(), 200))
         shown.update(counter_lines(snapshot))
-    shown.update(chart_lines(scenario.model, sim.trace, sim.now, 80))
-    shown.update(log_line(event) for event in sim.trace)
+    shown.update(digest_chart_lines(scenario.model, run.digest, sim.now, 80))
     return "\n".join(sorted(shown))
 
 

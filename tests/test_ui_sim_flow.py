@@ -13,7 +13,7 @@ import pytest
 
 from conftest import screen_text
 
-from tutor.sim.player import SimRun, clock_text
+from tutor.sim.player import Player, SimRun, clock_text
 from tutor.sim.scenario import list_presets, load_scenario
 from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.widgets.sim_flow import RunFollower, flow_lines
@@ -76,9 +76,36 @@ def expected_stages(snapshot: dict) -> dict[str, int]:
     return {f"shard {s['shard']}": s["records"] - s["checkpoint"] for s in snapshot["streams"]["shards"][:6]}
 
 
+COMPACT_GRID = re.compile(r"^environments ([\d,]+) ([■▤□]*)(?: \+([\d,]+) more)? · ")
+
+
+def check_compact(run: SimRun, follower: RunFollower, width: int) -> None:
+    """A short pane's flow view: the same glyphs per stage, the grid on one line, seven lines."""
+    sim = run.sim
+    snapshot = sim.snapshot()
+    lines = flow_lines(snapshot, run.scenario, follower, sim.stage_items(), width, compact=True)
+    assert len(lines) <= 7 and all(len(line) <= width for line in lines), lines
+    drawn = drawn_stages(lines)
+    for stage, count in expected_stages(snapshot).items():
+        if stage == "in flight" and "in batches" in drawn:
+            drawn[stage] = tuple(map(sum, zip(drawn.pop("in batches"), drawn.pop("returning"), strict=True)))
+        unshown = (
+            (stage == "backing off" and not run.scenario.sync.client_retries)
+            or (stage == "in DLQ" and run.scenario.sqs.max_receive_count is None)
+            or (stage.startswith("shard ") and int(stage.split()[1]) >= 3)  # "+N more shards"
+        )
+        if not unshown:
+            assert drawn[stage] == (count, count), (sim.now, stage, lines)
+    total, cells, more = COMPACT_GRID.match(lines[-1]).groups()
+    function = snapshot["function"]
+    assert int(total.replace(",", "")) == len(cells) + int((more or "0").replace(",", ""))
+    assert int(total.replace(",", "")) == function["busy"] + function["idle"], (sim.now, lines)
+
+
 def check_frame(run: SimRun, follower: RunFollower, width: int) -> None:
     sim = run.sim
     follower.update()
+    check_compact(run, follower, width)
     snapshot = sim.snapshot()
     lines = flow_lines(snapshot, run.scenario, follower, sim.stage_items(), width)
     drawn = drawn_stages(lines)
@@ -108,13 +135,13 @@ def check_frame(run: SimRun, follower: RunFollower, width: int) -> None:
 @pytest.mark.parametrize("name", PRESETS)
 def test_each_stage_draws_one_glyph_per_item_the_engine_holds(name):
     run = SimRun(load_scenario(name))
-    follower = RunFollower(run)
+    follower = RunFollower.of(run)
+    player = Player([run])
     for step in range(STEPS_CHECKED):
-        if run.sim.done:
+        if not player.step():
             break
-        run.sim.step()
         check_frame(run, follower, 100 if step % 2 else 50)
-    run.sim.advance(run.sim.until_s)
+    run.advance(run.sim.until_s)
     check_frame(run, follower, 80)
 
 

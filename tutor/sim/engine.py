@@ -22,6 +22,8 @@ API for the command line and the UI::
     run(scenario, record_trace=False)   # summary only: faster, and the trace stays empty
     for events in sim.stream():  # the whole run in slices of events that are not kept, so a
         ...                      # long run's memory does not grow with its trace (the CLI)
+    for events in sim.advance_in_slices(t):  # advance(t), its events handed over the same way
+        ...                                  # (the panes)
 
 Stepping: `advance(t)` processes every event at a time <= t, so stepping in any slices gives the
 trace of one full run. The run ends when every item has arrived, the model holds no more work and
@@ -348,6 +350,25 @@ class Simulation:
                     yield core.take_events()
         finally:
             self._row_budget = math.inf
+
+    def advance_in_slices(self, until_s: float, chunk_rows: int = 20_000) -> Iterator[list[dict]]:
+        """`advance(until_s)`, yielding the events it writes in slices of about `chunk_rows`.
+
+        Like `stream`, the events are handed over and not kept, so a pane that plays a long run
+        (or re-runs it to step back) holds only what it makes of them.
+        """
+        core = self.core
+        self._row_budget = chunk_rows
+        try:
+            while True:
+                self.advance(until_s)
+                if core.rows:
+                    yield core.take_events()
+                if not self._paused or self.done:
+                    return
+        finally:
+            self._row_budget = math.inf
+            self._paused = False
 
     def drain_events(self) -> list[dict]:
         """The trace events written since the previous call."""

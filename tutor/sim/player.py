@@ -9,16 +9,25 @@ simulation fall behind.
 Stepping back re-runs the deterministic simulation from the start to an earlier event time (the
 engine replays the interventions recorded on the way), so the picture after a step back is the
 one the learner saw when going forward.
+
+A run keeps only what the panes show, so a run of any length costs the same at its end as at its
+start: the charts' `TraceDigest` (bounded points), the last `RECENT_EVENTS` events for the log,
+and the last `KEPT_TIMES` event times for stepping back. The trace itself is handed over by the
+engine in slices and not kept; a step back re-runs the engine rather than reading it back. Whatever
+else reads the events (the flow view's follower) subscribes to `listeners` and is handed every
+slice, the re-run's included, so it never has to catch up from a trace that is gone.
 """
 
 from __future__ import annotations
 
 import time
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tutor.sim.engine import Simulation
+from tutor.sim.report import TraceDigest
 
 # Simulated seconds per real second. 3,600 plays a six-hour event age in six minutes.
 SPEEDS: tuple[float, ...] = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600)
@@ -26,6 +35,14 @@ SPEEDS: tuple[float, ...] = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 
 TARGET_REAL_SECONDS = 60
 # Trace times are rounded to the microsecond (the engine's t6).
 TIME_EPSILON = 5e-7
+# What a run keeps of its trace: the events the log can show (it holds 200 lines), and the event
+# times a step back walks through (each step back re-runs the engine to the one before, which
+# refills them up to there, so only the latest two are ever needed; more make stepping cheap).
+RECENT_EVENTS = 200
+KEPT_TIMES = 1000
+# A chart is at most a couple of hundred bars: this many points a series keep every bar's peak
+# exact in a short run and within a few cells of its time in a long one, and cost little to redraw.
+CHART_POINTS = 10_000
 
 
 def default_speed(until_s: float) -> float:
@@ -121,19 +138,30 @@ def clock_text(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}.{tenth}"
 
 
-def _event_time(event: Mapping[str, Any]) -> float:
-    return event["t"]
-
-
 class SimRun:
-    """One scenario's simulation, rebuilt (new `generation`) whenever it restarts or rewinds."""
+    """One scenario's simulation, rebuilt (new `generation`) whenever it restarts or rewinds.
 
-    def __init__(self, scenario: Any, *, label: str = "", start_changes: Mapping[str, Any] | None = None):
+    The engine is advanced through `advance` (never directly), which reads the events it writes
+    into what the panes show: `digest` (charts), `recent` (the log), `event_count` and the
+    recent event times, and hands each slice to every one of `listeners`. A listener is told of a
+    restart or rewind by `generation`: the slices after a new generation start from t = 0.
+    """
+
+    def __init__(
+        self,
+        scenario: Any,
+        *,
+        label: str = "",
+        start_changes: Mapping[str, Any] | None = None,
+        kept_times: int = KEPT_TIMES,
+    ):
         self.scenario = scenario
         self.label = label or scenario.model
+        self.kept_times = kept_times
         # Interventions applied before any event (the lab's faults that are on when it resets).
         self.start_changes: dict[str, Any] = dict(start_changes or {})
         self.generation = 0
+        self.listeners: list[Callable[[list[dict]], None]] = []
         self._build()
 
     def _build(self) -> None:
@@ -141,11 +169,37 @@ class SimRun:
         if self.start_changes:
             # Made before any event, so in force (and shown) from the start and replayed by reset().
             self.sim.intervene(self.start_changes)
+        self._forget()
+
+    def _forget(self) -> None:
         self.generation += 1
+        self.digest = TraceDigest(points=CHART_POINTS)
+        self.recent: deque[dict] = deque(maxlen=RECENT_EVENTS)
+        self.event_count = 0
+        # Distinct event times, ascending: the latest `kept_times` (up to twice as many between trims).
+        self.times: list[float] = []
 
     @property
     def done(self) -> bool:
         return self.sim.done
+
+    def advance(self, to_s: float) -> None:
+        """Run the engine to `to_s`, reading the events it writes as they come."""
+        for events in self.sim.advance_in_slices(to_s):
+            self._read(events)
+
+    def _read(self, events: list[dict]) -> None:
+        self.digest.feed(events)
+        self.recent.extend(events)
+        self.event_count += len(events)
+        times = self.times
+        for event in events:
+            if not times or event["t"] != times[-1]:
+                times.append(event["t"])
+        if len(times) > 2 * self.kept_times:
+            del times[: -self.kept_times]
+        for listener in self.listeners:
+            listener(events)
 
     def restart(self, scenario: Any | None = None) -> None:
         """Start again from t = 0, with a new scenario if given; recorded interventions are dropped."""
@@ -156,10 +210,10 @@ class SimRun:
     def rewind(self, to_s: float | None) -> None:
         """Re-run from the start to `to_s` (None: to before the first event), keeping interventions."""
         self.sim.reset()
-        self.generation += 1
+        self._forget()
         if to_s is not None:
             # `to_s` is a trace time (rounded): take in the events it stands for.
-            self.sim.advance(to_s + TIME_EPSILON)
+            self.advance(to_s + TIME_EPSILON)
 
     def next_time(self) -> float:
         """When the engine has something to do next (the end of the run if nothing is scheduled)."""
@@ -167,17 +221,18 @@ class SimRun:
         return self.sim.until_s if due is None else min(due, self.sim.until_s)
 
     def last_event_time(self, at_most: float, *, strictly_before: bool = False) -> float | None:
-        """The time of the last trace event at or before (or strictly before) `at_most`.
+        """The time of the last event at or before (or strictly before) `at_most`, among the
+        latest `kept_times` (None if there is none there).
 
         Trace times are rounded to the microsecond, the clock is not: they are compared with half
         a microsecond to spare.
         """
-        trace = self.sim.trace
+        times = self.times
         if strictly_before:
-            index = bisect_left(trace, at_most - TIME_EPSILON, key=_event_time)
+            index = bisect_left(times, at_most - TIME_EPSILON)
         else:
-            index = bisect_right(trace, at_most + TIME_EPSILON, key=_event_time)
-        return trace[index - 1]["t"] if index else None
+            index = bisect_right(times, at_most + TIME_EPSILON)
+        return times[index - 1] if index else None
 
 
 class Player:
@@ -255,7 +310,7 @@ class Player:
     def _advance_to(self, target: float) -> None:
         target = min(target, self.until_s)
         for run in self.runs:
-            run.sim.advance(target)
+            run.advance(target)
         if self.finished:
             self.time = max(run.sim.now for run in self.runs)
         else:
@@ -280,13 +335,13 @@ class Player:
     def step(self) -> bool:
         """Pause and go to the next moment when something happens in any run."""
         self.pause()
-        before = [len(run.sim.trace) for run in self.runs]
+        before = [run.event_count for run in self.runs]
         # Some engine events (a poller waking up, a timer) write nothing to the trace: keep going
         # until one that does, so every step shows a change.
         while not self.finished:
             target = min(run.next_time() for run in self.runs if not run.done)
             self._advance_to(target)
-            if any(len(run.sim.trace) > count for run, count in zip(self.runs, before, strict=True)):
+            if any(run.event_count > count for run, count in zip(self.runs, before, strict=True)):
                 return True
         return False
 

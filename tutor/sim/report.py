@@ -371,15 +371,17 @@ class TraceDigest:
 
     WAITING, RUNNING, DONE = 1, 2, 3
 
-    def __init__(self, head: int = 5, tail: int = 5):
+    def __init__(self, head: int = 5, tail: int = 5, points: int = 100_000):
+        """`points`: the most each chart keeps exactly (see `Points`); a pane, which redraws its
+        charts as it plays, keeps fewer than a report drawn once."""
         self.head_size = head
         self.head: list[Mapping[str, Any]] = []
         self.tail: deque[Mapping[str, Any]] = deque(maxlen=tail)
         self.events = 0
-        self.concurrency = Points()
-        self.backlog = Points()
-        self.iterator_ages = Points()
-        self.throttles = Points("sum")
+        self.concurrency = Points(limit=points)
+        self.backlog = Points(limit=points)
+        self.iterator_ages = Points(limit=points)
+        self.throttles = Points("sum", limit=points)
         self._running = 0
         self._waiting = 0
         self._state = bytearray()  # item number -> WAITING, RUNNING or DONE (0: not seen)

@@ -58,10 +58,15 @@ CHART_LABEL_WIDTH = 14
 
 def chart_lines(model: str, trace: Sequence[Mapping[str, Any]], end: float, width: int) -> list[str]:
     """Sparklines of the run so far (0 to `end`): concurrency, then waiting items or iterator age."""
+    return digest_chart_lines(model, report.TraceDigest().feed(trace), end, width)
+
+
+def digest_chart_lines(model: str, digest: report.TraceDigest, end: float, width: int) -> list[str]:
+    """`chart_lines` from a digest fed as the run goes (a pane's), so drawing never reads the trace."""
     label = CHART_LABEL_WIDTH
     bars = max(8, width - label - 10)
     lines = []
-    for name, line, peak in report.charts(model, trace, max(end, 1e-9), bars):
+    for name, line, peak in digest.charts(model, max(end, 1e-9), bars):
         if name == "throttles":
             continue  # counted in words above; two charts keep the pane short
         short = {"waiting items": "waiting", "iterator age (s)": "iterator age"}.get(name, name)

@@ -4,11 +4,12 @@ is in now, with one cell per execution environment below.
 How many glyphs a stage shows comes from the engine's `snapshot()` (past what fits, "+N more"), so
 the picture never disagrees with the counters. Which items they are comes from two places: the
 engine's `stage_items()` for the stages it holds in order (SQS's visible messages and pollers'
-batches, a stream's records from its checkpoint), and `RunFollower`, which reads the trace as it
-is written, a frame's new events at a time, for the rest (events waiting for a retry, answers,
-destinations, environments, the latest moves). The follower keeps only what the view shows, in
-bounded collections, so a pane costs the same after an hour as after a minute; it starts again
-from the trace only when the run itself starts again (a reset or a step back).
+batches, a stream's records from its checkpoint), and `RunFollower`, which the run hands each
+slice of events as the engine writes them, for the rest (events waiting for a retry, answers,
+destinations, environments, the latest moves). The run keeps no trace, so the follower is the
+only record of the past it draws: it keeps only what the view shows, in bounded collections, so a
+pane costs the same after an hour as after a minute. When the run starts again (a reset, or a step
+back that re-runs the engine) the follower starts again too and is handed the re-run's events.
 
 Everything here but `RunFollower.update` is a pure function of its arguments: tests read the
 lines without a screen.
@@ -71,14 +72,27 @@ class Environment:
 
 
 class RunFollower:
-    """Reads one run's trace a frame at a time into what the flow view and the timeline show."""
+    """Reads one run's events, a slice at a time as the run hands them over, into what the flow
+    view and the timeline show. Make it with `of(run)` before the run goes: it cannot see events
+    handed over before it subscribed."""
 
     def __init__(self, run: SimRun):
         self.run = run
         self.timeline = Timeline()
-        self._generation = -1
-        self._index = 0
+        self._generation = run.generation
         self._reset()
+        run.listeners.append(self)
+
+    @classmethod
+    def of(cls, run: SimRun) -> RunFollower:
+        """The run's follower, subscribed on first use. A view built again for the same run (the
+        lab's board when its width crosses) goes on from it: the events before are not kept."""
+        found = next((listener for listener in run.listeners if isinstance(listener, cls)), None)
+        return found if found is not None else cls(run)
+
+    def __call__(self, events: list[dict]) -> None:
+        self._follow_generation()
+        self.feed(events)
 
     def _reset(self) -> None:
         scenario = self.run.scenario
@@ -94,18 +108,15 @@ class RunFollower:
         self.timeline.clear()
         self._marked = 0
 
-    def update(self) -> None:
-        """Take in the events written since the last call (all of them after a reset or rewind)."""
-        run = self.run
-        if run.generation != self._generation:
-            self._generation = run.generation
-            self._index = 0
+    def _follow_generation(self) -> None:
+        if self.run.generation != self._generation:
+            self._generation = self.run.generation
             self._reset()
-        trace = run.sim.trace
-        if self._index < len(trace):
-            new = trace[self._index :]
-            self._index = len(trace)
-            self.feed(new)
+
+    def update(self) -> None:
+        """Catch up with the run before a frame: empty after a restart that wrote no event yet,
+        and the changes made to it marked."""
+        self._follow_generation()
         self._mark_interventions()
 
     def _mark_interventions(self) -> None:
@@ -357,36 +368,78 @@ def environment_lines(
     return lines
 
 
+def fitting(head: str, parts: Sequence[str], width: int) -> str:
+    """`head` and as many of `parts` as fit on one line of `width`, in order, joined by ' · '."""
+    line = head
+    for part in parts:
+        if len(line) + 3 + len(part) > width:
+            break
+        line += " · " + part
+    return line
+
+
+def environment_line(function: Mapping[str, Any], counters: Mapping[str, Any], width: int) -> str:
+    """The grid on one line for a short pane: 'environments 7 ■■■■■▤□ · ■ 5 busy · ▤ 1 starting ·
+    □ 1 idle', one cell per environment in as much room as the words leave, then "+N more"."""
+    starting = function["initializing"]
+    busy = function["busy"] - starting
+    idle = function["idle"]
+    total = busy + starting + idle
+    head = f"environments {total:,} "
+    words = [f"■ {busy:,} busy", f"▤ {starting:,} starting", f"□ {idle:,} idle"]
+    if counters["throttles"]:
+        words.append(f"✗ {counters['throttles']:,} throttled")
+    cells = ENV_GLYPH["busy"] * busy + ENV_GLYPH["starting"] * starting + ENV_GLYPH["idle"] * idle
+    # The cells leave room for the counts by state when the pane is wide enough for them.
+    room = max(4, width - len(head) - len(" · ".join(["", *words])))
+    if len(cells) > room:
+        shown = max(1, room - len(f" +{total:,} more"))
+        cells = cells[:shown] + f" +{total - shown:,} more"
+    return fitting(head + cells, words, width)
+
+
 def _sync(
-    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int, compact: bool
 ) -> list[str]:
     sync = snapshot["sync"]
     lines = ["callers ─▶ Lambda Invoke ─▶ environments ─▶ answers"]
     lines.append(stage_row(sync["callers_waiting"], "waiting", GLYPH["waiting"], width))
     if scenario.sync.client_retries:
         lines.append(stage_row(sync["callers_backing_off"], "backing off", GLYPH["backing off"], width))
-        detail(lines, follower.named("backing off", sync["callers_backing_off"]), width)
+        if not compact:
+            detail(lines, follower.named("backing off", sync["callers_backing_off"]), width)
     responses = sync["responses"]
     answers = " · ".join(f"{status}: {responses.get(str(status), 0):,}" for status in (200, 429, 504))
+    give_up = f"callers give up after {scenario.sync.client_timeout_s:g} s"
+    if compact:
+        lines.append(fitting(f"answers  {answers}", [give_up], width))
+        return lines
     lines.append(f"answers  {answers}")
     detail(lines, list(reversed(follower.answers))[:NAMED], width, indent="  latest: ")
-    lines.append(f"callers give up after {scenario.sync.client_timeout_s:g} s")
+    lines.append(give_up)
     return lines
 
 
 def _async(
-    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int, compact: bool
 ) -> list[str]:
     state, counters = snapshot["async"], snapshot["counters"]
     retry, throttled = state["waiting_retry"], state["waiting_backoff"]
     queued = state["queue_depth"] - retry - throttled
     sent = counters["items"]
-    lines = [f"producer ─202─▶ event queue ─▶ function ─▶ destinations · {sent:,} sent · {sent:,} × 202"]
+    title, sent_parts = (
+        "producer ─202─▶ event queue ─▶ function ─▶ destinations",
+        [f"{sent:,} sent", f"{sent:,} × 202"],
+    )
+    # A short pane's title stays on one line: the counts go first when they do not fit.
+    lines = [fitting(title, sent_parts, width) if compact else " · ".join([title, *sent_parts])]
     lines.append(stage_row(queued, "queued", GLYPH["queued"], width))
     lines.append(stage_row(retry, "to retry", GLYPH["to retry"], width))
-    detail(lines, follower.named("to retry", retry), width)
+    if not compact:
+        detail(lines, follower.named("to retry", retry), width)
     lines.append(stage_row(throttled, "throttled", GLYPH["throttled"], width))
-    detail(lines, follower.named("throttled", throttled), width)
+    if not compact:
+        detail(lines, follower.named("throttled", throttled), width)
     lines.append(stage_row(state["in_flight"], "running", GLYPH["running"], width))
     settings = scenario.async_
     destinations = counters["destinations"]
@@ -399,19 +452,35 @@ def _async(
         f"{label} ({kind}): {destinations.get(key, 0)}" for label, kind, key in targets if kind != "none"
     ]
     parts.append(f"dropped: {counters['dropped']}")
+    if compact:
+        lines.append(fitting("then ▶ " + parts[0], parts[1:], width))
+        return lines
     lines.append("then ▶ " + " · ".join(parts))
     detail(lines, list(reversed(follower.given_up))[:2], width, indent="  ")
     return lines
 
 
 def _sqs(
-    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int, compact: bool
 ) -> list[str]:
     state = snapshot["sqs"]
     settings = scenario.sqs
     title = "FIFO queue" if settings.fifo else "queue"
     lines = [f"{title} ─▶ pollers ─▶ function ─▶ deleted, or the DLQ"]
     lines.append(stage_row(state["visible"], "visible", GLYPH["visible"], width))
+    if compact:
+        lines.append(stage_row(items.get("in_batches", 0), "in batches", GLYPH["in batches"], width))
+        lines.append(stage_row(items.get("returning", 0), "returning", GLYPH["returning"], width))
+        parts = [f"pollers: {state['pollers']} active, batch ≤{settings.batch_size}"]
+        if state["batches_backing_off"]:
+            parts.append(f"{state['batches_backing_off']} batches backing off")
+        if settings.max_receive_count is None:
+            parts.append("no DLQ")
+        else:
+            lines.append(stage_row(state["dlq"], "in DLQ", GLYPH["in DLQ"], width))
+            parts.append(f"DLQ after {settings.max_receive_count} receives")
+        lines.append(fitting(f"deleted: {state['deleted']:,}", parts, width))
+        return lines
     detail(lines, [item for item in items.get("visible", ())[:NAMED]], width)
     lines.append(stage_row(items.get("in_batches", 0), "in batches", GLYPH["in batches"], width))
     for batch in items.get("batches", ())[:NAMED]:
@@ -442,30 +511,35 @@ def _sqs(
 
 
 MAX_SHARDS_SHOWN = 6
+COMPACT_SHARDS = 3
 
 
 def _streams(
-    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int
+    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Any, width: int, compact: bool
 ) -> list[str]:
     shards = snapshot["streams"]["shards"]
     listed = {entry["shard"]: entry["records"] for entry in items.get("shards", ())}
+    shown = COMPACT_SHARDS if compact else MAX_SHARDS_SHOWN
     lines = ["shards (records in order: ✓ done ■ in a batch ▪ waiting) ─▶ function ─▶ checkpoint"]
-    for shard in shards[:MAX_SHARDS_SHOWN]:
+    for shard in shards[:shown]:
         after = shard["records"] - shard["checkpoint"]
         glyphs = "".join(RECORD_GLYPH[mark] for _, mark in listed.get(shard["shard"], ()))
         glyphs += RECORD_GLYPH["waiting"] * max(0, after - len(glyphs))
         lines.append(stage_row(after, f"shard {shard['shard']}", "▪", width, glyphs=glyphs))
+        if compact:
+            continue
         state = "✗ blocked (a failed batch waits)" if shard["blocked"] else "✓ moving"
         lines.append(
             f"       checkpoint ▲ {shard['checkpoint']:,} of {shard['records']:,} done · "
             f"{shard['busy_slots']} of {shard['slots']} batches · iterator age "
             f"{shard['iterator_age_s']:.1f} s · {state}"
         )
-    hidden = shards[MAX_SHARDS_SHOWN:]
+    hidden = shards[shown:]
     if hidden:
         blocked = sum(1 for shard in hidden if shard["blocked"])
         lines.append(f"+ {len(hidden)} more shards ({blocked} blocked)")
-    detail(lines, follower.named("blocked", NAMED), width)
+    if not compact:
+        detail(lines, follower.named("blocked", NAMED), width)
     counters = snapshot["counters"]
     target = scenario.kinesis.on_failure
     failed_to = (
@@ -473,20 +547,50 @@ def _streams(
         if target != "none"
         else "no on-failure destination"
     )
+    if compact:
+        # The checkpoint lines are gone: which shards wait behind a failed batch is said here.
+        blocked_shards = [f"shard {shard['shard']}" for shard in shards[:shown] if shard["blocked"]]
+        moving = f"✗ blocked: {', '.join(blocked_shards)}" if blocked_shards else "✓ all moving"
+        lines.append(fitting(moving, [failed_to, f"dropped: {counters['dropped']}"], width))
+        return lines
     lines.append(f"{failed_to} · dropped: {counters['dropped']}")
     return lines
 
 
+# A short pane's titles when the full one would wrap.
+SHORT_TITLES = {
+    "sync": "callers ─▶ Invoke ─▶ environments",
+    "async": "producer ─202─▶ event queue ─▶ function",
+    "sqs": "queue ─▶ pollers ─▶ function ─▶ DLQ",
+    "kinesis": "shards ─▶ function ─▶ checkpoint",
+    "dynamodb": "shards ─▶ function ─▶ checkpoint",
+}
 FLOWS = {"sync": _sync, "async": _async, "sqs": _sqs, "kinesis": _streams, "dynamodb": _streams}
 
 
 def flow_lines(
-    snapshot: Mapping[str, Any], scenario: Any, follower: RunFollower, items: Mapping[str, Any], width: int
+    snapshot: Mapping[str, Any],
+    scenario: Any,
+    follower: RunFollower,
+    items: Mapping[str, Any],
+    width: int,
+    *,
+    compact: bool = False,
 ) -> list[str]:
-    """The model's stages with their items, the environments, the latest moves."""
+    """The model's stages with their items, the environments, the latest moves.
+
+    `compact` (a short pane) keeps a glyph row per stage but names no items, draws the
+    environments on one line and leaves out the concurrency note and the latest moves, so the
+    counters and the log still fit below: at most seven lines."""
     width = max(width, 30)
-    lines = FLOWS[snapshot["model"]](snapshot, scenario, follower, items, width)
+    lines = FLOWS[snapshot["model"]](snapshot, scenario, follower, items, width, compact)
     function = snapshot["function"]
+    if compact:
+        if len(lines[0]) > width:
+            lines[0] = SHORT_TITLES[snapshot["model"]]
+        lines.append(environment_line(function, snapshot["counters"], width))
+        # A line wrapped would take a row the counters need: cut instead.
+        return [line[:width] for line in lines]
     lines += environment_lines(function, snapshot["counters"], follower, width)
     lines.append(concurrency_note(function))
     if follower.moves:

@@ -35,7 +35,7 @@ from textual.widgets import Button, Input, Select, Static, TabbedContent, TabPan
 from tutor.errors import UserError
 from tutor.sim.params import Param, params_for
 from tutor.sim.scenario import show_value
-from tutor.ui.widgets.sim_diagram import chart_lines, counter_lines, log_line
+from tutor.ui.widgets.sim_diagram import counter_lines, digest_chart_lines, log_line
 from tutor.ui.widgets.sim_flow import RunFollower, counters_since, flow_lines
 from tutor.ui.widgets.sim_log import EventLog
 from tutor.sim.player import SPEEDS, Player, SimRun, clock_text
@@ -56,6 +56,9 @@ DRAWN = re.compile(r"[╭╮╰╯│▁▂▃▄▅▆▇█]")
 # The diagram's width before the first layout; narrower panes stack its boxes.
 DEFAULT_DIAGRAM_WIDTH = 48
 CRAMPED_BELOW = 24
+# Shorter views draw the compact flow view and no charts, so the counters and six log lines fit
+# under it (a full-height lesson pane at 80x24 is 18 rows; a watch screen at 100x30 is 25).
+COMPACT_BELOW = 30
 
 PLAYER_BINDINGS: list[BindingType] = [
     # One key, two bindings: the footer names what space will do now (check_action shows one).
@@ -121,9 +124,9 @@ class SimView(Composed, Vertical):
         self._log_index = 0
         self._chart_key: tuple[int, float, int] | None = None
         self._live_ticks = 0
-        # -- flow view (sim_flow): the follower reads the trace a frame at a time for the flow
-        # view and the timeline; `counter_base` (the lab's reset key) is (time, counters then).
-        self.follower = RunFollower(run)
+        # -- flow view (sim_flow): the run's follower is handed its events for the flow view and
+        # the timeline; `counter_base` (the lab's reset key) is (time, counters then).
+        self.follower = RunFollower.of(run)
         self.counter_base: tuple[float, dict] | None = None
         self._markers_logged = 0
 
@@ -171,7 +174,8 @@ class SimView(Composed, Vertical):
         snapshot = sim.snapshot()
         width = self._width()
         self.follower.update()
-        flow = flow_lines(snapshot, run.scenario, self.follower, sim.stage_items(), width)
+        compact = 0 < self.size.height < COMPACT_BELOW
+        flow = flow_lines(snapshot, run.scenario, self.follower, sim.stage_items(), width, compact=compact)
         self._write(".sim-diagram", flow, width)
         counters = counter_lines(counters_since(snapshot, self.counter_base))
         if self.counter_base is not None and snapshot["t"] >= self.counter_base[0]:
@@ -185,9 +189,13 @@ class SimView(Composed, Vertical):
             and (drawn[0], drawn[2]) == (key[0], key[2])
             and drawn[1] <= time < drawn[1] * (1 + 1 / bars)
         )
-        if not live or not current:
+        if compact:
+            self._chart_key = None
+            self._write(".sim-charts", [], width)
+        elif not live or not current:
             self._chart_key = key
-            self._write(".sim-charts", chart_lines(snapshot["model"], sim.trace, time, width), width)
+            charts = digest_chart_lines(snapshot["model"], run.digest, time, width)
+            self._write(".sim-charts", charts, width)
         # While playing, the log takes fewer batches than the other parts get frames: a scrolling
         # log redraws all its rows, the costliest part of a frame, and five a second read smoothly.
         self._live_ticks = self._live_ticks + 1 if live else 0
@@ -196,21 +204,22 @@ class SimView(Composed, Vertical):
 
     def _write_log(self) -> None:
         run = self.run
-        trace = run.sim.trace
         log = self.query_one(".sim-log", EventLog)
         if run.generation != self._log_generation:
             self._log_generation = run.generation
             log.clear()
             self._log_index = 0
             self._markers_logged = 0
-        start = max(self._log_index, len(trace) - LOG_LINES)
         # A change made to the run (a lab fault) is a marker line before the events after it.
         markers, self._markers_logged = self.follower.marker_lines(self._markers_logged)
         if markers:
             log.write_lines(markers)
-        if start < len(trace):
-            log.write_lines([log_line(event) for event in trace[start:]])
-        self._log_index = len(trace)
+        # The run keeps its latest events only: those written since the last batch, up to the cap.
+        new = min(run.event_count - self._log_index, len(run.recent), LOG_LINES)
+        if new > 0:
+            recent = run.recent
+            log.write_lines([log_line(recent[index]) for index in range(len(recent) - new, len(recent))])
+        self._log_index = run.event_count
 
 
 BUTTONS = (
