@@ -453,3 +453,209 @@ def test_a_resumed_quiz_shows_the_choices_in_the_order_it_showed_them(course):
     shuffled = [q for q in later.questions if len(q.choices) > 2 and q.kind != "ordering"]
     assert any(later.choice_order(q) != shown[q.id] for q in shuffled), "a new attempt, a new order"
     store.close()
+
+
+# -- what the mutation pass found untested ---------------------------------------------------------
+
+
+def test_steps_a_shuffle_would_show_solved_are_rotated_by_one(course):
+    ordering = next(q for q in course.questions if q.kind == "ordering")
+    # These ids' seeded shuffles happen to keep the bank order, which is the right answer.
+    three = replace(ordering, id="steps-3", choices=("first", "second", "third"))
+    assert presented_steps(three) == ["second", "third", "first"]
+    two = replace(ordering, id="steps-0", choices=("first", "second"))
+    assert presented_steps(two) == ["second", "first"]
+
+
+def test_without_a_profile_answers_and_the_draw_belong_to_the_default_profile(course):
+    store = open_store()
+    session = QuizSession.for_module(course, "quizpack", answers=ANSWERS, store=store, clock=clock_at(NOW))
+    take(session, dict(RIGHT, **{"qp-async-202": False}))
+    assert list(store.review_cards("default")) == ["qp-async-202"]
+    assert len(store.quiz_attempts("default")) == 1
+
+    first = QuizSession.for_module(BUILT_IN, "sync", answers={}, store=store, clock=clock_at(NOW))
+    asked = {q.id for q in first.questions}
+    store.record_quiz_attempt("default", "sync", [QuestionResult(qid, 1, 1, True) for qid in asked], NOW)
+    again = QuizSession.for_module(BUILT_IN, "sync", answers={}, store=store, clock=clock_at(NOW))
+    assert not asked & {q.id for q in again.questions}, "what was answered right is not drawn again"
+    store.close()
+
+
+def test_every_question_comes_lesson_by_lesson_even_when_the_bank_alternates(tmp_path):
+    course, _ = load_course([write_pack(tmp_path / "pack", "quiz_size = 4")])
+    bank = [q.lesson for q in course.questions if q.module == "tiny"]
+    assert bank[:2] == ["tiny-1", "tiny-2"], "the bank alternates"
+    whole = QuizSession.for_module(course, "tiny", answers={}, every_question=True)
+    assert [q.lesson for q in whole.questions] == ["tiny-1"] * 3 + ["tiny-2"] * 3
+
+
+def test_a_quiz_computes_its_scenario_answers_when_none_are_given(course):
+    session = QuizSession.for_module(course, "quizpack")
+    assert session.notice is None and session.total == 7
+    scenario = next(q for q in session.questions if q.kind == "scenario")
+    assert session.computed_answer(scenario) == 3.0
+    take(session, RIGHT)
+    assert session.perfect, "the computed answer grades the scenario question"
+
+
+def test_a_resumed_drawn_quiz_keeps_its_title_bank_size_and_lesson_titles():
+    store = open_store()
+    left = QuizSession.for_module(
+        BUILT_IN, "sync", answers={}, store=store, profile="ann", clock=clock_at(NOW)
+    )
+    left.submit(left.current.answer)
+    resumed = QuizSession.resume(
+        BUILT_IN, store.kept_quiz("ann", "sync"), answers={}, store=store, profile="ann", clock=clock_at(NOW)
+    )
+    assert resumed.total < resumed.bank_size == left.bank_size == len(module_bank(BUILT_IN, "sync"))
+    assert resumed.title == left.title == BUILT_IN.module("sync").title
+    first = resumed.questions[0]
+    assert resumed.lesson_title(first) == BUILT_IN.lessons[first.lesson].title
+    store.close()
+
+
+def test_a_kept_scenario_question_the_simulator_cannot_answer_stops_the_resume(course):
+    store = open_store()
+    left = QuizSession.for_module(course, "quizpack", answers=ANSWERS, store=store, profile="ann")
+    left.submit(RIGHT[left.current.id])
+    kept = store.kept_quiz("ann", "quizpack")
+    with pytest.raises(CannotResume) as refused:
+        QuizSession.resume(course, kept, answers={}, store=store, profile="ann")
+    assert str(refused.value) == "the simulator can no longer answer one of its scenario questions"
+    # Without answers given, the resume computes them, as a new quiz does.
+    resumed = QuizSession.resume(course, kept, store=store, profile="ann")
+    assert resumed.computed_answer(next(q for q in resumed.questions if q.kind == "scenario")) == 3.0
+    store.close()
+
+
+def test_a_review_computes_its_scenario_answers_and_reads_as_a_review(course):
+    store = open_store()
+    first = QuizSession.for_module(
+        course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+    )
+    take(first, dict(RIGHT, **{"qp-retries-run": 4}))
+    next_day = clock_at(NOW + timedelta(days=1))
+
+    review = QuizSession.for_review(course, store, "ann", clock=next_day)
+    given = QuizSession.for_review(course, store, "ann", answers=ANSWERS, clock=next_day)
+    unanswerable = QuizSession.for_review(course, store, "ann", answers={}, clock=next_day)
+    assert (review.mode, review.notice, [q.id for q in review.questions]) == (
+        "review",
+        None,
+        ["qp-retries-run"],
+    )
+    assert review.lesson_title(review.current) == "Async retries"
+    assert review.submit(3).correct, "the computed answer grades the scenario question"
+    assert given.submit(3).correct, "the answers given grade it too"
+
+    assert unanswerable.total == 0
+    assert unanswerable.notice == (
+        "1 scenario question(s) left out: the simulator could not answer them "
+        "(run lambda-tutor validate to see why)"
+    )
+    store.close()
+
+
+def test_a_review_without_a_clock_reads_today_from_the_real_clock(course):
+    store = open_store()
+    assert QuizSession.for_review(course, store, "ann").total == 0
+    store.close()
+
+
+def test_a_retry_answered_the_next_day_moves_the_learners_review_card(course):
+    store = open_store()
+    now = [NOW]
+    session = QuizSession.for_module(
+        course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=lambda: now[0]
+    )
+    take(session, dict(RIGHT, **{"qp-async-202": False}))
+    assert store.review_card("ann", "qp-async-202").due == date(2026, 3, 2)
+    # The results screen left open past midnight: the retried question is due, and answered right.
+    now[0] = NOW + timedelta(days=1)
+    take(session.retry(), RIGHT)
+    assert store.review_card("ann", "qp-async-202").due == date(2026, 3, 4)
+    store.close()
+
+
+def test_the_choice_order_stays_put_from_the_first_question_shown_to_the_last(course):
+    store = open_store()
+    session = QuizSession.for_module(
+        course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+    )
+    shown = {q.id: session.choice_order(q) for q in session.questions}
+    session.submit(RIGHT[session.current.id])  # keeps the quiz: it now has an attempt id
+    assert session.attempt_id is not None
+    assert {q.id: session.choice_order(q) for q in session.questions} == shown
+    store.close()
+
+
+def shuffled_questions(course) -> list:
+    return [
+        q for q in course.questions if q.module == "quizpack" and q.kind in {"single", "multiple", "matching"}
+    ]
+
+
+def orders(session, questions) -> dict:
+    return {q.id: session.choice_order(q) for q in questions}
+
+
+def test_a_review_shows_a_new_choice_order_each_day_and_the_same_within_a_day(course):
+    store = open_store()
+    questions = shuffled_questions(course)
+
+    def review_on(moment):
+        return QuizSession.for_review(course, store, "ann", answers=ANSWERS, clock=clock_at(moment))
+
+    today = orders(review_on(NOW), questions)
+    assert orders(review_on(NOW), questions) == today
+    assert orders(review_on(NOW + timedelta(days=1)), questions) != today
+    store.close()
+
+
+def test_a_retry_of_a_later_attempt_shows_a_new_choice_order(course):
+    store = open_store()
+    questions = shuffled_questions(course)
+    seen = []
+    for _ in range(2):
+        session = QuizSession.for_module(
+            course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+        )
+        take(session, RIGHT)
+        seen.append(orders(session.retry(), questions))
+    assert seen[0] != seen[1]
+    store.close()
+
+
+def test_the_choice_order_depends_on_the_learner_and_the_question(course):
+    questions = shuffled_questions(course)
+    ann = QuizSession.for_module(course, "quizpack", answers=ANSWERS, profile="ann", clock=clock_at(NOW))
+    bob = QuizSession.for_module(course, "quizpack", answers=ANSWERS, profile="bob", clock=clock_at(NOW))
+    assert orders(ann, questions) != orders(bob, questions)
+    # The same choices under other ids: a pattern a learner could learn would repeat here.
+    single = next(q for q in questions if q.kind == "single")
+    renamed = [replace(single, id=f"{single.id}-{n}") for n in range(5)]
+    assert len({tuple(order) for order in orders(ann, renamed).values()}) > 1
+
+
+def test_advance_says_whether_a_question_is_left(course):
+    session = QuizSession.for_module(course, "quizpack", answers=ANSWERS)
+    more = []
+    while not session.finished:
+        session.submit(RIGHT[session.current.id])
+        more.append(session.advance())
+    assert more == [True] * 6 + [False]
+
+
+def test_the_stored_attempt_marks_each_question_right_or_wrong(course):
+    store = open_store()
+    session = QuizSession.for_module(
+        course, "quizpack", answers=ANSWERS, store=store, profile="ann", clock=clock_at(NOW)
+    )
+    take(session, dict(RIGHT, **{"qp-async-202": False}))
+    [attempt] = store.quiz_attempts("ann")
+    assert {r.question_id: r.correct for r in attempt.results} == {
+        q.id: q.id != "qp-async-202" for q in session.questions
+    }
+    assert store.answered_questions("ann")["qp-sync-status"][0] is True
+    store.close()
