@@ -46,9 +46,6 @@ class ChoiceRow(Static):
         background: $boost;
         text-style: bold;
     }
-    AnswerList:focus ChoiceRow.-cursor {
-        background: $accent 30%;
-    }
     """
 
     class Clicked(Message):
@@ -71,6 +68,10 @@ class AnswerList(Vertical, can_focus=True):
         height: auto;
         padding: 0;
         margin: 1 0 0 0;
+        /* Here, not in ChoiceRow's scoped CSS, where Textual's prefix made it match nothing. */
+        &:focus ChoiceRow.-cursor {
+            background: $accent 30%;
+        }
     }
     AnswerList:disabled {
         opacity: 1;
