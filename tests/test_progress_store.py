@@ -16,6 +16,11 @@ from tutor.progress.store import QuestionResult, open_store
 
 T0 = datetime(2025, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
 
+# Every test runs on SQLite and on PostgreSQL (`open_store()` opens the backend's store), except the
+# ones about the SQLite file itself.
+pytestmark = pytest.mark.usefixtures("backend")
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 
 class FrozenClock:
     def __init__(self, start: datetime = T0):
@@ -36,6 +41,7 @@ def wrong(question_id: str) -> QuestionResult:
     return QuestionResult(question_id, 0, 1, False)
 
 
+@sqlite_only
 def test_store_lives_in_the_data_directory(isolated_home):
     with open_store() as store:
         store.mark_read("default", "sync-invoke-api")
@@ -43,6 +49,7 @@ def test_store_lives_in_the_data_directory(isolated_home):
     assert database_path().is_file()
 
 
+@sqlite_only
 def test_store_creates_a_missing_data_directory(isolated_home, monkeypatch):
     monkeypatch.setenv("LAMBDA_TUTOR_HOME", str(isolated_home / "not" / "yet"))
     with open_store() as store:

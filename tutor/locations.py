@@ -10,6 +10,9 @@ from pathlib import Path
 from tutor.errors import UserError
 
 HOME_ENV = "LAMBDA_TUTOR_HOME"
+# A postgresql:// URL: the whole room's progress in one PostgreSQL database (`--database` sets it,
+# and serve's per-browser sessions inherit it).
+DATABASE_ENV = "LAMBDA_TUTOR_DATABASE"
 DATABASE_NAME = "progress.sqlite3"
 PROFILE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 
@@ -26,6 +29,11 @@ def data_dir() -> Path:
 
 def database_path() -> Path:
     return data_dir() / DATABASE_NAME
+
+
+def database_url() -> str | None:
+    """The PostgreSQL database chosen for progress, or None for the SQLite file at database_path()."""
+    return os.environ.get(DATABASE_ENV) or None
 
 
 def builtin_content_dir() -> Path:

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tutor.progress.backends import PerDialect, Statement
+
 
 @dataclass(frozen=True)
 class Migration:
     version: int
     description: str
-    statements: tuple[str, ...]
+    statements: tuple[Statement, ...]  # one text for both databases, or PerDialect
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -150,7 +152,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             # never-coming date and counts as reviewed when it was retired. Every Leitner card
             # entered review through a miss, so its difficulty is FSRS's first difficulty after
             # Again with the default parameters (w[4] = 6.4133; tests check it against fsrs).
-            """
+            PerDialect(
+                sqlite="""
             INSERT INTO review_card_fsrs
                 (profile, question_id, due, stability, difficulty, last_review, updated_at)
             SELECT profile, question_id, due, days, 6.4133,
@@ -160,6 +163,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             FROM (SELECT *, CASE box WHEN 1 THEN 1 WHEN 2 THEN 2 WHEN 3 THEN 4 WHEN 4 THEN 7 ELSE 15 END
                             AS days FROM review_card)
             """,
+                # The same conversion with PostgreSQL's date arithmetic (date - integer = date).
+                postgres="""
+            INSERT INTO review_card_fsrs
+                (profile, question_id, due, stability, difficulty, last_review, updated_at)
+            SELECT profile, question_id, due, days, 6.4133,
+                   CASE WHEN box <= 5 THEN to_char(CAST(due AS date) - days, 'YYYY-MM-DD')
+                        ELSE substr(updated_at, 1, 10) END,
+                   updated_at
+            FROM (SELECT *, CASE box WHEN 1 THEN 1 WHEN 2 THEN 2 WHEN 3 THEN 4 WHEN 4 THEN 7 ELSE 15 END
+                            AS days FROM review_card) AS leitner
+            """,
+            ),
             "DROP TABLE review_card",
             "ALTER TABLE review_card_fsrs RENAME TO review_card",
             "CREATE INDEX review_card_due ON review_card (profile, due)",

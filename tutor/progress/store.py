@@ -1,12 +1,17 @@
-"""The learner's progress: one SQLite file for every profile on the machine.
+"""The learner's progress: one SQLite file for every profile on the machine, or one PostgreSQL
+database for a room served by several hosts (`--database postgresql://..`, tutor.progress.postgres).
 
 Durability rules this module keeps:
-- every write is one `BEGIN IMMEDIATE` transaction, so two app instances (or a terminal and a
-  browser session) writing at once queue behind each other instead of losing rows; WAL mode lets
-  readers carry on meanwhile, and a busy timeout makes a writer wait rather than fail;
+- every write is one transaction that first takes the database's write lock (SQLite's
+  `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), so two app instances (or a terminal and a
+  browser session, or two serve hosts) writing at once queue behind each other instead of losing
+  rows; readers carry on meanwhile (WAL, MVCC), and a busy timeout makes a writer wait rather than fail;
 - a damaged file is never treated as "no progress": it is moved aside next to the database with
   the time in its name, `store.notice` says where, and a fresh store is used;
 - a failed write is never swallowed: it raises `ProgressError`, a one-line `UserError`.
+
+The SQL below is written once for both databases (see tutor.progress.backends for the subset);
+what differs lives in a `Dialect`.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from pathlib import Path
 from typing import Any, NamedTuple, Self
 
 from tutor.errors import UserError
-from tutor.locations import check_profile_name, database_path
+from tutor.locations import check_profile_name, database_path, database_url
+from tutor.progress.backends import SQLITE, Connection, Dialect
+from tutor.progress.postgres import is_postgres_url
 from tutor.progress.schema import MIGRATIONS, PROFILE_TABLES, PROGRESS_TABLES, VERSION_TABLE, Migration
 from tutor.quiz.scoring import shown_percent
 
@@ -173,11 +180,11 @@ def _check_id(kind: str, value: str) -> str:
 
 
 @contextlib.contextmanager
-def _immediate(connection: sqlite3.Connection, failure: str) -> Iterator[sqlite3.Connection]:
-    """One write transaction: BEGIN IMMEDIATE .. COMMIT, rolled back on any failure; a SQLite error
+def _immediate(connection: Connection, dialect: Dialect, failure: str) -> Iterator[Connection]:
+    """One write transaction holding the write lock, rolled back on any failure; a database error
     becomes a one-line ProgressError starting with `failure`, never a silent loss."""
     try:
-        connection.execute("BEGIN IMMEDIATE")
+        dialect.begin_write(connection)
         try:
             yield connection
             connection.execute("COMMIT")
@@ -186,15 +193,15 @@ def _immediate(connection: sqlite3.Connection, failure: str) -> Iterator[sqlite3
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             raise
-    except sqlite3.Error as error:
+    except dialect.errors as error:
         raise ProgressError(f"{failure}: {_one_line(error)}") from error
 
 
-def _new_row_id(cursor: sqlite3.Cursor) -> int:
-    row_id = cursor.lastrowid
-    # Typed optional only because it is None before any INSERT; every caller has just inserted.
-    assert row_id is not None, "an INSERT into a rowid table always sets lastrowid"
-    return row_id
+def _inserted_id(cursor: Any) -> int:
+    """The id an `INSERT .. RETURNING id` gave the new row (lastrowid is SQLite's alone)."""
+    # fetchall, not fetchone: SQLite finishes the INSERT only when its statement has run to the end.
+    [(row_id,)] = cursor.fetchall()
+    return int(row_id)
 
 
 def _one_line(error: BaseException) -> str:
@@ -206,14 +213,19 @@ class ProgressStore:
 
     def __init__(
         self,
-        path: Path,
-        connection: sqlite3.Connection,
+        path: Path | None,
+        connection: Connection,
         *,
         notice: str | None = None,
         clock: Callable[[], datetime] = utc_now,
+        dialect: Dialect = SQLITE,
+        location: str | None = None,
     ) -> None:
-        self.path = path
+        self.path = path  # the SQLite file; None on PostgreSQL
+        # What messages name: the file, or the database URL with its password masked.
+        self.location = location if location is not None else str(path)
         self.notice = notice
+        self.dialect = dialect
         self._connection = connection
         self._clock = clock
         self._lock = threading.RLock()
@@ -234,30 +246,28 @@ class ProgressStore:
         return to_utc_text(self._clock())
 
     @contextlib.contextmanager
-    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
-        with (
-            self._lock,
-            _immediate(self._connection, f"could not save progress ({action}) to {self.path}") as c,
-        ):
-            yield c
+    def _write(self, action: str) -> Iterator[Connection]:
+        failure = f"could not save progress ({action}) to {self.location}"
+        with self._lock, _immediate(self._connection, self.dialect, failure) as connection:
+            yield connection
 
     @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        # A deferred transaction gives every multi-query read one consistent snapshot.
+    def _read(self) -> Iterator[Connection]:
+        # A read transaction gives every multi-query read one consistent snapshot.
         with self._lock:
             connection = self._connection
             outermost = not connection.in_transaction
             try:
                 if outermost:
-                    connection.execute("BEGIN")
+                    self.dialect.begin_read(connection)
                 try:
                     yield connection
                 finally:
                     if outermost and connection.in_transaction:
                         connection.execute("COMMIT")
-            except sqlite3.Error as error:
+            except self.dialect.errors as error:
                 raise ProgressError(
-                    f"could not read progress from {self.path}: {_one_line(error)}"
+                    f"could not read progress from {self.location}: {_one_line(error)}"
                 ) from error
 
     # -- lessons -------------------------------------------------------------------------------
@@ -268,7 +278,8 @@ class ProgressStore:
         _check_id("lesson id", lesson_id)
         with self._write("lesson read") as db:
             db.execute(
-                "INSERT OR IGNORE INTO lesson_read (profile, lesson_id, read_at) VALUES (?, ?, ?)",
+                "INSERT INTO lesson_read (profile, lesson_id, read_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (profile, lesson_id) DO NOTHING",
                 (profile, lesson_id, self._now_text()),
             )
 
@@ -367,13 +378,20 @@ class ProgressStore:
                     f"got {result.points} of {result.max_points}"
                 )
         with self._write(f"quiz attempt for {module_id}") as db:
-            cursor = db.execute(
-                "INSERT INTO quiz_attempt (id, profile, module_id, finished_at) VALUES (?, ?, ?, ?)",
-                (attempt_id, profile, module_id, finished_text),
-            )
-            if attempt_id is not None:
+            if attempt_id is None:
+                attempt_id = _inserted_id(
+                    db.execute(
+                        "INSERT INTO quiz_attempt (profile, module_id, finished_at) VALUES (?, ?, ?) "
+                        "RETURNING id",
+                        (profile, module_id, finished_text),
+                    )
+                )
+            else:
+                db.execute(
+                    "INSERT INTO quiz_attempt (id, profile, module_id, finished_at) VALUES (?, ?, ?, ?)",
+                    (attempt_id, profile, module_id, finished_text),
+                )
                 db.execute("DELETE FROM kept_quiz WHERE id = ? AND profile = ?", (attempt_id, profile))
-            attempt_id = _new_row_id(cursor)
             db.executemany(
                 "INSERT INTO quiz_result (attempt_id, question_id, points, max_points, correct) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -393,6 +411,7 @@ class ProgressStore:
             params += (module_id,)
         with self._read() as db:
             attempts = db.execute(query + " ORDER BY finished_at, id", params).fetchall()
+            # rowid: the order the questions were asked (PostgreSQL's quiz_result has a rowid column).
             results: dict[int, list[QuestionResult]] = {attempt_id: [] for attempt_id, _, _ in attempts}
             rows = (
                 db.execute(
@@ -446,8 +465,8 @@ class ProgressStore:
     def keep_quiz(self, profile: str, module_id: str, question_ids: Sequence[str]) -> int:
         """Keep a module quiz that starts now, replacing any kept one of the module; returns its id.
 
-        The id is reserved from quiz_attempt's own sequence (SQLite lets a program move it), so it
-        is never handed to another attempt and the finished quiz is stored under it.
+        The id is reserved from quiz_attempt's own sequence, so it is never handed to another
+        attempt and the finished quiz is stored under it.
         """
         check_profile_name(profile)
         _check_id("module id", module_id)
@@ -457,14 +476,7 @@ class ProgressStore:
             _check_id("question id", question_id)
         now = self._now_text()
         with self._write(f"quiz of {module_id} in progress") as db:
-            row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'quiz_attempt'").fetchone()
-            attempt_id = (row[0] if row else 0) + 1
-            if row:
-                db.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'quiz_attempt'", (attempt_id,))
-            else:
-                db.execute(
-                    "INSERT INTO sqlite_sequence (name, seq) VALUES ('quiz_attempt', ?)", (attempt_id,)
-                )
+            attempt_id = self.dialect.reserve_quiz_attempt_id(db)
             db.execute("DELETE FROM kept_quiz WHERE profile = ? AND module_id = ?", (profile, module_id))
             db.execute(
                 "INSERT INTO kept_quiz (id, profile, module_id, question_ids_json, started_at, updated_at) "
@@ -621,8 +633,9 @@ class ProgressStore:
             raise ValueError("a skipped prediction has neither a predicted value nor a verdict")
         with self._write(f"prediction for {lesson_id}") as db:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO prediction "
-                "(profile, lesson_id, predicted, actual, within, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO prediction "
+                "(profile, lesson_id, predicted, actual, within, answered_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (profile, lesson_id) DO NOTHING",
                 (
                     profile,
                     lesson_id,
@@ -658,8 +671,8 @@ class ProgressStore:
             raise ValueError(f"a hint level is 1, 2 or 3, got {level!r}")
         with self._write(f"hint for {exercise_id}") as db:
             db.execute(
-                "INSERT OR IGNORE INTO exercise_hint (profile, exercise_id, level, shown_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO exercise_hint (profile, exercise_id, level, shown_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (profile, exercise_id, level) DO NOTHING",
                 (profile, exercise_id, level, self._now_text()),
             )
 
@@ -688,12 +701,13 @@ class ProgressStore:
         except (TypeError, ValueError) as error:
             raise ValueError(f"exercise parameters must be JSON-serialisable: {error}") from error
         with self._write(f"exercise attempt for {exercise_id}") as db:
-            cursor = db.execute(
-                "INSERT INTO exercise_attempt (profile, exercise_id, passed, params_json, finished_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (profile, exercise_id, int(bool(passed)), params_json, finished_text),
+            return _inserted_id(
+                db.execute(
+                    "INSERT INTO exercise_attempt (profile, exercise_id, passed, params_json, finished_at) "
+                    "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    (profile, exercise_id, int(bool(passed)), params_json, finished_text),
+                )
             )
-        return _new_row_id(cursor)
 
     def exercise_attempts(self, profile: str) -> list[ExerciseAttempt]:
         with self._read() as db:
@@ -734,7 +748,7 @@ class ProgressStore:
         """Every profile that has anything stored, settings included, sorted by name."""
         union = " UNION ".join(f"SELECT profile FROM {table}" for table in PROFILE_TABLES)
         with self._read() as db:
-            rows = db.execute(f"SELECT profile FROM ({union}) ORDER BY profile").fetchall()
+            rows = db.execute(f"SELECT profile FROM ({union}) AS profiles ORDER BY profile").fetchall()
         return [profile for (profile,) in rows]
 
     def last_activity(self, profile: str) -> datetime | None:
@@ -750,7 +764,7 @@ class ProgressStore:
                 " UNION ALL SELECT max(finished_at) FROM exercise_attempt WHERE profile = :p"
                 " UNION ALL SELECT max(updated_at) FROM kept_quiz WHERE profile = :p"
                 " UNION ALL SELECT max(answered_at) FROM prediction WHERE profile = :p"
-                " UNION ALL SELECT max(shown_at) FROM exercise_hint WHERE profile = :p)",
+                " UNION ALL SELECT max(shown_at) FROM exercise_hint WHERE profile = :p) AS activity",
                 {"p": profile},
             ).fetchone()
         return from_utc_text(row[0]) if row and row[0] else None
@@ -860,7 +874,7 @@ class ProgressStore:
 
     def schema_version(self) -> int:
         with self._read() as db:
-            return _current_version(db)
+            return _current_version(db, self.dialect)
 
 
 # -- opening, checking, migrating ----------------------------------------------------------------
@@ -875,10 +889,16 @@ def open_store(
 ) -> ProgressStore:
     """Open (creating, checking and upgrading as needed) the progress store.
 
-    A damaged file is moved aside and `store.notice` says where; anything that stops the store
-    from being opened at all raises `ProgressError`.
+    `path` is a SQLite file or a postgresql:// URL; by default $LAMBDA_TUTOR_DATABASE (which
+    `--database` sets) or else the SQLite file in the data directory. A damaged file is moved aside
+    and `store.notice` says where; anything that stops the store from being opened at all raises
+    `ProgressError`.
     """
-    path = Path(path) if path is not None else database_path()
+    if path is None:
+        path = database_url() or database_path()
+    if isinstance(path, str) and is_postgres_url(path):
+        return _open_postgres(path, clock, busy_timeout_s, migrations)
+    path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -896,11 +916,27 @@ def open_store(
             )
         connection = _connect(path, busy_timeout_s)
         try:
-            _migrate(connection, path, migrations, to_utc_text(clock()))
+            _migrate(connection, SQLITE, str(path), migrations, to_utc_text(clock()))
         except BaseException:
             connection.close()
             raise
     return ProgressStore(path, connection, notice=notice, clock=clock)
+
+
+def _open_postgres(
+    url: str, clock: Callable[[], datetime], busy_timeout_s: float, migrations: Sequence[Migration]
+) -> ProgressStore:
+    from tutor.progress.postgres import PostgresDialect, connect, masked_url
+
+    connection = connect(url, busy_timeout_s, ProgressError)
+    location = masked_url(url)
+    dialect = PostgresDialect()
+    try:
+        _migrate(connection, dialect, location, migrations, to_utc_text(clock()))
+    except BaseException:
+        connection.close()
+        raise
+    return ProgressStore(None, connection, clock=clock, dialect=dialect, location=location)
 
 
 @contextlib.contextmanager
@@ -1011,40 +1047,40 @@ def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     return connection
 
 
-def _current_version(connection: sqlite3.Connection) -> int:
-    exists = connection.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-    ).fetchone()
-    if not exists:
+def _current_version(connection: Connection, dialect: Dialect) -> int:
+    if not dialect.table_exists(connection, "schema_version"):
         return 0
     (version,) = connection.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
     return int(version)
 
 
-def _migrate(connection: sqlite3.Connection, path: Path, migrations: Sequence[Migration], now: str) -> None:
-    """Bring the file up to the newest schema, all pending steps in one transaction."""
+def _migrate(
+    connection: Connection, dialect: Dialect, location: str, migrations: Sequence[Migration], now: str
+) -> None:
+    """Bring the store up to the newest schema, all pending steps in one transaction (PostgreSQL's
+    DDL is transactional too), under the write lock so that two first opens cannot both migrate."""
     known = max((migration.version for migration in migrations), default=0)
-    failure = f"cannot upgrade the progress store {path} to schema version {known}"
+    failure = f"cannot upgrade the progress store {location} to schema version {known}"
     try:
         # Cheap read first: nearly every open finds the schema current and needs no write lock.
-        if _current_version(connection) == known:
+        if _current_version(connection, dialect) == known:
             return
-    except sqlite3.Error as error:
+    except dialect.errors as error:
         raise ProgressError(f"{failure}: {_one_line(error)}") from error
-    with _immediate(connection, failure):
+    with _immediate(connection, dialect, failure):
         # Re-read under the write lock: another instance may have migrated meanwhile.
-        current = _current_version(connection)
+        current = _current_version(connection, dialect)
         if current > known:
             raise ProgressError(
-                f"the progress store {path} was written by a newer lambda-tutor "
+                f"the progress store {location} was written by a newer lambda-tutor "
                 f"(schema version {current}; this one knows up to {known}): upgrade lambda-tutor"
             )
-        connection.execute(VERSION_TABLE)
+        connection.execute(dialect.migration_text(VERSION_TABLE))
         for migration in sorted(migrations, key=lambda m: m.version):
             if migration.version <= current:
                 continue
             for statement in migration.statements:
-                connection.execute(statement)
+                connection.execute(dialect.migration_text(statement))
             connection.execute(
                 "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.description, now),
