@@ -113,6 +113,9 @@ async def open_lesson(app, pilot, lesson_id: str) -> None:
 
 POSTGRES_BIN = "/usr/lib/postgresql/15/bin"
 REQUIRE_POSTGRES_ENV = "LAMBDA_TUTOR_REQUIRE_POSTGRES"
+# The server sorts text by English rules, as most installed servers do ("ann" before "Zed"); the
+# store must still order ids and names byte by byte, as SQLite does.
+LINGUISTIC_ORDER = ["--locale", "C.UTF-8", "--locale-provider", "icu", "--icu-locale", "en-US"]
 
 
 class PostgresServer:
@@ -189,7 +192,7 @@ def postgres_server():
     server = PostgresServer(base, _free_port(), as_postgres)
     initdb = [f"{POSTGRES_BIN}/initdb", "-D", str(base / "data"), "-U", "lt", "-A", "trust", "--no-sync"]
     subprocess.run(
-        [*as_postgres, *initdb, "--encoding", "UTF8", "--locale", "C.UTF-8"], check=True, capture_output=True
+        [*as_postgres, *initdb, "--encoding", "UTF8", *LINGUISTIC_ORDER], check=True, capture_output=True
     )
     # Durability settings off: a test server's data dies with the test run anyway.
     options = (

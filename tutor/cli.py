@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _add_pack_options(parser, top_level=True)
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="keep progress in this PostgreSQL database (postgresql://USER:PASSWORD@HOST:PORT/NAME), "
+        "e.g. for several serve hosts; default: $LAMBDA_TUTOR_DATABASE, else a SQLite file",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
 
     p = sub.add_parser("validate", help="check the built-in course or a content pack")
@@ -144,9 +150,16 @@ def _is_tty(stream) -> bool:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from tutor.locations import check_profile_name
+    from tutor.locations import DATABASE_ENV, check_profile_name
 
     check_profile_name(args.profile)
+    if args.database is not None:
+        # Through the environment, so that serve's per-browser sessions use the same database.
+        os.environ[DATABASE_ENV] = args.database
+    if os.environ.get(DATABASE_ENV):
+        from tutor.progress.postgres import check_url
+
+        check_url(os.environ[DATABASE_ENV])
     name = args.command or "app"
     module = importlib.import_module(f"tutor.commands.{name}")
     return int(module.run(args) or 0)

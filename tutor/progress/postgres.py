@@ -96,7 +96,8 @@ def check_url(url: str) -> dict[str, str]:
     port = settings.get("port")
     if port is not None and not (str(port).isdigit() and 0 < int(port) < 65536):
         raise UserError(
-            f"the progress database URL for host {_host_of(url)} has port {port!r}: use 1 to 65535"
+            f"the progress database URL for host {settings.get('host') or 'localhost'} has port {port!r}: "
+            "use 1 to 65535"
         )
     return {key: str(value) for key, value in settings.items()}
 

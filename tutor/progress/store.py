@@ -184,8 +184,9 @@ def _immediate(connection: Connection, dialect: Dialect, failure: str) -> Iterat
     """One write transaction holding the write lock, rolled back on any failure; a database error
     becomes a one-line ProgressError starting with `failure`, never a silent loss."""
     try:
-        dialect.begin_write(connection)
         try:
+            # Inside: on PostgreSQL the transaction has begun when waiting for the lock times out.
+            dialect.begin_write(connection)
             yield connection
             connection.execute("COMMIT")
         except BaseException:
