@@ -148,11 +148,14 @@ class PostgresServer:
             admin.execute(f"DROP DATABASE {url.rsplit('/', 1)[1]} WITH (FORCE)")
 
     def pg_ctl(self, *args: str) -> None:
-        subprocess.run(
-            [*self._as_postgres, f"{POSTGRES_BIN}/pg_ctl", "-D", str(self.base / "data"), *args],
-            check=True,
-            capture_output=True,
-        )
+        _run_or_fail([*self._as_postgres, f"{POSTGRES_BIN}/pg_ctl", "-D", str(self.base / "data"), *args])
+
+
+def _run_or_fail(command: list[str]) -> None:
+    """Run a PostgreSQL tool; if it fails, the test says what it printed, not only its exit status."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.fail(f"{' '.join(command)} failed: {done.stdout}{done.stderr}", pytrace=False)
 
 
 def _postgres_missing() -> str | None:
@@ -191,9 +194,7 @@ def postgres_server():
         as_postgres = ["runuser", "-u", "postgres", "--"]
     server = PostgresServer(base, _free_port(), as_postgres)
     initdb = [f"{POSTGRES_BIN}/initdb", "-D", str(base / "data"), "-U", "lt", "-A", "trust", "--no-sync"]
-    subprocess.run(
-        [*as_postgres, *initdb, "--encoding", "UTF8", *LINGUISTIC_ORDER], check=True, capture_output=True
-    )
+    _run_or_fail([*as_postgres, *initdb, "--encoding", "UTF8", *LINGUISTIC_ORDER])
     # Durability settings off: a test server's data dies with the test run anyway.
     options = (
         f"-p {server.port} -k {base} -c listen_addresses=127.0.0.1 "
