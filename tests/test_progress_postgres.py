@@ -33,8 +33,9 @@ def run_tutor(*argv: str, env: dict[str, str] | None = None) -> subprocess.Compl
 
 @pytest.fixture(autouse=True)
 def database_chosen_by_the_test(monkeypatch):
-    """`--database` sets LAMBDA_TUTOR_DATABASE for the process: undo it after each test."""
-    monkeypatch.delenv("LAMBDA_TUTOR_DATABASE", raising=False)
+    """`--database` sets LAMBDA_TUTOR_DATABASE for the process: undo it after each test. (Set, not
+    deleted: monkeypatch restores only a variable it has set; empty means "not chosen".)"""
+    monkeypatch.setenv("LAMBDA_TUTOR_DATABASE", "")
 
 
 def test_an_unreachable_server_is_one_line_naming_the_host_and_never_the_password(capsys):
