@@ -83,7 +83,8 @@ class RoomScreen(Screen):
         self.sort_key = "name"
         self.rows: list[RoomRow] = []
         self.table_updates = 0  # how often the table was rebuilt: an unchanged room is not repainted
-        self.read_cost_s = 0.0  # the last read's wall time, shown to the instructor
+        self.reads = 0
+        self.read_cost_s = 0.0  # the last read's wall time
         self._shown: tuple[Any, ...] | None = None
         self._store: ProgressStore | None = None
         self._course: Any = None
@@ -136,6 +137,7 @@ class RoomScreen(Screen):
 
     def _take(self, rows: list[RoomRow], problem: str, cost: float) -> None:
         self.rows, self._problem, self.read_cost_s = rows, problem, cost
+        self.reads += 1
         self.show()
 
     # Showing ---------------------------------------------------------------------------------
