@@ -200,5 +200,7 @@ class RoomScreen(Screen):
         box = self.query_one(Input)
         if box.value:
             box.value = ""
+        elif len(self.app.screen_stack) > 2:
+            self.app.pop_screen()  # opened over the course: back to it
         else:
             self.app.exit()
