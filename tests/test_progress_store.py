@@ -346,7 +346,7 @@ def test_export_document_names_every_field_a_learner_or_a_spreadsheet_reads():
     stamp = "2025-03-01T09:30:00.123456Z"
     assert document == {
         "format": "lambda-tutor-progress",
-        "format_version": 2,
+        "format_version": 3,
         "profile": "ann",
         "exported_at": "2025-03-02T09:30:00.123456Z",
         "last_activity": "2025-03-01T10:30:00.123456Z",
@@ -362,9 +362,27 @@ def test_export_document_names_every_field_a_learner_or_a_spreadsheet_reads():
                 "max_points": 3.0,
                 "percent": 55.5,  # 55.557 %, rounded down like on every screen
                 "results": [
-                    {"question_id": "q1", "points": 1.0, "max_points": 1.0, "correct": True},
-                    {"question_id": "q2", "points": 0.6667, "max_points": 1.0, "correct": False},
-                    {"question_id": "q3", "points": 0.0, "max_points": 1.0, "correct": False},
+                    {
+                        "question_id": "q1",
+                        "points": 1.0,
+                        "max_points": 1.0,
+                        "correct": True,
+                        "response": None,
+                    },
+                    {
+                        "question_id": "q2",
+                        "points": 0.6667,
+                        "max_points": 1.0,
+                        "correct": False,
+                        "response": None,
+                    },
+                    {
+                        "question_id": "q3",
+                        "points": 0.0,
+                        "max_points": 1.0,
+                        "correct": False,
+                        "response": None,
+                    },
                 ],
             }
         ],

@@ -124,7 +124,47 @@ def build_parser() -> argparse.ArgumentParser:
     wp.add_argument(
         "--content", metavar="DIR", action="append", default=argparse.SUPPRESS, help="add an instructor pack"
     )
+    _add_room_report_options(wp)
+    _add_room_subcommands(wsub)
     return parser
+
+
+def _add_room_report_options(report: argparse.ArgumentParser) -> None:
+    report.add_argument(
+        "--by",
+        choices=["learner", "exercise", "question"],
+        default="learner",
+        help="one row per learner (default), per exercise or per quiz question",
+    )
+    report.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only what was done since a UTC date or time (2026-12-05, 2026-12-05T09:00) "
+        "or in the last while (90m, 2h, 3d)",
+    )
+    report.add_argument(
+        "--pack",
+        metavar="NAME",
+        help="only the lessons, quizzes and exercises of one pack (its folder name, or built-in)",
+    )
+
+
+def _add_room_subcommands(wsub) -> None:
+    wp = wsub.add_parser("watch", help="a live table of the room, refreshed from the store every few seconds")
+    wp.add_argument(
+        "--content", metavar="DIR", action="append", default=argparse.SUPPRESS, help="add an instructor pack"
+    )
+    wp.add_argument(
+        "--every", type=float, default=3.0, metavar="SECONDS", help="seconds between reads (default 3)"
+    )
+    wp = wsub.add_parser(
+        "collect", help="merge learners' progress exports (files or folders) into this store"
+    )
+    wp.add_argument(
+        "targets", nargs="+", metavar="FILE|DIR", help="export files, or folders of *.json exports"
+    )
+    wp = wsub.add_parser("reset", help="start a fresh room: move this store aside (kept, never deleted)")
+    wp.add_argument("--yes", action="store_true", help="do it (without it nothing changes)")
 
 
 def require_terminal() -> None:

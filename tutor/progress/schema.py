@@ -206,6 +206,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=6,
+        description="the answer a learner gave to each question of a finished quiz",
+        statements=(
+            # NULL for attempts stored before this version: what was answered was not kept then.
+            # The instructor's report lists the wrong answers chosen most often from it.
+            "ALTER TABLE quiz_result ADD COLUMN response_json TEXT",
+        ),
+    ),
 )
 
 VERSION_TABLE = """

@@ -52,6 +52,9 @@ class QuestionResult:
     points: float
     max_points: float
     correct: bool
+    # What the learner answered, as JSON gives it back (a set of choices as a sorted list);
+    # None when the attempt predates schema version 6 or the caller did not say.
+    response: Any = None
 
 
 @dataclass(frozen=True)
@@ -394,10 +397,18 @@ class ProgressStore:
                 )
                 db.execute("DELETE FROM kept_quiz WHERE id = ? AND profile = ?", (attempt_id, profile))
             db.executemany(
-                "INSERT INTO quiz_result (attempt_id, question_id, points, max_points, correct) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO quiz_result "
+                "(attempt_id, question_id, points, max_points, correct, response_json) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (attempt_id, r.question_id, float(r.points), float(r.max_points), int(bool(r.correct)))
+                    (
+                        attempt_id,
+                        r.question_id,
+                        float(r.points),
+                        float(r.max_points),
+                        int(bool(r.correct)),
+                        None if r.response is None else json.dumps(r.response, sort_keys=True),
+                    )
                     for r in results
                 ],
             )
@@ -416,7 +427,8 @@ class ProgressStore:
             results: dict[int, list[QuestionResult]] = {attempt_id: [] for attempt_id, _, _ in attempts}
             rows = (
                 db.execute(
-                    "SELECT r.attempt_id, r.question_id, r.points, r.max_points, r.correct "
+                    "SELECT r.attempt_id, r.question_id, r.points, r.max_points, r.correct, "
+                    "r.response_json "
                     "FROM quiz_result r JOIN quiz_attempt a ON a.id = r.attempt_id "
                     "WHERE a.profile = ? ORDER BY r.attempt_id, r.rowid",
                     (profile,),
@@ -424,9 +436,12 @@ class ProgressStore:
                 if attempts
                 else []
             )
-        for attempt_id, question_id, points, max_points, correct in rows:
+        for attempt_id, question_id, points, max_points, correct, response_json in rows:
             if attempt_id in results:
-                results[attempt_id].append(QuestionResult(question_id, points, max_points, bool(correct)))
+                response = None if response_json is None else json.loads(response_json)
+                results[attempt_id].append(
+                    QuestionResult(question_id, points, max_points, bool(correct), response)
+                )
         return [
             QuizAttempt(attempt_id, module, from_utc_text(finished), tuple(results[attempt_id]))
             for attempt_id, module, finished in attempts
@@ -686,6 +701,16 @@ class ProgressStore:
             ).fetchall()
         return dict(rows)
 
+    def hints_shown(self, profile: str) -> list[tuple[str, int, datetime]]:
+        """Every hint level the learner opened: (exercise id, level, when), oldest first."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT exercise_id, level, shown_at FROM exercise_hint WHERE profile = ? "
+                "ORDER BY shown_at, exercise_id, level",
+                (profile,),
+            ).fetchall()
+        return [(exercise_id, level, from_utc_text(at)) for exercise_id, level, at in rows]
+
     # -- exercises -----------------------------------------------------------------------------
 
     def record_exercise_attempt(
@@ -801,7 +826,9 @@ class ProgressStore:
         return {
             "format": "lambda-tutor-progress",
             # 2: review cards are FSRS cards (no box); predictions and hints were added.
-            "format_version": 2,
+            # 3: each quiz result has the response given (null before schema 6); the command line
+            # adds the learner's name, course and pack versions and a checksum (progress.export).
+            "format_version": 3,
             "profile": profile,
             "exported_at": self._now_text(),
             "last_activity": to_utc_text(activity) if activity else None,
@@ -825,6 +852,7 @@ class ProgressStore:
                             "points": result.points,
                             "max_points": result.max_points,
                             "correct": result.correct,
+                            "response": result.response,
                         }
                         for result in attempt.results
                     ],

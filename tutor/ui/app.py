@@ -82,6 +82,11 @@ class Start:
         """`lambda-tutor simulate PRESET --watch`: one simulation pane, full screen, and nothing else."""
         return cls("watch", {"scenario": scenario, "name": name, "speed": speed}, alone=True)
 
+    @classmethod
+    def room(cls, **options: Any) -> Start:
+        """`lambda-tutor workshop watch`: the room's learners, alone; `options` are `RoomScreen`'s."""
+        return cls("room", options, alone=True)
+
 
 COURSE_MAP = Start()
 
