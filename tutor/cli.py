@@ -146,7 +146,8 @@ def _is_tty(stream) -> bool:
 def _dispatch(args: argparse.Namespace) -> int:
     from tutor.locations import check_profile_name
 
-    check_profile_name(args.profile)
+    # ' Ann  Lee ' and 'Ann Lee' are one profile: every command gets the kept form.
+    args.profile = check_profile_name(args.profile)
     name = args.command or "app"
     module = importlib.import_module(f"tutor.commands.{name}")
     return int(module.run(args) or 0)
