@@ -17,7 +17,7 @@ from tutor.progress.credentials import (
 )
 from tutor.progress.store import Learner, ProgressStore
 
-REFUSED = "That name and PIN do not match."
+REFUSED = "That name and PIN do not match. First time here? Escape, then choose the new PIN."
 TAKEN = (
     "That name already has a PIN. If it is yours, go back (escape) and choose 'I have a PIN'; "
     "if not, make yours different, e.g. add your surname's initial."
