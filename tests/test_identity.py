@@ -47,7 +47,9 @@ def test_one_learner_whatever_the_case_spacing_or_accent_encoding():
     assert name_key("Ann") != name_key("Ann 2")
 
 
-@pytest.mark.parametrize("typed", ["", "   ", "bell\x07", "😀", "ann 😀", "a" * 41, ".ann", "a/b", "zero\u200bwidth"])
+@pytest.mark.parametrize(
+    "typed", ["", "   ", "bell\x07", "😀", "ann 😀", "a" * 41, ".ann", "a/b", "zero\u200bwidth"]
+)
 def test_names_refused_say_what_is_allowed(typed):
     with pytest.raises(UserError) as refused:
         check_profile_name(typed)
