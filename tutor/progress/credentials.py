@@ -17,7 +17,7 @@ from tutor.errors import UserError
 PIN_MIN_DIGITS = 4
 PIN_MAX_DIGITS = 12
 PIN_RULE = f"{PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits"
-# 2**15 x 8 x 128 bytes = 32 MiB and about 70 ms a hash on one core of the workshop laptop: slow
+# 2**15 x 8 x 128 bytes = 32 MiB and about 70 ms a hash on an idle core (140 ms on a busy one): slow
 # enough to make guessing a 4-digit PIN from a stolen store take minutes, not microseconds, and
 # cheap enough for a room of thirty logging in at once.
 SCRYPT_N = 2**15
