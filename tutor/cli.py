@@ -116,9 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--content", metavar="DIR", action="append", default=argparse.SUPPRESS, help="add an instructor pack"
     )
+    _add_serve_roster_option(p)
 
     p = sub.add_parser("workshop", help="instructor tools")
     wsub = p.add_subparsers(dest="workshop_command", metavar="ACTION", parser_class=OneLineParser)
+    _add_roster_parser(wsub)
     wp = wsub.add_parser("report", help="one row per learner: lessons, quiz scores, exercises")
     wp.add_argument("--format", choices=["table", "csv", "json"], default="table")
     wp.add_argument(
@@ -167,6 +169,24 @@ def _add_room_subcommands(wsub) -> None:
     wp.add_argument("--yes", action="store_true", help="do it (without it nothing changes)")
 
 
+def _add_serve_roster_option(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--roster",
+        action="store_true",
+        help="let in only the names on the workshop roster; a first login needs the learner's join code",
+    )
+
+
+def _add_roster_parser(workshop: argparse._SubParsersAction) -> None:
+    p = workshop.add_parser("roster", help="the workshop's list of learners, with their join codes")
+    rsub = p.add_subparsers(dest="roster_command", metavar="ACTION", parser_class=OneLineParser)
+    rp = rsub.add_parser("add", help="put learners on the roster and print each one's join code")
+    rp.add_argument("names", nargs="+", metavar="NAME", help="a learner's name (quote names with spaces)")
+    rsub.add_parser("list", help="who is on the roster, and who has logged in")
+    rp = rsub.add_parser("reset", help="forget a learner's PIN so they choose a new one at next login")
+    rp.add_argument("name", metavar="NAME")
+
+
 def require_terminal() -> None:
     """Every command calls this just before it opens the app, once its own arguments have passed:
     without a terminal Textual's driver never gets a key and spins at half a core for ever."""
@@ -192,7 +212,8 @@ def _is_tty(stream) -> bool:
 def _dispatch(args: argparse.Namespace) -> int:
     from tutor.locations import DATABASE_ENV, check_profile_name
 
-    check_profile_name(args.profile)
+    # ' Ann  Lee ' and 'Ann Lee' are one profile: every command gets the kept form.
+    args.profile = check_profile_name(args.profile)
     if args.database is not None:
         # Through the environment, so that serve's per-browser sessions use the same database.
         os.environ[DATABASE_ENV] = args.database

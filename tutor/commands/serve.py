@@ -29,6 +29,11 @@ def run(args) -> int:
     from tutor.content.loader import load_course_or_fail
 
     load_course_or_fail(packs)
+    roster = bool(getattr(args, "roster", False))
+    if roster:
+        from tutor.commands.workshop import require_roster
+
+        require_roster()
     if not is_loopback(host):
         print(
             f"lambda-tutor: warning: serving on {host}, not loopback: anyone who can reach this address "
@@ -36,7 +41,7 @@ def run(args) -> int:
             file=sys.stderr,
         )
     try:
-        TutorServer(host, port, packs).serve()
+        TutorServer(host, port, packs, roster=roster).serve()
     except OSError as error:
         raise UserError(
             f"cannot listen on {host}:{port}: {error.strerror or error}; choose another --port"
@@ -49,6 +54,7 @@ def session_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lambda-tutor serve --session")
     parser.add_argument("--session", action="store_true", required=True)
     parser.add_argument("--content", action="append", default=[])
+    parser.add_argument("--roster", action="store_true")
     args = parser.parse_args(argv)
     from tutor.workshop.watchdog import exit_when_orphaned
 
@@ -56,7 +62,7 @@ def session_main(argv: list[str] | None = None) -> int:
     try:
         from tutor.ui.app import LambdaTutorApp, Start
 
-        app = LambdaTutorApp(extra_packs=args.content, start=Start.served())
+        app = LambdaTutorApp(extra_packs=args.content, start=Start.served(roster=args.roster))
         app.run()
     except UserError as error:
         print(f"lambda-tutor: {error}", file=sys.stderr)

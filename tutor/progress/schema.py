@@ -207,6 +207,35 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        version=5,
+        description="learners who joined in a browser (PINs, the workshop roster) and resumable tabs",
+        statements=(
+            # Progress rows stay keyed by profile; a learner's profile is their display name, so
+            # nothing written before this table existed has to move.
+            """
+            CREATE TABLE learner (
+                learner_key    TEXT PRIMARY KEY,        -- tutor.locations.name_key: who the name means
+                display_name   TEXT NOT NULL UNIQUE,    -- as first typed; the profile of their rows
+                pin_hash       TEXT,                    -- NULL: no PIN yet, or the instructor reset it
+                joined_at      TEXT,                    -- first login; NULL: on the roster, not come yet
+                on_roster      INTEGER NOT NULL DEFAULT 0 CHECK (on_roster IN (0, 1)),
+                join_code_hash TEXT                     -- roster only: needed while there is no PIN
+            )
+            """,
+            # One row per browser tab that logged in: its token (hashed) lets a dropped connection
+            # come back as the same learner, on the same screen, without the prompt.
+            """
+            CREATE TABLE resume_token (
+                token_hash TEXT PRIMARY KEY,
+                profile    TEXT NOT NULL,
+                bound_at   TEXT NOT NULL,
+                place_json TEXT,                        -- the screen the tab was on, and its values
+                updated_at TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
+    Migration(
         version=6,
         description="the answer a learner gave to each question of a finished quiz",
         statements=(

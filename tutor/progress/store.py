@@ -23,12 +23,12 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, Self
 
 from tutor.errors import UserError
-from tutor.locations import check_profile_name, database_path, database_url
+from tutor.locations import check_profile_name, database_path, database_url, name_key
 from tutor.progress.backends import SQLITE, Connection, Dialect
 from tutor.progress.postgres import is_postgres_url
 from tutor.progress.schema import MIGRATIONS, PROFILE_TABLES, PROGRESS_TABLES, VERSION_TABLE, Migration
@@ -153,6 +153,39 @@ class ExerciseResult:
     passing_params: dict[str, Any] | None  # from the latest passing attempt
     last_attempt_at: datetime
     history: tuple[ExerciseAttempt, ...] = field(repr=False, default=())
+
+
+@dataclass(frozen=True)
+class Learner:
+    """Someone who logged in by name (a browser session) or was put on the workshop roster."""
+
+    key: str  # tutor.locations.name_key of the name: who it means, whatever the case or spacing
+    display_name: str  # as first typed; also the profile their progress is stored under
+    joined_at: datetime | None  # first login; None: on the roster and not come yet
+    has_pin: bool
+    on_roster: bool
+    pin_hash: str | None = field(default=None, repr=False)
+    join_code_hash: str | None = field(default=None, repr=False)
+
+    @property
+    def profile(self) -> str:
+        return self.display_name
+
+
+_LEARNER_COLUMNS = "learner_key, display_name, joined_at, pin_hash, on_roster, join_code_hash"
+
+
+def _learner(row: tuple[Any, ...]) -> Learner:
+    key, display_name, joined_at, pin_hash, on_roster, join_code_hash = row
+    return Learner(
+        key=key,
+        display_name=display_name,
+        joined_at=from_utc_text(joined_at) if joined_at else None,
+        has_pin=pin_hash is not None,
+        on_roster=bool(on_roster),
+        pin_hash=pin_hash,
+        join_code_hash=join_code_hash,
+    )
 
 
 def utc_now() -> datetime:
@@ -767,6 +800,131 @@ class ProgressStore:
                 history=tuple(history),
             )
         return results
+
+    # -- learners (browser logins and the roster) ----------------------------------------------------
+
+    def learners(self) -> list[Learner]:
+        """Everyone who has logged in by name, in the order they joined, whether or not they did
+        anything since (the roster's no-shows are left out: see `roster`)."""
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {_LEARNER_COLUMNS} FROM learner WHERE joined_at IS NOT NULL "
+                "ORDER BY joined_at, learner_key"
+            ).fetchall()
+        return [_learner(row) for row in rows]
+
+    def roster(self) -> list[Learner]:
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {_LEARNER_COLUMNS} FROM learner WHERE on_roster = 1 ORDER BY learner_key"
+            ).fetchall()
+        return [_learner(row) for row in rows]
+
+    def learner(self, name: str) -> Learner | None:
+        with self._read() as db:
+            row = db.execute(
+                f"SELECT {_LEARNER_COLUMNS} FROM learner WHERE learner_key = ?", (name_key(name),)
+            ).fetchone()
+        return _learner(row) if row else None
+
+    def known_profile(self, name: str) -> str | None:
+        """The profile stored progress uses for this name, however it is typed: a learner's display
+        name, else a profile written before learners were recorded ('Ann_2' for 'ann_2'; the exact
+        spelling first when two differ only in case)."""
+        learner = self.learner(name)
+        if learner is not None:
+            return learner.display_name
+        key = name_key(name)
+        matches = [profile for profile in self.profiles() if name_key(profile) == key]
+        shown = check_profile_name(name)
+        return shown if shown in matches else (matches[0] if matches else None)
+
+    def claim_name(self, name: str, pin_hash: str) -> Learner | None:
+        """First login (or the first after a PIN reset): the name gets this PIN, and a learner row
+        with the time they joined. None when the name already has a PIN: it is someone else's."""
+        display_name = self.known_profile(name) or check_profile_name(name)
+        key = name_key(display_name)
+        now = self._now_text()
+        with self._write(f"joining of {display_name}") as db:
+            db.execute(
+                "INSERT INTO learner (learner_key, display_name, pin_hash, joined_at, on_roster) "
+                "VALUES (?, ?, NULL, ?, 0) ON CONFLICT (learner_key) DO NOTHING",
+                (key, display_name, now),
+            )
+            claimed = db.execute(
+                "UPDATE learner SET pin_hash = ?, joined_at = coalesce(joined_at, ?) "
+                "WHERE learner_key = ? AND pin_hash IS NULL",
+                (pin_hash, now, key),
+            ).rowcount
+        return self.learner(key) if claimed == 1 else None
+
+    def add_to_roster(self, name: str, join_code_hash: str) -> Learner:
+        """Put a learner on the workshop roster with a join code (a new one if already on it)."""
+        display_name = self.known_profile(name) or check_profile_name(name)
+        with self._write(f"roster entry for {display_name}") as db:
+            db.execute(
+                "INSERT INTO learner (learner_key, display_name, pin_hash, joined_at, on_roster, "
+                "join_code_hash) VALUES (?, ?, NULL, NULL, 1, ?) "
+                "ON CONFLICT (learner_key) DO UPDATE SET on_roster = 1, "
+                "join_code_hash = excluded.join_code_hash",
+                (name_key(display_name), display_name, join_code_hash),
+            )
+        learner = self.learner(display_name)
+        assert learner is not None, "the row was just written"
+        return learner
+
+    def reset_pin(self, name: str, join_code_hash: str | None = None) -> bool:
+        """Forget the learner's PIN (and end their resumable tabs); they choose a new one at their
+        next login. A roster learner gets the new join code. False when there is no such learner."""
+        learner = self.learner(name)
+        if learner is None:
+            return False
+        with self._write(f"PIN reset of {learner.display_name}") as db:
+            db.execute(
+                "UPDATE learner SET pin_hash = NULL, join_code_hash = coalesce(?, join_code_hash) "
+                "WHERE learner_key = ?",
+                (join_code_hash, learner.key),
+            )
+            db.execute("DELETE FROM resume_token WHERE profile = ?", (learner.display_name,))
+        return True
+
+    # -- resumable browser tabs ------------------------------------------------------------------------
+
+    def bind_resume_token(self, token_hash: str, profile: str, *, lifetime: timedelta) -> None:
+        """A tab logged in: its token now brings the learner back; tokens older than `lifetime` go."""
+        check_profile_name(profile)
+        now = self._clock()
+        with self._write("resumable session") as db:
+            db.execute("DELETE FROM resume_token WHERE bound_at < ?", (to_utc_text(now - lifetime),))
+            db.execute(
+                "INSERT INTO resume_token (token_hash, profile, bound_at, place_json, updated_at) "
+                "VALUES (?, ?, ?, NULL, ?) ON CONFLICT (token_hash) DO UPDATE SET "
+                "profile = excluded.profile, bound_at = excluded.bound_at, "
+                "place_json = excluded.place_json, updated_at = excluded.updated_at",
+                (token_hash, profile, to_utc_text(now), to_utc_text(now)),
+            )
+
+    def resume_session(
+        self, token_hash: str, *, lifetime: timedelta
+    ) -> tuple[str, dict[str, Any] | None] | None:
+        """The profile a token was bound to and the place its tab was last on; None when the token
+        is unknown or was bound longer than `lifetime` ago."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT profile, place_json, bound_at FROM resume_token WHERE token_hash = ?",
+                (token_hash,),
+            ).fetchone()
+        if row is None or from_utc_text(row[2]) < self._clock() - lifetime:
+            return None
+        return row[0], (json.loads(row[1]) if row[1] else None)
+
+    def set_resume_place(self, token_hash: str, place: dict[str, Any]) -> None:
+        """Where the tab is now (a screen, its parameters, values typed), for a later resume."""
+        with self._write("place in the course") as db:
+            db.execute(
+                "UPDATE resume_token SET place_json = ?, updated_at = ? WHERE token_hash = ?",
+                (json.dumps(place, sort_keys=True), self._now_text(), token_hash),
+            )
 
     # -- profiles --------------------------------------------------------------------------------
 

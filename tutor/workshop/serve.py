@@ -42,7 +42,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def session_command(packs: Sequence[str | Path]) -> str:
+def session_command(packs: Sequence[str | Path], *, roster: bool = False) -> str:
     """The shell command textual-serve runs per browser.
 
     `exec` makes the app the server's direct child, so ending that process ends the app rather
@@ -51,6 +51,8 @@ def session_command(packs: Sequence[str | Path]) -> str:
     parts = [sys.executable, "-m", "tutor.commands.serve", "--session"]
     for pack in packs:
         parts += ["--content", str(Path(pack).resolve())]
+    if roster:
+        parts.append("--roster")
     if os.name != "posix":
         return subprocess.list2cmdline(parts)
     return "exec " + shlex.join(parts)
@@ -104,8 +106,10 @@ def _not_our_own_endings(record: logging.LogRecord) -> bool:
 
 
 class TutorServer(Server):
-    def __init__(self, host: str, port: int, packs: Sequence[str | Path] = ()) -> None:
-        super().__init__(session_command(packs), host=host, port=port, title="lambda-tutor")
+    def __init__(
+        self, host: str, port: int, packs: Sequence[str | Path] = (), *, roster: bool = False
+    ) -> None:
+        super().__init__(session_command(packs, roster=roster), host=host, port=port, title="lambda-tutor")
         self.endings: set[asyncio.Task] = set()
 
     def initialize_logging(self) -> None:
