@@ -50,6 +50,8 @@ class Start:
     params: Mapping[str, Any] = field(default_factory=dict)
     ask_name: bool = False
     alone: bool = False
+    # The browser tab's token (`lambda-tutor serve` passes it on every reconnect of the same tab).
+    resume_token: str | None = None
 
     @classmethod
     def quiz(
@@ -73,9 +75,9 @@ class Start:
         return cls("lab", options)
 
     @classmethod
-    def served(cls) -> Start:
+    def served(cls, resume_token: str | None = None) -> Start:
         """`lambda-tutor serve`: every browser session starts by asking the learner's name."""
-        return cls(ask_name=True)
+        return cls(ask_name=True, resume_token=resume_token)
 
     @classmethod
     def watch(cls, scenario: Any, name: str = "", *, speed: float | None = None) -> Start:
