@@ -43,6 +43,10 @@ PAGE_DIR = Path(__file__).with_name("page")
 # A browser asks for the terminal size its window fits; a huge request would make the app allocate
 # screen buffers for it. 400 x 150 is beyond any real screen at a readable font size.
 MAX_COLUMNS = 400
+# The app's floor (tutor/ui/screens/too_small.py, which imports Textual): the page picks a font
+# size that gives a narrow window at least this many cells.
+APP_COLUMNS = 80
+APP_ROWS = 24
 MAX_ROWS = 150
 # The tab's token from the page (sessionStorage `lambda-tutor-resume`); anything else is ignored.
 RESUME_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -355,7 +359,9 @@ class TutorServer(Server):
             "static_url": base + "static/",
             "page_url": base + "page/",
             "websocket_url": websocket_url,
-            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "font_size": min(max(to_int(request.query.get("fontsize", "16"), 16), 8), 64),
+            "columns": APP_COLUMNS,
+            "rows": APP_ROWS,
         }
         return aiohttp_jinja2.render_template("index.html", request, context)
 
