@@ -272,7 +272,7 @@ class TutorServer(Server):
             return [http_url(address, self.port) for address in lan_addresses(families)]
         return [http_url(host, self.port)]
 
-    async def on_startup(self, app: web.Application) -> None:
+    def announce(self) -> None:
         # Plain prints: Rich would read an IPv6 address in brackets as markup and drop it.
         addresses = self.addresses_to_hand_out()
         if addresses:
@@ -313,26 +313,31 @@ class TutorServer(Server):
                 web.static("/page", PAGE_DIR / "static"),
             ]
         )
-        app.on_startup.append(self.on_startup)
         app.on_shutdown.append(self.on_shutdown)
         return app
 
     def serve(self, debug: bool = False) -> None:
         self.debug = debug
         self.initialize_logging()
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signal.SIGINT, self.request_exit)
-            loop.add_signal_handler(signal.SIGTERM, self.request_exit)
-        web.run_app(
-            self._make_app(),
-            host=self.listen_hosts(),
-            port=self.port,
-            handle_signals=False,
-            loop=loop,
-            print=None,
-        )
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        # Not web.run_app: it runs the start-up hook before it listens, and the addresses handed
+        # out must already answer.
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signal_number, stopping.set)
+        runner = web.AppRunner(await self._make_app(), handle_signals=False, shutdown_timeout=5)
+        await runner.setup()
+        try:
+            for host in self.listen_hosts():
+                await web.TCPSite(runner, host, self.port).start()
+            self.announce()
+            await stopping.wait()
+        finally:
+            await runner.cleanup()
 
     def room_is_full(self, replacing: int = 0) -> bool:
         return len(self.seats) - replacing >= self.max_sessions
