@@ -311,3 +311,10 @@ def test_the_session_program_keeps_the_token_for_the_app():
 
     assert Start.served(resume_token=GOOD_TOKEN).resume_token == GOOD_TOKEN
     assert Start.served().resume_token is None and Start.served().ask_name
+
+
+@pytest.mark.parametrize("count", ["0", "-3"])
+def test_a_room_for_no_learner_is_refused_in_one_line(count, capsys):
+    assert main(["serve", "--max-sessions", count]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and f"--max-sessions {count}: allowed 1 or more" in error

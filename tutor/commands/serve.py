@@ -62,7 +62,7 @@ def run(args) -> int:
     from tutor.content.loader import load_course_or_fail
 
     load_course_or_fail(packs)
-    if not is_loopback(host) and public_url is None:
+    if not is_loopback(host):
         print(
             f"lambda-tutor: warning: serving on {host}, not loopback: anyone who can reach this address "
             "can open the course under any learner's name",
