@@ -110,9 +110,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask every question of the module, not a draw",
     )
 
-    p = sub.add_parser("serve", help="serve the app to browsers (textual-serve)")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p = sub.add_parser(
+        "serve",
+        help="serve the app to browsers (textual-serve)",
+        description="Serve the course to browsers, one app process per learner.",
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 or :: for a room: "
+        "the start-up lines list the addresses to hand out)",
+    )
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the http(s) address learners open when a reverse proxy or TLS terminator is in front "
+        "(e.g. https://tutor.example.org/); the page's addresses come from it, wss for https",
+    )
+    p.add_argument(
+        "--max-sessions",
+        metavar="N",
+        type=int,
+        help="learners at a time; the next one sees 'the room is full' until a seat frees up. "
+        "Default: this machine's cores / 7.5 %% (one learner's measured CPU share; 26 on 2 cores), "
+        "fewer if memory at 43 MiB each runs out first",
+    )
+    p.add_argument(
+        "--allow-origin",
+        metavar="ORIGIN",
+        action="append",
+        default=[],
+        help="also take sessions from pages on this origin (e.g. https://lms.example.org); "
+        "repeatable. The server's own page is always allowed",
+    )
     p.add_argument(
         "--content", metavar="DIR", action="append", default=argparse.SUPPRESS, help="add an instructor pack"
     )

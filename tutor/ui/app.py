@@ -67,6 +67,7 @@ class Start:
     ask_name: bool = False
     alone: bool = False
     roster: bool = False
+    # The browser tab's token (`lambda-tutor serve` passes it on every reconnect of the same tab).
     resume_token: str | None = None
 
     @classmethod
