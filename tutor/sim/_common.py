@@ -620,11 +620,17 @@ class Producer:
         core: Core,
         arrive: Callable[[list[Item]], None],
         arrive_one: Callable[[Item], None] | None = None,
+        arrive_number: Callable[[int, float], None] | None = None,
+        arrive_range: Callable[[int, int, float], None] | None = None,
     ):
         self.core = core
         self.env = core.env
         self.arrive = arrive
         self.arrive_one = arrive_one or (lambda item: arrive([item]))
+        # A model that keeps waiting items as numbers and times (SQS's standard queue) takes them
+        # so, and makes the `Item` itself when it needs one: a backlog costs no objects.
+        self.arrive_number = arrive_number
+        self.arrive_range = arrive_range
         load = core.scenario.load
         self.count = load.count
         self.burst = load.pattern == "burst"
@@ -644,16 +650,24 @@ class Producer:
         core = self.core
         now = self.next_at
         if self.burst:
-            self.arrive([core.new_item(n, 0.0) for n in range(1, self.count + 1)])
+            if self.arrive_range is not None and not core.poison_next:
+                core.arrived += self.count
+                self.arrive_range(1, self.count + 1, 0.0)
+            else:
+                self.arrive([core.new_item(n, 0.0) for n in range(1, self.count + 1)])
             self.n = self.count
         else:
             n = self.n = self.n + 1
-            if core.faults_by_n or core.poison_next:
-                item = core.new_item(n, now)
-            else:
-                item = Item(core.prefix, n, now)
+            if core.poison_next:
+                self.arrive_one(core.new_item(n, now))
+            elif self.arrive_number is not None:
                 core.arrived += 1
-            self.arrive_one(item)
+                self.arrive_number(n, now)
+            elif core.faults_by_n:
+                self.arrive_one(core.new_item(n, now))
+            else:
+                core.arrived += 1
+                self.arrive_one(Item(core.prefix, n, now))
             if n < self.count:
                 if self.uniform:
                     self.next_at = n * self.gap

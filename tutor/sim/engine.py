@@ -164,7 +164,13 @@ class Simulation:
             self.model = SqsModel(core)
         else:
             self.model = StreamModel(core, model)
-        self.producer = Producer(core, self.model.arrive, self.model.arrive_one)
+        self.producer = Producer(
+            core,
+            self.model.arrive,
+            self.model.arrive_one,
+            getattr(self.model, "arrive_number", None),
+            getattr(self.model, "arrive_range", None),
+        )
         self.done = False
         self.end_reason: str | None = None
         self._drained_at = 0
