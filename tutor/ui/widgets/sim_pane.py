@@ -262,8 +262,12 @@ class SimControls(Composed, Horizontal):
 
     def _label_buttons(self, playing: bool | None = None) -> None:
         full = self.size.width >= FULL_LABELS_FROM
+        # A resize can reach the controls before their buttons mount or after they are removed.
+        buttons = {button.id: button for button in self.query(Button)}
+        if len(buttons) < len(BUTTONS):
+            return
         for button_id, label, short, _tooltip in BUTTONS:
-            button = self.query_one(f"#{button_id}", Button)
+            button = buttons[button_id]
             shown = (label, short)
             if button_id == "sim-play":
                 if playing is None:
