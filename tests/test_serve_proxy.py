@@ -1,0 +1,286 @@
+"""deploy/nginx/lambda-tutor.conf, run: two `lambda-tutor serve` processes behind one nginx, one store.
+
+Both serve processes and nginx run as real subprocesses on free loopback ports; the shipped file is
+used as it is, with only its ports and log path replaced. Through nginx a learner's browser (an
+aiohttp client sending what textual-serve's page sends) gets the page and a cookie, its websocket
+upgrades and the app's first frame arrives, and the cookie keeps it on one serve process while
+other cookies reach the other one. Learners on either process write to the one store.
+
+nginx is not a Python package: without /usr/sbin/nginx the test is skipped, unless
+LAMBDA_TUTOR_REQUIRE_NGINX=1 (set by CI, which installs it) turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tutor.progress.store import open_store
+
+REPO = Path(__file__).resolve().parent.parent
+NGINX_SITE = REPO / "deploy" / "nginx" / "lambda-tutor.conf"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+COOKIE = "lambda_tutor_key"
+FIRST_LESSON = "overview-three-models"
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find processes")
+
+
+def nginx_or_skip() -> str:
+    if Path(NGINX).exists():
+        return NGINX
+    if os.environ.get("LAMBDA_TUTOR_REQUIRE_NGINX") == "1":
+        pytest.fail("LAMBDA_TUTOR_REQUIRE_NGINX=1 but nginx is not installed (apt-get install -y nginx)")
+    pytest.skip("nginx is not installed (apt-get install -y nginx); CI sets LAMBDA_TUTOR_REQUIRE_NGINX=1")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z" and int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def shared_store_env(home: Path) -> dict[str, str]:
+    """What every serve process gets so that all of them use one store.
+
+    Today that is one SQLite file under one LAMBDA_TUTOR_HOME. With the PostgreSQL store, add
+    LAMBDA_TUTOR_DATABASE here (or leave it in the environment, which is passed on): the test
+    reads the store back through `open_store()` with the same environment.
+    """
+    return {"LAMBDA_TUTOR_HOME": str(home)}
+
+
+def render_site(listen_port: int, backend_ports: list[int], access_log: Path) -> str:
+    """The shipped file with its example ports and log path replaced; every one must be there."""
+    text = NGINX_SITE.read_text()
+    replacements = {
+        "listen 80;": f"listen 127.0.0.1:{listen_port};",
+        "server 127.0.0.1:8001;": f"server 127.0.0.1:{backend_ports[0]};",
+        "server 127.0.0.1:8002;": f"server 127.0.0.1:{backend_ports[1]};",
+        "/var/log/nginx/lambda-tutor.access.log": str(access_log),
+    }
+    for example, real in replacements.items():
+        assert text.count(example) == 1, f"{NGINX_SITE.name} no longer has {example!r} exactly once"
+        text = text.replace(example, real)
+    return text
+
+
+def stop(process: subprocess.Popen) -> None:
+    leftovers = children_of(process.pid)
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for pid in leftovers | children_of(process.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def proxied(tmp_path, isolated_home):
+    """Two serve processes sharing one store, nginx in front: (proxy port, {backend port: process}, log)."""
+    nginx = nginx_or_skip()
+    backends: dict[int, subprocess.Popen] = {}
+    started: list[subprocess.Popen] = []
+    try:
+        for _ in range(2):
+            port = free_port()
+            backends[port] = subprocess.Popen(
+                [sys.executable, "-m", "tutor", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, **shared_store_env(isolated_home)},
+            )
+            started.append(backends[port])
+
+        prefix = tmp_path / "nginx"
+        prefix.mkdir()
+        access_log = prefix / "access.log"
+        listen_port = free_port()
+        (prefix / "site.conf").write_text(render_site(listen_port, list(backends), access_log))
+        # Only what nginx needs to run from a scratch folder; the site is the shipped file.
+        main_conf = prefix / "nginx.conf"
+        main_conf.write_text(
+            ("user root;\n" if os.geteuid() == 0 else "")
+            + f"pid {prefix / 'nginx.pid'};\n"
+            + f"error_log {prefix / 'error.log'};\n"
+            + "events {}\n"
+            + "http {\n"
+            + f"    client_body_temp_path {prefix / 'body'};\n"
+            + f"    proxy_temp_path {prefix / 'proxy'};\n"
+            + f"    include {prefix / 'site.conf'};\n"
+            + "}\n"
+        )
+        checked = subprocess.run(
+            [nginx, "-t", "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(main_conf)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert checked.returncode == 0, checked.stderr
+        proxy = subprocess.Popen(
+            [
+                nginx,
+                "-p",
+                str(prefix),
+                "-e",
+                str(prefix / "error.log"),
+                "-c",
+                str(main_conf),
+                "-g",
+                "daemon off;",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(proxy)
+        yield listen_port, backends, access_log
+    finally:
+        for process in reversed(started):
+            stop(process)
+
+
+async def page_through(http: aiohttp.ClientSession, base: str, cookie: str | None = None):
+    """GET / through the proxy once every backend and nginx answer: (status, text, set-cookie value)."""
+    headers = {"Cookie": f"{COOKIE}={cookie}"} if cookie else {}
+    deadline = time.monotonic() + 60  # each serve process checks the course before it listens
+    while True:
+        try:
+            async with http.get(base + "/", headers=headers) as response:
+                if response.status != 502 or time.monotonic() > deadline:
+                    set_cookie = response.cookies.get(COOKIE)
+                    return response.status, await response.text(), set_cookie.value if set_cookie else None
+        except aiohttp.ClientConnectionError:
+            if time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(0.1)
+
+
+def upstream_of(access_log: Path, key: str) -> int:
+    """The backend port nginx's log names for the last request with this key."""
+    for line in reversed(access_log.read_text().splitlines()):
+        if line.endswith(f" key={key}"):
+            found = re.search(r"upstream=127\.0\.0\.1:(\d+)", line)
+            assert found, line
+            return int(found.group(1))
+    raise AssertionError(f"no request with key {key} in nginx's log:\n{access_log.read_text()}")
+
+
+class Browser:
+    """One learner's page: its websocket through the proxy, the screen bytes it has received."""
+
+    def __init__(self, websocket: aiohttp.ClientWebSocketResponse) -> None:
+        self.websocket = websocket
+        self.received = 0
+        self.last_frame = 0.0
+        self.first_frame = asyncio.Event()
+        self.reader = asyncio.create_task(self.read())
+
+    async def read(self) -> None:
+        async for message in self.websocket:
+            if message.type == aiohttp.WSMsgType.BINARY:
+                self.received += len(message.data)
+                self.last_frame = time.monotonic()
+                self.first_frame.set()
+
+    async def settle(self, after: float, what: str) -> None:
+        """Wait for a frame later than `after`, then until the app has drawn nothing for a moment."""
+        deadline = time.monotonic() + 20
+        while not (self.last_frame > after and time.monotonic() - self.last_frame > 0.3):
+            assert time.monotonic() < deadline, f"the app did not answer {what}"
+            await asyncio.sleep(0.05)
+
+    async def type(self, text: str) -> None:
+        """Type as the page does, then wait for the app to answer."""
+        sent = time.monotonic()
+        await self.websocket.send_json(["stdin", text])
+        await self.settle(sent, repr(text))
+
+
+async def test_nginx_keeps_each_browser_on_one_serve_process_and_spreads_browsers_over_both(proxied):
+    listen_port, backends, access_log = proxied
+    base = f"http://127.0.0.1:{listen_port}"
+    async with aiohttp.ClientSession() as http:
+        status, html, given_key = await page_through(http, base)
+        assert status == 200 and "lambda-tutor" in html
+        assert given_key, "nginx gave the browser no stickiness cookie"
+        # A page's own websocket URL names its serve process until --public-url names the proxy;
+        # the browser's path and query are what matter here, sent to the proxy.
+        ws_path = re.search(r'ws://[^/"]+(/ws)', html)
+        assert ws_path, "the page names no websocket"
+
+        # Keys a browser might get, until both processes have been chosen.
+        key_of_backend: dict[int, str] = {upstream_of(access_log, given_key): given_key}
+        for attempt in range(100):
+            if len(key_of_backend) == 2:
+                break
+            key = f"probe{attempt}"
+            await page_through(http, base, key)
+            key_of_backend.setdefault(upstream_of(access_log, key), key)
+        assert set(key_of_backend) == set(backends), "nginx sent every key to the same serve process"
+
+        async def learner(backend: int, key: str, name: str) -> None:
+            before = children_of(backends[backend].pid)
+            websocket = await http.ws_connect(
+                f"ws://127.0.0.1:{listen_port}{ws_path.group(1)}?width=80&height=24",
+                headers={"Cookie": f"{COOKIE}={key}"},
+                origin=base,
+            )
+            browser = Browser(websocket)
+            await asyncio.wait_for(browser.first_frame.wait(), 60)
+            # Keys typed while the app is still starting can be lost, as a person could not type yet.
+            await browser.settle(0.0, "with its first screen")
+            # The app that drew it runs under the process the cookie chose, not the other one.
+            assert children_of(backends[backend].pid) - before, f"no app process started on :{backend}"
+            await browser.type(f"{name}\r")
+            await browser.type("c")  # the course's first lesson, which the store remembers
+            await websocket.close()
+            browser.reader.cancel()
+
+        await asyncio.gather(
+            *(
+                learner(backend, key, name)
+                for (backend, key), name in zip(key_of_backend.items(), ["ann", "bob"], strict=True)
+            )
+        )
+
+    # nginx logs a websocket once it has closed, which the serve process finishes a moment later.
+    deadline = time.monotonic() + 10
+    while len(upgrades := [line for line in access_log.read_text().splitlines() if "GET /ws" in line]) < 2:
+        assert time.monotonic() < deadline, f"nginx logged {len(upgrades)} websockets, expected 2"
+        await asyncio.sleep(0.1)
+    assert all('" 101 ' in line for line in upgrades), upgrades  # 101: switched to the websocket
+
+    with open_store() as store:
+        assert store.last_lesson("ann") == FIRST_LESSON
+        assert store.last_lesson("bob") == FIRST_LESSON
