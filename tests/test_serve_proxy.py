@@ -160,39 +160,58 @@ def proxied(tmp_path, isolated_home):
                 "daemon off;",
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stderr=subprocess.DEVNULL,
         )
         started.append(proxy)
+        deadline = time.monotonic() + 10
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", listen_port)) == 0:
+                    break
+            assert proxy.poll() is None, (prefix / "error.log").read_text()
+            assert time.monotonic() < deadline, "nginx did not listen within 10 s"
+            time.sleep(0.05)
         yield listen_port, backends, access_log
     finally:
         for process in reversed(started):
             stop(process)
 
 
+async def wait_for_backends(http: aiohttp.ClientSession, ports) -> None:
+    """Each serve process checks the course before it listens. Asked directly, not through nginx,
+    which would mark a process not yet listening as failed and send its learners elsewhere."""
+    for port in ports:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/") as response:
+                    if response.status == 200:
+                        break
+            except aiohttp.ClientConnectionError:
+                assert time.monotonic() < deadline, f"serve on :{port} did not answer within 60 s"
+            await asyncio.sleep(0.1)
+
+
 async def page_through(http: aiohttp.ClientSession, base: str, cookie: str | None = None):
-    """GET / through the proxy once every backend and nginx answer: (status, text, set-cookie value)."""
+    """GET / through the proxy: (status, text, the stickiness cookie it set)."""
     headers = {"Cookie": f"{COOKIE}={cookie}"} if cookie else {}
-    deadline = time.monotonic() + 60  # each serve process checks the course before it listens
-    while True:
-        try:
-            async with http.get(base + "/", headers=headers) as response:
-                if response.status != 502 or time.monotonic() > deadline:
-                    set_cookie = response.cookies.get(COOKIE)
-                    return response.status, await response.text(), set_cookie.value if set_cookie else None
-        except aiohttp.ClientConnectionError:
-            if time.monotonic() > deadline:
-                raise
-        await asyncio.sleep(0.1)
+    async with http.get(base + "/", headers=headers) as response:
+        set_cookie = response.cookies.get(COOKIE)
+        return response.status, await response.text(), set_cookie.value if set_cookie else None
 
 
 def upstream_of(access_log: Path, key: str) -> int:
     """The backend port nginx's log names for the last request with this key."""
-    for line in reversed(access_log.read_text().splitlines()):
-        if line.endswith(f" key={key}"):
-            found = re.search(r"upstream=127\.0\.0\.1:(\d+)", line)
-            assert found, line
-            return int(found.group(1))
+    # nginx writes the line just after the response, so the client can be a moment ahead of it.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        for line in reversed(access_log.read_text().splitlines()):
+            if line.endswith(f" key={key}"):
+                # After a failed try the log lists every address tried; the last one answered.
+                found = re.findall(r"127\.0\.0\.1:(\d+)", line.split("upstream=", 1)[1])
+                assert found, line
+                return int(found[-1])
+        time.sleep(0.05)
     raise AssertionError(f"no request with key {key} in nginx's log:\n{access_log.read_text()}")
 
 
@@ -231,6 +250,7 @@ async def test_nginx_keeps_each_browser_on_one_serve_process_and_spreads_browser
     listen_port, backends, access_log = proxied
     base = f"http://127.0.0.1:{listen_port}"
     async with aiohttp.ClientSession() as http:
+        await wait_for_backends(http, backends)
         status, html, given_key = await page_through(http, base)
         assert status == 200 and "lambda-tutor" in html
         assert given_key, "nginx gave the browser no stickiness cookie"
