@@ -21,7 +21,9 @@ Each session is one app process, a child of the server, found by walking /proc. 
   sessions type a learner name, open the lab (`l`) and play it (space) at the lab's default speed;
   the bare app's space starts a Static counting at ten updates a second, the rate of the tutor's
   simulation panes. The server process's own CPU (it forwards every frame) is shared out among
-  the sessions in "sessions per core".
+  the sessions in "sessions per core". Messages per second per session show whether the
+  sessions got the CPU they asked for: on a saturated machine the app skips ticks, sends fewer
+  frames and so uses less CPU than it would need (the load average is printed for that reason).
 
 Every figure is printed for both and as the ratio tutor / bare, then the plan that follows from
 the tutor's figures: learners per 2-core / 4 GiB laptop and such hosts for 300 learners. On a busy
@@ -166,6 +168,7 @@ class Session:
     first_frame_cpu: float = 0.0
     settled_cpu: float = 0.0
     bytes_in: int = 0
+    frames: int = 0
     last_message: float = 0.0
     tail: bytes = b""
     first_frame: asyncio.Event = field(default_factory=asyncio.Event)
@@ -183,6 +186,7 @@ class Session:
                 self.first_frame_cpu = cpu_seconds(tree(self.pid))
                 self.first_frame.set()
             self.bytes_in += len(message.data)
+            self.frames += 1
             self.last_message = now
             self.tail = (self.tail + message.data)[-65536:]
 
@@ -215,6 +219,7 @@ class Figures:
     playing_rss: float
     server_pss: float
     bytes_per_s: float
+    frames_per_s: float
 
     @property
     def core_per_learner(self) -> float:
@@ -334,12 +339,14 @@ async def measure(target: Target, sessions_wanted: int, seconds: float, size: tu
         cpu0 = [cpu_seconds(pids) for pids in trees]
         server0 = cpu_seconds(server)
         bytes0 = sum(session.bytes_in for session in sessions)
+        frames0 = sum(session.frames for session in sessions)
         wall0 = time.monotonic()
         await asyncio.sleep(seconds)
         wall = time.monotonic() - wall0
         playing_cpu = [cpu_seconds(pids) - before for pids, before in zip(trees, cpu0, strict=True)]
         server_cpu = cpu_seconds(server) - server0
         received = sum(session.bytes_in for session in sessions) - bytes0
+        frames = sum(session.frames for session in sessions) - frames0
         playing_memory = [memory_mib(pids) for pids in trees]
         server_pss, _ = memory_mib(server)
         await target.close(sessions)
@@ -358,6 +365,7 @@ async def measure(target: Target, sessions_wanted: int, seconds: float, size: tu
         playing_rss=sum(rss for _, rss in playing_memory) / count,
         server_pss=server_pss,
         bytes_per_s=received / wall / count,
+        frames_per_s=frames / wall / count,
     )
 
 
@@ -383,6 +391,7 @@ def report(bare: Figures, tutor: Figures, sessions: int, seconds: float, size: t
         print(f"  {what:38} {bare_value:9.{digits}f} {tutor_value:9.{digits}f} {unit:10} {ratio}")
 
     machine = f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    machine += f", load average {os.getloadavg()[0]:.1f} at the end"
     print(f"{time.strftime('%Y-%m-%d')}  {machine}")
     print(f"{sessions} sessions each at {size[0]}x{size[1]}, {seconds:g} s playing")
     print(f"  {'':38} {'bare':>9} {'tutor':>9} {'':10} {'ratio':>8}")
@@ -397,6 +406,7 @@ def report(bare: Figures, tutor: Figures, sessions: int, seconds: float, size: t
     row("playing: CPU per session", "core", bare.playing_core, tutor.playing_core, 3)
     row("playing: server CPU per session", "core", bare.server_core, tutor.server_core, 3)
     row("playing: sent per session", "KiB/s", bare.bytes_per_s / 1024, tutor.bytes_per_s / 1024, 1)
+    row("playing: messages per session", "/s", bare.frames_per_s, tutor.frames_per_s, 1)
     row("sessions per core, all playing", "", 1 / bare.core_per_learner, 1 / tutor.core_per_learner, 1)
     print(f"  server process PSS: bare {bare.server_pss:.1f} MiB, tutor {tutor.server_pss:.1f} MiB")
 

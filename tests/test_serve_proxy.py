@@ -1,13 +1,14 @@
-"""deploy/nginx/lambda-tutor.conf, run: two `lambda-tutor serve` processes behind one nginx, one store.
+"""deploy/nginx/lambda-tutor.conf and deploy/caddy/Caddyfile, run: two serve processes behind one proxy.
 
-Both serve processes and nginx run as real subprocesses on free loopback ports; the shipped file is
-used as it is, with only its ports and log path replaced. Through nginx a learner's browser (an
+Both `lambda-tutor serve` processes and the proxy run as real subprocesses on free loopback ports;
+the shipped file is used as it is, with only its address, ports and log path replaced. Through nginx a learner's browser (an
 aiohttp client sending what textual-serve's page sends) gets the page and a cookie, its websocket
 upgrades and the app's first frame arrives, and the cookie keeps it on one serve process while
 other cookies reach the other one. Learners on either process write to the one store.
 
-nginx is not a Python package: without /usr/sbin/nginx the test is skipped, unless
-LAMBDA_TUTOR_REQUIRE_NGINX=1 (set by CI, which installs it) turns the skip into a failure.
+Caddy's file is run the same way, short of the store check. Neither proxy is a Python package:
+without nginx (or caddy) its test is skipped, unless LAMBDA_TUTOR_REQUIRE_NGINX=1 (or
+LAMBDA_TUTOR_REQUIRE_CADDY=1), set by CI, which installs both, turns the skip into a failure.
 """
 
 from __future__ import annotations
@@ -75,6 +76,27 @@ def shared_store_env(home: Path) -> dict[str, str]:
     return {"LAMBDA_TUTOR_HOME": str(home)}
 
 
+def start_serve(port: int, home: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tutor", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **shared_store_env(home)},
+    )
+
+
+def wait_to_listen(proxy: subprocess.Popen, port: int, name: str) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        assert proxy.poll() is None, f"{name} exited with status {proxy.returncode}"
+        assert time.monotonic() < deadline, f"{name} did not listen within 10 s"
+        time.sleep(0.05)
+
+
 def render_site(listen_port: int, backend_ports: list[int], access_log: Path) -> str:
     """The shipped file with its example ports and log path replaced; every one must be there."""
     text = NGINX_SITE.read_text()
@@ -113,13 +135,7 @@ def proxied(tmp_path, isolated_home):
     try:
         for _ in range(2):
             port = free_port()
-            backends[port] = subprocess.Popen(
-                [sys.executable, "-m", "tutor", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                cwd=REPO,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                env={**os.environ, **shared_store_env(isolated_home)},
-            )
+            backends[port] = start_serve(port, isolated_home)
             started.append(backends[port])
 
         prefix = tmp_path / "nginx"
@@ -163,14 +179,7 @@ def proxied(tmp_path, isolated_home):
             stderr=subprocess.DEVNULL,
         )
         started.append(proxy)
-        deadline = time.monotonic() + 10
-        while True:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", listen_port)) == 0:
-                    break
-            assert proxy.poll() is None, (prefix / "error.log").read_text()
-            assert time.monotonic() < deadline, "nginx did not listen within 10 s"
-            time.sleep(0.05)
+        wait_to_listen(proxy, listen_port, "nginx")
         yield listen_port, backends, access_log
     finally:
         for process in reversed(started):
@@ -304,3 +313,86 @@ async def test_nginx_keeps_each_browser_on_one_serve_process_and_spreads_browser
     with open_store() as store:
         assert store.last_lesson("ann") == FIRST_LESSON
         assert store.last_lesson("bob") == FIRST_LESSON
+
+
+CADDYFILE = REPO / "deploy" / "caddy" / "Caddyfile"
+CADDY = shutil.which("caddy") or "/usr/bin/caddy"
+CADDY_COOKIE = "lambda_tutor_backend"
+
+
+@pytest.fixture
+def caddy_proxied(tmp_path, isolated_home):
+    """The same two serve processes, Caddy in front: (proxy port, {backend port: process})."""
+    if not Path(CADDY).exists():
+        if os.environ.get("LAMBDA_TUTOR_REQUIRE_CADDY") == "1":
+            pytest.fail("LAMBDA_TUTOR_REQUIRE_CADDY=1 but caddy is not installed (apt-get install -y caddy)")
+        pytest.skip("caddy is not installed (apt-get install -y caddy); CI sets LAMBDA_TUTOR_REQUIRE_CADDY=1")
+    backends = {port: start_serve(port, isolated_home) for port in (free_port(), free_port())}
+    started = list(backends.values())
+    try:
+        listen_port = free_port()
+        text = CADDYFILE.read_text()
+        ports = list(backends)
+        replacements = {
+            "tutor.example.org {": f"http://127.0.0.1:{listen_port} {{",
+            "127.0.0.1:8001 127.0.0.1:8002": f"127.0.0.1:{ports[0]} 127.0.0.1:{ports[1]}",
+            "/var/log/caddy/lambda-tutor.access.log": str(tmp_path / "caddy-access.log"),
+        }
+        for example, real in replacements.items():
+            assert text.count(example) == 1, f"{CADDYFILE.name} no longer has {example!r} exactly once"
+            text = text.replace(example, real)
+        # No admin endpoint: its fixed port would collide with another Caddy on this machine.
+        (tmp_path / "Caddyfile").write_text("{\n\tadmin off\n}\n\n" + text)
+        proxy = subprocess.Popen(
+            [CADDY, "run", "--adapter", "caddyfile", "--config", str(tmp_path / "Caddyfile")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={
+                **os.environ,
+                "HOME": str(tmp_path),
+                "XDG_DATA_HOME": str(tmp_path),
+                "XDG_CONFIG_HOME": str(tmp_path),
+            },
+        )
+        started.append(proxy)
+        wait_to_listen(proxy, listen_port, "caddy")
+        yield listen_port, backends
+    finally:
+        for process in reversed(started):
+            stop(process)
+
+
+async def test_caddy_keeps_each_browser_on_one_serve_process_and_spreads_browsers_over_both(caddy_proxied):
+    listen_port, backends = caddy_proxied
+    base = f"http://127.0.0.1:{listen_port}"
+    async with aiohttp.ClientSession() as http:
+        await wait_for_backends(http, backends)
+        # Caddy picks a process for a browser without the cookie and names it in the cookie.
+        keys = set()
+        for _ in range(100):
+            async with http.get(base + "/", headers={"Cookie": ""}) as response:
+                assert response.status == 200 and "lambda-tutor" in await response.text()
+                assert CADDY_COOKIE in response.cookies, "Caddy set no stickiness cookie"
+                keys.add(response.cookies[CADDY_COOKIE].value)
+            if len(keys) == 2:
+                break
+        assert len(keys) == 2, "Caddy sent every browser to the same serve process"
+
+        served_by = set()
+        for key in keys:
+            before = {port: children_of(process.pid) for port, process in backends.items()}
+            websocket = await http.ws_connect(
+                f"ws://127.0.0.1:{listen_port}/ws?width=80&height=24",
+                headers={"Cookie": f"{CADDY_COOKIE}={key}"},
+                origin=base,
+            )
+            browser = Browser(websocket)
+            await asyncio.wait_for(browser.first_frame.wait(), 60)
+            started_on = [
+                port for port, process in backends.items() if children_of(process.pid) - before[port]
+            ]
+            assert len(started_on) == 1, started_on
+            served_by.add(started_on[0])
+            await websocket.close()
+            browser.reader.cancel()
+        assert served_by == set(backends), "the two cookies should hold browsers on the two processes"
