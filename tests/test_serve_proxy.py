@@ -1,10 +1,11 @@
 """deploy/nginx/lambda-tutor.conf and deploy/caddy/Caddyfile, run: two serve processes behind one proxy.
 
 Both `lambda-tutor serve` processes and the proxy run as real subprocesses on free loopback ports;
-the shipped file is used as it is, with only its address, ports and log path replaced. Through nginx a learner's browser (an
-aiohttp client sending what textual-serve's page sends) gets the page and a cookie, its websocket
-upgrades and the app's first frame arrives, and the cookie keeps it on one serve process while
-other cookies reach the other one. Learners on either process write to the one store.
+the shipped file is used as it is, with only its address, ports and log path replaced. Through
+nginx a learner's browser (an aiohttp client sending what textual-serve's page sends) gets the
+page and a cookie, its websocket upgrades and the app's first frame arrives, and the cookie keeps
+it on one serve process while other cookies reach the other one. Learners on either process write
+to the one store.
 
 Caddy's file is run the same way, short of the store check. Neither proxy is a Python package:
 without nginx (or caddy) its test is skipped, unless LAMBDA_TUTOR_REQUIRE_NGINX=1 (or
