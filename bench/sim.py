@@ -6,13 +6,12 @@
    10, batch size 10, exponential 100 ms handler, no throttling) run end to end through
    `lambda-tutor simulate SCENARIO.toml --json`, beside a minimal hand-written heapq model of the
    same workload in this process. Goal: the command at most 5x the floor.
+
+Peak memory per model and backlog: bench/sim_memory.py.
 2. The same scenario through `tutor.sim.engine.run` in this process (no interpreter start-up).
 3. Simulated seconds per wall second of the `async-retries-destination` preset, run whole and
    stepped in 0.1 s slices (with a snapshot and the new events read at each) as a pane would.
-4. With `--memory N`: the peak memory (maximum resident set) of `lambda-tutor simulate --json`
-   for an N-item run of each model (sync, async, SQS, Kinesis: 400 items/s, defaults otherwise).
-   Goal: under 300 MB for 10,000,000 items. A measurement, not a timed test: it takes minutes.
-5. The SQS workload again, each message written to a 700 WCU DynamoDB table: the downstream's
+4. The SQS workload again, each message written to a 700 WCU DynamoDB table: the downstream's
    cost as a ratio to the run without it.
 
 Times are processor time (user + system, the child's for the command), best of `--repeat` runs:
@@ -26,7 +25,6 @@ import gc
 import heapq
 import json
 import math
-import os
 import random
 import resource
 import subprocess
@@ -142,39 +140,11 @@ def run_cli(arguments: list[str]) -> dict:
     return json.loads(done.stdout)
 
 
-def peak_memory_mb(arguments: list[str]) -> float:
-    """Maximum resident set of one `lambda-tutor simulate` process, in MB."""
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tutor", "simulate", *arguments],
-        stdout=subprocess.DEVNULL,
-        cwd=PROJECT_ROOT,
-    )
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise SystemExit(f"simulate {' '.join(arguments)} exited {child.returncode}")
-    return usage.ru_maxrss / 1024  # kilobytes on Linux
-
-
-def memory(count: int) -> None:
-    print(f"Peak memory of `simulate --json`, {count:,} items at 400/s (goal < 300 MB at 10 M)")
-    for model in ("sync", "async", "sqs", "kinesis"):
-        overrides = [f"model={model}", f"load.count={count}", "load.rate_per_s=400", "until_s=604800"]
-        arguments = ["sqs-lambda", "--json", *(part for key in overrides for part in ("--set", key))]
-        started = time.perf_counter()
-        peak = peak_memory_mb(arguments)
-        print(f"  {model:8} {peak:7.0f} MB   {time.perf_counter() - started:6.0f} s wall")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--memory", type=int, metavar="N", help="only measure peak memory of N-item runs")
     options = parser.parse_args()
-    if options.memory:
-        memory(options.memory)
-        return 0
 
     sys.path.insert(0, str(PROJECT_ROOT))
     from tutor.sim.engine import Simulation, run
@@ -234,7 +204,7 @@ def main() -> int:
 
 
 def downstream_run(scenario, repeat: int) -> None:
-    """5. The same SQS workload writing each message to a DynamoDB table that throttles part of
+    """4. The same SQS workload writing each message to a DynamoDB table that throttles part of
     the time, beside the same workload without a table: what the downstream costs per run."""
     from tutor.sim.engine import run
 

@@ -1,5 +1,12 @@
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from textual.app import App
@@ -100,3 +107,130 @@ async def open_lesson(app, pilot, lesson_id: str) -> None:
         app.store.record_prediction(app.profile, lesson_id, None, actual, None)
     await app.open_screen("lesson", lesson_id=lesson_id)
     await pilot.pause()
+
+
+# -- the progress store on both databases ---------------------------------------------------------
+
+POSTGRES_BIN = "/usr/lib/postgresql/15/bin"
+REQUIRE_POSTGRES_ENV = "LAMBDA_TUTOR_REQUIRE_POSTGRES"
+# The server sorts text by English rules, as most installed servers do ("ann" before "Zed"); the
+# store must still order ids and names byte by byte, as SQLite does.
+LINGUISTIC_ORDER = ["--locale", "C.UTF-8", "--locale-provider", "icu", "--icu-locale", "en-US"]
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL 15 server: its own data directory, a unix socket in it and a free TCP
+    port on 127.0.0.1; every test gets a fresh database of it."""
+
+    def __init__(self, base: Path, port: int, as_postgres: list[str]):
+        self.base = base
+        self.port = port
+        self._as_postgres = as_postgres
+        self._count = 0
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://lt@127.0.0.1:{self.port}/{database}"
+
+    def admin(self):
+        import psycopg
+
+        return psycopg.connect(self.url(), autocommit=True)
+
+    def new_database(self) -> str:
+        self._count += 1
+        name = f"test_{self._count}"
+        with self.admin() as admin:
+            admin.execute(f"CREATE DATABASE {name} TEMPLATE template0")
+        return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        with self.admin() as admin:
+            admin.execute(f"DROP DATABASE {url.rsplit('/', 1)[1]} WITH (FORCE)")
+
+    def pg_ctl(self, *args: str) -> None:
+        _run_or_fail([*self._as_postgres, f"{POSTGRES_BIN}/pg_ctl", "-D", str(self.base / "data"), *args])
+
+
+def _run_or_fail(command: list[str]) -> None:
+    """Run a PostgreSQL tool; if it fails, the test says what it printed, not only its exit status."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.fail(f"{' '.join(command)} failed: {done.stdout}{done.stderr}", pytrace=False)
+
+
+def _postgres_missing() -> str | None:
+    if not Path(POSTGRES_BIN, "initdb").exists():
+        return (
+            f"PostgreSQL 15 is not installed ({POSTGRES_BIN}/initdb is missing; apt-get install postgresql)"
+        )
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg is not installed (pip install -e '.[postgres]')"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    missing = _postgres_missing()
+    if missing:
+        if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+            pytest.fail(f"{missing}, and {REQUIRE_POSTGRES_ENV}=1 requires it", pytrace=False)
+        pytest.skip(missing)
+    # PostgreSQL refuses to run as root: then the server is the postgres user's, in a directory it owns.
+    base = Path(tempfile.mkdtemp(prefix="lambda-tutor-pg-"))
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:
+        import pwd
+
+        owner = pwd.getpwnam("postgres")
+        os.chown(base, owner.pw_uid, owner.pw_gid)
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    server = PostgresServer(base, _free_port(), as_postgres)
+    initdb = [f"{POSTGRES_BIN}/initdb", "-D", str(base / "data"), "-U", "lt", "-A", "trust", "--no-sync"]
+    _run_or_fail([*as_postgres, *initdb, "--encoding", "UTF8", *LINGUISTIC_ORDER])
+    # Durability settings off: a test server's data dies with the test run anyway.
+    options = (
+        f"-p {server.port} -k {base} -c listen_addresses=127.0.0.1 "
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    )
+    server.pg_ctl("-o", options, "-l", str(base / "server.log"), "-w", "start")
+    try:
+        yield server
+    finally:
+        server.pg_ctl("-m", "immediate", "stop")
+        shutil.rmtree(base, ignore_errors=True)
+
+
+class Backend(NamedTuple):
+    name: str  # "sqlite" or "postgres"
+    location: str  # the SQLite file or the database URL, as open_store() takes it
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request, isolated_home, monkeypatch):
+    """Run the test on SQLite and on PostgreSQL: a plain `open_store()` opens the chosen one."""
+    if request.param == "sqlite":
+        from tutor.locations import database_path
+
+        yield Backend("sqlite", str(database_path()))
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.new_database()
+    monkeypatch.setenv("LAMBDA_TUTOR_DATABASE", url)
+    yield Backend("postgres", url)
+    server.drop_database(url)
+
+
+@pytest.fixture
+def store(backend):
+    from tutor.progress.store import open_store
+
+    with open_store() as opened:
+        yield opened

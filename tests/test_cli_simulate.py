@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tutor.cli import main
+from tutor.sim.engine import run
 from tutor.sim.scenario import load_scenario
 
 
@@ -216,6 +217,29 @@ def test_trace_to_a_file_is_identical_for_the_same_seed_and_report_still_prints(
     assert "Outcome" in out
     assert first.read_bytes() == second.read_bytes()
     assert all(json.loads(line)["kind"] for line in first.read_text().splitlines())
+
+
+@pytest.mark.parametrize(
+    ("preset", "overrides"),
+    [
+        ("sqs-poison-dlq", ()),  # redeliveries, receive counts, a DLQ
+        ("sqs-lambda", ("load.pattern=burst",)),  # a burst of messages never received yet
+        ("kinesis-bisect", ()),  # shards on invoke_start and invoke_end, bisected batches
+        ("async-retries-destination", ()),
+        ("sync-throttled-burst", ()),
+        ("sqs-fifo-groups", ()),
+    ],
+)
+def test_trace_file_holds_exactly_the_engines_trace(capsys, tmp_path, preset, overrides):
+    """The file is written from the engine's compact rows; it must read back as the very events
+    (values and key order) that the engine's own trace holds."""
+    path = tmp_path / "trace.jsonl"
+    sets = [part for override in overrides for part in ("--set", override)]
+    status, _out, _err = run_cli(capsys, preset, *sets, "--json", "--trace", str(path))
+    assert status == 0
+    scenario = load_scenario(preset, overrides=list(overrides))
+    expected = "".join(json.dumps(event, separators=(",", ":")) + "\n" for event in run(scenario).trace)
+    assert path.read_text() == expected
 
 
 def test_trace_to_an_unwritable_path_is_one_line(capsys, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -38,14 +39,44 @@ WRITER = textwrap.dedent(
 NAMES = ("ann", "bob")
 
 
-def test_two_processes_writing_at_once_lose_nothing(tmp_path):
+def _raw_connection(backend):
+    """A connection of another program to the backend's database, outside the store."""
+    if backend.name == "sqlite":
+        return contextlib.closing(sqlite3.connect(backend.location, isolation_level=None))
+    import psycopg
+
+    return psycopg.connect(backend.location, autocommit=True)
+
+
+@contextlib.contextmanager
+def _write_lock_held(backend):
+    """Another program holds the database's write lock until the block ends."""
+    with _raw_connection(backend) as blocker:
+        if backend.name == "sqlite":
+            blocker.execute("BEGIN EXCLUSIVE")
+            try:
+                yield
+            finally:
+                blocker.execute("ROLLBACK")
+        else:
+            from tutor.progress.postgres import WRITE_LOCK_KEY
+
+            blocker.execute(f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})")
+            yield
+
+
+# What each database says when a write waited its busy timeout for the write lock.
+LOCKED = {"sqlite": "database is locked", "postgres": "canceling statement due to lock timeout"}
+
+
+def test_two_processes_writing_at_once_lose_nothing(backend):
     """The test starts each round in both writers at once and waits for both to finish it, so their
     writes contend within a round and interleave round by round, whatever the machine's speed."""
-    path = tmp_path / "progress.sqlite3"
+    path = backend.location
     rounds = 40
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(path), name],
+            [sys.executable, "-c", WRITER, path, name],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -80,7 +111,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
             ], f"{name}'s attempts, each once and in order"
 
 
-def test_threads_sharing_one_store_lose_nothing():
+def test_threads_sharing_one_store_lose_nothing(backend):
     with open_store() as store:
 
         def write(name: str) -> None:
@@ -184,8 +215,8 @@ NEXT = CURRENT + 1
 ADD_NOTES = Migration(NEXT, "notes per lesson", ("ALTER TABLE lesson_read ADD COLUMN note TEXT",))
 
 
-def test_an_older_schema_is_upgraded_and_keeps_its_rows():
-    path = database_path()
+def test_an_older_schema_is_upgraded_and_keeps_its_rows(backend):
+    path = backend.location
     with open_store(path) as store:
         store.mark_read("ann", "l1")
         assert store.schema_version() == CURRENT
@@ -194,20 +225,17 @@ def test_an_older_schema_is_upgraded_and_keeps_its_rows():
         assert store.schema_version() == NEXT
         assert store.read_lessons("ann") == {"l1"}
         store.mark_read("ann", "l2")
-    connection = sqlite3.connect(path)
-    columns = [row[1] for row in connection.execute("PRAGMA table_info(lesson_read)")]
-    versions = connection.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
-    connection.close()
-    assert "note" in columns
+    with _raw_connection(backend) as connection:
+        notes = connection.execute("SELECT lesson_id, note FROM lesson_read ORDER BY lesson_id").fetchall()
+        versions = connection.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+    assert notes == [("l1", None), ("l2", None)]
     assert versions == [(version,) for version in range(1, NEXT + 1)]
 
 
-def test_a_database_without_a_schema_table_gets_the_whole_schema():
-    path = database_path()
-    connection = sqlite3.connect(path)
-    connection.execute("CREATE TABLE leftover (x)")  # a valid SQLite file at "version 0"
-    connection.commit()
-    connection.close()
+def test_a_database_without_a_schema_table_gets_the_whole_schema(backend):
+    path = backend.location
+    with _raw_connection(backend) as connection:
+        connection.execute("CREATE TABLE leftover (x TEXT)")  # a valid database at "version 0"
     with open_store(path) as store:
         assert store.notice is None
         assert store.schema_version() == MIGRATIONS[-1].version
@@ -215,32 +243,36 @@ def test_a_database_without_a_schema_table_gets_the_whole_schema():
         assert store.read_lessons("ann") == {"l1"}
 
 
-def test_a_failing_migration_changes_nothing():
-    path = database_path()
+NO_SUCH_TABLE = {
+    "sqlite": "no such table: no_such_table",
+    "postgres": 'relation "no_such_table" does not exist',
+}
+
+
+def test_a_failing_migration_changes_nothing(backend):
+    path = backend.location
     with open_store(path) as store:
         store.mark_read("ann", "l1")
     broken = Migration(
-        NEXT, "half done", ("CREATE TABLE half_done (x)", "ALTER TABLE no_such_table ADD COLUMN y")
+        NEXT, "half done", ("CREATE TABLE half_done (x TEXT)", "ALTER TABLE no_such_table ADD COLUMN y TEXT")
     )
 
-    with pytest.raises(ProgressError, match=f"schema version {NEXT}: no such table: no_such_table"):
+    with pytest.raises(ProgressError, match=f"schema version {NEXT}: {NO_SUCH_TABLE[backend.name]}"):
         open_store(path, migrations=(*MIGRATIONS, broken))
 
     with open_store(path) as store:
         assert store.schema_version() == CURRENT
         assert store.read_lessons("ann") == {"l1"}
-    connection = sqlite3.connect(path)
-    assert connection.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchone() is None
-    connection.close()
+        assert not store.dialect.table_exists(store._connection, "half_done")
 
 
-def test_a_store_from_a_newer_version_is_refused_and_left_alone():
-    path = database_path()
+def test_a_store_from_a_newer_version_is_refused_and_left_alone(backend):
+    path = backend.location
     with open_store(path, migrations=(*MIGRATIONS, ADD_NOTES)) as store:
         store.mark_read("ann", "l1")
     with pytest.raises(ProgressError, match=rf"newer lambda-tutor .*schema version {NEXT}.*upgrade"):
         open_store(path)
-    assert list(path.parent.glob("*.damaged-*")) == []
+    assert list(database_path().parent.glob("*.damaged-*")) == []
     with open_store(path, migrations=(*MIGRATIONS, ADD_NOTES)) as store:
         assert store.read_lessons("ann") == {"l1"}
 
@@ -248,19 +280,13 @@ def test_a_store_from_a_newer_version_is_refused_and_left_alone():
 # -- failed writes ------------------------------------------------------------------------------
 
 
-def test_a_write_blocked_by_another_program_raises_a_one_line_error():
+def test_a_write_blocked_by_another_program_raises_a_one_line_error(backend):
     with open_store(busy_timeout_s=0.1) as store:
-        blocker = sqlite3.connect(store.path, isolation_level=None)
-        blocker.execute("BEGIN EXCLUSIVE")
-        try:
-            with pytest.raises(ProgressError) as caught:
-                store.mark_read("ann", "l1")
-        finally:
-            blocker.execute("ROLLBACK")
-            blocker.close()
+        with _write_lock_held(backend), pytest.raises(ProgressError) as caught:
+            store.mark_read("ann", "l1")
         message = str(caught.value)
-        assert "could not save progress (lesson read)" in message and "locked" in message
-        assert str(store.path) in message and "\n" not in message
+        assert "could not save progress (lesson read)" in message and LOCKED[backend.name] in message
+        assert backend.location in message and "\n" not in message
         store.mark_read("ann", "l1")  # once the other program lets go, writing works again
         assert store.read_lessons("ann") == {"l1"}
 
@@ -285,7 +311,7 @@ def test_a_data_directory_that_cannot_be_created_raises(isolated_home, monkeypat
         open_store()
 
 
-def test_times_recorded_later_sort_later_as_text():
+def test_times_recorded_later_sort_later_as_text(backend):
     # The schema relies on text order being time order for "last activity".
     with open_store() as store:
         store.record_exercise_attempt("ann", "ex", False, {}, T0 + timedelta(microseconds=1))
@@ -412,8 +438,8 @@ def test_a_data_directory_blocked_by_a_file_names_the_reason(isolated_home, monk
     )
 
 
-def test_a_newer_store_is_refused_naming_its_file():
-    path = database_path()
+def test_a_newer_store_is_refused_naming_its_file(backend):
+    path = backend.location
     with open_store(path, migrations=(*MIGRATIONS, ADD_NOTES)):
         pass
     with pytest.raises(ProgressError) as caught:
@@ -440,14 +466,13 @@ WRITES = {
 
 
 @pytest.mark.parametrize("action", WRITES)
-def test_a_failed_write_names_what_was_not_saved(action):
-    with open_store(busy_timeout_s=0.05) as store:
-        blocker = sqlite3.connect(store.path, isolation_level=None)
-        blocker.execute("BEGIN EXCLUSIVE")
-        try:
-            with pytest.raises(ProgressError) as caught:
-                WRITES[action](store)
-        finally:
-            blocker.execute("ROLLBACK")
-            blocker.close()
-    assert str(caught.value) == f"could not save progress ({action}) to {store.path}: database is locked"
+def test_a_failed_write_names_what_was_not_saved(action, backend):
+    with (
+        open_store(busy_timeout_s=0.05) as store,
+        _write_lock_held(backend),
+        pytest.raises(ProgressError) as caught,
+    ):
+        WRITES[action](store)
+    assert str(caught.value) == (
+        f"could not save progress ({action}) to {backend.location}: {LOCKED[backend.name]}"
+    )

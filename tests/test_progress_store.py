@@ -16,6 +16,11 @@ from tutor.progress.store import QuestionResult, open_store
 
 T0 = datetime(2025, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
 
+# Every test runs on SQLite and on PostgreSQL (`open_store()` opens the backend's store), except the
+# ones about the SQLite file itself.
+pytestmark = pytest.mark.usefixtures("backend")
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 
 class FrozenClock:
     def __init__(self, start: datetime = T0):
@@ -36,6 +41,7 @@ def wrong(question_id: str) -> QuestionResult:
     return QuestionResult(question_id, 0, 1, False)
 
 
+@sqlite_only
 def test_store_lives_in_the_data_directory(isolated_home):
     with open_store() as store:
         store.mark_read("default", "sync-invoke-api")
@@ -43,6 +49,7 @@ def test_store_lives_in_the_data_directory(isolated_home):
     assert database_path().is_file()
 
 
+@sqlite_only
 def test_store_creates_a_missing_data_directory(isolated_home, monkeypatch):
     monkeypatch.setenv("LAMBDA_TUTOR_HOME", str(isolated_home / "not" / "yet"))
     with open_store() as store:
@@ -339,7 +346,7 @@ def test_export_document_names_every_field_a_learner_or_a_spreadsheet_reads():
     stamp = "2025-03-01T09:30:00.123456Z"
     assert document == {
         "format": "lambda-tutor-progress",
-        "format_version": 2,
+        "format_version": 3,
         "profile": "ann",
         "exported_at": "2025-03-02T09:30:00.123456Z",
         "last_activity": "2025-03-01T10:30:00.123456Z",
@@ -355,9 +362,27 @@ def test_export_document_names_every_field_a_learner_or_a_spreadsheet_reads():
                 "max_points": 3.0,
                 "percent": 55.5,  # 55.557 %, rounded down like on every screen
                 "results": [
-                    {"question_id": "q1", "points": 1.0, "max_points": 1.0, "correct": True},
-                    {"question_id": "q2", "points": 0.6667, "max_points": 1.0, "correct": False},
-                    {"question_id": "q3", "points": 0.0, "max_points": 1.0, "correct": False},
+                    {
+                        "question_id": "q1",
+                        "points": 1.0,
+                        "max_points": 1.0,
+                        "correct": True,
+                        "response": None,
+                    },
+                    {
+                        "question_id": "q2",
+                        "points": 0.6667,
+                        "max_points": 1.0,
+                        "correct": False,
+                        "response": None,
+                    },
+                    {
+                        "question_id": "q3",
+                        "points": 0.0,
+                        "max_points": 1.0,
+                        "correct": False,
+                        "response": None,
+                    },
                 ],
             }
         ],

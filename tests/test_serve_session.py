@@ -26,12 +26,13 @@ async def test_the_name_is_asked_first_checked_like_a_profile_and_becomes_the_pr
         await pilot.press("escape", "ctrl+p", "f1")
         assert isinstance(app.screen, ProfilePromptScreen)
 
-        await pilot.press(*"ann smith", "enter")
+        await pilot.press(*"ann/smith", "enter")
         error = app.screen.query_one("#profile-error")
-        assert error.display and "profile name 'ann smith' is not allowed" in str(error.render())
+        assert error.display and "profile name 'ann/smith' is not allowed" in str(error.render())
         assert isinstance(app.screen, ProfilePromptScreen)
 
-        await pilot.press(*["backspace"] * 6, "enter")
+        # ann's first login in a browser: she chooses a PIN (typed twice).
+        await pilot.press(*["backspace"] * 6, "enter", "down", "enter", *"2580", "enter", *"2580", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, CourseMapScreen), "the course map")
         assert app.profile == "ann"
         assert app.theme == "textual-light"  # ann's own theme, remembered from an earlier session

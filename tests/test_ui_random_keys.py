@@ -39,6 +39,7 @@ VISITS: list[tuple[str, dict]] = [
     ("exercise", {"exercise_id": "ui-small-drain"}),
     ("catalogue", {}),
     ("watch", {"preset": "sqs-lambda"}),
+    ("room", {}),
 ]
 
 PRESSES = 2000

@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _add_pack_options(parser, top_level=True)
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="keep progress in this PostgreSQL database (postgresql://USER:PASSWORD@HOST:PORT/NAME), "
+        "e.g. for several serve hosts; default: $LAMBDA_TUTOR_DATABASE, else a SQLite file",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
 
     p = sub.add_parser("validate", help="check the built-in course or a content pack")
@@ -104,21 +110,112 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask every question of the module, not a draw",
     )
 
-    p = sub.add_parser("serve", help="serve the app to browsers (textual-serve)")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p = sub.add_parser(
+        "serve",
+        help="serve the app to browsers (textual-serve)",
+        description="Serve the course to browsers, one app process per learner.",
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 or :: for a room: "
+        "the start-up lines list the addresses to hand out)",
+    )
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the http(s) address learners open when a reverse proxy or TLS terminator is in front "
+        "(e.g. https://tutor.example.org/); the page's addresses come from it, wss for https",
+    )
+    p.add_argument(
+        "--max-sessions",
+        metavar="N",
+        type=int,
+        help="learners at a time; the next one sees 'the room is full' until a seat frees up. "
+        "Default: this machine's cores / 7.5 %% (one learner's measured CPU share; 26 on 2 cores), "
+        "fewer if memory at 43 MiB each runs out first",
+    )
+    p.add_argument(
+        "--allow-origin",
+        metavar="ORIGIN",
+        action="append",
+        default=[],
+        help="also take sessions from pages on this origin (e.g. https://lms.example.org); "
+        "repeatable. The server's own page is always allowed",
+    )
     p.add_argument(
         "--content", metavar="DIR", action="append", default=argparse.SUPPRESS, help="add an instructor pack"
     )
+    _add_serve_roster_option(p)
 
     p = sub.add_parser("workshop", help="instructor tools")
     wsub = p.add_subparsers(dest="workshop_command", metavar="ACTION", parser_class=OneLineParser)
+    _add_roster_parser(wsub)
     wp = wsub.add_parser("report", help="one row per learner: lessons, quiz scores, exercises")
     wp.add_argument("--format", choices=["table", "csv", "json"], default="table")
     wp.add_argument(
         "--content", metavar="DIR", action="append", default=argparse.SUPPRESS, help="add an instructor pack"
     )
+    _add_room_report_options(wp)
+    _add_room_subcommands(wsub)
     return parser
+
+
+def _add_room_report_options(report: argparse.ArgumentParser) -> None:
+    report.add_argument(
+        "--by",
+        choices=["learner", "exercise", "question"],
+        default="learner",
+        help="one row per learner (default), per exercise or per quiz question",
+    )
+    report.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only what was done since a UTC date or time (2026-12-05, 2026-12-05T09:00) "
+        "or in the last while (90m, 2h, 3d)",
+    )
+    report.add_argument(
+        "--pack",
+        metavar="NAME",
+        help="only the lessons, quizzes and exercises of one pack (its folder name, or built-in)",
+    )
+
+
+def _add_room_subcommands(wsub) -> None:
+    wp = wsub.add_parser("watch", help="a live table of the room, refreshed from the store every few seconds")
+    wp.add_argument(
+        "--content", metavar="DIR", action="append", default=argparse.SUPPRESS, help="add an instructor pack"
+    )
+    wp.add_argument(
+        "--every", type=float, default=3.0, metavar="SECONDS", help="seconds between reads (default 3)"
+    )
+    wp = wsub.add_parser(
+        "collect", help="merge learners' progress exports (files or folders) into this store"
+    )
+    wp.add_argument(
+        "targets", nargs="+", metavar="FILE|DIR", help="export files, or folders of *.json exports"
+    )
+    wp = wsub.add_parser("reset", help="start a fresh room: move this store aside (kept, never deleted)")
+    wp.add_argument("--yes", action="store_true", help="do it (without it nothing changes)")
+
+
+def _add_serve_roster_option(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--roster",
+        action="store_true",
+        help="let in only the names on the workshop roster; a first login needs the learner's join code",
+    )
+
+
+def _add_roster_parser(workshop: argparse._SubParsersAction) -> None:
+    p = workshop.add_parser("roster", help="the workshop's list of learners, with their join codes")
+    rsub = p.add_subparsers(dest="roster_command", metavar="ACTION", parser_class=OneLineParser)
+    rp = rsub.add_parser("add", help="put learners on the roster and print each one's join code")
+    rp.add_argument("names", nargs="+", metavar="NAME", help="a learner's name (quote names with spaces)")
+    rsub.add_parser("list", help="who is on the roster, and who has logged in")
+    rp = rsub.add_parser("reset", help="forget a learner's PIN so they choose a new one at next login")
+    rp.add_argument("name", metavar="NAME")
 
 
 def require_terminal() -> None:
@@ -144,9 +241,17 @@ def _is_tty(stream) -> bool:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from tutor.locations import check_profile_name
+    from tutor.locations import DATABASE_ENV, check_profile_name
 
-    check_profile_name(args.profile)
+    # ' Ann  Lee ' and 'Ann Lee' are one profile: every command gets the kept form.
+    args.profile = check_profile_name(args.profile)
+    if args.database is not None:
+        # Through the environment, so that serve's per-browser sessions use the same database.
+        os.environ[DATABASE_ENV] = args.database
+    if os.environ.get(DATABASE_ENV):
+        from tutor.progress.postgres import check_url
+
+        check_url(os.environ[DATABASE_ENV])
     name = args.command or "app"
     module = importlib.import_module(f"tutor.commands.{name}")
     return int(module.run(args) or 0)

@@ -6,11 +6,13 @@ import json
 
 
 def run(args) -> int:
-    from tutor.locations import builtin_content_dir, data_dir, database_path
+    from tutor.locations import builtin_content_dir, data_dir, database_path, database_url
+    from tutor.progress.postgres import masked_url
 
+    url = database_url()
     paths = {
         "data_dir": str(data_dir()),
-        "database": str(database_path()),
+        "database": masked_url(url) if url else str(database_path()),
         "content": str(builtin_content_dir()),
     }
     if args.json:

@@ -24,7 +24,8 @@ def run(args) -> int:
         raise UserError("--yes only applies to --reset")
 
     course = None
-    if not export and not reset:
+    if export != "csv" and not reset:
+        # The JSON export names the course and pack versions it was made against.
         from tutor.content.loader import load_course_or_fail
 
         course = load_course_or_fail(getattr(args, "content", []))
@@ -38,7 +39,9 @@ def run(args) -> int:
         if reset:
             return _reset(store, profile, assume_yes)
         if export == "json":
-            json.dump(store.export(profile), sys.stdout, indent=2, ensure_ascii=False)
+            from tutor.progress.export import learner_export
+
+            json.dump(learner_export(store, profile, course), sys.stdout, indent=2, ensure_ascii=False)
             sys.stdout.write("\n")
             return 0
         if export == "csv":

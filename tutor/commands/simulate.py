@@ -42,19 +42,22 @@ def run(args) -> int:
         return run_watch(scenario, args.scenario)
 
     from tutor.sim import report
+    from tutor.sim._common import decode_rows, write_rows
     from tutor.sim.engine import Simulation
 
     # The run is streamed: its events are written and digested as they come and then dropped,
-    # so memory does not grow with the trace. With --json alone nothing reads the events.
+    # so memory does not grow with the trace. With --json alone nothing reads the events. The
+    # trace file is written from the engine's compact rows, without a dict per event.
     wants_report = not args.json and args.trace != "-"
     simulation = Simulation(scenario, record_trace=bool(args.trace) or wants_report)
     digest = report.TraceDigest() if wants_report else None
+    prefix = simulation.core.prefix
     with _trace_writer(args.trace) as write:
-        for events in simulation.stream():
+        for rows, first in simulation.stream_rows():
             if write is not None:
-                write("".join([json.dumps(event, separators=(",", ":")) + "\n" for event in events]))
+                write_rows(rows, prefix, first, write)
             if digest is not None:
-                digest.feed(events)
+                decode_rows(rows, prefix, first, digest.read)
     summary = simulation.summary()
     if args.json:
         document = {"scenario": scenario.resolved(), "summary": summary}

@@ -1,15 +1,67 @@
-"""Flatten a profile's export document into CSV: one row per record, `record` names its type.
+"""A profile's export: the JSON document a learner hands in, and its CSV flattening.
 
-Spreadsheets want one flat table, so every record type shares one set of columns and leaves the
-ones it does not use empty. Times stay UTC ISO 8601 (Z); parameters and setting values stay JSON.
+The JSON export says whose it is (the learner's name), what it was made against (the course and
+pack versions) and carries a checksum, so `workshop collect` can refuse a file that was edited,
+damaged or is not ours instead of merging nonsense into the room's store.
+
+CSV: spreadsheets want one flat table, so every record type shares one set of columns and leaves
+the ones it does not use empty. Times stay UTC ISO 8601 (Z); parameters and setting values stay JSON.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, TextIO
+
+EXPORT_FORMAT = "lambda-tutor-progress"
+CHECKSUM_KEY = "checksum"
+BUILT_IN_PACK = "built-in"
+
+
+def canonical_json(document: dict[str, Any]) -> bytes:
+    """One byte string per document, whatever its key order or indentation, for the checksum."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def checksum(document: dict[str, Any]) -> str:
+    """sha256 over the canonical JSON of everything but the checksum itself."""
+    payload = {key: value for key, value in document.items() if key != CHECKSUM_KEY}
+    return "sha256:" + hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def content_hash(root: Path) -> str:
+    """A pack's version as its content: sha256 over every file's relative path and bytes, so two
+    rooms on the same pack agree and any edited lesson or quiz shows as another version."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith(".") or "/." in relative or "__pycache__" in relative:
+            continue  # editor and cache files are not content
+        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def pack_name(root: Path, course_packs: list[Path]) -> str:
+    return BUILT_IN_PACK if course_packs and root == course_packs[0] else root.name
+
+
+def learner_export(store, profile: str, course, learner_name: str | None = None) -> dict[str, Any]:
+    """`progress --export json`: the store's document plus name, versions and checksum."""
+    from tutor import __version__
+
+    document = store.export(profile)
+    document["learner_name"] = learner_name or profile
+    document["course_version"] = __version__
+    document["packs"] = [
+        {"name": pack_name(root, course.packs), "content": content_hash(root)} for root in course.packs
+    ]
+    document[CHECKSUM_KEY] = checksum(document)
+    return document
+
 
 CSV_COLUMNS = (
     "record",

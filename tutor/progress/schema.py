@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tutor.progress.backends import PerDialect, Statement
+
 
 @dataclass(frozen=True)
 class Migration:
     version: int
     description: str
-    statements: tuple[str, ...]
+    statements: tuple[Statement, ...]  # one text for both databases, or PerDialect
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -150,7 +152,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             # never-coming date and counts as reviewed when it was retired. Every Leitner card
             # entered review through a miss, so its difficulty is FSRS's first difficulty after
             # Again with the default parameters (w[4] = 6.4133; tests check it against fsrs).
-            """
+            PerDialect(
+                sqlite="""
             INSERT INTO review_card_fsrs
                 (profile, question_id, due, stability, difficulty, last_review, updated_at)
             SELECT profile, question_id, due, days, 6.4133,
@@ -160,6 +163,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             FROM (SELECT *, CASE box WHEN 1 THEN 1 WHEN 2 THEN 2 WHEN 3 THEN 4 WHEN 4 THEN 7 ELSE 15 END
                             AS days FROM review_card)
             """,
+                # The same conversion with PostgreSQL's date arithmetic (date - integer = date).
+                postgres="""
+            INSERT INTO review_card_fsrs
+                (profile, question_id, due, stability, difficulty, last_review, updated_at)
+            SELECT profile, question_id, due, days, 6.4133,
+                   CASE WHEN box <= 5 THEN to_char(CAST(due AS date) - days, 'YYYY-MM-DD')
+                        ELSE substr(updated_at, 1, 10) END,
+                   updated_at
+            FROM (SELECT *, CASE box WHEN 1 THEN 1 WHEN 2 THEN 2 WHEN 3 THEN 4 WHEN 4 THEN 7 ELSE 15 END
+                            AS days FROM review_card) AS leitner
+            """,
+            ),
             "DROP TABLE review_card",
             "ALTER TABLE review_card_fsrs RENAME TO review_card",
             "CREATE INDEX review_card_due ON review_card (profile, due)",
@@ -189,6 +204,44 @@ MIGRATIONS: tuple[Migration, ...] = (
                 PRIMARY KEY (profile, exercise_id, level)
             ) WITHOUT ROWID
             """,
+        ),
+    ),
+    Migration(
+        version=5,
+        description="learners who joined in a browser (PINs, the workshop roster) and resumable tabs",
+        statements=(
+            # Progress rows stay keyed by profile; a learner's profile is their display name, so
+            # nothing written before this table existed has to move.
+            """
+            CREATE TABLE learner (
+                learner_key    TEXT PRIMARY KEY,        -- tutor.locations.name_key: who the name means
+                display_name   TEXT NOT NULL UNIQUE,    -- as first typed; the profile of their rows
+                pin_hash       TEXT,                    -- NULL: no PIN yet, or the instructor reset it
+                joined_at      TEXT,                    -- first login; NULL: on the roster, not come yet
+                on_roster      INTEGER NOT NULL DEFAULT 0 CHECK (on_roster IN (0, 1)),
+                join_code_hash TEXT                     -- roster only: needed while there is no PIN
+            )
+            """,
+            # One row per browser tab that logged in: its token (hashed) lets a dropped connection
+            # come back as the same learner, on the same screen, without the prompt.
+            """
+            CREATE TABLE resume_token (
+                token_hash TEXT PRIMARY KEY,
+                profile    TEXT NOT NULL,
+                bound_at   TEXT NOT NULL,
+                place_json TEXT,                        -- the screen the tab was on, and its values
+                updated_at TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
+    Migration(
+        version=6,
+        description="the answer a learner gave to each question of a finished quiz",
+        statements=(
+            # NULL for attempts stored before this version: what was answered was not kept then.
+            # The instructor's report lists the wrong answers chosen most often from it.
+            "ALTER TABLE quiz_result ADD COLUMN response_json TEXT",
         ),
     ),
 )

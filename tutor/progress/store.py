@@ -1,12 +1,17 @@
-"""The learner's progress: one SQLite file for every profile on the machine.
+"""The learner's progress: one SQLite file for every profile on the machine, or one PostgreSQL
+database for a room served by several hosts (`--database postgresql://..`, tutor.progress.postgres).
 
 Durability rules this module keeps:
-- every write is one `BEGIN IMMEDIATE` transaction, so two app instances (or a terminal and a
-  browser session) writing at once queue behind each other instead of losing rows; WAL mode lets
-  readers carry on meanwhile, and a busy timeout makes a writer wait rather than fail;
+- every write is one transaction that first takes the database's write lock (SQLite's
+  `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), so two app instances (or a terminal and a
+  browser session, or two serve hosts) writing at once queue behind each other instead of losing
+  rows; readers carry on meanwhile (WAL, MVCC), and a busy timeout makes a writer wait rather than fail;
 - a damaged file is never treated as "no progress": it is moved aside next to the database with
   the time in its name, `store.notice` says where, and a fresh store is used;
 - a failed write is never swallowed: it raises `ProgressError`, a one-line `UserError`.
+
+The SQL below is written once for both databases (see tutor.progress.backends for the subset);
+what differs lives in a `Dialect`.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, Self
 
 from tutor.errors import UserError
-from tutor.locations import check_profile_name, database_path
+from tutor.locations import check_profile_name, database_path, database_url, name_key
+from tutor.progress.backends import SQLITE, Connection, Dialect
+from tutor.progress.postgres import is_postgres_url
 from tutor.progress.schema import MIGRATIONS, PROFILE_TABLES, PROGRESS_TABLES, VERSION_TABLE, Migration
 from tutor.quiz.scoring import shown_percent
 
@@ -45,6 +52,9 @@ class QuestionResult:
     points: float
     max_points: float
     correct: bool
+    # What the learner answered, as JSON gives it back (a set of choices as a sorted list);
+    # None when the attempt predates schema version 6 or the caller did not say.
+    response: Any = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,39 @@ class ExerciseResult:
     history: tuple[ExerciseAttempt, ...] = field(repr=False, default=())
 
 
+@dataclass(frozen=True)
+class Learner:
+    """Someone who logged in by name (a browser session) or was put on the workshop roster."""
+
+    key: str  # tutor.locations.name_key of the name: who it means, whatever the case or spacing
+    display_name: str  # as first typed; also the profile their progress is stored under
+    joined_at: datetime | None  # first login; None: on the roster and not come yet
+    has_pin: bool
+    on_roster: bool
+    pin_hash: str | None = field(default=None, repr=False)
+    join_code_hash: str | None = field(default=None, repr=False)
+
+    @property
+    def profile(self) -> str:
+        return self.display_name
+
+
+_LEARNER_COLUMNS = "learner_key, display_name, joined_at, pin_hash, on_roster, join_code_hash"
+
+
+def _learner(row: tuple[Any, ...]) -> Learner:
+    key, display_name, joined_at, pin_hash, on_roster, join_code_hash = row
+    return Learner(
+        key=key,
+        display_name=display_name,
+        joined_at=from_utc_text(joined_at) if joined_at else None,
+        has_pin=pin_hash is not None,
+        on_roster=bool(on_roster),
+        pin_hash=pin_hash,
+        join_code_hash=join_code_hash,
+    )
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -173,12 +216,13 @@ def _check_id(kind: str, value: str) -> str:
 
 
 @contextlib.contextmanager
-def _immediate(connection: sqlite3.Connection, failure: str) -> Iterator[sqlite3.Connection]:
-    """One write transaction: BEGIN IMMEDIATE .. COMMIT, rolled back on any failure; a SQLite error
+def _immediate(connection: Connection, dialect: Dialect, failure: str) -> Iterator[Connection]:
+    """One write transaction holding the write lock, rolled back on any failure; a database error
     becomes a one-line ProgressError starting with `failure`, never a silent loss."""
     try:
-        connection.execute("BEGIN IMMEDIATE")
         try:
+            # Inside: on PostgreSQL the transaction has begun when waiting for the lock times out.
+            dialect.begin_write(connection)
             yield connection
             connection.execute("COMMIT")
         except BaseException:
@@ -186,15 +230,15 @@ def _immediate(connection: sqlite3.Connection, failure: str) -> Iterator[sqlite3
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             raise
-    except sqlite3.Error as error:
+    except dialect.errors as error:
         raise ProgressError(f"{failure}: {_one_line(error)}") from error
 
 
-def _new_row_id(cursor: sqlite3.Cursor) -> int:
-    row_id = cursor.lastrowid
-    # Typed optional only because it is None before any INSERT; every caller has just inserted.
-    assert row_id is not None, "an INSERT into a rowid table always sets lastrowid"
-    return row_id
+def _inserted_id(cursor: Any) -> int:
+    """The id an `INSERT .. RETURNING id` gave the new row (lastrowid is SQLite's alone)."""
+    # fetchall, not fetchone: SQLite finishes the INSERT only when its statement has run to the end.
+    [(row_id,)] = cursor.fetchall()
+    return int(row_id)
 
 
 def _one_line(error: BaseException) -> str:
@@ -206,14 +250,19 @@ class ProgressStore:
 
     def __init__(
         self,
-        path: Path,
-        connection: sqlite3.Connection,
+        path: Path | None,
+        connection: Connection,
         *,
         notice: str | None = None,
         clock: Callable[[], datetime] = utc_now,
+        dialect: Dialect = SQLITE,
+        location: str | None = None,
     ) -> None:
-        self.path = path
+        self.path = path  # the SQLite file; None on PostgreSQL
+        # What messages name: the file, or the database URL with its password masked.
+        self.location = location if location is not None else str(path)
         self.notice = notice
+        self.dialect = dialect
         self._connection = connection
         self._clock = clock
         self._lock = threading.RLock()
@@ -234,30 +283,28 @@ class ProgressStore:
         return to_utc_text(self._clock())
 
     @contextlib.contextmanager
-    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
-        with (
-            self._lock,
-            _immediate(self._connection, f"could not save progress ({action}) to {self.path}") as c,
-        ):
-            yield c
+    def _write(self, action: str) -> Iterator[Connection]:
+        failure = f"could not save progress ({action}) to {self.location}"
+        with self._lock, _immediate(self._connection, self.dialect, failure) as connection:
+            yield connection
 
     @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        # A deferred transaction gives every multi-query read one consistent snapshot.
+    def _read(self) -> Iterator[Connection]:
+        # A read transaction gives every multi-query read one consistent snapshot.
         with self._lock:
             connection = self._connection
             outermost = not connection.in_transaction
             try:
                 if outermost:
-                    connection.execute("BEGIN")
+                    self.dialect.begin_read(connection)
                 try:
                     yield connection
                 finally:
                     if outermost and connection.in_transaction:
                         connection.execute("COMMIT")
-            except sqlite3.Error as error:
+            except self.dialect.errors as error:
                 raise ProgressError(
-                    f"could not read progress from {self.path}: {_one_line(error)}"
+                    f"could not read progress from {self.location}: {_one_line(error)}"
                 ) from error
 
     # -- lessons -------------------------------------------------------------------------------
@@ -268,7 +315,8 @@ class ProgressStore:
         _check_id("lesson id", lesson_id)
         with self._write("lesson read") as db:
             db.execute(
-                "INSERT OR IGNORE INTO lesson_read (profile, lesson_id, read_at) VALUES (?, ?, ?)",
+                "INSERT INTO lesson_read (profile, lesson_id, read_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (profile, lesson_id) DO NOTHING",
                 (profile, lesson_id, self._now_text()),
             )
 
@@ -367,18 +415,33 @@ class ProgressStore:
                     f"got {result.points} of {result.max_points}"
                 )
         with self._write(f"quiz attempt for {module_id}") as db:
-            cursor = db.execute(
-                "INSERT INTO quiz_attempt (id, profile, module_id, finished_at) VALUES (?, ?, ?, ?)",
-                (attempt_id, profile, module_id, finished_text),
-            )
-            if attempt_id is not None:
+            if attempt_id is None:
+                attempt_id = _inserted_id(
+                    db.execute(
+                        "INSERT INTO quiz_attempt (profile, module_id, finished_at) VALUES (?, ?, ?) "
+                        "RETURNING id",
+                        (profile, module_id, finished_text),
+                    )
+                )
+            else:
+                db.execute(
+                    "INSERT INTO quiz_attempt (id, profile, module_id, finished_at) VALUES (?, ?, ?, ?)",
+                    (attempt_id, profile, module_id, finished_text),
+                )
                 db.execute("DELETE FROM kept_quiz WHERE id = ? AND profile = ?", (attempt_id, profile))
-            attempt_id = _new_row_id(cursor)
             db.executemany(
-                "INSERT INTO quiz_result (attempt_id, question_id, points, max_points, correct) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO quiz_result "
+                "(attempt_id, question_id, points, max_points, correct, response_json) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (attempt_id, r.question_id, float(r.points), float(r.max_points), int(bool(r.correct)))
+                    (
+                        attempt_id,
+                        r.question_id,
+                        float(r.points),
+                        float(r.max_points),
+                        int(bool(r.correct)),
+                        None if r.response is None else json.dumps(r.response, sort_keys=True),
+                    )
                     for r in results
                 ],
             )
@@ -393,10 +456,12 @@ class ProgressStore:
             params += (module_id,)
         with self._read() as db:
             attempts = db.execute(query + " ORDER BY finished_at, id", params).fetchall()
+            # rowid: the order the questions were asked (PostgreSQL's quiz_result has a rowid column).
             results: dict[int, list[QuestionResult]] = {attempt_id: [] for attempt_id, _, _ in attempts}
             rows = (
                 db.execute(
-                    "SELECT r.attempt_id, r.question_id, r.points, r.max_points, r.correct "
+                    "SELECT r.attempt_id, r.question_id, r.points, r.max_points, r.correct, "
+                    "r.response_json "
                     "FROM quiz_result r JOIN quiz_attempt a ON a.id = r.attempt_id "
                     "WHERE a.profile = ? ORDER BY r.attempt_id, r.rowid",
                     (profile,),
@@ -404,9 +469,12 @@ class ProgressStore:
                 if attempts
                 else []
             )
-        for attempt_id, question_id, points, max_points, correct in rows:
+        for attempt_id, question_id, points, max_points, correct, response_json in rows:
             if attempt_id in results:
-                results[attempt_id].append(QuestionResult(question_id, points, max_points, bool(correct)))
+                response = None if response_json is None else json.loads(response_json)
+                results[attempt_id].append(
+                    QuestionResult(question_id, points, max_points, bool(correct), response)
+                )
         return [
             QuizAttempt(attempt_id, module, from_utc_text(finished), tuple(results[attempt_id]))
             for attempt_id, module, finished in attempts
@@ -446,8 +514,8 @@ class ProgressStore:
     def keep_quiz(self, profile: str, module_id: str, question_ids: Sequence[str]) -> int:
         """Keep a module quiz that starts now, replacing any kept one of the module; returns its id.
 
-        The id is reserved from quiz_attempt's own sequence (SQLite lets a program move it), so it
-        is never handed to another attempt and the finished quiz is stored under it.
+        The id is reserved from quiz_attempt's own sequence, so it is never handed to another
+        attempt and the finished quiz is stored under it.
         """
         check_profile_name(profile)
         _check_id("module id", module_id)
@@ -457,14 +525,7 @@ class ProgressStore:
             _check_id("question id", question_id)
         now = self._now_text()
         with self._write(f"quiz of {module_id} in progress") as db:
-            row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'quiz_attempt'").fetchone()
-            attempt_id = (row[0] if row else 0) + 1
-            if row:
-                db.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'quiz_attempt'", (attempt_id,))
-            else:
-                db.execute(
-                    "INSERT INTO sqlite_sequence (name, seq) VALUES ('quiz_attempt', ?)", (attempt_id,)
-                )
+            attempt_id = self.dialect.reserve_quiz_attempt_id(db)
             db.execute("DELETE FROM kept_quiz WHERE profile = ? AND module_id = ?", (profile, module_id))
             db.execute(
                 "INSERT INTO kept_quiz (id, profile, module_id, question_ids_json, started_at, updated_at) "
@@ -621,8 +682,9 @@ class ProgressStore:
             raise ValueError("a skipped prediction has neither a predicted value nor a verdict")
         with self._write(f"prediction for {lesson_id}") as db:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO prediction "
-                "(profile, lesson_id, predicted, actual, within, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO prediction "
+                "(profile, lesson_id, predicted, actual, within, answered_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (profile, lesson_id) DO NOTHING",
                 (
                     profile,
                     lesson_id,
@@ -658,8 +720,8 @@ class ProgressStore:
             raise ValueError(f"a hint level is 1, 2 or 3, got {level!r}")
         with self._write(f"hint for {exercise_id}") as db:
             db.execute(
-                "INSERT OR IGNORE INTO exercise_hint (profile, exercise_id, level, shown_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO exercise_hint (profile, exercise_id, level, shown_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (profile, exercise_id, level) DO NOTHING",
                 (profile, exercise_id, level, self._now_text()),
             )
 
@@ -671,6 +733,16 @@ class ProgressStore:
                 (profile,),
             ).fetchall()
         return dict(rows)
+
+    def hints_shown(self, profile: str) -> list[tuple[str, int, datetime]]:
+        """Every hint level the learner opened: (exercise id, level, when), oldest first."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT exercise_id, level, shown_at FROM exercise_hint WHERE profile = ? "
+                "ORDER BY shown_at, exercise_id, level",
+                (profile,),
+            ).fetchall()
+        return [(exercise_id, level, from_utc_text(at)) for exercise_id, level, at in rows]
 
     # -- exercises -----------------------------------------------------------------------------
 
@@ -688,12 +760,13 @@ class ProgressStore:
         except (TypeError, ValueError) as error:
             raise ValueError(f"exercise parameters must be JSON-serialisable: {error}") from error
         with self._write(f"exercise attempt for {exercise_id}") as db:
-            cursor = db.execute(
-                "INSERT INTO exercise_attempt (profile, exercise_id, passed, params_json, finished_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (profile, exercise_id, int(bool(passed)), params_json, finished_text),
+            return _inserted_id(
+                db.execute(
+                    "INSERT INTO exercise_attempt (profile, exercise_id, passed, params_json, finished_at) "
+                    "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    (profile, exercise_id, int(bool(passed)), params_json, finished_text),
+                )
             )
-        return _new_row_id(cursor)
 
     def exercise_attempts(self, profile: str) -> list[ExerciseAttempt]:
         with self._read() as db:
@@ -728,13 +801,138 @@ class ProgressStore:
             )
         return results
 
+    # -- learners (browser logins and the roster) ----------------------------------------------------
+
+    def learners(self) -> list[Learner]:
+        """Everyone who has logged in by name, in the order they joined, whether or not they did
+        anything since (the roster's no-shows are left out: see `roster`)."""
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {_LEARNER_COLUMNS} FROM learner WHERE joined_at IS NOT NULL "
+                "ORDER BY joined_at, learner_key"
+            ).fetchall()
+        return [_learner(row) for row in rows]
+
+    def roster(self) -> list[Learner]:
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {_LEARNER_COLUMNS} FROM learner WHERE on_roster = 1 ORDER BY learner_key"
+            ).fetchall()
+        return [_learner(row) for row in rows]
+
+    def learner(self, name: str) -> Learner | None:
+        with self._read() as db:
+            row = db.execute(
+                f"SELECT {_LEARNER_COLUMNS} FROM learner WHERE learner_key = ?", (name_key(name),)
+            ).fetchone()
+        return _learner(row) if row else None
+
+    def known_profile(self, name: str) -> str | None:
+        """The profile stored progress uses for this name, however it is typed: a learner's display
+        name, else a profile written before learners were recorded ('Ann_2' for 'ann_2'; the exact
+        spelling first when two differ only in case)."""
+        learner = self.learner(name)
+        if learner is not None:
+            return learner.display_name
+        key = name_key(name)
+        matches = [profile for profile in self.profiles() if name_key(profile) == key]
+        shown = check_profile_name(name)
+        return shown if shown in matches else (matches[0] if matches else None)
+
+    def claim_name(self, name: str, pin_hash: str) -> Learner | None:
+        """First login (or the first after a PIN reset): the name gets this PIN, and a learner row
+        with the time they joined. None when the name already has a PIN: it is someone else's."""
+        display_name = self.known_profile(name) or check_profile_name(name)
+        key = name_key(display_name)
+        now = self._now_text()
+        with self._write(f"joining of {display_name}") as db:
+            db.execute(
+                "INSERT INTO learner (learner_key, display_name, pin_hash, joined_at, on_roster) "
+                "VALUES (?, ?, NULL, ?, 0) ON CONFLICT (learner_key) DO NOTHING",
+                (key, display_name, now),
+            )
+            claimed = db.execute(
+                "UPDATE learner SET pin_hash = ?, joined_at = coalesce(joined_at, ?) "
+                "WHERE learner_key = ? AND pin_hash IS NULL",
+                (pin_hash, now, key),
+            ).rowcount
+        return self.learner(key) if claimed == 1 else None
+
+    def add_to_roster(self, name: str, join_code_hash: str) -> Learner:
+        """Put a learner on the workshop roster with a join code (a new one if already on it)."""
+        display_name = self.known_profile(name) or check_profile_name(name)
+        with self._write(f"roster entry for {display_name}") as db:
+            db.execute(
+                "INSERT INTO learner (learner_key, display_name, pin_hash, joined_at, on_roster, "
+                "join_code_hash) VALUES (?, ?, NULL, NULL, 1, ?) "
+                "ON CONFLICT (learner_key) DO UPDATE SET on_roster = 1, "
+                "join_code_hash = excluded.join_code_hash",
+                (name_key(display_name), display_name, join_code_hash),
+            )
+        learner = self.learner(display_name)
+        assert learner is not None, "the row was just written"
+        return learner
+
+    def reset_pin(self, name: str, join_code_hash: str | None = None) -> bool:
+        """Forget the learner's PIN (and end their resumable tabs); they choose a new one at their
+        next login. A roster learner gets the new join code. False when there is no such learner."""
+        learner = self.learner(name)
+        if learner is None:
+            return False
+        with self._write(f"PIN reset of {learner.display_name}") as db:
+            db.execute(
+                "UPDATE learner SET pin_hash = NULL, join_code_hash = coalesce(?, join_code_hash) "
+                "WHERE learner_key = ?",
+                (join_code_hash, learner.key),
+            )
+            db.execute("DELETE FROM resume_token WHERE profile = ?", (learner.display_name,))
+        return True
+
+    # -- resumable browser tabs ------------------------------------------------------------------------
+
+    def bind_resume_token(self, token_hash: str, profile: str, *, lifetime: timedelta) -> None:
+        """A tab logged in: its token now brings the learner back; tokens older than `lifetime` go."""
+        check_profile_name(profile)
+        now = self._clock()
+        with self._write("resumable session") as db:
+            db.execute("DELETE FROM resume_token WHERE bound_at < ?", (to_utc_text(now - lifetime),))
+            db.execute(
+                "INSERT INTO resume_token (token_hash, profile, bound_at, place_json, updated_at) "
+                "VALUES (?, ?, ?, NULL, ?) ON CONFLICT (token_hash) DO UPDATE SET "
+                "profile = excluded.profile, bound_at = excluded.bound_at, "
+                "place_json = excluded.place_json, updated_at = excluded.updated_at",
+                (token_hash, profile, to_utc_text(now), to_utc_text(now)),
+            )
+
+    def resume_session(
+        self, token_hash: str, *, lifetime: timedelta
+    ) -> tuple[str, dict[str, Any] | None] | None:
+        """The profile a token was bound to and the place its tab was last on; None when the token
+        is unknown or was bound longer than `lifetime` ago."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT profile, place_json, bound_at FROM resume_token WHERE token_hash = ?",
+                (token_hash,),
+            ).fetchone()
+        if row is None or from_utc_text(row[2]) < self._clock() - lifetime:
+            return None
+        return row[0], (json.loads(row[1]) if row[1] else None)
+
+    def set_resume_place(self, token_hash: str, place: dict[str, Any]) -> None:
+        """Where the tab is now (a screen, its parameters, values typed), for a later resume."""
+        with self._write("place in the course") as db:
+            db.execute(
+                "UPDATE resume_token SET place_json = ?, updated_at = ? WHERE token_hash = ?",
+                (json.dumps(place, sort_keys=True), self._now_text(), token_hash),
+            )
+
     # -- profiles --------------------------------------------------------------------------------
 
     def profiles(self) -> list[str]:
         """Every profile that has anything stored, settings included, sorted by name."""
         union = " UNION ".join(f"SELECT profile FROM {table}" for table in PROFILE_TABLES)
         with self._read() as db:
-            rows = db.execute(f"SELECT profile FROM ({union}) ORDER BY profile").fetchall()
+            rows = db.execute(f"SELECT profile FROM ({union}) AS profiles ORDER BY profile").fetchall()
         return [profile for (profile,) in rows]
 
     def last_activity(self, profile: str) -> datetime | None:
@@ -750,7 +948,7 @@ class ProgressStore:
                 " UNION ALL SELECT max(finished_at) FROM exercise_attempt WHERE profile = :p"
                 " UNION ALL SELECT max(updated_at) FROM kept_quiz WHERE profile = :p"
                 " UNION ALL SELECT max(answered_at) FROM prediction WHERE profile = :p"
-                " UNION ALL SELECT max(shown_at) FROM exercise_hint WHERE profile = :p)",
+                " UNION ALL SELECT max(shown_at) FROM exercise_hint WHERE profile = :p) AS activity",
                 {"p": profile},
             ).fetchone()
         return from_utc_text(row[0]) if row and row[0] else None
@@ -786,7 +984,9 @@ class ProgressStore:
         return {
             "format": "lambda-tutor-progress",
             # 2: review cards are FSRS cards (no box); predictions and hints were added.
-            "format_version": 2,
+            # 3: each quiz result has the response given (null before schema 6); the command line
+            # adds the learner's name, course and pack versions and a checksum (progress.export).
+            "format_version": 3,
             "profile": profile,
             "exported_at": self._now_text(),
             "last_activity": to_utc_text(activity) if activity else None,
@@ -810,6 +1010,7 @@ class ProgressStore:
                             "points": result.points,
                             "max_points": result.max_points,
                             "correct": result.correct,
+                            "response": result.response,
                         }
                         for result in attempt.results
                     ],
@@ -860,7 +1061,7 @@ class ProgressStore:
 
     def schema_version(self) -> int:
         with self._read() as db:
-            return _current_version(db)
+            return _current_version(db, self.dialect)
 
 
 # -- opening, checking, migrating ----------------------------------------------------------------
@@ -875,10 +1076,16 @@ def open_store(
 ) -> ProgressStore:
     """Open (creating, checking and upgrading as needed) the progress store.
 
-    A damaged file is moved aside and `store.notice` says where; anything that stops the store
-    from being opened at all raises `ProgressError`.
+    `path` is a SQLite file or a postgresql:// URL; by default $LAMBDA_TUTOR_DATABASE (which
+    `--database` sets) or else the SQLite file in the data directory. A damaged file is moved aside
+    and `store.notice` says where; anything that stops the store from being opened at all raises
+    `ProgressError`.
     """
-    path = Path(path) if path is not None else database_path()
+    if path is None:
+        path = database_url() or database_path()
+    if isinstance(path, str) and is_postgres_url(path):
+        return _open_postgres(path, clock, busy_timeout_s, migrations)
+    path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -896,11 +1103,27 @@ def open_store(
             )
         connection = _connect(path, busy_timeout_s)
         try:
-            _migrate(connection, path, migrations, to_utc_text(clock()))
+            _migrate(connection, SQLITE, str(path), migrations, to_utc_text(clock()))
         except BaseException:
             connection.close()
             raise
     return ProgressStore(path, connection, notice=notice, clock=clock)
+
+
+def _open_postgres(
+    url: str, clock: Callable[[], datetime], busy_timeout_s: float, migrations: Sequence[Migration]
+) -> ProgressStore:
+    from tutor.progress.postgres import PostgresDialect, connect, masked_url
+
+    connection = connect(url, busy_timeout_s, ProgressError)
+    location = masked_url(url)
+    dialect = PostgresDialect()
+    try:
+        _migrate(connection, dialect, location, migrations, to_utc_text(clock()))
+    except BaseException:
+        connection.close()
+        raise
+    return ProgressStore(None, connection, clock=clock, dialect=dialect, location=location)
 
 
 @contextlib.contextmanager
@@ -1011,40 +1234,40 @@ def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     return connection
 
 
-def _current_version(connection: sqlite3.Connection) -> int:
-    exists = connection.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-    ).fetchone()
-    if not exists:
+def _current_version(connection: Connection, dialect: Dialect) -> int:
+    if not dialect.table_exists(connection, "schema_version"):
         return 0
     (version,) = connection.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
     return int(version)
 
 
-def _migrate(connection: sqlite3.Connection, path: Path, migrations: Sequence[Migration], now: str) -> None:
-    """Bring the file up to the newest schema, all pending steps in one transaction."""
+def _migrate(
+    connection: Connection, dialect: Dialect, location: str, migrations: Sequence[Migration], now: str
+) -> None:
+    """Bring the store up to the newest schema, all pending steps in one transaction (PostgreSQL's
+    DDL is transactional too), under the write lock so that two first opens cannot both migrate."""
     known = max((migration.version for migration in migrations), default=0)
-    failure = f"cannot upgrade the progress store {path} to schema version {known}"
+    failure = f"cannot upgrade the progress store {location} to schema version {known}"
     try:
         # Cheap read first: nearly every open finds the schema current and needs no write lock.
-        if _current_version(connection) == known:
+        if _current_version(connection, dialect) == known:
             return
-    except sqlite3.Error as error:
+    except dialect.errors as error:
         raise ProgressError(f"{failure}: {_one_line(error)}") from error
-    with _immediate(connection, failure):
+    with _immediate(connection, dialect, failure):
         # Re-read under the write lock: another instance may have migrated meanwhile.
-        current = _current_version(connection)
+        current = _current_version(connection, dialect)
         if current > known:
             raise ProgressError(
-                f"the progress store {path} was written by a newer lambda-tutor "
+                f"the progress store {location} was written by a newer lambda-tutor "
                 f"(schema version {current}; this one knows up to {known}): upgrade lambda-tutor"
             )
-        connection.execute(VERSION_TABLE)
+        connection.execute(dialect.migration_text(VERSION_TABLE))
         for migration in sorted(migrations, key=lambda m: m.version):
             if migration.version <= current:
                 continue
             for statement in migration.statements:
-                connection.execute(statement)
+                connection.execute(dialect.migration_text(statement))
             connection.execute(
                 "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.description, now),

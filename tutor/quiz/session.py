@@ -364,7 +364,13 @@ class QuizSession:
         from tutor.progress.store import QuestionResult
 
         results = [
-            QuestionResult(a.question.id, a.grade.points, a.grade.max_points, a.grade.correct)
+            QuestionResult(
+                a.question.id,
+                a.grade.points,
+                a.grade.max_points,
+                a.grade.correct,
+                _response_to_json(a.response),
+            )
             for a in self.answered
         ]
         self.attempt_id = self.store.record_quiz_attempt(

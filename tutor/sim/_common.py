@@ -519,12 +519,22 @@ class Core:
         collecting = gc.isenabled()
         gc.disable()  # thousands of new dicts, no cycles: see Simulation._run_to
         try:
-            self._decode(rows)
+            self._arrive_rows = decode_rows(rows, self.prefix, self._arrive_rows + 1, self.trace.append) - 1
         finally:
             if collecting:
                 gc.enable()
         rows.clear()
         return self.trace
+
+    def take_rows(self) -> tuple[list, int]:
+        """The rows written since the last call, which the core forgets, and the number of the
+        item whose `arrive` is the first bare-float row among them (see `decode_rows`)."""
+        rows = self.rows[:]
+        self.rows.clear()
+        first = self._arrive_rows + 1
+        # Bare-float `arrive` rows are written as items arrive, one per item in order.
+        self._arrive_rows = self.arrived
+        return rows, first
 
     def take_events(self) -> list[dict]:
         """The rows written since the last call, decoded into a new list that the core forgets."""
@@ -536,51 +546,6 @@ class Core:
         finally:
             self.trace = kept
         return events
-
-    def _decode(self, rows: list) -> None:
-        out = self.trace.append
-        prefix = self.prefix + "-"
-        index = 0
-        size = len(rows)
-        while index < size:
-            row = rows[index]
-            kind = type(row)
-            if kind is float:
-                self._arrive_rows += 1
-                out({"t": round(row, 6), "kind": "arrive", "item": f"{prefix}{self._arrive_rows}"})
-                index += 1
-            elif kind is dict:
-                out(row)
-                index += 1
-            elif row == INVOKE_START:
-                _, t, number, ids, cold, shard = rows[index : index + 6]
-                record = {
-                    "t": round(t, 6),
-                    "kind": "invoke_start",
-                    "invocation": number,
-                    "items": ids.split(","),
-                    "cold": cold,
-                }
-                if shard is not None:
-                    record["shard"] = shard
-                out(record)
-                index += 6
-            elif row == INVOKE_END:
-                _, t, number, outcome, ids, shard = rows[index : index + 6]
-                record = {
-                    "t": round(t, 6),
-                    "kind": "invoke_end",
-                    "invocation": number,
-                    "outcome": outcome,
-                    "failed_items": ids.split(",") if ids else [],
-                }
-                if shard is not None:
-                    record["shard"] = shard
-                out(record)
-                index += 6
-            else:
-                out({"t": round(rows[index + 1], 6), "kind": "delete", "items": rows[index + 2].split(",")})
-                index += 3
 
     def initializing(self) -> int:
         now = self.env._now
@@ -602,6 +567,120 @@ def _discard(record: Any) -> None:
 INVOKE_START, INVOKE_END, DELETE = 1, 2, 3
 
 
+def decode_rows(rows: list, prefix: str, arrive_n: int, out: Callable[[dict], Any]) -> int:
+    """Hand each event of `rows` to `out` as the contract's dict; `arrive_n` numbers the first
+    bare-float `arrive` row. Returns the number the next such row would have."""
+    prefix += "-"
+    index = 0
+    size = len(rows)
+    while index < size:
+        row = rows[index]
+        kind = type(row)
+        if kind is float:
+            out({"t": round(row, 6), "kind": "arrive", "item": f"{prefix}{arrive_n}"})
+            arrive_n += 1
+            index += 1
+        elif kind is dict:
+            out(row)
+            index += 1
+        elif row == INVOKE_START:
+            _, t, number, ids, cold, shard = rows[index : index + 6]
+            record = {
+                "t": round(t, 6),
+                "kind": "invoke_start",
+                "invocation": number,
+                "items": ids.split(","),
+                "cold": cold,
+            }
+            if shard is not None:
+                record["shard"] = shard
+            out(record)
+            index += 6
+        elif row == INVOKE_END:
+            _, t, number, outcome, ids, shard = rows[index : index + 6]
+            record = {
+                "t": round(t, 6),
+                "kind": "invoke_end",
+                "invocation": number,
+                "outcome": outcome,
+                "failed_items": ids.split(",") if ids else [],
+            }
+            if shard is not None:
+                record["shard"] = shard
+            out(record)
+            index += 6
+        else:
+            out({"t": round(rows[index + 1], 6), "kind": "delete", "items": rows[index + 2].split(",")})
+            index += 3
+    return arrive_n
+
+
+# The trace file's lines for the compact rows, exactly as json.dumps(event, separators=(",", ":"))
+# writes the dicts that `decode_rows` makes: item ids and outcomes are plain ASCII, never escaped.
+_ARRIVE_LINE = '{"t":%r,"kind":"arrive","item":"%s%d"}\n'
+_START_LINE = '{"t":%r,"kind":"invoke_start","invocation":%d,"items":["%s"],"cold":%s%s}\n'
+_END_LINE = '{"t":%r,"kind":"invoke_end","invocation":%d,"outcome":"%s","failed_items":[%s]%s}\n'
+_DELETE_LINE = '{"t":%r,"kind":"delete","items":["%s"]}\n'
+LINES_PER_WRITE = 4096
+
+
+def write_rows(rows: list, prefix: str, arrive_n: int, write: Callable[[str], Any]) -> int:
+    """Write `rows` as JSON lines, the same text as `decode_rows` then json.dumps, without making
+    the dicts; `write` gets a few thousand lines at a time. Returns the next `arrive` number."""
+    from json import dumps
+
+    prefix += "-"
+    lines: list[str] = []
+    add = lines.append
+    index = 0
+    size = len(rows)
+    while index < size:
+        row = rows[index]
+        kind = type(row)
+        if kind is float:
+            add(_ARRIVE_LINE % (round(row, 6), prefix, arrive_n))
+            arrive_n += 1
+            index += 1
+        elif kind is dict:
+            add(dumps(row, separators=(",", ":")) + "\n")
+            index += 1
+        elif row == INVOKE_START:
+            _, t, number, ids, cold, shard = rows[index : index + 6]
+            add(
+                _START_LINE
+                % (
+                    round(t, 6),
+                    number,
+                    ids.replace(",", '","'),
+                    "true" if cold else "false",
+                    "" if shard is None else f',"shard":{shard}',
+                )
+            )
+            index += 6
+        elif row == INVOKE_END:
+            _, t, number, outcome, ids, shard = rows[index : index + 6]
+            add(
+                _END_LINE
+                % (
+                    round(t, 6),
+                    number,
+                    outcome,
+                    '"' + ids.replace(",", '","') + '"' if ids else "",
+                    "" if shard is None else f',"shard":{shard}',
+                )
+            )
+            index += 6
+        else:
+            add(_DELETE_LINE % (round(rows[index + 1], 6), rows[index + 2].replace(",", '","')))
+            index += 3
+        if len(lines) >= LINES_PER_WRITE:
+            write("".join(lines))
+            lines.clear()
+    if lines:
+        write("".join(lines))
+    return arrive_n
+
+
 class Producer:
     """The load: items enter in order; all items of one instant are handed over together.
 
@@ -620,11 +699,17 @@ class Producer:
         core: Core,
         arrive: Callable[[list[Item]], None],
         arrive_one: Callable[[Item], None] | None = None,
+        arrive_number: Callable[[int, float], None] | None = None,
+        arrive_range: Callable[[int, int, float], None] | None = None,
     ):
         self.core = core
         self.env = core.env
         self.arrive = arrive
         self.arrive_one = arrive_one or (lambda item: arrive([item]))
+        # A model that keeps waiting items as numbers and times (SQS's standard queue) takes them
+        # so, and makes the `Item` itself when it needs one: a backlog costs no objects.
+        self.arrive_number = arrive_number
+        self.arrive_range = arrive_range
         load = core.scenario.load
         self.count = load.count
         self.burst = load.pattern == "burst"
@@ -644,16 +729,24 @@ class Producer:
         core = self.core
         now = self.next_at
         if self.burst:
-            self.arrive([core.new_item(n, 0.0) for n in range(1, self.count + 1)])
+            if self.arrive_range is not None and not core.poison_next:
+                core.arrived += self.count
+                self.arrive_range(1, self.count + 1, 0.0)
+            else:
+                self.arrive([core.new_item(n, 0.0) for n in range(1, self.count + 1)])
             self.n = self.count
         else:
             n = self.n = self.n + 1
-            if core.faults_by_n or core.poison_next:
-                item = core.new_item(n, now)
-            else:
-                item = Item(core.prefix, n, now)
+            if core.poison_next:
+                self.arrive_one(core.new_item(n, now))
+            elif self.arrive_number is not None:
                 core.arrived += 1
-            self.arrive_one(item)
+                self.arrive_number(n, now)
+            elif core.faults_by_n:
+                self.arrive_one(core.new_item(n, now))
+            else:
+                core.arrived += 1
+                self.arrive_one(Item(core.prefix, n, now))
             if n < self.count:
                 if self.uniform:
                     self.next_at = n * self.gap

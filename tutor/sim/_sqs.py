@@ -46,7 +46,9 @@ Interpretations:
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from tutor.sim._common import (
@@ -69,6 +71,37 @@ INITIAL_POLLERS = 5
 MAX_POLLERS = 1250
 SCALE_STEP_S = 60.0 / 300  # one more concurrent batch every 0.2 s: 300 a minute
 VISIBLE, IN_FLIGHT, DONE = 0, 1, 2
+
+
+# Messages that arrived one after another and wait unreceived are kept as a `Fresh` run of numbers
+# and arrival times (8 bytes a message) and become `Item`s only when received: a backlog of
+# millions stays small. A run is cut at this many messages so that a long backlog's consumed
+# front is freed as the queue drains.
+FRESH_RUN = 65_536
+
+
+class Fresh:
+    """Messages `n` .. `end - 1`, in order, visible and never received yet: their arrival times
+    are `times[k - first]`, or all `t` when `times` is None (a burst)."""
+
+    __slots__ = ("end", "first", "n", "t", "times")
+
+    def __init__(self, first: int, end: int, t: float, times: array | None):
+        self.first = first
+        self.n = first  # the next one to be received
+        self.end = end
+        self.t = t
+        self.times = times
+
+    def next_item(self, core: Core) -> Item:
+        """The first message of the run as an `Item`, taken off the run."""
+        n = self.n
+        times = self.times
+        item = Item(core.prefix, n, self.t if times is None else times[n - self.first])
+        if core.faults_by_n:
+            item.faults = core.faults_by_n.get(n)
+        self.n = n + 1
+        return item
 
 
 class Receipt:
@@ -117,7 +150,8 @@ class SqsModel:
             self.report = EACH if cfg.report_batch_item_failures else WHOLE
         cap = MAX_POLLERS if cfg.maximum_concurrency is None else min(cfg.maximum_concurrency, MAX_POLLERS)
         self.cap = cap
-        self.visible: deque[Item] = deque()  # standard queue; deleted messages are skipped lazily
+        # The standard queue, in order; deleted messages are skipped lazily.
+        self.visible: deque[Item | Fresh] = deque()
         self.fifo_visible: dict[int, deque[Item]] = {}  # FIFO: group -> its visible messages in order
         self.group_in_flight = [0] * (self.message_groups + 1) if self.fifo else []
         self.visible_count = 0
@@ -130,8 +164,11 @@ class SqsModel:
         self.deleted = 0
         self.can_grow = True  # fewer pollers than the cap
         self.redelivered = False  # some message came back, so receive counts above 1 exist
-        # The producer's fast path for one message; FIFO messages go through `arrive`.
+        # The producer's fast paths for messages it has not made `Item`s of; FIFO messages go
+        # through `arrive`.
         self.arrive_one = None if self.fifo else self._arrive_one
+        self.arrive_number = None if self.fifo else self._arrive_number
+        self.arrive_range = None if self.fifo else self._arrive_range
         for _ in range(min(INITIAL_POLLERS, cap)):
             self.add_poller()
 
@@ -181,6 +218,42 @@ class SqsModel:
         elif self.can_grow and not self.scaling:
             self.start_scaling()
 
+    def _arrive_number(self, n: int, t: float) -> None:
+        """`_arrive_one` for message n arriving at t, kept as a number and a time (see `Fresh`)."""
+        core = self.core
+        if core.tracing:
+            core.rows.append(t)  # an `arrive` row (see _common.INVOKE_START)
+        visible = self.visible
+        last = visible[-1] if visible else None
+        if type(last) is Fresh and last.end == n and last.times is not None and n - last.first < FRESH_RUN:
+            last.times.append(t)
+            last.end = n + 1
+        else:
+            visible.append(Fresh(n, n + 1, t, array("d", (t,))))
+        core.outstanding += 1
+        count = self.visible_count = self.visible_count + 1
+        if count > self.max_queue_depth:  # noqa: PLR1730 - once per message: a call to max() costs more
+            self.max_queue_depth = count
+        if self.receivers:
+            self.offer()
+        elif self.can_grow and not self.scaling:
+            self.start_scaling()
+
+    def _arrive_range(self, first: int, end: int, t: float) -> None:
+        """`arrive` for messages first .. end - 1 all sent at t (a burst), without their `Item`s."""
+        core = self.core
+        count = end - first
+        if core.tracing:
+            core.rows.extend(repeat(t, count))  # `arrive` rows (see _common.INVOKE_START)
+        self.visible.append(Fresh(first, end, t, None))
+        core.outstanding += count
+        depth = self.visible_count = self.visible_count + count
+        self.max_queue_depth = max(self.max_queue_depth, depth)
+        if self.receivers:
+            self.offer()
+        elif not self.scaling and len(self.pollers) < self.cap:
+            self.start_scaling()
+
     def make_visible(self, msgs: list[Item]) -> None:
         """Messages whose visibility timeout ended at this instant come back together."""
         self.redelivered = True
@@ -217,7 +290,7 @@ class SqsModel:
         redrive: list[Item] = []
         limit = self.max_receive_count
         popped = 0
-        sources: list[tuple[int | None, deque[Item]]]
+        sources: list[tuple[int | None, deque[Item] | deque[Item | Fresh]]]
         if self.fifo:
             in_flight = self.group_in_flight
             order = sorted((queue[0].n, g) for g, queue in self.fifo_visible.items() if not in_flight[g])
@@ -225,13 +298,21 @@ class SqsModel:
         else:
             sources = [(None, self.visible)]
         append = taken.append
+        core = self.core
         for g, queue in sources:
             popleft = queue.popleft
             got = before = len(taken)
             while queue and got < room:
-                m = popleft()
-                if m.state:  # deleted or received again since it was queued: skipped lazily
-                    continue
+                m = queue[0]
+                if isinstance(m, Fresh):
+                    fresh = m
+                    m = fresh.next_item(core)
+                    if fresh.n == fresh.end:
+                        popleft()
+                else:
+                    popleft()
+                    if m.state:  # deleted or received again since it was queued: skipped lazily
+                        continue
                 popped += 1
                 if limit is not None and m.receives >= limit:
                     m.state = DONE
@@ -537,11 +618,16 @@ class SqsModel:
         poller (a failed batch's messages waiting out their visibility timeout)."""
         visible: list[str] = []
         sources = self.fifo_visible.values() if self.fifo else (self.visible,)
+        prefix = self.core.prefix
         for queue in sources:
             for m in queue:
                 if len(visible) >= limit:
                     break
-                if m.state == VISIBLE:
+                if isinstance(m, Fresh):
+                    visible.extend(
+                        f"{prefix}-{n}" for n in range(m.n, min(m.end, m.n + limit - len(visible)))
+                    )
+                elif m.state == VISIBLE:
                     visible.append(m.id)
         batches = []
         held_total = 0

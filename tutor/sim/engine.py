@@ -21,7 +21,9 @@ API for the command line and the UI::
     result = run(scenario)     # result.trace, result.summary
     run(scenario, record_trace=False)   # summary only: faster, and the trace stays empty
     for events in sim.stream():  # the whole run in slices of events that are not kept, so a
-        ...                      # long run's memory does not grow with its trace (the CLI)
+        ...                      # long run's memory does not grow with its trace
+    for rows, first in sim.stream_rows():  # the same slices as compact rows (the CLI writes
+        ...                                # them with `_common.write_rows`)
     for events in sim.advance_in_slices(t):  # advance(t), its events handed over the same way
         ...                                  # (the panes)
 
@@ -101,7 +103,7 @@ import simpy
 
 from tutor.errors import UserError
 from tutor.sim._async import AsyncModel
-from tutor.sim._common import Core, Producer, t6
+from tutor.sim._common import Core, Producer, decode_rows, t6
 from tutor.sim._sqs import SqsModel
 from tutor.sim._streams import StreamModel
 from tutor.sim._sync import SyncModel
@@ -164,7 +166,13 @@ class Simulation:
             self.model = SqsModel(core)
         else:
             self.model = StreamModel(core, model)
-        self.producer = Producer(core, self.model.arrive, self.model.arrive_one)
+        self.producer = Producer(
+            core,
+            self.model.arrive,
+            self.model.arrive_one,
+            getattr(self.model, "arrive_number", None),
+            getattr(self.model, "arrive_range", None),
+        )
         self.done = False
         self.end_reason: str | None = None
         self._drained_at = 0
@@ -341,13 +349,23 @@ class Simulation:
         however long the run; without `record_trace` the slices are empty and only the summary
         is built. Not for a run that is also read through `trace` or `drain_events`.
         """
+        prefix = self.core.prefix
+        for rows, first in self.stream_rows(chunk_rows):
+            events: list[dict] = []
+            decode_rows(rows, prefix, first, events.append)
+            yield events
+
+    def stream_rows(self, chunk_rows: int = 20_000) -> Iterator[tuple[list, int]]:
+        """`stream`, its slices as the engine's compact rows, with the number of the item of the
+        first bare-float `arrive` row: for `_common.write_rows` (a trace file written without a
+        dict per event) or `_common.decode_rows`."""
         core = self.core
         self._row_budget = chunk_rows
         try:
             while not self.done:
                 self.advance(self.until_s)
                 if core.rows or self.done:
-                    yield core.take_events()
+                    yield core.take_rows()
         finally:
             self._row_budget = math.inf
 

@@ -392,10 +392,11 @@ class TraceDigest:
 
     def feed(self, events: Iterable[Mapping[str, Any]]) -> TraceDigest:
         for event in events:
-            self._read(event)
+            self.read(event)
         return self
 
-    def _read(self, event: Mapping[str, Any]) -> None:
+    def read(self, event: Mapping[str, Any]) -> None:
+        """One event, in trace order."""
         self.events += 1
         if len(self.head) < self.head_size:
             self.head.append(event)

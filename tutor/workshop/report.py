@@ -196,3 +196,341 @@ def _table(rows: list[LearnerRow], course: Course, *, per_module: bool):
             last,
         )
     return table
+
+
+# -- what a report covers: a pack, a time window -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the course a report counts (a pack's, or all of it) and since when."""
+
+    lesson_ids: frozenset[str]
+    module_ids: tuple[str, ...]
+    exercise_ids: frozenset[str]
+    since: datetime | None = None
+
+    def counts(self, moment: datetime) -> bool:
+        return self.since is None or moment >= self.since
+
+
+def exercise_pack(exercise) -> str:
+    # An exercise's file is named `<pack label>/exercises/<file>.toml`: its pack is two folders up.
+    from pathlib import PurePosixPath
+
+    return PurePosixPath(exercise.file).parent.parent.name
+
+
+def course_scope(course: Course, pack: str | None = None, since: datetime | None = None) -> Scope:
+    """The whole course, or one pack's part of it; an unknown pack is a one-line error naming them."""
+    from tutor.errors import UserError
+    from tutor.progress.export import pack_name
+
+    if pack is None:
+        return Scope(
+            frozenset(course.lessons),
+            tuple(module.id for module in course.modules),
+            frozenset(exercise.id for exercise in course.exercises),
+            since,
+        )
+    roots = {pack_name(root, course.packs): root for root in course.packs}
+    if pack not in roots:
+        raise UserError(f"--pack {pack}: no such pack in this course; packs: {', '.join(roots)}")
+    root = roots[pack]
+    folder = root.name
+    return Scope(
+        frozenset(lesson_id for lesson_id, lesson in course.lessons.items() if lesson.pack == root),
+        tuple(module.id for module in course.modules if module.pack == root),
+        frozenset(exercise.id for exercise in course.exercises if exercise_pack(exercise) == folder),
+        since,
+    )
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """`2026-12-05` (midnight UTC), `2026-12-05T09:00` (UTC unless it says otherwise), or `90m`,
+    `2h`, `3d` back from `now`."""
+    import re
+    from datetime import timedelta
+
+    from tutor.errors import UserError
+
+    value = text.strip()
+    match = re.fullmatch(r"(\d+)\s*([mhd])", value)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        unit_name = {"m": "minutes", "h": "hours", "d": "days"}[unit]
+        return now - timedelta(**{unit_name: amount})
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(
+            f"--since {text!r}: use a UTC date (2026-12-05), a time (2026-12-05T09:00) "
+            "or a duration back from now (90m, 2h, 3d)"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment.astimezone(UTC)
+
+
+def build_scoped_report(store, course: Course, scope: Scope, learners: list[str]) -> list[LearnerRow]:
+    """`build_report` limited to a pack's lessons, quizzes and exercises and to what was done since."""
+    rows = []
+    for profile in learners:
+        read = {lesson for lesson, at in store.lessons_read_at(profile).items() if scope.counts(at)}
+        best: dict[str, float] = {}
+        for attempt in store.quiz_attempts(profile):
+            if attempt.module_id in scope.module_ids and scope.counts(attempt.finished_at):
+                best[attempt.module_id] = max(best.get(attempt.module_id, 0.0), attempt.percent)
+        passed = {
+            attempt.exercise_id
+            for attempt in store.exercise_attempts(profile)
+            if attempt.passed
+            and attempt.exercise_id in scope.exercise_ids
+            and scope.counts(attempt.finished_at)
+        }
+        predictions = [
+            p
+            for p in store.predictions(profile).values()
+            if p.lesson_id in scope.lesson_ids and scope.counts(p.answered_at)
+        ]
+        hints: dict[str, int] = {}
+        for exercise_id, level, at in store.hints_shown(profile):
+            if exercise_id in scope.exercise_ids and scope.counts(at):
+                hints[exercise_id] = max(hints.get(exercise_id, 0), level)
+        rows.append(
+            LearnerRow(
+                profile=profile,
+                lessons_read=len(read & scope.lesson_ids),
+                lessons_total=len(scope.lesson_ids),
+                quiz_best={module_id: best[module_id] for module_id in scope.module_ids if module_id in best},
+                exercises_passed=len(passed),
+                exercises_total=len(scope.exercise_ids),
+                last_activity=store.last_activity(profile),
+                predictions_made=sum(1 for p in predictions if p.predicted is not None),
+                predictions_right=sum(1 for p in predictions if p.within),
+                predictions_skipped=sum(1 for p in predictions if p.predicted is None),
+                hints_used=sum(hints.values()),
+            )
+        )
+    return rows
+
+
+# -- per exercise ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExerciseRow:
+    exercise_id: str
+    title: str
+    tried: tuple[str, ...]  # learners with at least one run, by name
+    passed: tuple[str, ...]
+    first_try: tuple[str, ...]  # learners whose first run passed
+    attempts: int
+
+
+def build_exercise_report(store, course: Course, scope: Scope, learners: list[str]) -> list[ExerciseRow]:
+    runs: dict[str, dict[str, list[bool]]] = {}
+    for profile in learners:
+        for attempt in store.exercise_attempts(profile):
+            if attempt.exercise_id in scope.exercise_ids and scope.counts(attempt.finished_at):
+                runs.setdefault(attempt.exercise_id, {}).setdefault(profile, []).append(attempt.passed)
+    rows = []
+    for exercise in course.exercises:
+        if exercise.id not in scope.exercise_ids:
+            continue
+        by_learner = runs.get(exercise.id, {})
+        rows.append(
+            ExerciseRow(
+                exercise.id,
+                exercise.title,
+                tuple(sorted(by_learner)),
+                tuple(sorted(p for p, results in by_learner.items() if any(results))),
+                tuple(sorted(p for p, results in by_learner.items() if results[0])),
+                sum(len(results) for results in by_learner.values()),
+            )
+        )
+    return rows
+
+
+# -- per question -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    question_id: str
+    module_id: str
+    answered: int  # answers in finished quizzes, every attempt counted
+    right: int
+    wrong_answers: tuple[tuple[str, int], ...]  # (answer as shown, times chosen), most chosen first
+
+    @property
+    def right_percent(self) -> float:
+        return 100.0 * self.right / self.answered if self.answered else 0.0
+
+
+def answer_text(response, choices: tuple = ()) -> str:
+    """A stored response as the learner saw it: a choice's text rather than its position."""
+    if isinstance(response, list):
+        return " + ".join(answer_text(item, choices) for item in response)
+    if isinstance(response, dict):
+        return ", ".join(f"{key}→{answer_text(value)}" for key, value in sorted(response.items()))
+    if isinstance(response, int) and not isinstance(response, bool) and 0 <= response < len(choices):
+        return str(choices[response])
+    return f"{response:g}" if isinstance(response, float) else str(response)
+
+
+def build_question_report(store, course: Course, scope: Scope, learners: list[str]) -> list[QuestionRow]:
+    """Per question asked: how often answered and right, the wrong answers chosen; most missed first.
+    Answers to quizzes finished before the store kept them (schema 6) count, without their text."""
+    from collections import Counter
+
+    module_of = {question.id: question.module for question in course.questions}
+    choices = {question.id: question.choices for question in course.questions}
+    answered: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    wrong: dict[str, Counter[str]] = {}
+    for profile in learners:
+        for attempt in store.quiz_attempts(profile):
+            if attempt.module_id not in scope.module_ids or not scope.counts(attempt.finished_at):
+                continue
+            for result in attempt.results:
+                if result.question_id not in module_of:
+                    continue  # no longer in the course
+                answered[result.question_id] += 1
+                if result.correct:
+                    right[result.question_id] += 1
+                elif result.response is not None:
+                    wrong.setdefault(result.question_id, Counter())[
+                        answer_text(result.response, choices[result.question_id])
+                    ] += 1
+    rows = [
+        QuestionRow(
+            question_id,
+            module_of[question_id],
+            count,
+            right[question_id],
+            tuple(wrong.get(question_id, Counter()).most_common()),
+        )
+        for question_id, count in answered.items()
+    ]
+    return sorted(rows, key=lambda row: (row.right_percent, -row.answered, row.question_id))
+
+
+def write_exercises(rows: list[ExerciseRow], form: str, out: TextIO, width: int) -> None:
+    if form == "json":
+        json.dump(
+            {
+                "exercises": [
+                    {
+                        "exercise_id": row.exercise_id,
+                        "title": row.title,
+                        "tried": list(row.tried),
+                        "passed": list(row.passed),
+                        "first_try_passes": list(row.first_try),
+                        "attempts": row.attempts,
+                    }
+                    for row in rows
+                ]
+            },
+            out,
+            indent=2,
+            ensure_ascii=False,
+        )
+        out.write("\n")
+        return
+    if form == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["exercise_id", "tried", "passed", "first_try_passes", "attempts", "passed_by"])
+        for row in rows:
+            writer.writerow(
+                [
+                    row.exercise_id,
+                    len(row.tried),
+                    len(row.passed),
+                    len(row.first_try),
+                    row.attempts,
+                    " ".join(row.passed),
+                ]
+            )
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Workshop report by exercise", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("Exercise", no_wrap=True)
+    table.add_column("Passed", justify="right", no_wrap=True)
+    table.add_column("1st try", justify="right", no_wrap=True)
+    table.add_column("Runs", justify="right", no_wrap=True)
+    table.add_column("Passed by")
+    for row in rows:
+        table.add_row(
+            row.exercise_id,
+            f"{len(row.passed)}/{len(row.tried)}",
+            str(len(row.first_try)),
+            str(row.attempts),
+            ", ".join(row.passed) or "·",
+        )
+    Console(file=out, width=width).print(table)
+
+
+def write_questions(rows: list[QuestionRow], form: str, out: TextIO, width: int) -> None:
+    if form == "json":
+        json.dump(
+            {
+                "questions": [
+                    {
+                        "question_id": row.question_id,
+                        "module_id": row.module_id,
+                        "answered": row.answered,
+                        "right": row.right,
+                        "right_percent": shown_percent(row.right_percent),
+                        "wrong_answers": [
+                            {"answer": text, "times": times} for text, times in row.wrong_answers
+                        ],
+                    }
+                    for row in rows
+                ]
+            },
+            out,
+            indent=2,
+            ensure_ascii=False,
+        )
+        out.write("\n")
+        return
+    if form == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["question_id", "module_id", "answered", "right", "right_percent", "wrong_answers"])
+        for row in rows:
+            writer.writerow(
+                [
+                    row.question_id,
+                    row.module_id,
+                    row.answered,
+                    row.right,
+                    shown_percent(row.right_percent),
+                    "; ".join(f"{text} ×{times}" for text, times in row.wrong_answers),
+                ]
+            )
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title="Workshop report by question (most missed first)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="Wrong answers: what was chosen instead, most often first (× times).",
+        caption_justify="left",
+    )
+    table.add_column("Question", no_wrap=True)
+    table.add_column("Answered", justify="right", no_wrap=True)
+    table.add_column("Right", justify="right", no_wrap=True)
+    table.add_column("Wrong answers chosen")
+    for row in rows:
+        table.add_row(
+            row.question_id,
+            str(row.answered),
+            format_percent(row.right_percent),
+            "; ".join(f"{text} ×{times}" for text, times in row.wrong_answers[:3]) or "·",
+        )
+    Console(file=out, width=width).print(table)

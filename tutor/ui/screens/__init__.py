@@ -24,6 +24,7 @@ SCREENS: dict[str, str] = {
     "exercise": "tutor.ui.screens.exercise:ExerciseScreen",
     "catalogue": "tutor.ui.screens.catalogue:CatalogueScreen",
     "watch": "tutor.ui.screens.watch:WatchScreen",
+    "room": "tutor.ui.screens.room:RoomScreen",
 }
 
 

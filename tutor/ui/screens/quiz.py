@@ -148,6 +148,7 @@ class QuizScreen(Screen):
         review: bool = False,
         every_question: bool = False,
         clock: Callable[[], datetime] | None = None,
+        resume_kept: bool = False,
     ) -> None:
         super().__init__()
         course = self.app.course
@@ -157,6 +158,8 @@ class QuizScreen(Screen):
         self.review = review
         self.every_question = every_question
         self.clock = clock
+        # A browser session reopened after a dropped connection goes straight back into the kept quiz.
+        self.resume_kept = resume_kept
         self._session: QuizSession | None = None
         # On the start choice: the new quiz on offer, and the kept one that can be resumed.
         self._fresh: QuizSession | None = None
@@ -227,7 +230,10 @@ class QuizScreen(Screen):
         except UserError as error:  # the progress store could not be read
             self._show_empty(f"The quiz cannot start: {error}")
             return
-        if self._resumable is not None or (
+        if self.resume_kept and self._resumable is not None:
+            session, self._resumable = self._resumable, None
+            self.start(session)
+        elif self._resumable is not None or (
             session.mode == MODULE and session.total < session.bank_size and session.total > 0
         ):
             self._fresh = session
