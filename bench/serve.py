@@ -323,8 +323,10 @@ async def measure(target: Target, sessions_wanted: int, seconds: float, size: tu
         idle_wall = time.monotonic() - wall0
 
         async def play(number: int, session: Session) -> None:
-            await session.keys(f"learner{number}\r")  # the tutor asks a name; the bare app ignores it
-            await session.keys("l")
+            if target.name == "tutor":
+                # A new learner's name, "I am new here" (down, enter), a PIN twice, then the lab.
+                for keys in (f"learner{number}\r", "\x1b[B", "\r", "4821\r", "4821\r", "l"):
+                    await session.keys(keys)
             await session.keys(" ")
             deadline = time.monotonic() + 30
             while PLAYING not in session.tail:

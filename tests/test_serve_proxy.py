@@ -77,9 +77,13 @@ def shared_store_env(home: Path) -> dict[str, str]:
     return {"LAMBDA_TUTOR_HOME": str(home)}
 
 
-def start_serve(port: int, home: Path) -> subprocess.Popen:
+def start_serve(port: int, home: Path, public_url: str) -> subprocess.Popen:
+    """One serve process as docs/instructors.md runs them: the proxy's address as its public URL."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tutor", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            *(sys.executable, "-m", "tutor", "serve", "--host", "127.0.0.1", "--port", str(port)),
+            *("--public-url", public_url),
+        ],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -133,16 +137,16 @@ def proxied(tmp_path, isolated_home):
     nginx = nginx_or_skip()
     backends: dict[int, subprocess.Popen] = {}
     started: list[subprocess.Popen] = []
+    listen_port = free_port()
     try:
         for _ in range(2):
             port = free_port()
-            backends[port] = start_serve(port, isolated_home)
+            backends[port] = start_serve(port, isolated_home, f"http://127.0.0.1:{listen_port}/")
             started.append(backends[port])
 
         prefix = tmp_path / "nginx"
         prefix.mkdir()
         access_log = prefix / "access.log"
-        listen_port = free_port()
         (prefix / "site.conf").write_text(render_site(listen_port, list(backends), access_log))
         # Only what nginx needs to run from a scratch folder; the site is the shipped file.
         main_conf = prefix / "nginx.conf"
@@ -264,10 +268,9 @@ async def test_nginx_keeps_each_browser_on_one_serve_process_and_spreads_browser
         status, html, given_key = await page_through(http, base)
         assert status == 200 and "lambda-tutor" in html
         assert given_key, "nginx gave the browser no stickiness cookie"
-        # A page's own websocket URL names its serve process until --public-url names the proxy;
-        # the browser's path and query are what matter here, sent to the proxy.
-        ws_path = re.search(r'ws://[^/"]+(/ws)', html)
-        assert ws_path, "the page names no websocket"
+        # --public-url: the page sends the browser's websocket back through the proxy.
+        websocket_url = f"ws://127.0.0.1:{listen_port}/ws"
+        assert websocket_url in html, "the page does not send its websocket through the proxy"
 
         # Keys a browser might get, until both processes have been chosen.
         key_of_backend: dict[int, str] = {upstream_of(access_log, given_key): given_key}
@@ -282,7 +285,7 @@ async def test_nginx_keeps_each_browser_on_one_serve_process_and_spreads_browser
         async def learner(backend: int, key: str, name: str) -> None:
             before = children_of(backends[backend].pid)
             websocket = await http.ws_connect(
-                f"ws://127.0.0.1:{listen_port}{ws_path.group(1)}?width=80&height=24",
+                f"{websocket_url}?width=80&height=24",
                 headers={"Cookie": f"{COOKIE}={key}"},
                 origin=base,
             )
@@ -292,7 +295,9 @@ async def test_nginx_keeps_each_browser_on_one_serve_process_and_spreads_browser
             await browser.settle(0.0, "with its first screen")
             # The app that drew it runs under the process the cookie chose, not the other one.
             assert children_of(backends[backend].pid) - before, f"no app process started on :{backend}"
-            await browser.type(f"{name}\r")
+            # A new learner: the name, "I am new here" (down, enter), a PIN twice.
+            for keys in (f"{name}\r", "\x1b[B", "\r", "4821\r", "4821\r"):
+                await browser.type(keys)
             await browser.type("c")  # the course's first lesson, which the store remembers
             await websocket.close()
             browser.reader.cancel()
@@ -328,10 +333,11 @@ def caddy_proxied(tmp_path, isolated_home):
         if os.environ.get("LAMBDA_TUTOR_REQUIRE_CADDY") == "1":
             pytest.fail("LAMBDA_TUTOR_REQUIRE_CADDY=1 but caddy is not installed (apt-get install -y caddy)")
         pytest.skip("caddy is not installed (apt-get install -y caddy); CI sets LAMBDA_TUTOR_REQUIRE_CADDY=1")
-    backends = {port: start_serve(port, isolated_home) for port in (free_port(), free_port())}
+    listen_port = free_port()
+    public_url = f"http://127.0.0.1:{listen_port}/"
+    backends = {port: start_serve(port, isolated_home, public_url) for port in (free_port(), free_port())}
     started = list(backends.values())
     try:
-        listen_port = free_port()
         text = CADDYFILE.read_text()
         ports = list(backends)
         replacements = {
