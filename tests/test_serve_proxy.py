@@ -29,7 +29,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tutor.progress.credentials import token_hash
 from tutor.progress.store import open_store
+from tutor.ui.app import RESUME_LIFETIME
 
 REPO = Path(__file__).resolve().parent.parent
 NGINX_SITE = REPO / "deploy" / "nginx" / "lambda-tutor.conf"
@@ -65,6 +67,10 @@ def children_of(pid: int) -> set[int]:
             if fields[0] != "Z" and int(fields[1]) == pid:
                 found.add(int(entry.name))
     return found
+
+
+# The tab ann comes back with through the other serve process (a valid token: 16-64 URL-safe chars).
+RESUME_TOKEN = "ann-second-host-tab-0123456789"
 
 
 def shared_store_env(home: Path) -> dict[str, str]:
@@ -132,8 +138,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def proxied(tmp_path, isolated_home):
-    """Two serve processes sharing one store, nginx in front: (proxy port, {backend port: process}, log)."""
+def proxied(tmp_path, isolated_home, backend):
+    """Two serve processes sharing one store (SQLite, then PostgreSQL: `backend` puts its URL in the
+    environment they inherit), nginx in front: (proxy port, {backend port: process}, log)."""
     nginx = nginx_or_skip()
     backends: dict[int, subprocess.Popen] = {}
     started: list[subprocess.Popen] = []
@@ -260,7 +267,7 @@ class Browser:
         await self.settle(sent, repr(text))
 
 
-async def test_nginx_keeps_each_browser_on_one_serve_process_and_spreads_browsers_over_both(proxied):
+async def test_nginx_keeps_each_browser_on_one_serve_process_and_both_processes_share_a_learner(proxied):
     listen_port, backends, access_log = proxied
     base = f"http://127.0.0.1:{listen_port}"
     async with aiohttp.ClientSession() as http:
@@ -282,10 +289,11 @@ async def test_nginx_keeps_each_browser_on_one_serve_process_and_spreads_browser
             key_of_backend.setdefault(upstream_of(access_log, key), key)
         assert set(key_of_backend) == set(backends), "nginx sent every key to the same serve process"
 
-        async def learner(backend: int, key: str, name: str) -> None:
+        async def learner(backend: int, key: str, name: str, *, returning: str = "") -> None:
             before = children_of(backends[backend].pid)
+            resume = f"&resume={RESUME_TOKEN}" if returning else ""
             websocket = await http.ws_connect(
-                f"{websocket_url}?width=80&height=24",
+                f"{websocket_url}?width=80&height=24{resume}",
                 headers={"Cookie": f"{COOKIE}={key}"},
                 origin=base,
             )
@@ -295,8 +303,13 @@ async def test_nginx_keeps_each_browser_on_one_serve_process_and_spreads_browser
             await browser.settle(0.0, "with its first screen")
             # The app that drew it runs under the process the cookie chose, not the other one.
             assert children_of(backends[backend].pid) - before, f"no app process started on :{backend}"
-            # A new learner: the name, "I am new here" (down, enter), a PIN twice.
-            for keys in (f"{name}\r", "\x1b[B", "\r", "4821\r", "4821\r"):
+            if returning:
+                # The name again, "I have a PIN" (the first choice), the PIN chosen on the other host.
+                steps: tuple[str, ...] = (f"{returning}\r", "\r", "4821\r")
+            else:
+                # A new learner: the name, "I am new here" (down, enter), a PIN twice.
+                steps = (f"{name}\r", "\x1b[B", "\r", "4821\r", "4821\r")
+            for keys in steps:
                 await browser.type(keys)
             await browser.type("c")  # the course's first lesson, which the store remembers
             await websocket.close()
@@ -308,6 +321,10 @@ async def test_nginx_keeps_each_browser_on_one_serve_process_and_spreads_browser
                 for (backend, key), name in zip(key_of_backend.items(), ["ann", "bob"], strict=True)
             )
         )
+        # Ann comes back through the other serve process: her PIN is checked against what the first
+        # one stored, and her tab's token is bound to her only if that login succeeded.
+        _, (bob_port, bob_key) = key_of_backend.items()
+        await learner(bob_port, bob_key, "", returning="ANN ")
 
     # nginx logs a websocket once it has closed, which the serve process finishes a moment later.
     deadline = time.monotonic() + 10
@@ -319,6 +336,8 @@ async def test_nginx_keeps_each_browser_on_one_serve_process_and_spreads_browser
     with open_store() as store:
         assert store.last_lesson("ann") == FIRST_LESSON
         assert store.last_lesson("bob") == FIRST_LESSON
+        resumed = store.resume_session(token_hash(RESUME_TOKEN), lifetime=RESUME_LIFETIME)
+        assert resumed is not None and resumed[0] == "ann", "ann's login on the other host failed"
 
 
 CADDYFILE = REPO / "deploy" / "caddy" / "Caddyfile"
