@@ -48,10 +48,6 @@ KEPT_TIMES = 1000
 CHART_POINTS = 10_000
 
 
-# How far back "consumed in the last second" looks, and the samples of the downstream's counters
-# kept to interpolate it (a frame or a slice apart; those older than the window go).
-USAGE_WINDOW_S = 1.0
-USAGE_SAMPLES = 256
 # Items the downstream names as waiting for an SDK retry.
 NAMED_WAITING = 4
 
@@ -160,8 +156,10 @@ class DownstreamWatch:
     timeline at every frame: a retry is made at its `retry_at` unless its invocation ended before
     (a timeout), and it was refused again if another `write_throttled` of that invocation comes
     then. Writes that succeed write no event: the writes and units consumed are the engine's
-    counters, sampled as the run goes. At the end of a drained run every count equals the
-    summary's `downstream` object.
+    counters, and what was consumed this second is their growth since the whole second began
+    (`SimRun.advance` stops the engine there to read them, so stepping and playing, forward or
+    back, show the same). At the end of a drained run every count equals the summary's
+    `downstream` object.
     """
 
     def __init__(self, sim: Simulation):
@@ -177,8 +175,8 @@ class DownstreamWatch:
         # SDK retries made, oldest first: (t, invocation, items, attempt, max_attempts, refused).
         self.retried: deque[tuple[float, int, list[str], int, int, int]] = deque(maxlen=RECENT_EVENTS)
         self.retried_count = 0  # retries ever recorded (the log's index into `retried`)
-        # (sim time, writes, write units): the latest at or before a second ago, then newer ones.
-        self._usage: deque[tuple[float, int, float]] = deque([(0.0, 0, 0.0)], maxlen=USAGE_SAMPLES)
+        # (the whole second the run is in, writes then, write units then)
+        self.second: tuple[float, int, float] = (0.0, 0, 0.0)
 
     def read(self, events: list[dict]) -> None:
         pending = self.pending
@@ -211,9 +209,14 @@ class DownstreamWatch:
         self.retried.append((at, number, items, attempt, max_attempts, refused))
         self.retried_count += 1
 
+    def start_second(self, second: float) -> None:
+        """The engine is at the start of a whole second: what it consumed this second counts from here."""
+        downstream = self.sim.core.downstream
+        if downstream is not None:
+            self.second = (second, downstream.writes, downstream.write_units)
+
     def catch_up(self) -> None:
-        """Count the retries whose time has passed (accepted: a refused one wrote its event), and
-        sample the engine's write counters."""
+        """Count the retries whose time has passed (accepted: a refused one wrote its event)."""
         now = self.sim.now
         if now > self._next_due + TIME_EPSILON:
             due = sorted(
@@ -222,29 +225,6 @@ class DownstreamWatch:
             for _, number in due:
                 self._retried(number, self.pending.pop(number), refused=0)
             self._next_due = min((retry[0] for retry in self.pending.values()), default=math.inf)
-        downstream = self.sim.core.downstream
-        if downstream is None:
-            return
-        usage = self._usage
-        sample = (now, downstream.writes, downstream.write_units)
-        if now > usage[-1][0]:
-            usage.append(sample)
-        elif now == usage[-1][0]:
-            usage[-1] = sample
-        while len(usage) > 1 and usage[1][0] <= now - USAGE_WINDOW_S:
-            usage.popleft()
-
-    def _counted_at(self, t: float, index: int) -> float:
-        """A counter (1 writes, 2 units) at time `t`, between the samples around it."""
-        usage = self._usage
-        first = usage[0]
-        if t <= first[0] or len(usage) == 1:
-            return first[index]
-        for earlier, later in zip(usage, list(usage)[1:], strict=False):
-            if later[0] >= t:
-                share = (t - earlier[0]) / (later[0] - earlier[0])
-                return earlier[index] + share * (later[index] - earlier[index])
-        return usage[-1][index]
 
     def state(self) -> dict[str, Any]:
         self.catch_up()
@@ -253,13 +233,13 @@ class DownstreamWatch:
         now = self.sim.now
         writes = downstream.writes if downstream is not None else 0
         units = downstream.write_units if downstream is not None else 0.0
-        since = now - USAGE_WINDOW_S
+        _second, writes_then, units_then = self.second
         state: dict[str, Any] = {
             "kind": config.kind,
             "writes": writes,
             "write_units": units,
-            "written_last_s": max(0, round(writes - self._counted_at(since, 1))),
-            "used_last_s": max(0.0, units - self._counted_at(since, 2)),
+            "written_this_s": writes - writes_then,
+            "used_this_s": round(units - units_then, 6),
             "throttled_writes": self.throttled_writes,
             "sdk_retries": self.sdk_retries,
             "failed_invocations": self.gave_up,
@@ -335,11 +315,21 @@ class SimRun:
         return self.sim.done
 
     def advance(self, to_s: float) -> None:
-        """Run the engine to `to_s`, reading the events it writes as they come."""
+        """Run the engine to `to_s`, reading the events it writes as they come; with a downstream,
+        by way of the last whole second before it, where what it consumed this second starts."""
+        watch = self.downstream
+        if watch is not None:
+            second = float(math.floor(min(to_s, self.sim.until_s)))
+            if second > watch.second[0]:
+                self._advance(second)
+                watch.start_second(second)
+        self._advance(to_s)
+        if watch is not None:
+            watch.catch_up()
+
+    def _advance(self, to_s: float) -> None:
         for events in self.sim.advance_in_slices(to_s):
             self._read(events)
-        if self.downstream is not None:
-            self.downstream.catch_up()
 
     def _read(self, events: list[dict]) -> None:
         self.digest.feed(events)

@@ -569,6 +569,7 @@ DOWNSTREAM_NAMES = {
     "rate_limited": "rate-limited API",
     "connection_limited": "database",
 }
+SHORT_NAMES = {"dynamodb": "table", "rate_limited": "API", "connection_limited": "database"}
 
 
 def _amount(value: float) -> str:
@@ -579,11 +580,11 @@ def _amount(value: float) -> str:
 
 
 def capacity_words(state: Mapping[str, Any]) -> list[str]:
-    """What the downstream takes and what it used: '10 WCU/s provisioned', '10 WCU in the last second'."""
+    """What the downstream takes and what it used: '10 WCU/s provisioned', '3 WCU used this second'."""
     kind = state["kind"]
     if kind == "connection_limited":
         return [f"{state['connections_in_use']:,} of {state['connections']:,} connections in use"]
-    used = f"{_amount(round(state['used_last_s'], 1))} in the last second"
+    used = f"{_amount(round(state['used_this_s'], 1))} used this second"
     if kind == "rate_limited":
         return [f"{_amount(state['capacity_per_s'])} requests/s", used]
     capacity = _amount(state["capacity_per_s"])
@@ -592,7 +593,7 @@ def capacity_words(state: Mapping[str, Any]) -> list[str]:
         words = [f"provisioned {capacity} WCU/s", f"burst {burst} s" if burst else "no burst"]
     else:
         words = [f"on-demand {capacity} WCU/s at once (twice the previous peak)"]
-    return [*words, f"{_amount(round(state['used_last_s'], 1))} WCU used in the last second"]
+    return [*words, f"{_amount(round(state['used_this_s'], 1))} WCU used this second"]
 
 
 def sdk_words(state: Mapping[str, Any]) -> list[str]:
@@ -607,17 +608,19 @@ def sdk_words(state: Mapping[str, Any]) -> list[str]:
 
 
 def downstream_lines(state: Mapping[str, Any], width: int, *, compact: bool = False) -> list[str]:
-    """The stage after the function: what it is, its capacity and use, the writes of the last
+    """The stage after the function: what it is, its capacity and use, the writes of this
     second (a glyph each, so items arrive and leave as time goes), the items whose write waits
     for an SDK retry, then the throttled writes and SDK retries so far. One line when `compact`."""
     name = DOWNSTREAM_NAMES[state["kind"]]
     if compact:
-        # What goes wrong first: the capacity's own words come after, as far as they fit.
+        # What goes wrong first; the rest of the capacity's words after, as far as they fit.
         capacity = capacity_words(state)
+        short = capacity[0].removeprefix("provisioned ").split(" (")[0]
+        head = f"▶ {SHORT_NAMES[state['kind']]} {short}"
         parts = [*sdk_words(state)[:2], f"↻ {state['sdk_waiting']:,} waiting", *capacity[1:]]
-        return [fitting(f"▶ {name} {capacity[0]}", parts, width)]
+        return [fitting(head, parts, width)]
     lines = [" · ".join([f"function ─▶ {name}", *capacity_words(state)])]
-    lines.append(stage_row(state["written_last_s"], "written", GLYPH["written"], width))
+    lines.append(stage_row(state["written_this_s"], "written", GLYPH["written"], width))
     waiting = state["sdk_waiting"]
     lines.append(stage_row(waiting, "SDK backoff", GLYPH["SDK backoff"], width))
     detail(
@@ -739,6 +742,6 @@ def compact_lines(snapshot: Mapping[str, Any], width: int) -> list[str]:
     rows.append(f"{outcome} · {counters['throttles']:,} throttled"[:width])
     downstream = snapshot.get("downstream")
     if downstream is not None:
-        rows.append(row(downstream["written_last_s"], "writes/s", GLYPH["written"]))
+        rows.append(row(downstream["written_this_s"], "writes/s", GLYPH["written"]))
         rows.append(("  " + " ".join(sdk_words(downstream)[:2]))[:width])
     return rows

@@ -34,7 +34,8 @@ LEGEND = (
     "■ running  ▤ cold start  ┄ waiting to retry  ─ visibility window  ✓ done  ✗ failed  ▣ given up  ▲ now"
 )
 SDK_RETRY = "↻"
-SDK_LEGEND = f"  {SDK_RETRY} SDK retry of a throttled write"
+# First when a write was throttled: the legend is cut at the pane's width.
+SDK_LEGEND = f"{SDK_RETRY} SDK retry of a throttled write  "
 
 
 class Lane:
@@ -252,7 +253,7 @@ def timeline_lines(timeline: Timeline, now: float, width: int) -> list[str]:
         words = f"now {clock_text(now)} ▲"
         begin = max(0, here - len(words) + 1)
         cursor[begin : here + 1] = list(words[-(here + 1 - begin) :])
-    legend = LEGEND + SDK_LEGEND if timeline.sdk_retries else LEGEND
+    legend = SDK_LEGEND + LEGEND if timeline.sdk_retries else LEGEND
     lines = [legend[:width], " " * label + "".join(axis), " " * label + "".join(cursor)]
     shown_markers = [(t, words) for t, words in timeline.markers if t >= low]
     for t, marker_words in shown_markers[-3:]:
