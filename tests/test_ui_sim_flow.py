@@ -25,7 +25,7 @@ PRESETS = [name for name, _title, _description, _model in list_presets()]
 STEPS_CHECKED = 250
 STAGE_ROW = re.compile(
     r"^ *([\d,]+) (waiting|backing off|queued|to retry|throttled|running|visible|in batches|returning"
-    r"|in DLQ|shard \d+) *([●◌⟳■◐▣▪✓]*)(?: \+([\d,]+) more)?$"
+    r"|in DLQ|shard \d+|written|SDK backoff) *([●◌⟳■◐▣▪✓◆↻]*)(?: \+([\d,]+) more)?$"
 )
 CELL_ROW = re.compile(r"^[■▤□\d ]+(?: \+([\d,]+) more)?$")
 
@@ -76,15 +76,40 @@ def expected_stages(snapshot: dict) -> dict[str, int]:
     return {f"shard {s['shard']}": s["records"] - s["checkpoint"] for s in snapshot["streams"]["shards"][:6]}
 
 
+def expected_downstream(snapshot: dict) -> dict[str, int]:
+    """The downstream's stages: the writes of this second, the items waiting for an SDK retry."""
+    downstream = snapshot.get("downstream")
+    if downstream is None:
+        return {}
+    return {"written": downstream["written_this_s"], "SDK backoff": downstream["sdk_waiting"]}
+
+
+DOWNSTREAM_COUNTS = re.compile(r"✗ ([\d,]+) throttled writes · ↻ ([\d,]+) SDK retries")
+
+
+def drawn_downstream_counts(lines: list[str]) -> tuple[int, int] | None:
+    for line in lines:
+        match = DOWNSTREAM_COUNTS.search(line)
+        if match:
+            return tuple(int(number.replace(",", "")) for number in match.groups())
+    return None
+
+
 COMPACT_GRID = re.compile(r"^environments ([\d,]+) ([■▤□]*)(?: \+([\d,]+) more)? · ")
 
 
 def check_compact(run: SimRun, follower: RunFollower, width: int) -> None:
     """A short pane's flow view: the same glyphs per stage, the grid on one line, seven lines."""
     sim = run.sim
-    snapshot = sim.snapshot()
+    snapshot = run.snapshot()
     lines = flow_lines(snapshot, run.scenario, follower, sim.stage_items(), width, compact=True)
-    assert len(lines) <= 7 and all(len(line) <= width for line in lines), lines
+    downstream = snapshot.get("downstream")
+    assert len(lines) <= (8 if downstream else 7) and all(len(line) <= width for line in lines), lines
+    if downstream:
+        # The throttled writes and SDK retries go first on the downstream's one line.
+        counts = (downstream["throttled_writes"], downstream["sdk_retries"])
+        assert drawn_downstream_counts(lines) in (counts, None), (sim.now, lines)
+        assert width < 80 or drawn_downstream_counts(lines) == counts, lines
     drawn = drawn_stages(lines)
     for stage, count in expected_stages(snapshot).items():
         if stage == "in flight" and "in batches" in drawn:
@@ -96,7 +121,8 @@ def check_compact(run: SimRun, follower: RunFollower, width: int) -> None:
         )
         if not unshown:
             assert drawn[stage] == (count, count), (sim.now, stage, lines)
-    total, cells, more = COMPACT_GRID.match(lines[-1]).groups()
+    grid_line = lines[-2] if downstream else lines[-1]
+    total, cells, more = COMPACT_GRID.match(grid_line).groups()
     function = snapshot["function"]
     assert int(total.replace(",", "")) == len(cells) + int((more or "0").replace(",", ""))
     assert int(total.replace(",", "")) == function["busy"] + function["idle"], (sim.now, lines)
@@ -106,9 +132,15 @@ def check_frame(run: SimRun, follower: RunFollower, width: int) -> None:
     sim = run.sim
     follower.update()
     check_compact(run, follower, width)
-    snapshot = sim.snapshot()
+    snapshot = run.snapshot()
     lines = flow_lines(snapshot, run.scenario, follower, sim.stage_items(), width)
     drawn = drawn_stages(lines)
+    for stage, count in expected_downstream(snapshot).items():
+        assert drawn[stage] == (count, count), (sim.now, stage, lines)
+    if "downstream" in snapshot:
+        downstream = snapshot["downstream"]
+        counts = (downstream["throttled_writes"], downstream["sdk_retries"])
+        assert drawn_downstream_counts(lines) == counts, (sim.now, lines)
     if "in batches" in drawn:
         batches, returning = drawn.pop("in batches"), drawn.pop("returning")
         drawn["in flight"] = (batches[0] + returning[0], batches[1] + returning[1])

@@ -49,3 +49,10 @@ def test_flow_view(snap_compare, name, size):
 def test_timeline_of_async_retries(snap_compare, size):
     app = watch("async-retries-destination")
     assert snap_compare(app, terminal_size=SIZES[size], run_before=showing(150, ("tab", "right")))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_flow_view_of_a_throttled_table(snap_compare, size):
+    # At 0.5 s the table refuses writes and the SDK's retries wait: the downstream's stage is busy.
+    app = watch("async-throttled-table")
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=showing(0.5))

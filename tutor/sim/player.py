@@ -12,7 +12,9 @@ one the learner saw when going forward.
 
 A run keeps only what the panes show, so a run of any length costs the same at its end as at its
 start: the charts' `TraceDigest` (bounded points), the last `RECENT_EVENTS` events for the log,
-and the last `KEPT_TIMES` event times for stepping back. The trace itself is handed over by the
+the last `KEPT_TIMES` event times for stepping back and, with a downstream, a `DownstreamWatch`
+(bounded by the invocations running). `SimRun.snapshot()` is the engine's snapshot with the
+downstream as the pane shows it and the billed units so far. The trace itself is handed over by the
 engine in slices and not kept; a step back re-runs the engine rather than reading it back. Whatever
 else reads the events (the flow view's follower) subscribes to `listeners` and is handed every
 slice, the re-run's included, so it never has to catch up from a trace that is gone.
@@ -20,6 +22,7 @@ slice, the re-run's included, so it never has to catch up from a trace that is g
 
 from __future__ import annotations
 
+import math
 import time
 from bisect import bisect_left, bisect_right
 from collections import deque
@@ -43,6 +46,10 @@ KEPT_TIMES = 1000
 # A chart is at most a couple of hundred bars: this many points a series keep every bar's peak
 # exact in a short run and within a few cells of its time in a long one, and cost little to redraw.
 CHART_POINTS = 10_000
+
+
+# Items the downstream names as waiting for an SDK retry.
+NAMED_WAITING = 4
 
 
 def default_speed(until_s: float) -> float:
@@ -138,6 +145,129 @@ def clock_text(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}.{tenth}"
 
 
+class DownstreamWatch:
+    """The run's downstream as the pane shows it now: its capacity, what it consumed in the last
+    second, the writes throttled and the SDK retries made so far, the items waiting for one.
+
+    The engine decides an invocation's writes and SDK retries when the invocation starts and
+    counts them then (`tutor.sim._downstream`), ahead of time; the trace has a `write_throttled`
+    event at each refused attempt, when it happens. The throttled writes and SDK retries here are
+    counted from those events as the run reaches them, so they agree with the log and the
+    timeline at every frame: a retry is made at its `retry_at` unless its invocation ended before
+    (a timeout), and it was refused again if another `write_throttled` of that invocation comes
+    then. Writes that succeed write no event: the writes and units consumed are the engine's
+    counters, and what was consumed this second is their growth since the whole second began
+    (`SimRun.advance` stops the engine there to read them, so stepping and playing, forward or
+    back, show the same). At the end of a drained run every count equals the summary's
+    `downstream` object.
+    """
+
+    def __init__(self, sim: Simulation):
+        self.sim = sim
+        self.config = sim.scenario.downstream
+        self.throttled_writes = 0
+        self.sdk_retries = 0
+        self.gave_up = 0  # invocations failed because the SDK ran out of attempts
+        # invocation -> (retry_at, items, the attempt that retry is, attempts allowed): one a
+        # running invocation at most, so bounded by the concurrency.
+        self.pending: dict[int, tuple[float, list[str], int, int]] = {}
+        self._next_due = math.inf
+        # SDK retries made, oldest first: (t, invocation, items, attempt, max_attempts, refused).
+        self.retried: deque[tuple[float, int, list[str], int, int, int]] = deque(maxlen=RECENT_EVENTS)
+        self.retried_count = 0  # retries ever recorded (the log's index into `retried`)
+        # (the whole second the run is in, writes then, write units then)
+        self.second: tuple[float, int, float] = (0.0, 0, 0.0)
+
+    def read(self, events: list[dict]) -> None:
+        pending = self.pending
+        for event in events:
+            kind = event["kind"]
+            if kind == "write_throttled":
+                number = event["invocation"]
+                items = event["items"]
+                before = pending.pop(number, None)
+                if before is not None:
+                    self._retried(number, before, refused=len(items))
+                self.throttled_writes += len(items)
+                if "retry_at" in event:
+                    retry_at = event["retry_at"]
+                    pending[number] = (retry_at, items, event["attempt"] + 1, event["max_attempts"])
+                    self._next_due = min(self._next_due, retry_at)
+                else:
+                    self.gave_up += 1
+            elif kind == "invoke_end" and pending:
+                number = event["invocation"]
+                before = pending.pop(number, None)
+                # Ended before its retry was due: a timeout cut the SDK's wait short.
+                if before is not None and before[0] <= event["t"] + TIME_EPSILON:
+                    self._retried(number, before, refused=0)
+        self.catch_up()
+
+    def _retried(self, number: int, retry: tuple[float, list[str], int, int], refused: int) -> None:
+        at, items, attempt, max_attempts = retry
+        self.sdk_retries += len(items)
+        self.retried.append((at, number, items, attempt, max_attempts, refused))
+        self.retried_count += 1
+
+    def start_second(self, second: float) -> None:
+        """The engine is at the start of a whole second: what it consumed this second counts from here."""
+        downstream = self.sim.core.downstream
+        if downstream is not None:
+            self.second = (second, downstream.writes, downstream.write_units)
+
+    def catch_up(self) -> None:
+        """Count the retries whose time has passed (accepted: a refused one wrote its event)."""
+        now = self.sim.now
+        if now > self._next_due + TIME_EPSILON:
+            due = sorted(
+                (retry[0], number) for number, retry in self.pending.items() if retry[0] + TIME_EPSILON < now
+            )
+            for _, number in due:
+                self._retried(number, self.pending.pop(number), refused=0)
+            self._next_due = min((retry[0] for retry in self.pending.values()), default=math.inf)
+
+    def state(self) -> dict[str, Any]:
+        self.catch_up()
+        config = self.config
+        downstream = self.sim.core.downstream
+        now = self.sim.now
+        writes = downstream.writes if downstream is not None else 0
+        units = downstream.write_units if downstream is not None else 0.0
+        _second, writes_then, units_then = self.second
+        state: dict[str, Any] = {
+            "kind": config.kind,
+            "writes": writes,
+            "write_units": units,
+            "written_this_s": writes - writes_then,
+            "used_this_s": round(units - units_then, 6),
+            "throttled_writes": self.throttled_writes,
+            "sdk_retries": self.sdk_retries,
+            "failed_invocations": self.gave_up,
+            "sdk_waiting": sum(len(retry[1]) for retry in self.pending.values()),
+            "waiting": [
+                (item, retry_at, attempt, max_attempts)
+                for retry_at, items, attempt, max_attempts in sorted(self.pending.values())
+                for item in items
+            ][:NAMED_WAITING],
+        }
+        if config.kind == "dynamodb":
+            state["capacity_mode"] = config.capacity_mode
+            if config.capacity_mode == "provisioned":
+                state["capacity_per_s"] = float(config.write_capacity_units)
+                state["burst_s"] = config.burst_s
+            else:
+                state["capacity_per_s"] = 2.0 * config.previous_peak_units_per_s
+        elif config.kind == "rate_limited":
+            state["capacity_per_s"] = float(config.max_requests_per_s)
+        else:
+            state["connections"] = config.max_connections
+            hold_s = config.write_ms / 1000.0
+            limiter = downstream.limiter if downstream is not None else None
+            ends = getattr(limiter, "ends", ())
+            state["connections_in_use"] = sum(1 for end in ends if end - hold_s <= now < end)
+        return state
+
+
 class SimRun:
     """One scenario's simulation, rebuilt (new `generation`) whenever it restarts or rewinds.
 
@@ -178,13 +308,26 @@ class SimRun:
         self.event_count = 0
         # Distinct event times, ascending: the latest `kept_times` (up to twice as many between trims).
         self.times: list[float] = []
+        self.downstream = DownstreamWatch(self.sim) if self.sim.core.downstream is not None else None
 
     @property
     def done(self) -> bool:
         return self.sim.done
 
     def advance(self, to_s: float) -> None:
-        """Run the engine to `to_s`, reading the events it writes as they come."""
+        """Run the engine to `to_s`, reading the events it writes as they come; with a downstream,
+        by way of the last whole second before it, where what it consumed this second starts."""
+        watch = self.downstream
+        if watch is not None:
+            second = float(math.floor(min(to_s, self.sim.until_s)))
+            if second > watch.second[0]:
+                self._advance(second)
+                watch.start_second(second)
+        self._advance(to_s)
+        if watch is not None:
+            watch.catch_up()
+
+    def _advance(self, to_s: float) -> None:
         for events in self.sim.advance_in_slices(to_s):
             self._read(events)
 
@@ -198,8 +341,21 @@ class SimRun:
                 times.append(event["t"])
         if len(times) > 2 * self.kept_times:
             del times[: -self.kept_times]
+        if self.downstream is not None:
+            self.downstream.read(events)
         for listener in self.listeners:
             listener(events)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The engine's snapshot, with the downstream as the pane shows it (if the run has one) and
+        the billed units so far (the summary's `billed` object, as it stands)."""
+        sim = self.sim
+        snapshot = sim.snapshot()
+        if self.downstream is not None:
+            snapshot["downstream"] = self.downstream.state()
+        core = sim.core
+        snapshot["billed"] = core.billing.summary(core.downstream)
+        return snapshot
 
     def restart(self, scenario: Any | None = None) -> None:
         """Start again from t = 0, with a new scenario if given; recorded interventions are dropped."""

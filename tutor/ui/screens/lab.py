@@ -169,7 +169,7 @@ class LabBoard(Container):
             for cell in self.query(f"#lab-summary-{run.scenario.model}").results(TextBlock):
                 width = cell.content_size.width or 26
                 title = TAB_TITLES[run.scenario.model]
-                cell.set_lines([title[:width], *compact_lines(run.sim.snapshot(), width)])
+                cell.set_lines([title[:width], *compact_lines(run.snapshot(), width)])
 
     def show_tab(self, model: str) -> None:
         self.active_model = model

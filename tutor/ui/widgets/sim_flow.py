@@ -52,6 +52,8 @@ GLYPH = {
     "in batches": "◐",
     "returning": "◌",
     "in DLQ": "▣",
+    "written": "◆",
+    "SDK backoff": "↻",
 }
 RECORD_GLYPH = {"done": "✓", "batch": "■", "waiting": "▪"}
 ENV_GLYPH = {"busy": "■", "starting": "▤", "idle": "□"}
@@ -162,6 +164,9 @@ class RunFollower:
                 self.moves.append(f"{_span(event['items'])} ▶ split in two")
             elif kind == "arrive":
                 self.moves.append(f"{event['item']} ▶ arrived")
+            elif kind == "write_throttled":
+                then = "SDK retries" if "retry_at" in event else "SDK gave up"
+                self.moves.append(f"{_span(event['items'])} ✗ write throttled, {then}")
         self.timeline.feed(events, self.cold_start_s, model)
 
     def _forget(self, items: Sequence[str]) -> None:
@@ -557,6 +562,96 @@ def _streams(
     return lines
 
 
+# -- the downstream ----------------------------------------------------------------------------
+
+DOWNSTREAM_NAMES = {
+    "dynamodb": "DynamoDB table",
+    "rate_limited": "rate-limited API",
+    "connection_limited": "database",
+}
+SHORT_NAMES = {"dynamodb": "table", "rate_limited": "API", "connection_limited": "database"}
+
+
+def _amount(value: float) -> str:
+    """A count without a pointless .0; a fraction to three significant figures."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}" if value >= 1 else f"{value:.3g}"
+
+
+def capacity_words(state: Mapping[str, Any]) -> list[str]:
+    """What the downstream takes and what it used: '10 WCU/s provisioned', '3 WCU used this second'."""
+    kind = state["kind"]
+    if kind == "connection_limited":
+        return [f"{state['connections_in_use']:,} of {state['connections']:,} connections in use"]
+    used = f"{_amount(round(state['used_this_s'], 1))} used this second"
+    if kind == "rate_limited":
+        return [f"{_amount(state['capacity_per_s'])} requests/s", used]
+    capacity = _amount(state["capacity_per_s"])
+    if state["capacity_mode"] == "provisioned":
+        burst = state["burst_s"]
+        words = [f"provisioned {capacity} WCU/s", f"burst {burst} s" if burst else "no burst"]
+    else:
+        words = [f"on-demand {capacity} WCU/s at once (twice the previous peak)"]
+    return [*words, f"{_amount(round(state['used_this_s'], 1))} WCU used this second"]
+
+
+def sdk_words(state: Mapping[str, Any]) -> list[str]:
+    """'✗ 34 throttled writes', '↻ 20 SDK retries', '3 invocations failed (SDK gave up)'."""
+    words = [
+        f"✗ {state['throttled_writes']:,} throttled writes",
+        f"↻ {state['sdk_retries']:,} SDK retries",
+    ]
+    if state["failed_invocations"]:
+        words.append(f"{state['failed_invocations']:,} invocations failed (SDK gave up)")
+    return words
+
+
+def downstream_lines(state: Mapping[str, Any], width: int, *, compact: bool = False) -> list[str]:
+    """The stage after the function: what it is, its capacity and use, the writes of this
+    second (a glyph each, so items arrive and leave as time goes), the items whose write waits
+    for an SDK retry, then the throttled writes and SDK retries so far. One line when `compact`."""
+    name = DOWNSTREAM_NAMES[state["kind"]]
+    if compact:
+        # What goes wrong first; the rest of the capacity's words after, as far as they fit.
+        capacity = capacity_words(state)
+        short = capacity[0].removeprefix("provisioned ").split(" (")[0]
+        head = f"▶ {SHORT_NAMES[state['kind']]} {short}"
+        parts = [*sdk_words(state)[:2], f"↻ {state['sdk_waiting']:,} waiting", *capacity[1:]]
+        return [fitting(head, parts, width)]
+    lines = [" · ".join([f"function ─▶ {name}", *capacity_words(state)])]
+    lines.append(stage_row(state["written_this_s"], "written", GLYPH["written"], width))
+    waiting = state["sdk_waiting"]
+    lines.append(stage_row(waiting, "SDK backoff", GLYPH["SDK backoff"], width))
+    detail(
+        lines,
+        [
+            f"{item} ↻ {clock_text(retry_at)} (attempt {attempt} of {attempts})"
+            for item, retry_at, attempt, attempts in state["waiting"][: min(NAMED, waiting)]
+        ],
+        width,
+    )
+    lines.append(" · ".join([*sdk_words(state), f"{state['writes']:,} writes"]))
+    return lines
+
+
+def billed_line(billed: Mapping[str, Any], width: int) -> str:
+    """The running meter: what AWS bills for so far, in units; a cost only at the learner's prices.
+    On one line: the units that fit, in this order."""
+    parts = [f"{_amount(billed['gb_seconds'])} GB-s"]
+    if "sqs_requests_by_action" in billed:
+        parts.append(f"{billed['sqs_requests']:,} SQS requests")
+    if billed["write_units"] or "write_capacity_unit_hours" in billed:
+        parts.append(f"{_amount(billed['write_units'])} write units")
+    cost = billed.get("cost")
+    if cost:
+        parts.append(f"cost at your prices {cost['total']:.6g}")
+    parts.append(f"memory {billed['memory_mb']:,} MB")
+    if "write_capacity_unit_hours" in billed:
+        parts.append(f"{_amount(billed['write_capacity_unit_hours'])} WCU-hours provisioned")
+    return fitting(f"billed: {billed['requests']:,} requests", parts, width)
+
+
 # A short pane's titles when the full one would wrap.
 SHORT_TITLES = {
     "sync": "callers ─▶ Invoke ─▶ environments",
@@ -589,17 +684,22 @@ def flow_lines(
         if len(lines[0]) > width:
             lines[0] = SHORT_TITLES[snapshot["model"]]
         lines.append(environment_line(function, snapshot["counters"], width))
+        if "downstream" in snapshot:
+            lines += downstream_lines(snapshot["downstream"], width, compact=True)
         # A line wrapped would take a row the counters need: cut instead.
         return [line[:width] for line in lines]
     lines += environment_lines(function, snapshot["counters"], follower, width)
     lines.append(concurrency_note(function))
+    if "downstream" in snapshot:
+        lines += downstream_lines(snapshot["downstream"], width)
     if follower.moves:
         detail(lines, list(reversed(follower.moves))[:3], width, indent="latest: ")
     return lines
 
 
 def compact_lines(snapshot: Mapping[str, Any], width: int) -> list[str]:
-    """A few short lines per model for the lab's three-column summary: stages, environments, outcome."""
+    """A few short lines per model for the lab's three-column summary: stages, environments,
+    outcome, and the downstream's writes when the run has one."""
     model = snapshot["model"]
     counters, function = snapshot["counters"], snapshot["function"]
     room = max(4, width - 14)
@@ -640,4 +740,8 @@ def compact_lines(snapshot: Mapping[str, Any], width: int) -> list[str]:
     rows.append(f"{len(cells):>4,} {'envs':<8} {cells[:room]}{more}"[:width])
     outcome = f"  ✓ {counters['succeeded']:,} ✗ {counters['failed']:,} failed"
     rows.append(f"{outcome} · {counters['throttles']:,} throttled"[:width])
+    downstream = snapshot.get("downstream")
+    if downstream is not None:
+        rows.append(row(downstream["written_this_s"], "writes/s", GLYPH["written"]))
+        rows.append(("  " + " ".join(sdk_words(downstream)[:2]))[:width])
     return rows

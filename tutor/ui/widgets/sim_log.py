@@ -10,8 +10,8 @@ learner has not scrolled up.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable
-from typing import ClassVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -19,12 +19,89 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tutor.ui.widgets.sim_diagram import TIME_COLUMNS
+from tutor.sim.report import format_time, item_list
+from tutor.ui.widgets.sim_diagram import TIME_COLUMNS, log_line
 
 # Continuation rows start under the words, after the time and two spaces.
 INDENT = " " * (TIME_COLUMNS + 2)
 # Narrower than this, lines are cut rather than wrapped into slivers.
 MIN_WRAP_WIDTH = 30
+
+# Past this many throttled writes (or SDK retries) in one batch of the log, they are summed into
+# one line: a throttled table refuses hundreds of writes a second, which would flood the log.
+WRITE_LINES = 3
+
+# An SDK retry as the player's `DownstreamWatch` records it:
+# (t, invocation, items, attempt, attempts allowed, how many were refused again).
+Retry = tuple[float, int, list[str], int, int, int]
+
+
+def _at(t: float, words: str) -> str:
+    return f"{format_time(t):>{TIME_COLUMNS}}  {words}"
+
+
+def retry_line(retry: Retry) -> str:
+    """An SDK retry that wrote: all its writes, or some (the rest were throttled again)."""
+    t, number, items, attempt, attempts, refused = retry
+    which = f"invocation {number}, attempt {attempt} of {attempts}"
+    if not refused:
+        return _at(t, f"SDK retry of {item_list(items)} accepted ({which})")
+    accepted = len(items) - refused
+    return _at(
+        t, f"SDK retry of {item_list(items)} ({which}): {accepted} accepted, {refused} throttled again"
+    )
+
+
+def batch_lines(events: Sequence[Mapping[str, Any]], retries: Sequence[Retry] = ()) -> list[str]:
+    """The log lines of one batch, in time order: a line per event and per SDK retry that wrote
+    (one throttled again in full is the event's own "throttled write ... attempt 2" line), except
+    that more than `WRITE_LINES` throttled writes, or SDK retries, are one line each for the
+    batch, at the time of the last."""
+    throttled = [event for event in events if event["kind"] == "write_throttled"]
+    summed = len(throttled) > WRITE_LINES
+    # (time, a retry before the events of its time, line): an accepted retry reads before what follows it.
+    timed: list[tuple[float, int, str]] = [
+        (event["t"], 1, log_line(event))
+        for event in events
+        if not summed or event["kind"] != "write_throttled"
+    ]
+    if summed:
+        timed.append((throttled[-1]["t"], 1, throttled_summary(throttled)))
+    if len(retries) > WRITE_LINES:
+        timed.append((retries[-1][0], 0, retries_summary(retries)))
+    else:
+        timed.extend((retry[0], 0, retry_line(retry)) for retry in retries if retry[5] < len(retry[2]))
+    # Stable: the events keep their order.
+    timed.sort(key=lambda entry: entry[:2])
+    return [line for _, _, line in timed]
+
+
+def throttled_summary(events: Sequence[Mapping[str, Any]]) -> str:
+    """'throttled writes: 37 in 25 invocations since 00:00.3 (…Exception): 30 to be retried by the
+    SDK, 7 invocations failed (the SDK gave up)'."""
+    writes = sum(len(event["items"]) for event in events)
+    invocations = len({event["invocation"] for event in events})
+    gave_up = sum(1 for event in events if "retry_at" not in event)
+    retried = sum(len(event["items"]) for event in events if "retry_at" in event)
+    head = (
+        f"throttled writes: {writes:,} in {invocations:,} invocations since "
+        f"{format_time(events[0]['t'])} ({events[0]['error']})"
+    )
+    then = [f"{retried:,} to be retried by the SDK"]
+    if gave_up:
+        then.append(f"{gave_up:,} invocations failed (the SDK gave up)")
+    return _at(events[-1]["t"], f"{head}: {', '.join(then)}")
+
+
+def retries_summary(retries: Sequence[Retry]) -> str:
+    """'SDK retries: 30 writes tried again since 00:00.4: 24 accepted, 6 throttled again'."""
+    writes = sum(len(retry[2]) for retry in retries)
+    refused = sum(retry[5] for retry in retries)
+    return _at(
+        retries[-1][0],
+        f"SDK retries: {writes:,} writes tried again since {format_time(retries[0][0])}: "
+        f"{writes - refused:,} accepted, {refused:,} throttled again",
+    )
 
 
 def wrap_row(line: str, width: int) -> list[str]:

@@ -35,9 +35,9 @@ from textual.widgets import Button, Input, Select, Static, TabbedContent, TabPan
 from tutor.errors import UserError
 from tutor.sim.params import Param, params_for
 from tutor.sim.scenario import show_value
-from tutor.ui.widgets.sim_diagram import counter_lines, digest_chart_lines, log_line
-from tutor.ui.widgets.sim_flow import RunFollower, counters_since, flow_lines
-from tutor.ui.widgets.sim_log import EventLog
+from tutor.ui.widgets.sim_diagram import counter_lines, digest_chart_lines
+from tutor.ui.widgets.sim_flow import RunFollower, billed_line, counters_since, flow_lines
+from tutor.ui.widgets.sim_log import EventLog, batch_lines
 from tutor.sim.player import SPEEDS, Player, SimRun, clock_text
 from tutor.ui.widgets.sim_text import TextBlock
 from tutor.ui.widgets.sim_timeline import TimelineView
@@ -129,6 +129,7 @@ class SimView(Composed, Vertical):
         self.follower = RunFollower.of(run)
         self.counter_base: tuple[float, dict] | None = None
         self._markers_logged = 0
+        self._retries_logged = 0
 
     def compose(self) -> ComposeResult:
         if self.caption:
@@ -171,7 +172,7 @@ class SimView(Composed, Vertical):
         time = self.player.time
         run = self.run
         sim = run.sim
-        snapshot = sim.snapshot()
+        snapshot = run.snapshot()
         width = self._width()
         self.follower.update()
         compact = 0 < self.size.height < COMPACT_BELOW
@@ -180,6 +181,7 @@ class SimView(Composed, Vertical):
         counters = counter_lines(counters_since(snapshot, self.counter_base))
         if self.counter_base is not None and snapshot["t"] >= self.counter_base[0]:
             counters.insert(0, f"counted from {clock_text(self.counter_base[0])} on")
+        counters.append(billed_line(snapshot["billed"], width))
         self._write(".sim-counters", counters, width)
         bars = max(8, width - 24)
         key = (run.generation, time, bars)
@@ -210,15 +212,24 @@ class SimView(Composed, Vertical):
             log.clear()
             self._log_index = 0
             self._markers_logged = 0
+            self._retries_logged = 0
         # A change made to the run (a lab fault) is a marker line before the events after it.
         markers, self._markers_logged = self.follower.marker_lines(self._markers_logged)
         if markers:
             log.write_lines(markers)
         # The run keeps its latest events only: those written since the last batch, up to the cap.
         new = min(run.event_count - self._log_index, len(run.recent), LOG_LINES)
-        if new > 0:
-            recent = run.recent
-            log.write_lines([log_line(recent[index]) for index in range(len(recent) - new, len(recent))])
+        recent = run.recent
+        events = [recent[index] for index in range(len(recent) - new, len(recent))]
+        # SDK retries write no event: the run's downstream watch records them as their time passes.
+        retries = []
+        downstream = run.downstream
+        if downstream is not None:
+            made = min(downstream.retried_count - self._retries_logged, len(downstream.retried))
+            retries = list(downstream.retried)[len(downstream.retried) - made :] if made > 0 else []
+            self._retries_logged = downstream.retried_count
+        if events or retries:
+            log.write_lines(batch_lines(events, retries))
         self._log_index = run.event_count
 
 

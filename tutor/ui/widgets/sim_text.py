@@ -24,7 +24,7 @@ SPANS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[╭╮╰╯─│▶▼░]+"), "text-block--frame"),
     (re.compile(r"[▁▂▃▄▅▆▇█]+"), "text-block--bars"),
     (re.compile(r"\d[\d,.]*"), "text-block--number"),
-    (re.compile(r"✗ (?:[1-9][\d,]* failed|blocked[^·\n]*)"), "text-block--bad"),
+    (re.compile(r"✗ (?:[1-9][\d,]* (?:failed|throttled writes)|blocked[^·\n]*)"), "text-block--bad"),
     (re.compile(r"✓ (?:[1-9][\d,]* succeeded|moving)"), "text-block--good"),
 )
 

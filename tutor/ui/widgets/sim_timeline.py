@@ -2,7 +2,8 @@
 
 An async event's attempts with the minute and two minutes between them and where it went when
 given up; an SQS message's receives with each visibility window and its redrive; a stream
-record's batch retries and halves; a caller's waits and its own retries. The cursor is the
+record's batch retries and halves; a caller's waits and its own retries; with a downstream, each
+SDK retry of a throttled write (↻) inside the attempt that made it. The cursor is the
 current simulated time. Lanes are built from the trace a frame's new events at a time (fed by
 `sim_flow.RunFollower`) and only the latest `LANES_KEPT` items are kept, each with a bounded
 history, so the timeline costs the same however long the run goes.
@@ -10,6 +11,7 @@ history, so the timeline costs the same however long the run goes.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
@@ -17,7 +19,7 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
-from tutor.sim.player import clock_text
+from tutor.sim.player import TIME_EPSILON, clock_text
 from tutor.ui.widgets.sim_text import TextBlock
 
 LANES_KEPT = 100
@@ -31,12 +33,15 @@ NO_LANES = "No item has arrived yet: each item gets a lane here from its arrival
 LEGEND = (
     "■ running  ▤ cold start  ┄ waiting to retry  ─ visibility window  ✓ done  ✗ failed  ▣ given up  ▲ now"
 )
+SDK_RETRY = "↻"
+# First when a write was throttled: the legend is cut at the pane's width.
+SDK_LEGEND = f"{SDK_RETRY} SDK retry of a throttled write  "
 
 
 class Lane:
     """One item's history: spans of time (running, starting, waiting) and marks (✓, ✗, ▣)."""
 
-    __slots__ = ("born", "end", "ends", "item", "marks", "notes", "spans", "starts")
+    __slots__ = ("born", "end", "ends", "item", "marks", "notes", "spans", "starts", "throttled_writes")
 
     def __init__(self, item: str, born: float):
         self.item = item
@@ -47,13 +52,14 @@ class Lane:
         self.ends: list[float] = []  # and ended
         self.notes: list[str] = []
         self.end = ""
+        self.throttled_writes = 0
 
     def trim(self) -> None:
         for steps in (self.spans, self.marks, self.starts, self.ends, self.notes):
             if len(steps) > STEPS_KEPT:
                 del steps[: len(steps) - STEPS_KEPT]
 
-    def summary(self) -> str:
+    def summary(self, now: float = math.inf) -> str:
         parts = []
         if self.starts:
             tries = ", ".join(clock_text(t) for t in self.starts[:4])
@@ -64,6 +70,12 @@ class Lane:
         waits = [start - end for start, end in zip(self.starts[1:], self.ends, strict=False)]
         if waits:
             parts.append("waits " + ", ".join(f"{round(wait, 1):g} s" for wait in waits[:4]))
+        if self.throttled_writes:
+            retries = sum(1 for t, mark in self.marks if mark == SDK_RETRY and t <= now + TIME_EPSILON)
+            parts.append(
+                f"{self.throttled_writes} {'write' if self.throttled_writes == 1 else 'writes'} throttled, "
+                f"{SDK_RETRY} {retries} SDK {'retry' if retries == 1 else 'retries'}"
+            )
         if self.end:
             parts.append(self.end)
         elif self.notes:
@@ -80,8 +92,10 @@ class Timeline:
         self.markers: list[tuple[float, str]] = []
         self.model = ""
         self.cold_start_s = 0.0
+        self.sdk_retries = False  # any write throttled: the legend names the SDK's retries
 
     def clear(self) -> None:
+        self.sdk_retries = False
         self.lanes.clear()
         self.running.clear()
         self.markers.clear()
@@ -104,6 +118,7 @@ class Timeline:
             "drop": self._given_up,
             "delete": self._delete,
             "bisect": self._bisect,
+            "write_throttled": self._write_throttled,
         }
         for event in events:
             handler = handlers.get(event["kind"])
@@ -128,6 +143,9 @@ class Timeline:
     def _end(self, event: Mapping[str, Any], t: float) -> None:
         failed = set(event["failed_items"])
         for lane in self._lanes(self.running.pop(event["invocation"], ())):
+            if self.sdk_retries:
+                # An SDK retry due after the invocation ended (its timeout) was never made.
+                lane.marks = [(at, mark) for at, mark in lane.marks if mark != SDK_RETRY or at <= t]
             for span in reversed(lane.spans):
                 if span[2] == "run" and span[1] is None:
                     span[1] = t
@@ -158,6 +176,18 @@ class Timeline:
     def _delete(self, event: Mapping[str, Any], t: float) -> None:
         for lane in self._lanes(event["items"]):
             lane.end = f"deleted at {clock_text(t)}"
+
+    def _write_throttled(self, event: Mapping[str, Any], t: float) -> None:
+        """A refused write: its SDK retry is marked at the time it is due, inside the attempt."""
+        self.sdk_retries = True
+        retry_at = event.get("retry_at")
+        for lane in self._lanes(event["items"]):
+            lane.throttled_writes += 1
+            if retry_at is not None:
+                lane.marks.append((retry_at, SDK_RETRY))
+            else:
+                lane.notes.append(f"write throttled {event['attempt']} times: the SDK gave up")
+            lane.trim()
 
     def _bisect(self, event: Mapping[str, Any], t: float) -> None:
         for lane in self._lanes(event["items"]):
@@ -223,7 +253,8 @@ def timeline_lines(timeline: Timeline, now: float, width: int) -> list[str]:
         words = f"now {clock_text(now)} ▲"
         begin = max(0, here - len(words) + 1)
         cursor[begin : here + 1] = list(words[-(here + 1 - begin) :])
-    lines = [LEGEND[:width], " " * label + "".join(axis), " " * label + "".join(cursor)]
+    legend = SDK_LEGEND + LEGEND if timeline.sdk_retries else LEGEND
+    lines = [legend[:width], " " * label + "".join(axis), " " * label + "".join(cursor)]
     shown_markers = [(t, words) for t, words in timeline.markers if t >= low]
     for t, marker_words in shown_markers[-3:]:
         row = [" "] * cols
@@ -235,7 +266,7 @@ def timeline_lines(timeline: Timeline, now: float, width: int) -> list[str]:
     marker_columns = [column(t) for t, _ in shown_markers]
     for lane in lanes:
         lines.append(f"{lane.item:<{label}}" + _lane_row(lane, cols, column, now, here, marker_columns))
-        summary = lane.summary()
+        summary = lane.summary(now)
         lines.append((" " * label + summary)[:width] if summary else "")
     return lines
 
@@ -253,7 +284,9 @@ def _lane_row(
             for index in range(column(start), column(max(start, stop)) + 1):
                 row[index] = glyph
     for t, mark in lane.marks:
-        row[column(t)] = mark
+        # An SDK retry is known ahead, when the write before it is refused: drawn once it is made.
+        if t <= now + TIME_EPSILON:
+            row[column(t)] = mark
     for index in marker_columns:
         if row[index] == " ":
             row[index] = "┃"
