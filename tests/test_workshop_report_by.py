@@ -176,3 +176,12 @@ def test_progress_on_a_pack_not_loaded_is_one_warning_line_suggesting_content(ca
         store.reset("ann")
     _, _, err = run(capsys, "--format", "json")
     assert err == "", "no warning when the course has everything the learners did"
+
+
+def test_a_long_name_does_not_squeeze_the_quizzes_out_of_80_columns(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    with open_store(clock=lambda: AT) as store:
+        store.record_quiz_attempt("Cyrille Dupont-Marchand", "sync", [QuestionResult("q", 1, 1, True)], AT)
+    _, table, _ = run(capsys)
+    assert "Quizzes" in table and "sync 100 %" in table
+    assert max(len(line.rstrip()) for line in table.splitlines()) <= 80

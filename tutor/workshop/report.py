@@ -197,23 +197,26 @@ def _table(rows: list[LearnerRow], course: Course, *, per_module: bool):
         title="Workshop report",
         title_justify="left",
         box=box.SIMPLE_HEAD,
+        pad_edge=False,  # two more columns for an 80-column terminal
         caption=(
             "Quizzes: best score per module (· not taken). Predicted: right of answered (skipped), "
             "then hint levels opened. Times are UTC."
         ),
         caption_justify="left",
     )
-    table.add_column("Learner", no_wrap=True)
+    # In the narrow layout a long name wraps rather than squeezing the quizzes or the times out.
+    table.add_column("Learner", max_width=None if per_module else 12, overflow="fold")
     table.add_column("Lessons", justify="right", no_wrap=True)
     if per_module:
         for module in course.modules:
             table.add_column(module.id, justify="right", no_wrap=True)
     else:
-        table.add_column("Quizzes")
+        # Never squeezed out of the table by a long name, as it was with no minimum.
+        table.add_column("Quizzes", min_width=12)
     table.add_column("Exercises", justify="right", no_wrap=True)
     # One narrow column for both: at 80 columns the quizzes need the room.
     table.add_column("Predicted\n· hints", justify="right", no_wrap=True)
-    table.add_column("Last activity", no_wrap=True)
+    table.add_column("Last activity", no_wrap=True, min_width=16)
     for row in rows:
         scores = {
             module.id: format_percent(row.quiz_best[module.id])
