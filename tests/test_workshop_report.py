@@ -97,7 +97,7 @@ def test_table_shows_every_learner_with_read_and_passed_counts(room, capsys):
 
 
 def test_an_empty_store_says_so_and_the_documents_stay_valid(capsys):
-    assert "No learner has any progress" in report(capsys)
+    assert "No learner has joined or has any progress" in report(capsys)
     assert json.loads(report(capsys, "--format", "json"))["learners"] == []
     assert report(capsys, "--format", "csv").splitlines()[0].startswith("profile,lessons_read")
 
@@ -117,7 +117,7 @@ def test_the_report_never_imports_textual(room):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert json.loads(done.stdout)["learners"]
-    assert done.stderr.strip() == "False"
+    assert done.stderr.strip().splitlines()[-1] == "False"
 
 
 def test_a_near_miss_reads_below_80_in_every_format(capsys):

@@ -108,3 +108,80 @@ def test_a_learner_who_joined_but_did_nothing_has_a_row(capsys):
         store.set_setting("dee", "theme", "nord")  # joined: chose a theme, read nothing
     _, out, _ = run(capsys, "--format", "json", "--since", "1h")
     assert [learner["profile"] for learner in json.loads(out)["learners"]] == ["dee"]
+
+
+# -- who is in the room: the learner table, the roster, and progress the loaded course lacks --------
+
+
+def test_learners_who_logged_in_and_did_nothing_have_a_row_under_their_display_name(capsys, backend):
+    from tutor.progress.credentials import hash_secret
+
+    with open_store(clock=lambda: AT) as store:
+        store.claim_name("José Núñez", hash_secret("1234"))  # logged in, then nothing
+        store.claim_name("Dave", hash_secret("5678"))
+        store.record_exercise_attempt("Dave", EXERCISES[0], True, {}, AT)
+    _, out, err = run(capsys, "--format", "json")
+    learners = {entry["profile"]: entry for entry in json.loads(out)["learners"]}
+    assert list(learners) == ["Dave", "José Núñez"]
+    assert learners["José Núñez"]["exercises_passed"] == 0
+    assert learners["José Núñez"]["last_activity"] is None
+    assert learners["Dave"]["exercises_passed"] == 1
+    assert "holds no learner" not in err
+    _, table, _ = run(capsys)
+    assert any(line.strip().startswith("José Núñez") and "never" in line for line in table.splitlines())
+
+
+def test_dave_typed_in_any_case_is_one_learner(capsys, backend):
+    from tutor.progress.credentials import hash_secret
+
+    with open_store(clock=lambda: AT) as store:
+        store.claim_name("Dave", hash_secret("5678"))
+    # The same learner at the terminal, typed in capitals: his progress goes under his name.
+    assert main(["--profile", "DAVE", "progress", "--export", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["learner_name"] == "Dave"
+    with open_store(clock=lambda: AT) as store:
+        store.record_exercise_attempt(store.known_profile("dave") or "", EXERCISES[0], True, {}, AT)
+    _, out, _ = run(capsys, "--format", "json")
+    assert [(e["profile"], e["exercises_passed"]) for e in json.loads(out)["learners"]] == [("Dave", 1)]
+
+
+def test_roster_names_not_come_yet_are_listed_apart(capsys, backend):
+    from tutor.progress.credentials import hash_secret
+
+    with open_store(clock=lambda: AT) as store:
+        store.add_to_roster("Fay", hash_secret("code-1"))
+        store.add_to_roster("Gil", hash_secret("code-2"))
+        store.claim_name("Gil", hash_secret("1234"))
+    _, out, _ = run(capsys, "--format", "json")
+    document = json.loads(out)
+    assert [entry["profile"] for entry in document["learners"]] == ["Gil"]
+    assert document["not_joined"] == ["Fay"]
+    _, table, _ = run(capsys)
+    assert table.rstrip().splitlines()[-1] == "not joined yet (on the roster): Fay"
+    _, csv_text, err = run(capsys, "--format", "csv")
+    assert "Fay" not in csv_text and "not joined yet (on the roster): Fay" in err
+
+
+def test_progress_on_a_pack_not_loaded_is_one_warning_line_suggesting_content(capsys, backend):
+    with open_store(clock=lambda: AT) as store:
+        store.mark_read("ann", "pack-lesson-1")
+        store.mark_read("ann", "pack-lesson-2")
+        store.record_exercise_attempt("ann", "pack-exercise", True, {}, AT)
+        store.record_exercise_attempt("bob", EXERCISES[0], True, {}, AT)
+    status, out, err = run(capsys, "--format", "json")
+    assert status == 0 and json.loads(out)["learners"][0]["exercises_passed"] == 0
+    [warning] = err.strip().splitlines()
+    assert "3 ids this course lacks (2 lessons, 1 exercise)" in warning and "--content DIR" in warning
+    with open_store(clock=lambda: AT) as store:
+        store.reset("ann")
+    _, _, err = run(capsys, "--format", "json")
+    assert err == "", "no warning when the course has everything the learners did"
+
+
+def test_a_long_name_does_not_squeeze_the_quizzes_out_of_80_columns(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    with open_store(clock=lambda: AT) as store:
+        store.record_quiz_attempt("Cyrille Dupont-Marchand", "sync", [QuestionResult("q", 1, 1, True)], AT)
+    _, table, _ = run(capsys)
+    assert "Quizzes" in table and "sync 100 %" in table
+    assert max(len(line.rstrip()) for line in table.splitlines()) <= 80

@@ -36,6 +36,8 @@ def run(args) -> int:
         if store.notice:
             # stderr, so that an export on stdout stays a valid document.
             print(f"lambda-tutor: {store.notice}", file=sys.stderr)
+        # 'DAVE' is Dave, who logged in in the browser: the same learner, the same progress.
+        profile = store.known_profile(profile) or profile
         if reset:
             return _reset(store, profile, assume_yes)
         if export == "json":

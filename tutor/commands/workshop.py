@@ -37,44 +37,60 @@ def report(
     from tutor.content.loader import load_course_or_fail
     from tutor.progress.store import open_store, utc_now
     from tutor.workshop import report as reports
-    from tutor.workshop.room import room_learners
+    from tutor.workshop.room import read_room
 
     course = load_course_or_fail(packs)
     since_moment = reports.parse_since(since, utc_now()) if since else None
     scope = reports.course_scope(course, pack, since_moment)
     with open_store() as store:
+        # Notes go to stderr, so that CSV or JSON on stdout stays a valid document.
         if store.notice:
-            # stderr, so that CSV or JSON on stdout stays a valid document.
             print(f"lambda-tutor: {store.notice}", file=sys.stderr)
-        learners = room_learners(store)
+        room = read_room(store)
+        learners = room.learners
         if not learners:
-            print(f"lambda-tutor: warning: the store {store.path} holds no learner yet", file=sys.stderr)
+            print(f"lambda-tutor: warning: the store {store.location} holds no learner yet", file=sys.stderr)
+        unknown = reports.unknown_note(reports.unknown_ids(store, course, learners))
+        if unknown:
+            print(f"lambda-tutor: {unknown}", file=sys.stderr)
         if by == "exercise":
             exercise_rows = reports.build_exercise_report(store, course, scope, learners)
         elif by == "question":
             question_rows = reports.build_question_report(store, course, scope, learners)
         elif since_moment is None and pack is None:
-            rows = reports.build_report(store, course)
+            rows = reports.build_report(store, course, learners)
         else:
             rows = reports.build_scoped_report(store, course, scope, learners)
-    width = _terminal_width()
+    not_joined = f"not joined yet (on the roster): {', '.join(room.not_joined)}" if room.not_joined else ""
     if by == "exercise":
-        reports.write_exercises(exercise_rows, form, sys.stdout, width)
+        reports.write_exercises(exercise_rows, form, sys.stdout, _terminal_width())
     elif by == "question":
-        reports.write_questions(question_rows, form, sys.stdout, width)
+        reports.write_questions(question_rows, form, sys.stdout, _terminal_width())
     elif form == "json":
-        reports.write_json(rows, course, sys.stdout)
+        reports.write_json(rows, course, sys.stdout, room.not_joined)
+        return 0  # the document lists them itself
     elif form == "csv":
         reports.write_csv(rows, course, sys.stdout)
     else:
-        from rich.console import Console
-
-        console = Console()
-        if not rows:
-            console.print("No learner has any progress in this store yet.")
-            return 0
-        console.print(reports.rich_table(rows, course, console.width))
+        _print_table(rows, course, not_joined)
+        return 0
+    if not_joined:
+        print(f"lambda-tutor: {not_joined}", file=sys.stderr)
     return 0
+
+
+def _print_table(rows, course, footnote: str) -> None:
+    from rich.console import Console
+
+    from tutor.workshop import report as reports
+
+    console = Console()
+    if rows:
+        console.print(reports.rich_table(rows, course, console.width))
+    else:
+        console.print("No learner has joined or has any progress in this store yet.", highlight=False)
+    if footnote:
+        console.print(footnote, highlight=False)
 
 
 def _terminal_width() -> int:
@@ -99,32 +115,40 @@ def collect(targets: list[str]) -> int:
     """Merge every export named; a rejected file is one line on stderr, the others still merge."""
     from pathlib import Path
 
-    from tutor.locations import database_path
-    from tutor.workshop.collect import RejectedExport, export_files, merge, read_export
+    from tutor.progress.store import open_store, utc_now
+    from tutor.workshop.collect import ReplayClock, RejectedExport, export_files, merge, read_export
 
     files = export_files([Path(target) for target in targets])
     if not files:
         raise UserError(f"workshop collect: no *.json export in {', '.join(targets)}")
-    store_path = database_path()
     rejected = 0
-    for path in files:
-        try:
-            merged = merge(store_path, read_export(path), path)
-        except RejectedExport as error:
-            print(f"lambda-tutor: rejected {error}", file=sys.stderr)
-            rejected += 1
-            continue
-        added = ", ".join(f"{count} {kind}" for kind, count in merged.added.items())
-        print(f"{path}: {merged.profile}: " + (f"added {added}" if added else "nothing new"))
-    print(f"Collected {len(files) - rejected} of {len(files)} file(s) into {store_path}.")
+    clock = ReplayClock(utc_now())
+    # The room's store, wherever it is: the SQLite file, or PostgreSQL with --database.
+    with open_store(clock=clock) as store:
+        if store.notice:
+            print(f"lambda-tutor: {store.notice}", file=sys.stderr)
+        for path in files:
+            try:
+                merged = merge(store, clock, read_export(path), path)
+            except RejectedExport as error:
+                print(f"lambda-tutor: rejected {error}", file=sys.stderr)
+                rejected += 1
+                continue
+            added = ", ".join(f"{count} {kind}" for kind, count in merged.added.items())
+            print(f"{path}: {merged.profile}: " + (f"added {added}" if added else "nothing new"))
+        location = store.location
+    print(f"Collected {len(files) - rejected} of {len(files)} file(s) into {location}.")
     return 2 if rejected else 0
 
 
 def reset(confirmed: bool) -> int:
-    """Start a fresh room by moving the store aside: the old one is kept, its new path printed."""
-    from tutor.locations import database_path
-    from tutor.workshop.collect import move_store_aside
+    """Start a fresh room, keeping the old one: a SQLite store is renamed, a PostgreSQL one's tables
+    are copied into a schema of their own and emptied."""
+    from tutor.locations import database_path, database_url
 
+    url = database_url()
+    if url is not None:
+        return _reset_postgres(url, confirmed)
     store_path = database_path()
     if not confirmed:
         raise UserError(
@@ -133,8 +157,29 @@ def reset(confirmed: bool) -> int:
     if not store_path.exists():
         print(f"No store at {store_path}: the room is already empty.")
         return 0
+    from tutor.workshop.collect import move_store_aside
+
     kept = move_store_aside(store_path)
     print(f"The room starts fresh. The previous store is kept at {kept}")
+    return 0
+
+
+def _reset_postgres(url: str, confirmed: bool) -> int:
+    from tutor.progress.postgres import masked_url
+    from tutor.progress.store import open_store
+    from tutor.workshop.collect import copy_room_aside
+
+    if not confirmed:
+        raise UserError(
+            f"workshop reset copies the room's tables in {masked_url(url)} into a schema of their own "
+            "and empties them; nothing changed (add --yes to do it)"
+        )
+    with open_store(url) as store:
+        schema, kept = copy_room_aside(store)
+    print(
+        f"The room starts fresh. The previous room's {kept} rows are kept in schema {schema} "
+        f"of {masked_url(url)}"
+    )
     return 0
 
 
@@ -190,7 +235,8 @@ def roster_list(store) -> int:
         if learner.joined_at is None:
             state = "not logged in yet"
         elif not learner.has_pin:
-            state = "PIN reset: chooses a new one at next login (join code needed)"
+            # After a PIN reset, or collected from a laptop export before ever logging in here.
+            state = "no PIN now: chooses one at next login (join code needed)"
         else:
             state = f"joined {learner.joined_at.astimezone():%Y-%m-%d %H:%M}"
         print(f"{learner.display_name:<{width}}  {state}")

@@ -49,12 +49,16 @@ def pack_name(root: Path, course_packs: list[Path]) -> str:
     return BUILT_IN_PACK if course_packs and root == course_packs[0] else root.name
 
 
-def learner_export(store, profile: str, course, learner_name: str | None = None) -> dict[str, Any]:
-    """`progress --export json`: the store's document plus name, versions and checksum."""
+def learner_export(store, profile: str, course) -> dict[str, Any]:
+    """`progress --export json`: the store's document plus name, versions and checksum.
+
+    The name is the one the learner logged in with (the learner table keeps it as first typed);
+    a profile only ever used in the terminal is named by itself."""
     from tutor import __version__
 
     document = store.export(profile)
-    document["learner_name"] = learner_name or profile
+    learner = store.learner(profile)
+    document["learner_name"] = learner.display_name if learner is not None else profile
     document["course_version"] = __version__
     document["packs"] = [
         {"name": pack_name(root, course.packs), "content": content_hash(root)} for root in course.packs

@@ -40,6 +40,7 @@ _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # busy, locked, read-only or missing, which say nothing about the file's contents).
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
+VERSION_TABLE_NAME = "schema_version"
 
 
 class ProgressError(UserError):
@@ -888,6 +889,20 @@ class ProgressStore:
             db.execute("DELETE FROM resume_token WHERE profile = ?", (learner.display_name,))
         return True
 
+    def note_collected_learner(self, name: str, collected_at: datetime) -> str:
+        """`workshop collect`: a laptop learner joins the room; returns the name their progress goes
+        under ("dave" handed in by someone who logged in as "Dave" is Dave). No PIN comes with an
+        export: the name stays free to claim at its first login here, as a name put on the roster is."""
+        display_name = self.known_profile(name) or check_profile_name(name)
+        with self._write(f"learner {display_name}") as db:
+            db.execute(
+                "INSERT INTO learner (learner_key, display_name, pin_hash, joined_at, on_roster) "
+                "VALUES (?, ?, NULL, ?, 0) ON CONFLICT (learner_key) DO UPDATE SET "
+                "joined_at = coalesce(learner.joined_at, excluded.joined_at)",
+                (name_key(display_name), display_name, to_utc_text(collected_at)),
+            )
+        return display_name
+
     # -- resumable browser tabs ------------------------------------------------------------------------
 
     def bind_resume_token(self, token_hash: str, profile: str, *, lifetime: timedelta) -> None:
@@ -1058,6 +1073,33 @@ class ProgressStore:
                 "SELECT lesson_id, opened_at FROM last_lesson WHERE profile = ?", (profile,)
             ).fetchone()
         return {"lesson_id": row[0], "opened_at": row[1]} if row else None
+
+    def copy_aside_and_clear(self, schema: str) -> int:
+        """PostgreSQL's `workshop reset`: copy every table of the store into the new schema `schema`
+        and empty them, in one transaction (PostgreSQL's DDL is transactional), so the room starts
+        fresh and nothing is destroyed. Returns how many rows were kept aside."""
+        if self.dialect.name != "postgresql":
+            raise ProgressError(f"{self.location} is a SQLite file: move the file aside instead")
+        if not schema.isidentifier() or schema != schema.lower():
+            raise ValueError(f"an archive schema is a lower-case identifier, got {schema!r}")
+        with self._write("reset of the room") as db:
+            tables = [
+                table
+                for (table,) in db.execute(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+                ).fetchall()
+            ]
+            db.execute(f'CREATE SCHEMA "{schema}"')
+            kept = 0
+            for table in tables:
+                db.execute(f'CREATE TABLE "{schema}"."{table}" AS TABLE "{table}"')
+                (rows,) = db.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()
+                kept += int(rows) if table != VERSION_TABLE_NAME else 0
+            # The schema's version stays: the emptied tables are still that schema.
+            emptied = [f'"{table}"' for table in tables if table != VERSION_TABLE_NAME]
+            db.execute(f"TRUNCATE {', '.join(emptied)}")
+        return kept
 
     def schema_version(self) -> int:
         with self._read() as db:

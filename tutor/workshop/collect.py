@@ -21,7 +21,7 @@ from typing import Any
 
 from tutor.errors import UserError
 from tutor.progress.export import CHECKSUM_KEY, EXPORT_FORMAT, checksum
-from tutor.progress.store import QuestionResult, ReviewCard, from_utc_text
+from tutor.progress.store import QuestionResult, ReviewCard, from_utc_text, utc_now
 
 # Exports written before format 3 carry no checksum, so an edit could not be told from the original.
 OLDEST_COLLECTED_FORMAT = 3
@@ -106,24 +106,25 @@ def read_export(path: Path) -> dict[str, Any]:
     return document
 
 
-def merge(store_path: Path, document: dict[str, Any], origin: Path) -> Merged:
+def merge(store, clock: ReplayClock, document: dict[str, Any], origin: Path) -> Merged:
     """Add the document's records that the store does not hold yet. A record that does not fit the
-    store's rules (a bad time, a negative score) rejects the rest of the file, naming it."""
-    from tutor.progress.store import open_store
+    store's rules (a bad time, a negative score) rejects the rest of the file, naming it.
 
-    clock = ReplayClock(from_utc_text(document["exported_at"]))
-    with open_store(store_path, clock=clock) as store:
-        try:
-            return _merge(store, clock, document)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise RejectedExport(
-                f"{origin}: a record does not fit ({type(error).__name__}: {error}); "
-                "records before it were merged"
-            ) from None
+    `store` was opened with `clock`, so each record is written with its own time."""
+    try:
+        clock.moment = from_utc_text(document["exported_at"])
+        return _merge(store, clock, document)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise RejectedExport(
+            f"{origin}: a record does not fit ({type(error).__name__}: {error}); "
+            "records before it were merged"
+        ) from None
 
 
 def _merge(store, clock: ReplayClock, document: dict[str, Any]) -> Merged:
-    profile = document["profile"]
+    # The learner joins the room under the name already known for them, whatever its case.
+    profile = store.note_collected_learner(document["profile"], clock.moment)
+    document = dict(document, profile=profile)
     merged = Merged(profile)
     held = store.export(profile)
 
@@ -238,14 +239,12 @@ def _merge_practice(
 
 
 def move_store_aside(path: Path) -> Path:
-    """`workshop reset`: rename the store (and its journal files) to `<name>.reset-<UTC time>`.
+    """`workshop reset` on SQLite: rename the store (and its journal files) to `<name>.reset-<UTC time>`.
 
     Renamed, never deleted: a reset by mistake is undone by renaming it back. Stop `serve` first:
     a running server keeps writing to the file it opened, which is now the kept one.
     """
     import os
-
-    from tutor.progress.store import utc_now
 
     stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.reset-{stamp}")
@@ -262,3 +261,12 @@ def move_store_aside(path: Path) -> Path:
     except OSError as error:
         raise UserError(f"cannot move the store {path} aside: {error.strerror or error}") from error
     return target
+
+
+def copy_room_aside(store) -> tuple[str, int]:
+    """`workshop reset` on PostgreSQL: a database cannot be renamed from inside while serve hosts
+    hold it open, so the room's tables are copied into a schema `lambda_tutor_reset_<UTC time>` of
+    the same database and emptied, in one transaction. Returns the schema and the rows it keeps."""
+    stamp = utc_now().strftime("%Y%m%dt%H%M%Sz")
+    schema = f"lambda_tutor_reset_{stamp}"
+    return schema, store.copy_aside_and_clear(schema)

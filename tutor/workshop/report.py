@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -32,12 +33,13 @@ class LearnerRow:
     hints_used: int = 0  # hint levels opened, summed over the course's exercises
 
 
-def build_report(store, course: Course) -> list[LearnerRow]:
+def build_report(store, course: Course, learners: list[str]) -> list[LearnerRow]:
+    """One row per learner named (tutor.workshop.room.read_room), those who did nothing included."""
     lesson_ids = set(course.lessons)
     module_ids = [module.id for module in course.modules]
     exercise_ids = {exercise.id for exercise in course.exercises}
     rows = []
-    for profile in store.profiles():
+    for profile in learners:
         best = store.quiz_best(profile)
         results = store.exercise_results(profile)
         predictions = [p for p in store.predictions(profile).values() if p.lesson_id in lesson_ids]
@@ -66,12 +68,48 @@ def build_report(store, course: Course) -> list[LearnerRow]:
     return rows
 
 
+def unknown_ids(store, course: Course, learners: list[str]) -> dict[str, int]:
+    """How many distinct lessons, module quizzes and exercises the learners' progress names that the
+    course as loaded lacks: usually a pack the learners used and the report was run without."""
+    lesson_ids = set(course.lessons)
+    module_ids = {module.id for module in course.modules}
+    exercise_ids = {exercise.id for exercise in course.exercises}
+    lessons: set[str] = set()
+    modules: set[str] = set()
+    exercises: set[str] = set()
+    for profile in learners:
+        lessons.update(store.read_lessons(profile), store.predictions(profile))
+        last = store.last_lesson(profile)
+        if last is not None:
+            lessons.add(last)
+        modules.update(store.quiz_attempt_counts(profile))
+        exercises.update(attempt.exercise_id for attempt in store.exercise_attempts(profile))
+        exercises.update(store.hints_used(profile))
+    return {
+        "lesson": len(lessons - lesson_ids),
+        "module quiz": len(modules - module_ids),
+        "exercise": len(exercises - exercise_ids),
+    }
+
+
+def unknown_note(counts: dict[str, int]) -> str | None:
+    """One line for stderr when the learners' progress names parts the loaded course lacks."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    parts = ", ".join(f"{count} {kind}{'s' if count != 1 else ''}" for kind, count in counts.items() if count)
+    return (
+        f"warning: the learners' progress names {total} id{'s' if total != 1 else ''} this course lacks "
+        f"({parts}), left out of the report: run it with the pack they used, --content DIR"
+    )
+
+
 def utc_text(moment: datetime | None) -> str:
     """Seconds are enough for a report; always UTC with a Z, like the progress export."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
 
 
-def write_json(rows: list[LearnerRow], course: Course, out: TextIO) -> None:
+def write_json(rows: list[LearnerRow], course: Course, out: TextIO, not_joined: Sequence[str] = ()) -> None:
     document: dict[str, Any] = {
         "modules": [module.id for module in course.modules],
         "lessons_total": len(course.lessons),
@@ -94,6 +132,8 @@ def write_json(rows: list[LearnerRow], course: Course, out: TextIO) -> None:
             }
             for row in rows
         ],
+        # On the roster and not come yet: no row, since there is nothing of theirs to count.
+        "not_joined": list(not_joined),
     }
     json.dump(document, out, indent=2, ensure_ascii=False)
     out.write("\n")
@@ -157,23 +197,26 @@ def _table(rows: list[LearnerRow], course: Course, *, per_module: bool):
         title="Workshop report",
         title_justify="left",
         box=box.SIMPLE_HEAD,
+        pad_edge=False,  # two more columns for an 80-column terminal
         caption=(
             "Quizzes: best score per module (· not taken). Predicted: right of answered (skipped), "
             "then hint levels opened. Times are UTC."
         ),
         caption_justify="left",
     )
-    table.add_column("Learner", no_wrap=True)
+    # In the narrow layout a long name wraps rather than squeezing the quizzes or the times out.
+    table.add_column("Learner", max_width=None if per_module else 12, overflow="fold")
     table.add_column("Lessons", justify="right", no_wrap=True)
     if per_module:
         for module in course.modules:
             table.add_column(module.id, justify="right", no_wrap=True)
     else:
-        table.add_column("Quizzes")
+        # Never squeezed out of the table by a long name, as it was with no minimum.
+        table.add_column("Quizzes", min_width=12)
     table.add_column("Exercises", justify="right", no_wrap=True)
     # One narrow column for both: at 80 columns the quizzes need the room.
     table.add_column("Predicted\n· hints", justify="right", no_wrap=True)
-    table.add_column("Last activity", no_wrap=True)
+    table.add_column("Last activity", no_wrap=True, min_width=16)
     for row in rows:
         scores = {
             module.id: format_percent(row.quiz_best[module.id])
