@@ -84,7 +84,7 @@ def _run_chain(args, found: tuple[str, dict], search_dirs: list[Path]) -> int:
     except UserError as error:
         raise UserError(f"{where}: {error}") from None
     if args.watch:
-        raise UserError(f"{args.scenario}: --watch shows one function; a chain runs in a lesson's pane")
+        raise UserError(f"{args.scenario}: --watch shows one function; drop --watch for the per-stage report")
     with _trace_writer(args.trace) as write:
         on_event = None
         if write is not None:
