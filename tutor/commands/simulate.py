@@ -24,7 +24,9 @@ def run(args) -> int:
 
     search_dirs = _scenario_dirs(args)
     if args.list:
-        _print_presets(list_presets(search_dirs))
+        from tutor.sim.chain import list_chains
+
+        _print_presets(list_presets(search_dirs) + list_chains(search_dirs))
         return 0
     if not args.scenario:
         raise UserError(
@@ -32,6 +34,11 @@ def run(args) -> int:
         )
     if args.json and args.trace == "-":
         raise UserError("--json and --trace - both write to standard output: give --trace a file path")
+    from tutor.sim.chain import chain_source
+
+    found = chain_source(args.scenario, search_dirs)
+    if found is not None:
+        return _run_chain(args, found, search_dirs)
     scenario = load_scenario(args.scenario, overrides=args.overrides, seed=args.seed, search_dirs=search_dirs)
     if args.watch:
         if args.json or args.trace:
@@ -65,6 +72,93 @@ def run(args) -> int:
     elif digest is not None:
         _print_report(args.scenario, scenario, digest, summary)
     return 0
+
+
+def _run_chain(args, found: tuple[str, dict], search_dirs: list[Path]) -> int:
+    """A chain: each stage in turn; its report, JSON or trace (each event tagged with its stage)."""
+    from tutor.sim.chain import load_chain, run_chain
+
+    where, data = found
+    try:
+        chain = load_chain(data, overrides=args.overrides, seed=args.seed)
+    except UserError as error:
+        raise UserError(f"{where}: {error}") from None
+    if args.watch:
+        raise UserError(f"{args.scenario}: --watch shows one function; drop --watch for the per-stage report")
+    with _trace_writer(args.trace) as write:
+        on_event = None
+        if write is not None:
+            dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
+            def on_event(stage: str, event: dict) -> None:
+                write(dumps({"stage": stage, **event}) + "\n")
+
+        result = run_chain(chain, on_event)
+    if args.json:
+        document = {
+            "scenario": chain.resolved(),
+            "stages": [stage.as_json() for stage in result.stages],
+            "end_to_end": result.end_to_end,
+        }
+        sys.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
+    elif args.trace != "-":
+        _print_chain_report(args.scenario, chain, result)
+    return 0
+
+
+def _print_chain_report(source: str, chain, result) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from tutor.sim import report
+    from tutor.sim.scenario import show_value
+
+    console = _console()
+    name = Path(source).stem if source.endswith(".toml") else source
+    heading = Text(name, style="bold")
+    if chain.title:
+        heading.append(f": {chain.title}")
+    console.print(heading)
+    hops = " -> ".join(
+        (f"({stage.via}) " if stage.via else "") + f"{stage.name} [{stage.scenario.model}]"
+        for stage in chain.stages
+    )
+    console.print(f"chain {hops} · seed {chain.seed} · until_s {show_value(chain.until_s)}", markup=False)
+    if chain.description:
+        console.print(Text(" ".join(chain.description.split()), style="italic"))
+    # Short headers: the table fits 80 columns with every figure whole.
+    table = Table(
+        title="Stages (sent on: items handed to the next stage)", title_justify="left", pad_edge=False
+    )
+    for column in ("stage", "model", "items", "ok", "failed", "unfin.", "sent on", "p50", "p99"):
+        table.add_column(column, justify="left" if column in ("stage", "model") else "right", no_wrap=True)
+    for stage in result.stages:
+        summary = stage.summary
+        latency = dict(report.latency_row(summary))
+        table.add_row(
+            stage.name,
+            stage.model,
+            *(str(summary.get(key, 0)) for key in ("items", "succeeded", "failed", "unfinished")),
+            str(stage.handed_on),
+            latency["p50"],
+            latency["p99"],
+        )
+    console.print(table)
+    for stage in result.stages:
+        console.print(f"{stage.name}: " + _facts_line(stage.model, stage.summary), markup=False)
+        for line in report.downstream_and_billed_lines(stage.summary):
+            console.print(f"{stage.name}: {line}", markup=False)
+    console.print(chain_end_to_end_line(result.end_to_end), markup=False)
+
+
+def chain_end_to_end_line(end_to_end: dict[str, Any]) -> str:
+    from tutor.sim import report
+
+    latency = dict(report.latency_row(end_to_end))
+    return (
+        f"end to end  {end_to_end['delivered']} of {end_to_end['items']} delivered · "
+        f"{end_to_end['lost']} lost · p50 {latency['p50']} · p99 {latency['p99']} · max {latency['max']}"
+    )
 
 
 @contextmanager

@@ -151,6 +151,9 @@ class Invocation:
 class Core:
     """Shared state of one run: environment pool, counters, trace, random streams."""
 
+    # Told of each invocation's successfully processed items as it ends (a chain hands them on).
+    on_processed: Callable[[Sequence[Item], float], None] | None = None
+
     def __init__(self, scenario: Any, env: simpy.Environment, prefix: str, record_trace: bool = True):
         self.scenario = scenario
         self.env = env
@@ -497,6 +500,8 @@ class Core:
             if item.successes:
                 self.duplicates += 1
             item.successes += 1
+        if self.on_processed is not None:
+            self.on_processed(invocation.processed, self.env._now)
         if self.tracing:
             self.rows.extend(
                 (
@@ -685,7 +690,9 @@ class Producer:
     """The load: items enter in order; all items of one instant are handed over together.
 
     `uniform` puts item n at (n - 1) / rate_per_s (the first at t = 0); `poisson` draws gaps from
-    the arrivals stream (the first after one gap); `burst` puts every item at t = 0.
+    the arrivals stream (the first after one gap); `burst` puts every item at t = 0; `explicit`
+    puts item n at `arrival_times_s[n - 1]` (a chain's later stage: what the stage before handed
+    on), one item at a time even when several share an instant, and draws nothing.
 
     Arrivals are the hottest path of a long run (one per item), so they are not SimPy events: the
     engine's loop merges this stream, whose next arrival is at `next_at`, with SimPy's queue,
@@ -719,8 +726,14 @@ class Producer:
         # random.expovariate's own formula, inlined: the same numbers, one call less per item.
         self.uniform_draw = core.rng("arrivals").random
         self.n = 0
+        self.times = load.arrival_times_s if load.pattern == "explicit" else None
         if self.burst or self.uniform:
             self.next_at = 0.0
+        elif self.times is not None:
+            self.next_at = self.times[0] if self.count else math.inf
+            if not self.count:  # a later stage that was handed nothing: drained from the start
+                core.arrivals_done = True
+                core.settle()
         else:
             self.next_at = -log(1.0 - self.uniform_draw()) / self.rate
 
@@ -750,6 +763,8 @@ class Producer:
             if n < self.count:
                 if self.uniform:
                     self.next_at = n * self.gap
+                elif self.times is not None:
+                    self.next_at = self.times[n]
                 else:
                     self.next_at = now - log(1.0 - self.uniform_draw()) / self.rate
                 return

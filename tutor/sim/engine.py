@@ -20,6 +20,8 @@ API for the command line and the UI::
     sim.reset()                # back to t = 0 (recorded interventions are kept and replayed)
     result = run(scenario)     # result.trace, result.summary
     run(scenario, record_trace=False)   # summary only: faster, and the trace stays empty
+    Simulation(scenario, on_processed=f)  # f(items, t) as each invocation ends, with the items it
+                                          # processed successfully (a chain hands them on)
     for events in sim.stream():  # the whole run in slices of events that are not kept, so a
         ...                      # long run's memory does not grow with its trace
     for rows, first in sim.stream_rows():  # the same slices as compact rows (the CLI writes
@@ -96,14 +98,14 @@ import gc
 import math
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import simpy
 
 from tutor.errors import UserError
 from tutor.sim._async import AsyncModel
-from tutor.sim._common import Core, Producer, decode_rows, t6
+from tutor.sim._common import Core, Item, Producer, decode_rows, t6
 from tutor.sim._sqs import SqsModel
 from tutor.sim._streams import StreamModel
 from tutor.sim._sync import SyncModel
@@ -136,11 +138,17 @@ class Simulation:
     """One run of a scenario that can be advanced in steps, inspected and reset."""
 
     def __init__(
-        self, scenario: Any, interventions: Iterable[tuple] | None = None, *, record_trace: bool = True
+        self,
+        scenario: Any,
+        interventions: Iterable[tuple] | None = None,
+        *,
+        record_trace: bool = True,
+        on_processed: Callable[[Sequence[Item], float], None] | None = None,
     ):
         self.scenario = scenario
         self.until_s = float(scenario.until_s)
         self._record_trace = record_trace
+        self._on_processed = on_processed
         # (t, after_events_at_t, changes), in the order they were made
         self._interventions: list[tuple[float, bool, dict]] = []
         for entry in interventions or ():
@@ -157,6 +165,7 @@ class Simulation:
         self.env = env = simpy.Environment(0.0)
         model = scenario.model
         self.core = core = Core(scenario, env, ITEM_PREFIX[model], self._record_trace)
+        core.on_processed = self._on_processed
         self.model: SyncModel | AsyncModel | SqsModel | StreamModel
         if model == "sync":
             self.model = SyncModel(core)

@@ -417,8 +417,8 @@ _PARAM_LIST = [
         None,
         "choice",
         "uniform",
-        "arrival pattern (burst: all at t=0)",
-        choices=("uniform", "poisson", "burst"),
+        "arrival pattern (burst: all at t=0; explicit: at load.arrival_times_s)",
+        choices=("uniform", "poisson", "burst", "explicit"),
     ),
     Param(
         "load.partition_keys",

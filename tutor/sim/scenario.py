@@ -31,7 +31,7 @@ FAULT_KINDS = ("error", "raise", "timeout")
 # A fault's `attempts` counts attempts of one item; a bound keeps typos like 1e9 out of the engine.
 MAX_FAULT_ATTEMPTS = 10_000
 # Keys that are not tunable parameters but may still be written in a file or given with --set.
-_OTHER_KEYS = ("model", "title", "description", "function.faults")
+_OTHER_KEYS = ("model", "title", "description", "function.faults", "load.arrival_times_s")
 _REFUSAL = "scenario_refused"
 # Simulator limits on what is read at all, so that a hostile file cannot exhaust the machine.
 MAX_SCENARIO_BYTES = 1_000_000
@@ -155,6 +155,46 @@ class LoadConfig(_Section):
     rate_per_s: float = _field("load.rate_per_s")
     pattern: str = _field("load.pattern")
     partition_keys: int = _field("load.partition_keys")
+    # pattern = "explicit": when each item arrives (a chain hands its later stages such a load).
+    arrival_times_s: list[float] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_explicit_arrivals(cls, data: Any) -> Any:
+        # Writing the times is enough: the count of an explicit load is how many there are.
+        if isinstance(data, dict) and isinstance(data.get("arrival_times_s"), list) and "count" not in data:
+            return {**data, "count": len(data["arrival_times_s"])}
+        return data
+
+    @model_validator(mode="after")
+    def _explicit_arrivals(self) -> LoadConfig:
+        times = self.arrival_times_s
+        if self.pattern != "explicit":
+            if times is not None:
+                raise _refuse(
+                    f'load.arrival_times_s: only with load.pattern = "explicit" (load.pattern is '
+                    f"{show_value(self.pattern)})"
+                )
+            return self
+        if times is None:
+            raise _refuse(
+                'load.pattern = "explicit": needs load.arrival_times_s, a list of arrival times in '
+                "seconds such as [0, 0.5, 2]"
+            )
+        if len(times) != self.count:
+            raise _refuse(
+                f"load.count = {self.count}: must equal the {len(times)} times of load.arrival_times_s "
+                "(leave load.count out to take their number)"
+            )
+        previous = 0.0
+        for index, at in enumerate(times):
+            if not math.isfinite(at) or at < previous:
+                raise _refuse(
+                    f"load.arrival_times_s[{index}] = {show_value(at)}: allowed finite seconds >= 0, "
+                    "each at or after the one before"
+                )
+            previous = at
+        return self
 
 
 class SyncConfig(_Section):
