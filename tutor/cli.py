@@ -133,8 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         type=int,
         help="learners at a time; the next one sees 'the room is full' until a seat frees up. "
-        "Default: this machine's cores / 7.5 %% (one learner's measured CPU share; 26 on 2 cores), "
-        "fewer if memory at 43 MiB each runs out first",
+        "Default: three quarters of this machine's cores / 7.9 %% (one learner's measured CPU share; "
+        "18 on 2 cores), fewer if memory at 53 MiB each runs out first",
     )
     p.add_argument(
         "--allow-origin",

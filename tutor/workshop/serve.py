@@ -54,9 +54,12 @@ RESUME_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # ended"); 4001 says the room is full, and the page tries again later; any other close reconnects.
 SESSION_ENDED = 1000
 ROOM_FULL = 4001
-# Measured per learner (bench/serve.py): about 43 MiB of memory and 7.5 % of one core.
-LEARNER_MIB = 43
-LEARNER_CORE_SHARE = 0.075
+# Measured per learner with the lab playing (bench/serve.py, 2026-12-05, docs/instructors.md):
+# 53 MiB proportional memory and 7.9 % of one core.
+LEARNER_MIB = 53
+LEARNER_CORE_SHARE = 0.079
+# Learners get three quarters of each core; the rest keeps the server and the system responsive.
+CORES_FOR_LEARNERS = 0.75
 # The server holds a websocket and the app's three pipes per learner, plus its own files.
 FILES_PER_LEARNER = 4
 FILES_FOR_THE_SERVER = 64
@@ -105,10 +108,10 @@ def lan_addresses(families: Iterable[socket.AddressFamily]) -> list[str]:
 
 
 def default_max_sessions() -> int:
-    """As many learners as this machine's cores carry at the measured share each, unless memory
-    (four fifths of what is available now, at the measured size each) runs out first."""
+    """As many learners as three quarters of this machine's cores carry at the measured share each,
+    unless memory (four fifths of what is available now, at the measured size each) runs out first."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    by_cpu = int(cores / LEARNER_CORE_SHARE)
+    by_cpu = int(cores * CORES_FOR_LEARNERS / LEARNER_CORE_SHARE)
     by_memory = by_cpu
     with contextlib.suppress(OSError, ValueError, IndexError):
         for line in Path("/proc/meminfo").read_text().splitlines():
