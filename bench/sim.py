@@ -13,6 +13,9 @@ Peak memory per model and backlog: bench/sim_memory.py.
    stepped in 0.1 s slices (with a snapshot and the new events read at each) as a pane would.
 4. The SQS workload again, each message written to a 700 WCU DynamoDB table: the downstream's
    cost as a ratio to the run without it.
+5. Each model on its own workload (`--count` items, Poisson at 800/s, exponential 100 ms handler;
+   Kinesis: 4 shards, batch 10), `tutor.sim.engine.run` with its trace rows beside a minimal
+   heapq loop doing the same arrivals and invocations for that model. Goal: each at most 4x.
 
 Times are processor time (user + system, the child's for the command), best of `--repeat` runs:
 the machine is shared, and processor time is what others disturb least.
@@ -200,7 +203,113 @@ def main() -> int:
     print(f"  run whole                           {sim_s / whole_s:12,.0f} simulated s per wall s")
     print(f"  stepped in 0.1 s slices + snapshot  {sim_s / stepped_s:12,.0f} simulated s per wall s")
     downstream_run(scenario, options.repeat)
+    model_runs(options.count, options.repeat)
     return 0
+
+
+MODEL_OVERRIDES = {
+    "sync": {"model": "sync"},
+    "async": {"model": "async"},
+    "kinesis": {"model": "kinesis", "kinesis.shards": 4, "kinesis.batch_size": 10, "load.partition_keys": 64},
+}
+
+
+def invocation_floor(count: int, seed: int = 1) -> dict:
+    """Sync and async without throttles: each item invokes at its arrival, on a warm environment
+    if one is idle; a heap of handler ends merged with the arrivals."""
+    arrivals_rng = random.Random(f"floor/{seed}/arrivals")
+    durations_rng = random.Random(f"floor/{seed}/durations")
+    ends: list = []
+    latencies: list[float] = []
+    idle = busy = most = 0
+    arrived = 0
+    next_arrival = arrivals_rng.expovariate(RATE_PER_S)
+    while arrived < count or ends:
+        if ends and (arrived == count or ends[0][0] <= next_arrival):
+            now, sent = heapq.heappop(ends)
+            latencies.append(now - sent)
+            busy -= 1
+            idle += 1
+            continue
+        now = next_arrival
+        arrived += 1
+        if arrived < count:
+            next_arrival = now + arrivals_rng.expovariate(RATE_PER_S)
+        if idle:
+            idle -= 1
+        busy += 1
+        most = max(most, busy)
+        heapq.heappush(ends, (now + durations_rng.expovariate(1 / MEAN_DURATION_S), now))
+    latencies.sort()
+    return {"items": arrived, "max_concurrency": most, "p50": latencies[len(latencies) // 2]}
+
+
+def stream_floor(count: int, shards: int = 4, batch: int = 10, keys: int = 64, seed: int = 1) -> dict:
+    """Kinesis: records go to their key's shard; one reader per shard sends up to `batch` records
+    at a time, in order, the next batch when its handler ends."""
+    arrivals_rng = random.Random(f"floor/{seed}/arrivals")
+    durations_rng = random.Random(f"floor/{seed}/durations")
+    waiting = [deque() for _ in range(shards)]
+    reading = [False] * shards
+    ends: list = []
+    latencies: list[float] = []
+    invocations = arrived = 0
+    next_arrival = arrivals_rng.expovariate(RATE_PER_S)
+
+    def send(shard: int, now: float) -> None:
+        nonlocal invocations
+        records = waiting[shard]
+        sent = [records.popleft() for _ in range(min(batch, len(records)))]
+        reading[shard] = True
+        invocations += 1
+        heapq.heappush(ends, (now + durations_rng.expovariate(1 / MEAN_DURATION_S), shard, sent))
+
+    while arrived < count or ends:
+        if ends and (arrived == count or ends[0][0] <= next_arrival):
+            now, shard, sent = heapq.heappop(ends)
+            latencies.extend(now - t for t in sent)
+            reading[shard] = False
+            if waiting[shard]:
+                send(shard, now)
+            continue
+        now = next_arrival
+        arrived += 1
+        if arrived < count:
+            next_arrival = now + arrivals_rng.expovariate(RATE_PER_S)
+        shard = ((arrived - 1) % keys) % shards
+        waiting[shard].append(now)
+        if not reading[shard]:
+            send(shard, now)
+    latencies.sort()
+    return {"items": arrived, "invocations": invocations, "p50": latencies[len(latencies) // 2]}
+
+
+def model_runs(count: int, repeat: int) -> None:
+    """5. Each model against its own heap-loop floor."""
+    from tutor.sim.engine import run
+    from tutor.sim.scenario import load_scenario
+
+    print(f"Each model, {count:,} items, Poisson {RATE_PER_S:g}/s, exponential {MEAN_DURATION_S * 1000:g} ms")
+    floors = {"sync": invocation_floor, "async": invocation_floor, "kinesis": stream_floor}
+    for model, overrides in MODEL_OVERRIDES.items():
+        scenario = load_scenario("sqs-lambda").with_overrides(
+            {
+                **overrides,
+                "load.count": count,
+                "load.rate_per_s": RATE_PER_S,
+                "load.pattern": "poisson",
+                "function.duration_ms": MEAN_DURATION_S * 1000,
+                "function.duration_dist": "exponential",
+                "until_s": 604800,
+            }
+        )
+        floor = floors[model]
+        floor_s, _ = best_of(repeat, lambda: floor(count))  # noqa: B023 - called at once
+        engine_s, result = best_of(repeat, lambda: run(scenario))  # noqa: B023 - called at once
+        print(
+            f"  {model:8} floor {floor_s:6.3f} s   engine.run {engine_s:6.3f} s   "
+            f"ratio {engine_s / floor_s:5.2f} x (goal <= 4); {result.summary['invocations']:,} invocations"
+        )
 
 
 def downstream_run(scenario, repeat: int) -> None:

@@ -6,8 +6,9 @@ Each run is its own `python -m tutor simulate ... --json` process (so one run's 
 another's), measured as the child's maximum resident set (`ru_maxrss` from `os.wait4`). Cases:
 each model at 400 items/s with defaults (the function keeps up), and the backlogs that hold the
 most at once: an SQS queue drained by two concurrent batches, a burst of every message at t = 0,
-and a Kinesis stream read by one slot of a slow function. With `--trace` every run also writes
-its trace to a temporary file. Goal: under 300 MB for 10,000,000 items in every case.
+asynchronous events throttled by reserved concurrency 1 (at 400/s; all at once in a burst; or
+Poisson at 20,000/s), and a Kinesis stream read by one slot of a slow function. With `--trace`
+every run also writes its trace to a temporary file. Goal: under 300 MB for 10,000,000 items in every case.
 
 Not a timed test: 10 M items take minutes per case on one core.
 """
@@ -32,6 +33,22 @@ CASES: dict[str, tuple[str, ...]] = {
     "kinesis": ("model=kinesis",),
     "sqs backlog": ("model=sqs", "sqs.maximum_concurrency=2"),
     "sqs burst": ("model=sqs", "load.pattern=burst"),
+    # Reserved concurrency 1: nearly every event waits in throttle backoff until its age runs out.
+    "async throttled": ("model=async", "function.reserved_concurrency=1"),
+    # Every event waiting at once: a burst, or Poisson arrivals (each keeps its arrival time)
+    # faster than the age limit; the shorter age keeps a 10 M run to minutes.
+    "async throttled burst": (
+        "model=async",
+        "function.reserved_concurrency=1",
+        "load.pattern=burst",
+        "async.maximum_event_age_s=60",
+    ),
+    "async throttled fast": (
+        "model=async",
+        "function.reserved_concurrency=1",
+        "load.rate_per_s=20000",
+        "async.maximum_event_age_s=600",
+    ),
     "kinesis backlog": (
         "model=kinesis",
         "kinesis.shards=1",
@@ -71,7 +88,7 @@ def main() -> int:
                 flush=True,
             )
             for case in cases:
-                overrides = [*CASES[case], f"load.count={count}", "load.rate_per_s=400", "until_s=604800"]
+                overrides = ["load.rate_per_s=400", *CASES[case], f"load.count={count}", "until_s=604800"]
                 arguments = ["sqs-lambda", "--json", *(part for key in overrides for part in ("--set", key))]
                 if options.trace:
                     arguments += ["--trace", str(Path(directory) / "trace.jsonl")]

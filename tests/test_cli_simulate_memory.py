@@ -77,3 +77,35 @@ def test_a_long_run_with_its_trace_grows_far_less_than_keeping_the_trace(tmp_pat
     assert events > 200_000, "the trace file holds the whole run"
     assert kept > tiny, "keeping a quarter of a million events costs memory"
     assert (streamed - tiny) * 10 < kept - tiny, (tiny, streamed, kept)
+
+
+# Reserved concurrency 1 and arrivals far faster than the function: nearly all 200,000 events wait
+# in throttle backoff at once (each keeping its Poisson arrival time) until their age runs out.
+THROTTLED = (
+    "model=async",
+    "function.reserved_concurrency=1",
+    "load.count=200000",
+    "load.rate_per_s=20000",
+    "async.maximum_event_age_s=60",
+    "until_s=604800",
+)
+
+
+def test_throttled_async_events_wait_for_far_less_than_a_process_each():
+    tiny = peak_kb(simulate("--json", sets=("model=async", "load.count=100")))
+    throttled = peak_kb(simulate("--json", sets=THROTTLED))
+    # What waiting the old way cost: a SimPy process per event, each waiting on its backoff.
+    processes = peak_kb(
+        [
+            "-c",
+            "import simpy\n"
+            "env = simpy.Environment()\n"
+            "def wait(env):\n"
+            "    yield env.timeout(1)\n"
+            "for _ in range(200000):\n"
+            "    env.process(wait(env))\n"
+            "env.run()\n",
+        ]
+    )
+    assert processes > tiny, "200,000 waiting processes cost memory"
+    assert (throttled - tiny) * 10 < processes - tiny, (tiny, throttled, processes)

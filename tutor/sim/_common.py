@@ -317,14 +317,20 @@ class Core:
     # -- the function ---------------------------------------------------------------------------
 
     def start(
-        self, items: list[Item], report: int = WHOLE, shard: int | None = None, counts: dict | None = None
+        self,
+        items: list[Item],
+        report: int = WHOLE,
+        shard: int | None = None,
+        counts: dict | None = None,
+        attempt: tuple[int, int] | None = None,
     ) -> Invocation | None:
         """Invoke the handler with `items`, or throttle (None) for lack of concurrency.
 
         An invocation takes a warm idle environment when there is one, else starts a new one (a
         cold start) if the function's concurrency limit and the scaling rate allow it. `counts`
         (attempt, receive or retry numbers) are added to the `invoke_start` event; SQS and streams pass
-        them only for a redelivery or a retry, so their common first try keeps the compact row.
+        them only for a redelivery or a retry, so their common first try keeps the compact row. The
+        async model's one event and its `attempt` of `max_attempts` come as `attempt`, a compact row.
 
         This runs once per invocation, so the common case (a warm environment, nothing failing, a
         first try) stays inline here and only the rarer steps are calls.
@@ -381,7 +387,9 @@ class Core:
             shard,
         )
         if self.tracing:
-            if counts is None:
+            if attempt is not None:
+                self.rows.extend((START_ATTEMPT, now, number, items[0].n, cold, *attempt))
+            elif counts is None:
                 self.rows.extend(
                     (INVOKE_START, now, number, ",".join([item.id for item in items]), cold, shard)
                 )
@@ -568,8 +576,12 @@ def _discard(record: Any) -> None:
 # a bare float is an `arrive` at that time, of the next item (items arrive in order, so the k-th
 # is item k; only a model whose `arrive` carries no other field writes it so); INVOKE_START,
 # t, invocation, ids, cold, shard; INVOKE_END, t, invocation, outcome, failed ids, shard; DELETE,
-# t, ids; ids joined by commas. Anything else is written as its finished dict.
+# t, ids; ids joined by commas. The async model's events name one item by its number n:
+# ARRIVE_ACCEPTED, t, count (an `arrive` and an `accepted` for each of the next `count` items);
+# START_ATTEMPT, t, invocation, n, cold, attempt, max_attempts; THROTTLE_ONE, t, n; RETRY_ONE, t,
+# n, reason, at, attempt, max_attempts. Anything else is written as its finished dict.
 INVOKE_START, INVOKE_END, DELETE = 1, 2, 3
+ARRIVE_ACCEPTED, START_ATTEMPT, THROTTLE_ONE, RETRY_ONE = 4, 5, 6, 7
 
 
 def decode_rows(rows: list, prefix: str, arrive_n: int, out: Callable[[dict], Any]) -> int:
@@ -614,9 +626,59 @@ def decode_rows(rows: list, prefix: str, arrive_n: int, out: Callable[[dict], An
                 record["shard"] = shard
             out(record)
             index += 6
-        else:
+        elif row == DELETE:
             out({"t": round(rows[index + 1], 6), "kind": "delete", "items": rows[index + 2].split(",")})
             index += 3
+        else:
+            arrive_n = _decode_one_item_row(rows, index, prefix, arrive_n, out)
+            index += _ONE_ITEM_WIDTH[row]
+    return arrive_n
+
+
+_ONE_ITEM_WIDTH = {ARRIVE_ACCEPTED: 3, START_ATTEMPT: 7, THROTTLE_ONE: 3, RETRY_ONE: 7}
+
+
+def _decode_one_item_row(
+    rows: list, index: int, prefix: str, arrive_n: int, out: Callable[[dict], Any]
+) -> int:
+    """`decode_rows` for the async model's rows (see ARRIVE_ACCEPTED); `prefix` ends with "-"."""
+    kind = rows[index]
+    t = round(rows[index + 1], 6)
+    if kind == ARRIVE_ACCEPTED:
+        for n in range(arrive_n, arrive_n + rows[index + 2]):
+            item = f"{prefix}{n}"
+            out({"t": t, "kind": "arrive", "item": item})
+            out({"t": t, "kind": "accepted", "item": item, "status": 202})
+        return arrive_n + rows[index + 2]
+    item = f"{prefix}{rows[index + 2] if kind != START_ATTEMPT else rows[index + 3]}"
+    if kind == START_ATTEMPT:
+        _, _, number, _, cold, attempt, max_attempts = rows[index : index + 7]
+        out(
+            {
+                "t": t,
+                "kind": "invoke_start",
+                "invocation": number,
+                "items": [item],
+                "cold": cold,
+                "attempt": attempt,
+                "max_attempts": max_attempts,
+            }
+        )
+    elif kind == THROTTLE_ONE:
+        out({"t": t, "kind": "throttle", "items": [item]})
+    else:
+        _, _, _, reason, at, attempt, max_attempts = rows[index : index + 7]
+        out(
+            {
+                "t": t,
+                "kind": "retry",
+                "items": [item],
+                "reason": reason,
+                "at": round(at, 6),
+                "attempt": attempt,
+                "max_attempts": max_attempts,
+            }
+        )
     return arrive_n
 
 
@@ -626,6 +688,15 @@ _ARRIVE_LINE = '{"t":%r,"kind":"arrive","item":"%s%d"}\n'
 _START_LINE = '{"t":%r,"kind":"invoke_start","invocation":%d,"items":["%s"],"cold":%s%s}\n'
 _END_LINE = '{"t":%r,"kind":"invoke_end","invocation":%d,"outcome":"%s","failed_items":[%s]%s}\n'
 _DELETE_LINE = '{"t":%r,"kind":"delete","items":["%s"]}\n'
+_ACCEPTED_LINE = '{"t":%r,"kind":"accepted","item":"%s%d","status":202}\n'
+_START_ATTEMPT_LINE = (
+    '{"t":%r,"kind":"invoke_start","invocation":%d,"items":["%s%d"],"cold":%s,'
+    '"attempt":%d,"max_attempts":%d}\n'
+)
+_THROTTLE_LINE = '{"t":%r,"kind":"throttle","items":["%s%d"]}\n'
+_RETRY_LINE = (
+    '{"t":%r,"kind":"retry","items":["%s%d"],"reason":"%s","at":%r,"attempt":%d,"max_attempts":%d}\n'
+)
 LINES_PER_WRITE = 4096
 
 
@@ -675,14 +746,47 @@ def write_rows(rows: list, prefix: str, arrive_n: int, write: Callable[[str], An
                 )
             )
             index += 6
-        else:
+        elif row == DELETE:
             add(_DELETE_LINE % (round(rows[index + 1], 6), rows[index + 2].replace(",", '","')))
             index += 3
+        else:
+            arrive_n = _write_one_item_row(rows, index, prefix, arrive_n, lines, write)
+            index += _ONE_ITEM_WIDTH[row]
         if len(lines) >= LINES_PER_WRITE:
             write("".join(lines))
             lines.clear()
     if lines:
         write("".join(lines))
+    return arrive_n
+
+
+def _write_one_item_row(
+    rows: list, index: int, prefix: str, arrive_n: int, lines: list[str], write: Callable[[str], Any]
+) -> int:
+    """`write_rows` for the async model's rows (see ARRIVE_ACCEPTED): the lines go to `lines`,
+    which a burst's row (millions of events) writes out as it goes. Returns the next arrive number."""
+    add = lines.append
+    kind = rows[index]
+    if kind == ARRIVE_ACCEPTED:
+        t = round(rows[index + 1], 6)
+        for n in range(arrive_n, arrive_n + rows[index + 2]):
+            add(_ARRIVE_LINE % (t, prefix, n))
+            add(_ACCEPTED_LINE % (t, prefix, n))
+            if len(lines) >= LINES_PER_WRITE:
+                write("".join(lines))
+                lines.clear()
+        return arrive_n + rows[index + 2]
+    if kind == START_ATTEMPT:
+        _, t, number, n, cold, attempt, max_attempts = rows[index : index + 7]
+        add(
+            _START_ATTEMPT_LINE
+            % (round(t, 6), number, prefix, n, "true" if cold else "false", attempt, max_attempts)
+        )
+    elif kind == THROTTLE_ONE:
+        add(_THROTTLE_LINE % (round(rows[index + 1], 6), prefix, rows[index + 2]))
+    else:
+        _, t, n, reason, at, attempt, max_attempts = rows[index : index + 7]
+        add(_RETRY_LINE % (round(t, 6), prefix, n, reason, round(at, 6), attempt, max_attempts))
     return arrive_n
 
 

@@ -38,6 +38,7 @@ Interpretations:
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -47,41 +48,91 @@ if TYPE_CHECKING:
     from simpy import Event
 
 
-class Slot:
-    """One parallelization slot of a shard: the records its reader has not read yet, in order,
-    and the reader's state."""
+UNREAD_CHUNK = 4096  # records per chunk of a slot's unread records, freed as the reader moves on
 
-    __slots__ = ("blocked", "busy", "index", "records", "shard", "wake", "window_end")
+
+class Unread:
+    """A slot's records not read yet, in order, as numbers and arrival times (12 bytes a record,
+    in chunks): a backlog of millions costs no `Item`s. Records become `Item`s when read."""
+
+    __slots__ = ("chunks", "count", "head")
+
+    def __init__(self) -> None:
+        self.chunks: deque[tuple[array, array]] = deque()
+        self.head = 0  # the first unread record, in chunks[0]
+        self.count = 0
+
+    def append(self, n: int, t: float) -> None:
+        chunks = self.chunks
+        if not chunks or len(chunks[-1][0]) >= UNREAD_CHUNK:
+            chunks.append((array("i"), array("d")))
+        numbers, times = chunks[-1]
+        numbers.append(n)
+        times.append(t)
+        self.count += 1
+
+    def front(self) -> tuple[int, float]:
+        numbers, times = self.chunks[0]
+        return numbers[self.head], times[self.head]
+
+    def take(self, count: int) -> list[tuple[int, float]]:
+        """The first `count` records, taken off."""
+        taken: list[tuple[int, float]] = []
+        chunks = self.chunks
+        while len(taken) < count:
+            numbers, times = chunks[0]
+            end = min(len(numbers), self.head + count - len(taken))
+            taken.extend(zip(numbers[self.head : end], times[self.head : end], strict=True))
+            if end == len(numbers):
+                chunks.popleft()
+                self.head = 0
+            else:
+                self.head = end
+        self.count -= count
+        return taken
+
+
+class Slot:
+    """One parallelization slot of a shard: its records not read yet, those read and not yet done
+    (in order: a slot's records are done in the order they arrived), and the reader's state."""
+
+    __slots__ = ("blocked", "busy", "index", "shard", "taken", "unread", "wake", "window_end")
 
     def __init__(self, shard: int, index: int):
         self.shard = shard
         self.index = index
-        self.records: deque[Item] = deque()
+        self.unread = Unread()
+        self.taken: deque[Item] = deque()  # read, not done yet
         self.wake: Event | None = None  # set while its reader waits for records or its window
         self.window_end = 0.0
         self.blocked = False
         self.busy = False
 
+    def first_undone(self) -> tuple[int, float] | None:
+        """Number and arrival time of the slot's first record not done yet, if any."""
+        if self.taken:
+            first = self.taken[0]
+            return first.n, first.t
+        return self.unread.front() if self.unread.count else None
+
+    def done(self, records: list[Item]) -> None:
+        taken = self.taken
+        for _ in records:
+            taken.popleft()
+
 
 class Shard:
-    """A shard keeps only its records from the checkpoint on: a long run does not hold every
-    record it ever put."""
+    """A shard keeps no record: its records wait in its slots, and its checkpoint (the records
+    before it are all done) is worked out from the slots' first records not done when asked."""
 
-    __slots__ = ("checkpoint", "index", "iterator_age_s", "put", "unfinished")
+    __slots__ = ("index", "iterator_age_s", "keys_per_cycle", "put")
 
-    def __init__(self, index: int):
+    def __init__(self, index: int, keys: int, shards: int):
         self.index = index
         self.put = 0  # records put so far
-        self.unfinished: deque[Item] = deque()  # from the checkpoint on, in order
-        self.checkpoint = 0  # records before this position are all done
         self.iterator_age_s = 0.0
-
-    def move_checkpoint(self) -> None:
-        """Past every record at the front that is done."""
-        unfinished = self.unfinished
-        while unfinished and unfinished[0].outcome is not None:
-            unfinished.popleft()
-            self.checkpoint += 1
+        # Of every `keys` records in a row, this many map to this shard (key k, k + shards, ...).
+        self.keys_per_cycle = len(range(index, keys, shards))
 
 
 class StreamModel:
@@ -101,43 +152,78 @@ class StreamModel:
         )
         self.on_failure = cfg.on_failure
         self.keys = core.scenario.load.partition_keys
-        self.shards = [Shard(i) for i in range(cfg.shards)]
+        self.shards = [Shard(i, self.keys, cfg.shards) for i in range(cfg.shards)]
         self.slots = [[Slot(i, j) for j in range(self.factor)] for i in range(cfg.shards)]
+        self.specials: dict[int, Item] = {}  # poisoned records, made by the producer, by number
         self.max_iterator_age_s = 0.0
         for shard_slots in self.slots:
             for slot in shard_slots:
                 self.env.process(self.read(slot))
 
-    arrive_one = None  # the producer hands over single items as lists
+    def arrive_one(self, item: Item) -> None:
+        """A record made by the producer (a poison was pending): kept until it is read."""
+        self.specials[item.n] = item
+        self.arrive_number(item.n, item.t)
 
     def arrive(self, items: list[Item]) -> None:
-        core = self.core
-        emit = core.emit
-        tracing = core.tracing
-        t = t6(self.env._now)
-        shards = len(self.shards)
-        woken = []
-        for r in items:
-            key = (r.n - 1) % self.keys + 1
-            shard = r.shard = (key - 1) % shards
-            r.slot = ((key - 1) // shards) % self.factor
-            r.key = f"pk-{key}"
-            if tracing:
-                emit({"t": t, "kind": "arrive", "item": r.id, "key": r.key, "shard": shard, "slot": r.slot})
-            on_shard = self.shards[shard]
-            on_shard.put += 1
-            on_shard.unfinished.append(r)
-            slot = self.slots[shard][r.slot]
-            slot.records.append(r)
+        for item in items:
+            self.specials[item.n] = item
+        self.arrive_range(items[0].n, items[-1].n + 1, items[0].t)
+
+    def arrive_number(self, n: int, t: float) -> None:
+        slot = self.put(n, t)
+        self.core.outstanding += 1
+        if slot.wake is not None:
+            self.nudge(slot)
+
+    def arrive_range(self, first: int, end: int, t: float) -> None:
+        """Records first .. end - 1 all put at t (a burst); each waiting reader is woken once."""
+        woken: list[Slot] = []
+        for n in range(first, end):
+            slot = self.put(n, t)
             if slot.wake is not None and slot not in woken:
                 woken.append(slot)
-        core.outstanding += len(items)
+        self.core.outstanding += end - first
         for slot in woken:
             self.nudge(slot)
 
+    def put(self, n: int, t: float) -> Slot:
+        """Record n, put at t, joins its shard and slot."""
+        key = (n - 1) % self.keys + 1
+        shards = len(self.shards)
+        shard = (key - 1) % shards
+        index = ((key - 1) // shards) % self.factor
+        core = self.core
+        if core.tracing:
+            core.rows.append(
+                {
+                    "t": t6(t),
+                    "kind": "arrive",
+                    "item": f"{core.prefix}-{n}",
+                    "key": f"pk-{key}",
+                    "shard": shard,
+                    "slot": index,
+                }
+            )
+        self.shards[shard].put += 1
+        slot = self.slots[shard][index]
+        slot.unread.append(n, t)
+        return slot
+
+    def record(self, n: int, t: float, slot: Slot) -> Item:
+        """Record n as an `Item`, made when its slot's reader reads it."""
+        special = self.specials.pop(n, None) if self.specials else None
+        item = special if special is not None else Item(self.core.prefix, n, t)
+        if special is None and self.core.faults_by_n:
+            item.faults = self.core.faults_by_n.get(n)
+        item.key = f"pk-{(n - 1) % self.keys + 1}"
+        item.shard = slot.shard
+        item.slot = slot.index
+        return item
+
     def nudge(self, slot: Slot) -> None:
         """Wake a waiting reader if it can send a batch now."""
-        waiting = len(slot.records)
+        waiting = slot.unread.count
         if waiting and (waiting >= self.batch_size or self.env._now >= slot.window_end):
             wake, slot.wake = slot.wake, None
             assert wake is not None  # only a waiting reader is nudged
@@ -150,15 +236,16 @@ class StreamModel:
         slot.window_end = env._now + self.window_s
         while True:
             while True:
-                waiting = len(slot.records)
+                waiting = slot.unread.count
                 if waiting and (waiting >= batch_size or env._now >= slot.window_end):
                     break
                 slot.wake = wake = env.event()
                 if env._now < slot.window_end:
                     env.process(self.window_timer(slot, wake))
                 yield wake
-            take = slot.records.popleft
-            batch = [take() for _ in range(min(batch_size, len(slot.records)))]
+            record = self.record
+            batch = [record(n, t, slot) for n, t in slot.unread.take(min(batch_size, slot.unread.count))]
+            slot.taken.extend(batch)
             yield from self.process(slot, batch)
             slot.window_end = env._now + self.window_s
 
@@ -269,7 +356,7 @@ class StreamModel:
         for r in records:
             core.succeed(r)
         if records:
-            self.shards[records[0].shard].move_checkpoint()
+            self.slots[records[0].shard][records[0].slot].done(records)
         core.outstanding -= len(records)
         core.settle()
 
@@ -283,23 +370,44 @@ class StreamModel:
         for r in records:
             core.fail(r, reason)
         if records:
-            self.shards[records[0].shard].move_checkpoint()
+            self.slots[records[0].shard][records[0].slot].done(records)
         core.outstanding -= len(records)
         core.settle()
+
+    def position(self, shard: Shard, n: int) -> int:
+        """How many records were put on `shard` before record n (which is on it)."""
+        cycles, within = divmod(n - 1, self.keys)
+        return cycles * shard.keys_per_cycle + len(range(shard.index, within, len(self.shards)))
+
+    def record_at(self, shard: Shard, position: int) -> int:
+        """The number of the record at `position` (from 0) on `shard`: `position`'s inverse."""
+        cycles, within = divmod(position, shard.keys_per_cycle)
+        return cycles * self.keys + shard.index + within * len(self.shards) + 1
+
+    def checkpoint_of(self, shard: Shard, slots: list[Slot]) -> tuple[int, float | None]:
+        """The shard's checkpoint (records before it are all done) and the arrival time of the
+        record there, the oldest not done (None when every record put is done)."""
+        oldest: tuple[int, float] | None = None
+        for slot in slots:
+            first = slot.first_undone()
+            if first is not None and (oldest is None or first[0] < oldest[0]):
+                oldest = first
+        if oldest is None:
+            return shard.put, None
+        return self.position(shard, oldest[0]), oldest[1]
 
     def snapshot(self) -> dict:
         shards = []
         now = self.env._now
         for shard, slots in zip(self.shards, self.slots, strict=True):
-            shard.move_checkpoint()
-            oldest = shard.unfinished[0] if shard.unfinished else None
+            checkpoint, oldest_t = self.checkpoint_of(shard, slots)
             shards.append(
                 {
                     "shard": shard.index,
                     "records": shard.put,
-                    "checkpoint": shard.checkpoint,
+                    "checkpoint": checkpoint,
                     "iterator_age_s": t6(shard.iterator_age_s),
-                    "oldest_record_age_s": t6(now - oldest.t) if oldest is not None else 0.0,
+                    "oldest_record_age_s": t6(now - oldest_t) if oldest_t is not None else 0.0,
                     "blocked": any(slot.blocked for slot in slots),
                     "busy_slots": sum(1 for slot in slots if slot.busy),
                     "slots": len(slots),
@@ -312,15 +420,27 @@ class StreamModel:
         "done" (processed, waiting for the checkpoint to pass), "batch" (read, in a batch being
         processed or retried) or "waiting" (not read yet). Computed on demand, never kept."""
         shards = []
+        prefix = self.core.prefix
         for shard, slots in zip(self.shards, self.slots, strict=True):
-            shard.move_checkpoint()
-            unread = {id(r) for slot in slots for r in slot.records}
+            checkpoint, _ = self.checkpoint_of(shard, slots)
+            # A slot's records are done, then read, then unread, in order: two numbers mark them.
+            bounds = []
+            for slot in slots:
+                first = slot.first_undone()
+                undone = first[0] if first is not None else None
+                unread = slot.unread.front()[0] if slot.unread.count else None
+                bounds.append((undone, unread))
             records: list[tuple[str, str]] = []
-            for r in shard.unfinished:
-                if len(records) >= limit:
-                    break
-                mark = "done" if r.outcome is not None else "waiting" if id(r) in unread else "batch"
-                records.append((r.id, mark))
+            for position in range(checkpoint, min(shard.put, checkpoint + limit)):
+                n = self.record_at(shard, position)
+                undone, unread = bounds[((n - 1) % self.keys // len(self.shards)) % self.factor]
+                if undone is None or n < undone:
+                    mark = "done"
+                elif unread is not None and n >= unread:
+                    mark = "waiting"
+                else:
+                    mark = "batch"
+                records.append((f"{prefix}-{n}", mark))
             shards.append({"shard": shard.index, "records": records})
         return {"shards": shards}
 

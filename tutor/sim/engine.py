@@ -430,8 +430,9 @@ class Simulation:
     def stage_items(self, limit: int = 50) -> dict:
         """Which items are in which stage, for a flow view, where the model holds them in order:
         SQS (visible messages, pollers' batches) and streams (each shard's records from its
-        checkpoint). Empty for sync and async, whose items wait inside SimPy processes (a view
-        follows those through the trace). Computed on demand: nothing is added to the event loop."""
+        checkpoint). Empty for sync (callers wait inside SimPy processes) and async (waiting events
+        are compact rows by delay, not in queue order); a view follows those through the trace.
+        Computed on demand: nothing is added to the event loop."""
         listing = getattr(self.model, "stage_items", None)
         return listing(limit) if listing is not None else {}
 
