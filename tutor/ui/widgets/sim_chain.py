@@ -69,16 +69,16 @@ def chain_heading(chain_run: ChainRun) -> str:
             parts.append(HOP_NAMES[stage.via])
         parts.append(f"{stage.name} ({stage.scenario.model})")
     downstream = chain_run.chain.stages[-1].scenario.downstream
-    if downstream is not None:
+    if downstream is not None and downstream.kind in DOWNSTREAM_NAMES:
         parts.append(DOWNSTREAM_NAMES[downstream.kind])
     return " ─▶ ".join(parts)
 
 
 def end_to_end_lines(state: Mapping[str, Any], entered: int, stages: Sequence[str], width: int) -> list[str]:
-    """'end to end  ✓ 40 of 60 delivered · 12 on the way' and the latency percentiles so far; at
+    """'end to end: ✓ 40 of 60 delivered · 12 on the way' and the latency percentiles so far; at
     the end, 'lost' (failed, dropped or unfinished somewhere) instead of what is on the way."""
     items, delivered = state["items"], state["delivered"]
-    head = f"end to end  ✓ {delivered:,} of {items:,} delivered"
+    head = f"end to end: ✓ {delivered:,} of {items:,} delivered"
     if "lost" in state:
         rest = [f"{state['lost']:,} lost"]
     else:
