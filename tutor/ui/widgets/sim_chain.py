@@ -85,10 +85,11 @@ def end_to_end_lines(state: Mapping[str, Any], entered: int, stages: Sequence[st
         rest = [f"{entered - delivered:,} on the way", f"{items - entered:,} not arrived yet"]
     latency = dict(report.latency_row(state))
     percentiles = " · ".join(f"{key} {latency[key]}" for key in ("p50", "p95", "p99", "max"))
-    return [
-        fitting(head, rest, width),
-        f"  latency ({stages[0]}'s arrival to {stages[-1]}'s success)  {percentiles}",
-    ]
+    latency_head = f"  latency ({stages[0]}'s arrival to {stages[-1]}'s success)"
+    if len(latency_head) + 2 + len(percentiles) <= width:
+        return [fitting(head, rest, width), f"{latency_head}  {percentiles}"]
+    # Narrower: the percentiles on a line of their own, so no number is cut from its unit.
+    return [fitting(head, rest, width), latency_head, f"    {percentiles}"]
 
 
 def hop_lines(chain_run: ChainRun, index: int, t: float, width: int, *, compact: bool) -> list[str]:
