@@ -269,10 +269,30 @@ def test_validate_json_shape(tmp_path, capsys):
         "questions",
         "scenario_questions",
         "scenarios",
+        "chains",
         "exercises",
         "services",
     }
     assert report["problems"] == []
+
+
+def test_a_pack_chain_preset_is_counted_and_a_broken_one_is_named_by_file_and_stage(tmp_path, capsys):
+    pack = make_pack(
+        tmp_path / "pack",
+        'modules = [{ id = "extra", title = "Extra", summary = "s" }]\n',
+        {"extra/01-a.md": GOOD_LESSON.format(id="a", module="extra")},
+    )
+    chains = pack / "scenarios" / "chains"
+    chains.mkdir(parents=True)
+    good = '[[stages]]\nmodel = "sync"\n[[stages]]\nvia = "sqs"\nmodel = "sqs"\n'
+    (chains / "two.toml").write_text(good, encoding="utf-8")
+    assert main(["validate", str(pack), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["chains"] == 1
+    (chains / "two.toml").write_text(good.replace('model = "sqs"', 'model = "sync"'), encoding="utf-8")
+    assert main(["validate", str(pack), "--json"]) == 2
+    [problem] = json.loads(capsys.readouterr().out)["problems"]
+    assert problem["file"].endswith("scenarios/chains/two.toml")
+    assert "stages[1] (B).model" in problem["message"]
 
 
 def test_hints_must_be_true_or_false_not_a_word(tmp_path):

@@ -117,6 +117,31 @@ def _pane_text(scenario):
     return "\n".join(sorted(shown))
 
 
+def _chain_pane_text(chain):
+    """Everything a chain's pane shows over a whole run, as `_pane_text` for one function: every
+    log line, and the heading, end to end, stages and hops at every step, wide and compact."""
+    from tutor.sim.chain_player import ChainRun
+    from tutor.sim.player import Player
+    from tutor.ui.widgets.sim_chain import chain_lines, chain_log_line
+    from tutor.ui.widgets.sim_flow import RunFollower
+
+    chain_run = ChainRun(chain)
+    followers = [RunFollower.of(run) for run in chain_run.runs]
+    shown = set()
+    for stage, run in zip(chain.stages, chain_run.runs, strict=True):
+        run.listeners.append(
+            lambda events, name=stage.name: shown.update(chain_log_line(name, e) for e in events)
+        )
+    player = Player(chain_run.runs)
+    while player.step():
+        for compact in (False, True):
+            for lines in chain_lines(
+                chain_run, followers, player.time, player.finished, 200, compact=compact
+            ):
+                shown.update(lines)
+    return "\n".join(sorted(shown))
+
+
 def _missing_quotes(text, shown):
     """Quoted words of `text` that the pane never shows; "..." in a quote stands for anything."""
     missing = []
@@ -136,6 +161,14 @@ def test_what_a_watch_it_section_quotes_is_what_its_pane_shows(course):
     for lesson in course.lessons.values():
         watch = _watch_it(lesson.body)
         if not lesson.scenario or not QUOTE.search(watch):
+            continue
+        if lesson.scenario in course.chain_files:
+            from tutor.sim.chain import load_chain
+
+            path = course.chain_files[lesson.scenario]
+            chains = [load_chain(path), *(load_chain(path, overrides=step.set) for step in lesson.try_steps)]
+            if gaps := _missing_quotes(watch, "\n".join(_chain_pane_text(chain) for chain in chains)):
+                missing[lesson.id] = gaps
             continue
         # As the lesson's pane does: the scenario (a pack's file or a preset), then each try step on it.
         base = load_scenario(course.scenario_files.get(lesson.scenario, lesson.scenario))

@@ -84,7 +84,11 @@ def _run_chain(args, found: tuple[str, dict], search_dirs: list[Path]) -> int:
     except UserError as error:
         raise UserError(f"{where}: {error}") from None
     if args.watch:
-        raise UserError(f"{args.scenario}: --watch shows one function; drop --watch for the per-stage report")
+        if args.json or args.trace:
+            raise UserError("--watch opens a live pane: it does not combine with --json or --trace")
+        from tutor.ui.screens.watch import run_watch
+
+        return run_watch(chain, args.scenario)
     with _trace_writer(args.trace) as write:
         on_event = None
         if write is not None:

@@ -7,34 +7,53 @@ from pathlib import Path
 
 from tutor.content.course import Course, Problem
 
-COUNT_NAMES = ("modules", "lessons", "questions", "scenario_questions", "scenarios", "exercises", "services")
+COUNT_NAMES = (
+    "modules",
+    "lessons",
+    "questions",
+    "scenario_questions",
+    "scenarios",
+    "chains",
+    "exercises",
+    "services",
+)
 
 
 def check_scenarios(course: Course, only_pack: Path | None) -> list[Problem]:
-    """Every scenario file must load through the simulator's own validation (AWS ranges and refusals)."""
+    """Every scenario and chain file must load through the simulator's own validation (AWS ranges and
+    refusals), and so must every lesson's try step on its preset."""
     from tutor.errors import UserError
     from tutor.sim.scenario import load_scenario
 
+    from tutor.sim.chain import load_chain
+
     problems = []
-    for path in course.scenario_files.values():
-        if only_pack is not None and not path.is_relative_to(only_pack):
-            continue
-        try:
-            load_scenario(path)
-        except UserError as error:
-            label = "lessons" if only_pack is None else str(only_pack)
-            root = only_pack if only_pack is not None else path.parent.parent
-            shown = f"{label}/{path.relative_to(root).as_posix()}"
-            problems.append(Problem(shown, None, "scenario", str(error)))
+    label = "lessons" if only_pack is None else str(only_pack)
+    for files, load, root_up in (
+        (course.scenario_files, load_scenario, 1),
+        (course.chain_files, load_chain, 2),
+    ):
+        for path in files.values():
+            if only_pack is not None and not path.is_relative_to(only_pack):
+                continue
+            try:
+                load(path)
+            except UserError as error:
+                root = only_pack if only_pack is not None else path.parents[root_up]
+                shown = f"{label}/{path.relative_to(root).as_posix()}"
+                problems.append(Problem(shown, None, "scenario", str(error)))
     for lesson in course.lessons.values():
         if only_pack is not None and lesson.pack != only_pack:
             continue
-        preset = course.scenario_files.get(lesson.scenario or "")
+        name = lesson.scenario or ""
+        preset, load = course.scenario_files.get(name), load_scenario
+        if preset is None:
+            preset, load = course.chain_files.get(name), load_chain
         if preset is None:
             continue
         for index, step in enumerate(lesson.try_steps):
             try:
-                load_scenario(preset, overrides=step.set)
+                load(preset, overrides=step.set)
             except UserError as error:
                 problems.append(Problem(lesson.source_display, None, f"try.{index}.set", str(error)))
     return problems

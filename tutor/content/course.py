@@ -155,6 +155,7 @@ class Course:
     lessons: dict[str, Lesson] = field(default_factory=dict)
     questions: list[Question] = field(default_factory=list)
     scenario_files: dict[str, Path] = field(default_factory=dict)
+    chain_files: dict[str, Path] = field(default_factory=dict)  # chain presets (scenarios/chains/)
     services: list[Service] = field(default_factory=list)
     exercises: list[Exercise] = field(default_factory=list)
     hints: bool = True

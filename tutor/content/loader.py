@@ -169,7 +169,17 @@ class _CourseBuilder:
     def add_pack(self, root: Path, label: str, *, built_in: bool = False) -> None:
         reader = PackReader(root, label, self.problems)
         counts = dict.fromkeys(
-            ("modules", "lessons", "questions", "scenario_questions", "scenarios", "exercises", "services"), 0
+            (
+                "modules",
+                "lessons",
+                "questions",
+                "scenario_questions",
+                "scenarios",
+                "chains",
+                "exercises",
+                "services",
+            ),
+            0,
         )
         self.pack_counts[root] = counts
         if not root.is_dir():
@@ -198,6 +208,21 @@ class _CourseBuilder:
                 reader.problem(
                     reader.display(path), None, "file", "this file is a link that leads outside the pack"
                 )
+        for path in sorted((root / "scenarios" / "chains").glob("*.toml")):
+            if not reader.inside(path):
+                reader.problem(
+                    reader.display(path), None, "file", "this file is a link that leads outside the pack"
+                )
+            elif path.stem in self.course.scenario_files:
+                reader.problem(
+                    reader.display(path),
+                    None,
+                    "file",
+                    f"a chain preset may not share the name {path.stem!r} of a scenario preset",
+                )
+            else:
+                self.course.chain_files[path.stem] = path
+                counts["chains"] += 1
         for path in sorted((root / "quizzes").glob("*.toml")):
             source = reader.read(path)
             if source is not None:
@@ -387,15 +412,12 @@ class _CourseBuilder:
 
     def check_references(self) -> None:
         for lesson in self.course.lessons.values():
-            if lesson.scenario and lesson.scenario not in self.course.scenario_files:
-                self.problems.append(
-                    Problem(
-                        lesson.source_display,
-                        self.scenario_lines.get(lesson.id),
-                        "scenario",
-                        f"unknown scenario preset {lesson.scenario!r}",
-                    )
-                )
+            if not lesson.scenario or lesson.scenario in self.course.scenario_files:
+                continue
+            line = self.scenario_lines.get(lesson.id)
+            if lesson.scenario not in self.course.chain_files:
+                problem = f"unknown scenario preset {lesson.scenario!r} (nor a chain preset of that name)"
+                self.problems.append(Problem(lesson.source_display, line, "scenario", problem))
         for service, (shown, line, index) in zip(self.course.services, self.service_places, strict=True):
             if service.lesson not in self.course.lessons:
                 self.problems.append(

@@ -47,6 +47,7 @@ def scenario_summary(path: Path, overrides: Mapping[str, Any] | None = None, see
 
 def clear_cache() -> None:
     _summaries.clear()
+    _chain_runs.clear()
 
 
 def answer_for(question: Question, course: Course) -> float:
@@ -131,6 +132,9 @@ def prediction_answer(lesson: Lesson, course: Course) -> float:
     prediction = lesson.prediction
     if prediction is None:
         raise ValueError(f"lesson {lesson.id!r} asks no prediction")
+    chain_path = course.chain_files.get(lesson.scenario or "")
+    if chain_path is not None:
+        return _chain_prediction(lesson.scenario or "", chain_path, prediction.measure)
     path = course.scenario_files.get(lesson.scenario or "")
     if path is None:
         raise ScenarioAnswerError("scenario", f"unknown scenario preset {lesson.scenario!r}")
@@ -149,6 +153,59 @@ def prediction_answer(lesson: Lesson, course: Course) -> float:
     if not math.isfinite(value):
         raise ScenarioAnswerError(
             "prediction.measure", f"{prediction.measure!r} is not a finite number in this run (got {value})"
+        )
+    return value
+
+
+# What a chain reports end to end (`end_to_end` of `simulate --json` on a chain).
+END_TO_END_FIELDS = (
+    "items",
+    "delivered",
+    "lost",
+    "latency_s.p50",
+    "latency_s.p95",
+    "latency_s.p99",
+    "latency_s.max",
+)
+_chain_runs: dict[str, dict[str, Any]] = {}
+
+
+def _chain_prediction(name: str, path: Path, measure: str) -> float:
+    """A chain lesson's prediction: `end_to_end.FIELD`, or `STAGE.FIELD` of one stage's summary."""
+    from tutor.sim.chain import load_chain, run_chain
+    from tutor.sim.fields import field_problem, read_field
+    from tutor.sim.scenario import ScenarioError
+
+    try:
+        chain = load_chain(path)
+    except ScenarioError as error:
+        raise ScenarioAnswerError("scenario", f"chain {name!r} does not run: {error}") from None
+    head, _, rest = measure.partition(".")
+    models = {stage.name: stage.scenario.model for stage in chain.stages}
+    if head == "end_to_end":
+        if rest not in END_TO_END_FIELDS:
+            known = ", ".join(f"end_to_end.{field}" for field in END_TO_END_FIELDS)
+            raise ScenarioAnswerError(
+                "prediction.measure", f"unknown end-to-end field {measure!r}; known: {known}"
+            )
+    elif head in models:
+        problem = field_problem(rest, models[head])
+        if problem:
+            raise ScenarioAnswerError("prediction.measure", f"stage {head}: {problem}")
+    else:
+        raise ScenarioAnswerError(
+            "prediction.measure",
+            f"a chain's prediction measures end_to_end.FIELD or STAGE.FIELD with STAGE one of "
+            f"{', '.join(models)}; not {measure!r}",
+        )
+    key = str(Path(path).resolve())
+    if key not in _chain_runs:
+        result = run_chain(chain)
+        _chain_runs[key] = {"end_to_end": result.end_to_end, **{s.name: s.summary for s in result.stages}}
+    value = read_field(_chain_runs[key], measure)
+    if not math.isfinite(value):
+        raise ScenarioAnswerError(
+            "prediction.measure", f"{measure!r} is not a finite number in this run (got {value})"
         )
     return value
 

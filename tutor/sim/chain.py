@@ -134,6 +134,20 @@ class ChainResult:
     end_to_end: dict = field(default_factory=dict)
 
 
+@dataclass
+class ChainPlan:
+    """What a live pane needs to play the chain again on one clock (`tutor.sim.chain_player`):
+    every stage's scenario as it ran (a later stage's explicit load), when each stage handed
+    items on and which first-stage items they were, when each first-stage item arrived and when
+    it was first delivered (math.inf if never)."""
+
+    scenarios: list[Scenario] = field(default_factory=list)
+    handed_times: list[array] = field(default_factory=list)
+    handed_origins: list[array] = field(default_factory=list)
+    arrivals: array = field(default_factory=lambda: array("d"))
+    first_done: array = field(default_factory=lambda: array("d"))
+
+
 # -- finding and loading ------------------------------------------------------------------------
 
 
@@ -334,9 +348,11 @@ class _StageReader:
                 first_done[origin] = at
 
 
-def run_chain(chain: Chain, on_event: Callable[[str, dict], None] | None = None) -> ChainResult:
+def run_chain(
+    chain: Chain, on_event: Callable[[str, dict], None] | None = None, *, plan: ChainPlan | None = None
+) -> ChainResult:
     """Run every stage in turn; `on_event(stage_name, event)` sees each stage's trace as it streams
-    (without it no trace is kept at all)."""
+    (without it no trace is kept at all). A `plan` given is filled in for a live pane."""
     from tutor.sim.engine import Simulation, latency_summary
 
     result = ChainResult()
@@ -367,8 +383,14 @@ def run_chain(chain: Chain, on_event: Callable[[str, dict], None] | None = None)
         if index == 0:
             arrivals = reader.arrivals
         handed_times, origins = reader.handed_times, reader.handed_origins
+        if plan is not None:
+            plan.scenarios.append(scenario)
+            plan.handed_times.append(handed_times)
+            plan.handed_origins.append(origins)
     assert first_done is not None
     latencies = array("d", (done - arrivals[n] for n, done in enumerate(first_done) if done != math.inf))
+    if plan is not None:
+        plan.arrivals, plan.first_done = arrivals, first_done
     items = result.stages[0].summary["items"]
     result.end_to_end = {
         "items": items,

@@ -68,6 +68,20 @@ class WatchScreen(Screen):
             yield Footer()
             return
         title = self.scenario.title or self.scenario_name
+        if hasattr(self.scenario, "stages"):  # a chain (`simulate CHAIN --watch`)
+            from tutor.ui.widgets.sim_chain import ChainPane
+
+            yield Masthead(place("Simulation", self.scenario_name), f"chain {self.scenario.models}")
+            yield ChainPane(
+                self.scenario,
+                self.scenario.resolved(),
+                title=title,
+                speed=self.speed,
+                about=self.scenario.description or "",
+                id="watch-pane",
+            )
+            yield Footer()
+            return
         yield Masthead(place("Simulation", self.scenario_name), f"model {self.scenario.model}")
         yield SimPane(
             self.scenario,

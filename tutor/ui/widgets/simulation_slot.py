@@ -60,6 +60,17 @@ class SimulationSlot(Container):
 
     def _content(self) -> Widget:
         course = getattr(self.app, "course", None)
+        chain_files = getattr(course, "chain_files", None) or {}
+        if self.scenario in chain_files:
+            from tutor.ui.widgets.sim_chain import chain_pane_or_problem
+
+            return chain_pane_or_problem(
+                chain_files[self.scenario],
+                self.scenario,
+                lesson_hint=LESSON_START_HINT,
+                try_steps=self.try_steps,
+                id="lesson-sim",
+            )
         try:
             scenario = find_scenario(self.scenario, getattr(course, "scenario_files", None))
         except UserError as problem:

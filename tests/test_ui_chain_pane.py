@@ -1,0 +1,87 @@
+"""A chain lesson's live pane: the stages in order, items crossing the hop as the learner steps,
+and at the end the same end to end as `simulate --json`."""
+
+import json
+import subprocess
+import sys
+
+from conftest import open_lesson, screen_text, wait_for_text, wait_until
+
+from tutor.content.loader import load_course
+from tutor.sim import report
+from tutor.ui.app import LambdaTutorApp
+from tutor.ui.widgets.sim_chain import ChainPane
+from tutor.ui.widgets.sim_text import TextBlock
+
+LOADED = load_course()
+API_CHAIN_LESSON = "choosing-chain-api-sqs-dynamodb"
+SNS_CHAIN_LESSON = "choosing-chain-s3-sns"
+
+
+def simulate_json(name: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "tutor", "simulate", name, "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+async def test_a_chain_lesson_shows_its_stages_in_order_with_the_hop_between_them():
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_lesson(app, pilot, API_CHAIN_LESSON)
+        await wait_for_text(pilot, "A (sync) ─▶ SQS queue ─▶ B (sqs) ─▶ DynamoDB table")
+        text = screen_text(app)
+        assert text.index("▌A · synchronous invoke") < text.index("▼ 0 handed on ─▶ SQS queue ─▶ B")
+        assert text.index("▼ 0 handed on") < text.index("▌B · SQS event source mapping")
+        assert "end to end: ✓ 0 of 60 delivered" in text
+
+
+async def test_stepping_moves_an_item_from_a_across_the_hop_into_b():
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_lesson(app, pilot, API_CHAIN_LESSON)
+        pane = app.screen.query_one(ChainPane)
+        await pilot.press("s")  # the lesson's key steps its pane
+        await wait_for_text(pilot, "A req-1 arrived")
+        assert "▼ 0 handed on" in screen_text(app), "A has the request; nothing has crossed yet"
+        # A answers req-1 at 0.33 s (its cold start and duration): step until it is handed on.
+        for _ in range(20):
+            if pane.chain_run.handed_on(0, pane.player.time):
+                break
+            await pilot.press("s")
+            await pilot.pause()
+        await wait_for_text(pilot, "▼ 1 handed on ─▶ SQS queue ─▶ B")
+        text = screen_text(app)
+        assert "req-1 ▶ msg-1" in text, "the hop names the item it handed on and what it became"
+        assert "A req-1 answered 200" in text and "B msg-1 arrived" in text, "the log shows the hand-off"
+        assert "B invocation 1 started (cold start)" in text, "B takes it at once"
+
+
+async def test_at_the_end_the_pane_shows_the_end_to_end_and_stage_counters_of_simulate_json():
+    expected = simulate_json("s3-sns-fanout")
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await open_lesson(app, pilot, SNS_CHAIN_LESSON)
+        pane = app.screen.query_one(ChainPane)
+        pane.focus()
+        await pilot.press(*["plus"] * 12, "space")
+        await wait_until(pilot, lambda: pane.player.finished, "the chain to end", timeout=30)
+        end = expected["end_to_end"]
+        latency = dict(report.latency_row(end))
+        await wait_for_text(
+            pilot, f"end to end: ✓ {end['delivered']} of {end['items']} delivered · {end['lost']} lost"
+        )
+        text = screen_text(app)
+        # The percentiles' line wraps beside the text: read it as the pane drew it.
+        drawn = " ".join(app.screen.query_one(".chain-end-to-end", TextBlock).lines)
+        assert f"p50 {latency['p50']} · p95 {latency['p95']} · p99 {latency['p99']}" in drawn
+        for stage, run in zip(expected["stages"], pane.chain_run.runs, strict=True):
+            summary = stage["summary"]
+            counters = run.snapshot()["counters"]
+            assert (counters["succeeded"], counters["failed"]) == (summary["succeeded"], summary["failed"])
+        b = expected["stages"][1]["summary"]
+        assert f"✓ {b['succeeded']} succeeded   ✗ {b['failed']} failed" in text
+        assert f"▼ {expected['stages'][0]['handed_on']} handed on ─▶ SNS topic ─▶ B" in text
