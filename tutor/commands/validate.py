@@ -7,7 +7,16 @@ from pathlib import Path
 
 from tutor.content.course import Course, Problem
 
-COUNT_NAMES = ("modules", "lessons", "questions", "scenario_questions", "scenarios", "exercises", "services")
+COUNT_NAMES = (
+    "modules",
+    "lessons",
+    "questions",
+    "scenario_questions",
+    "scenarios",
+    "exercises",
+    "services",
+    "glossary",
+)
 
 
 def check_scenarios(course: Course, only_pack: Path | None) -> list[Problem]:

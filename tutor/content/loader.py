@@ -19,6 +19,8 @@ from tutor.content.exercises import parse_exercise
 from tutor.content.models import (
     Course,
     CourseSpec,
+    GlossaryFile,
+    GlossaryTerm,
     Lesson,
     LessonPrediction,
     LessonSpec,
@@ -165,11 +167,23 @@ class _CourseBuilder:
         self.question_sources: list[tuple[PackReader, SourceFile, dict[str, Any]]] = []
         self.pack_counts: dict[Path, dict[str, int]] = {}
         self.service_places: list[tuple[str, int | None, int]] = []  # parallel to course.services
+        # Parallel to course.glossary: the file, and each listed lesson's line, for problems.
+        self.glossary_places: list[tuple[str, int | None, int]] = []
 
     def add_pack(self, root: Path, label: str, *, built_in: bool = False) -> None:
         reader = PackReader(root, label, self.problems)
         counts = dict.fromkeys(
-            ("modules", "lessons", "questions", "scenario_questions", "scenarios", "exercises", "services"), 0
+            (
+                "modules",
+                "lessons",
+                "questions",
+                "scenario_questions",
+                "scenarios",
+                "exercises",
+                "services",
+                "glossary",
+            ),
+            0,
         )
         self.pack_counts[root] = counts
         if not root.is_dir():
@@ -208,6 +222,9 @@ class _CourseBuilder:
         services = root / "services.toml"
         if services.exists():
             counts["services"] = self._read_services(reader, services)
+        glossary = root / "glossary.toml"
+        if glossary.exists():
+            counts["glossary"] = self._read_glossary(reader, glossary)
 
     def _read_course_file(self, reader: PackReader, path: Path) -> None:
         source = reader.read(path)
@@ -385,6 +402,79 @@ class _CourseBuilder:
         self.course.services.extend(Service(**service.model_dump()) for service in spec.services)
         return len(spec.services)
 
+    def _read_glossary(self, reader: PackReader, path: Path) -> int:
+        source = reader.read(path)
+        if source is None:
+            return 0
+        data = reader.parse_toml(source)
+        if data is None:
+            return 0
+        spec = reader.validate(GlossaryFile, data, source)
+        if spec is None:
+            return 0
+        known = {term.id for term in self.course.glossary}
+        loaded = 0
+        for index, term_spec in enumerate(spec.terms):
+            if term_spec.id in known:
+                reader.problem(
+                    source.display,
+                    source.line_of(("terms", index, "id")),
+                    f"terms.{index}.id",
+                    f"duplicate glossary term id {term_spec.id!r}",
+                )
+                continue
+            known.add(term_spec.id)
+            self.glossary_places.append((source.display, source.line_of(("terms", index, "lessons")), index))
+            self.course.glossary.append(GlossaryTerm(**term_spec.model_dump()))
+            loaded += 1
+        return loaded
+
+    def link_glossary(self) -> None:
+        """Each term's lessons: those listed, checked, then every lesson whose text uses it."""
+        from tutor.content.glossary import terms_used
+
+        used = {
+            lesson.id: terms_used(lesson.body, self.course.glossary)
+            for lesson in self.course.lessons.values()
+        }
+        order = self.course.ordered_lesson_ids()
+        for term, (shown, line, index) in zip(self.course.glossary, self.glossary_places, strict=True):
+            for position, lesson_id in enumerate(term.lessons):
+                if lesson_id not in self.course.lessons:
+                    self.problems.append(
+                        Problem(
+                            shown, line, f"terms.{index}.lessons.{position}", f"unknown lesson {lesson_id!r}"
+                        )
+                    )
+            found = {lesson_id for lesson_id, ids in used.items() if term.id in ids}
+            wanted = found | {lesson_id for lesson_id in term.lessons if lesson_id in self.course.lessons}
+            term.lessons = [lesson_id for lesson_id in order if lesson_id in wanted]
+            if not term.lessons:
+                self.problems.append(
+                    Problem(
+                        shown,
+                        line,
+                        f"terms.{index}.term",
+                        f"no lesson uses {term.term!r} (nor any of its aliases); name one in lessons",
+                    )
+                )
+
+    def check_lesson_links(self) -> None:
+        """A link from one lesson to another (`[text](lesson:<id>)`) must name a lesson of the course."""
+        from tutor.content.glossary import LESSON_LINK
+
+        for lesson in self.course.lessons.values():
+            for match in LESSON_LINK.finditer(lesson.body):
+                if match.group(1) not in self.course.lessons:
+                    self.problems.append(
+                        Problem(
+                            lesson.source_display,
+                            None,
+                            "body",
+                            f"links to unknown lesson {match.group(1)!r} (write [text](lesson:<lesson id>))",
+                        )
+                    )
+
     def check_references(self) -> None:
         for lesson in self.course.lessons.values():
             if lesson.scenario and lesson.scenario not in self.course.scenario_files:
@@ -424,6 +514,8 @@ def _load(extra_packs: Sequence[Path | str]) -> _CourseBuilder:
         pack_path = Path(pack)
         builder.add_pack(pack_path, str(pack).rstrip("/") or ".")
     builder.check_references()
+    builder.check_lesson_links()
+    builder.link_glossary()
     builder.read_questions()
     return builder
 
