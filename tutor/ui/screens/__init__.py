@@ -24,6 +24,8 @@ SCREENS: dict[str, str] = {
     "exercise": "tutor.ui.screens.exercise:ExerciseScreen",
     "catalogue": "tutor.ui.screens.catalogue:CatalogueScreen",
     "watch": "tutor.ui.screens.watch:WatchScreen",
+    "search": "tutor.ui.screens.search:SearchScreen",
+    "glossary": "tutor.ui.screens.glossary:GlossaryScreen",
 }
 
 
