@@ -295,15 +295,17 @@ class LessonScreen(Screen):
 
     # Links: other lessons, the glossary, the web ------------------------------------------------
 
-    async def on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
+    def on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
         from tutor.content.glossary import GLOSSARY_SCHEME, LESSON_SCHEME
 
         message.stop()
         href = message.href
+        # Opened from the app's queue: awaited here, replacing this lesson would wait for this very
+        # handler to finish.
         if href.startswith(LESSON_SCHEME):
-            await self.app.open_screen("lesson", lesson_id=href.removeprefix(LESSON_SCHEME))
+            self.app.call_later(self.app.open_screen, "lesson", lesson_id=href.removeprefix(LESSON_SCHEME))
         elif href.startswith(GLOSSARY_SCHEME):
-            await self.app.open_screen("glossary", term_id=href.removeprefix(GLOSSARY_SCHEME))
+            self.app.call_later(self.app.open_screen, "glossary", term_id=href.removeprefix(GLOSSARY_SCHEME))
         else:
             self.app.open_url(href)
 
