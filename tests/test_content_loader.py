@@ -268,6 +268,7 @@ def test_validate_json_shape(tmp_path, capsys):
         "lessons",
         "questions",
         "scenario_questions",
+        "glossary",
         "scenarios",
         "chains",
         "exercises",

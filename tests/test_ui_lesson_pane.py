@@ -1,5 +1,6 @@
 """A lesson's live pane: w plays it from the text; it pauses under another screen and plays on after."""
 
+import io
 from conftest import open_lesson, screen_text, wait_for_text, wait_until
 
 from tutor.content.loader import load_course
@@ -185,16 +186,25 @@ async def test_the_choice_carries_to_the_next_lesson_and_tall_or_wide_terminals_
         assert "queue ─▶ pollers" in screen_text(app), "v does nothing beside the text"
 
 
+def as_text(renderable) -> str:
+    from rich.console import Console
+
+    console = Console(width=400, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
 async def test_help_over_a_narrow_lesson_names_v_for_the_pane():
     app = LambdaTutorApp(loaded=LOADED)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_lesson(app, pilot, SQS_WALKTHROUGH)
         await pilot.press("f1")
         await pilot.pause()
-        lines = str(app.screen.screen_keys(LessonScreen)).splitlines()
+        lines = as_text(app.screen.screen_keys(LessonScreen)).splitlines()
         v_lines = [" ".join(line.split()) for line in lines if line.startswith("v ")]
+        # A toggle is one row: both of its meanings, in one description.
         assert v_lines == [
-            "v Below 120 columns: show the simulation under the text",
-            "v Below 120 columns: hide the simulation (all but its control bar), for more text",
+            "v Below 120 columns: show the simulation under the text; or Below 120 columns: hide "
+            "the simulation (all but its control bar), for more text"
         ]
         assert "**v** shows it" in app.screen.query_one("#help-text").source

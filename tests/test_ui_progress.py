@@ -95,8 +95,10 @@ async def test_objectives_and_sources_are_shown_unless_the_lesson_lists_them_its
         assert "invocation-sync.html" in screen_text(app)
         await app.open_screen("lesson", lesson_id="ui-long")
         await pilot.pause()
-        # ui-long ends with its own "## Sources": no second list is added.
-        assert not app.screen.query("#lesson-sources")
+        # ui-long ends with its own "## Sources": that list is shown once, one URL a line, and
+        # not also in the text.
+        assert len(app.screen.query("#lesson-sources")) == 1
+        assert "## Sources" not in app.screen.query_one("#lesson-body").source
 
 
 async def test_modules_show_their_quiz_state_in_words():

@@ -16,6 +16,7 @@ COUNT_NAMES = (
     "chains",
     "exercises",
     "services",
+    "glossary",
 )
 
 

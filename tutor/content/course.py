@@ -161,6 +161,7 @@ class Course:
     hints: bool = True
     quiz_size: int = DEFAULT_QUIZ_SIZE
     packs: list[Path] = field(default_factory=list)
+    glossary: list[GlossaryTerm] = field(default_factory=list)
 
     def module(self, module_id: str) -> Module:
         for module in self.modules:
@@ -224,6 +225,24 @@ class Service:
     note: str
     source: str
     lesson: str
+
+
+@dataclass
+class GlossaryTerm:
+    """One term of the glossary: a one-line definition, the page it comes from, and the lessons
+    that use it (found in their text, plus any the pack lists)."""
+
+    id: str
+    term: str
+    definition: str
+    source: str
+    aliases: list[str] = field(default_factory=list)
+    lessons: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        """Every way a lesson may write the term, longest first (so a longer name wins a tie)."""
+        return sorted([self.term, *self.aliases], key=len, reverse=True)
 
 
 @dataclass

@@ -19,6 +19,8 @@ from tutor.content.exercises import parse_exercise
 from tutor.content.models import (
     Course,
     CourseSpec,
+    GlossaryFile,
+    GlossaryTerm,
     Lesson,
     LessonPrediction,
     LessonSpec,
@@ -165,6 +167,8 @@ class _CourseBuilder:
         self.question_sources: list[tuple[PackReader, SourceFile, dict[str, Any]]] = []
         self.pack_counts: dict[Path, dict[str, int]] = {}
         self.service_places: list[tuple[str, int | None, int]] = []  # parallel to course.services
+        # Parallel to course.glossary: the file, and each listed lesson's line, for problems.
+        self.glossary_places: list[tuple[str, int | None, int]] = []
 
     def add_pack(self, root: Path, label: str, *, built_in: bool = False) -> None:
         reader = PackReader(root, label, self.problems)
@@ -178,6 +182,7 @@ class _CourseBuilder:
                 "chains",
                 "exercises",
                 "services",
+                "glossary",
             ),
             0,
         )
@@ -200,15 +205,33 @@ class _CourseBuilder:
         counts["modules"] = len(self.course.modules) - modules_before
         self._read_module_folders(reader, own_modules=self.course.modules[modules_before:])
         counts["lessons"] = len(self.course.lessons) - lessons_before
-        for path in sorted((root / "scenarios").glob("*.toml")):
+        counts["scenarios"], counts["chains"] = self._list_presets(reader, root / "scenarios")
+        for path in sorted((root / "quizzes").glob("*.toml")):
+            source = reader.read(path)
+            if source is not None:
+                data = reader.parse_toml(source)
+                if data is not None:
+                    self.question_sources.append((reader, source, data))
+        counts["exercises"] = self._read_exercises(reader, root / "exercises", built_in=built_in)
+        services = root / "services.toml"
+        if services.exists():
+            counts["services"] = self._read_services(reader, services)
+        glossary = root / "glossary.toml"
+        if glossary.exists():
+            counts["glossary"] = self._read_glossary(reader, glossary)
+
+    def _list_presets(self, reader: PackReader, folder: Path) -> tuple[int, int]:
+        """The pack's scenario presets and, in `chains/`, its chain presets: (scenarios, chains)."""
+        scenarios = chains = 0
+        for path in sorted(folder.glob("*.toml")):
             if reader.inside(path):
                 self.course.scenario_files[path.stem] = path
-                counts["scenarios"] += 1
+                scenarios += 1
             else:
                 reader.problem(
                     reader.display(path), None, "file", "this file is a link that leads outside the pack"
                 )
-        for path in sorted((root / "scenarios" / "chains").glob("*.toml")):
+        for path in sorted((folder / "chains").glob("*.toml")):
             if not reader.inside(path):
                 reader.problem(
                     reader.display(path), None, "file", "this file is a link that leads outside the pack"
@@ -222,17 +245,8 @@ class _CourseBuilder:
                 )
             else:
                 self.course.chain_files[path.stem] = path
-                counts["chains"] += 1
-        for path in sorted((root / "quizzes").glob("*.toml")):
-            source = reader.read(path)
-            if source is not None:
-                data = reader.parse_toml(source)
-                if data is not None:
-                    self.question_sources.append((reader, source, data))
-        counts["exercises"] = self._read_exercises(reader, root / "exercises", built_in=built_in)
-        services = root / "services.toml"
-        if services.exists():
-            counts["services"] = self._read_services(reader, services)
+                chains += 1
+        return scenarios, chains
 
     def _read_course_file(self, reader: PackReader, path: Path) -> None:
         source = reader.read(path)
@@ -410,6 +424,79 @@ class _CourseBuilder:
         self.course.services.extend(Service(**service.model_dump()) for service in spec.services)
         return len(spec.services)
 
+    def _read_glossary(self, reader: PackReader, path: Path) -> int:
+        source = reader.read(path)
+        if source is None:
+            return 0
+        data = reader.parse_toml(source)
+        if data is None:
+            return 0
+        spec = reader.validate(GlossaryFile, data, source)
+        if spec is None:
+            return 0
+        known = {term.id for term in self.course.glossary}
+        loaded = 0
+        for index, term_spec in enumerate(spec.terms):
+            if term_spec.id in known:
+                reader.problem(
+                    source.display,
+                    source.line_of(("terms", index, "id")),
+                    f"terms.{index}.id",
+                    f"duplicate glossary term id {term_spec.id!r}",
+                )
+                continue
+            known.add(term_spec.id)
+            self.glossary_places.append((source.display, source.line_of(("terms", index, "lessons")), index))
+            self.course.glossary.append(GlossaryTerm(**term_spec.model_dump()))
+            loaded += 1
+        return loaded
+
+    def link_glossary(self) -> None:
+        """Each term's lessons: those listed, checked, then every lesson whose text uses it."""
+        from tutor.content.glossary import terms_used
+
+        used = {
+            lesson.id: terms_used(lesson.body, self.course.glossary)
+            for lesson in self.course.lessons.values()
+        }
+        order = self.course.ordered_lesson_ids()
+        for term, (shown, line, index) in zip(self.course.glossary, self.glossary_places, strict=True):
+            for position, lesson_id in enumerate(term.lessons):
+                if lesson_id not in self.course.lessons:
+                    self.problems.append(
+                        Problem(
+                            shown, line, f"terms.{index}.lessons.{position}", f"unknown lesson {lesson_id!r}"
+                        )
+                    )
+            found = {lesson_id for lesson_id, ids in used.items() if term.id in ids}
+            wanted = found | {lesson_id for lesson_id in term.lessons if lesson_id in self.course.lessons}
+            term.lessons = [lesson_id for lesson_id in order if lesson_id in wanted]
+            if not term.lessons:
+                self.problems.append(
+                    Problem(
+                        shown,
+                        line,
+                        f"terms.{index}.term",
+                        f"no lesson uses {term.term!r} (nor any of its aliases); name one in lessons",
+                    )
+                )
+
+    def check_lesson_links(self) -> None:
+        """A link from one lesson to another (`[text](lesson:<id>)`) must name a lesson of the course."""
+        from tutor.content.glossary import LESSON_LINK
+
+        for lesson in self.course.lessons.values():
+            for match in LESSON_LINK.finditer(lesson.body):
+                if match.group(1) not in self.course.lessons:
+                    self.problems.append(
+                        Problem(
+                            lesson.source_display,
+                            None,
+                            "body",
+                            f"links to unknown lesson {match.group(1)!r} (write [text](lesson:<lesson id>))",
+                        )
+                    )
+
     def check_references(self) -> None:
         for lesson in self.course.lessons.values():
             if not lesson.scenario or lesson.scenario in self.course.scenario_files:
@@ -446,6 +533,8 @@ def _load(extra_packs: Sequence[Path | str]) -> _CourseBuilder:
         pack_path = Path(pack)
         builder.add_pack(pack_path, str(pack).rstrip("/") or ".")
     builder.check_references()
+    builder.check_lesson_links()
+    builder.link_glossary()
     builder.read_questions()
     return builder
 

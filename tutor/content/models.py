@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 
 from tutor.content.course import (  # noqa: F401 - re-exported for the builders
     Course,
+    GlossaryTerm,
     Lesson,
     LessonPrediction,
     Module,
@@ -128,3 +129,30 @@ class ServiceSpec(Strict):
 
 class ServicesFile(Strict):
     services: list[ServiceSpec] = Field(default_factory=list)
+
+
+class GlossaryTermSpec(Strict):
+    id: str = Field(pattern=ID_PATTERN, max_length=64)
+    term: str = Field(min_length=1, max_length=60)
+    aliases: list[str] = Field(default_factory=list)
+    # One line: the glossary lists a term per row and a lesson's link shows it whole.
+    definition: str = Field(min_length=1, max_length=200)
+    source: str
+    lessons: list[str] = Field(default_factory=list)
+
+    @field_validator("source")
+    @classmethod
+    def _source_is_url(cls, value: str) -> str:
+        _check_urls([value])
+        return value
+
+    @field_validator("definition")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\n" in value:
+            raise ValueError("must be one line")
+        return value
+
+
+class GlossaryFile(Strict):
+    terms: list[GlossaryTermSpec] = Field(default_factory=list)

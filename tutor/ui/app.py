@@ -123,6 +123,8 @@ class LambdaTutorApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", key_display="?", show=False, id="app.help-alt"),
+        # A screen with its own "/" (the catalogue's filter) keeps it; typing in a field types it.
+        Binding("slash", "search", "Search the course", key_display="/", show=False, id="app.search"),
     ]
 
     def __init__(
@@ -261,7 +263,13 @@ class LambdaTutorApp(App[None]):
         else:
             await self.open_screen("help", about=self.screen)
 
+    async def action_search(self) -> None:
+        if getattr(self.screen, "SCREEN_NAME", None) != "search":
+            await self.open_screen("search")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search" and getattr(self, "_course", None) is None:
+            return False  # started alone (simulate --watch): there is no course to search
         if not self.named:
             return action == "quit"
         return self._too_small_screen is None or action in ACTIONS_WHILE_TOO_SMALL

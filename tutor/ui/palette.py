@@ -88,7 +88,18 @@ def scenario_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
         )
 
 
+def glossary_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
+    """The glossary, and each of its terms with its definition."""
+    if app.course.glossary:
+        yield Destination(
+            "Glossary: every term of the course", f"{len(app.course.glossary)} terms", "glossary"
+        )
+    for term in app.course.glossary:
+        yield Destination(f"Glossary: {term.term}", term.definition, "glossary", {"term_id": term.id})
+
+
 def place_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
+    yield Destination("Search the course (/)", "Lessons, explanations, services and glossary", "search")
     yield Destination("Lab: the three models side by side", "One load, three invocation models", "lab")
     if app.course.services:
         yield Destination("Services catalogue", "Which AWS service invokes Lambda how", "catalogue")
@@ -99,8 +110,13 @@ DESTINATION_SOURCES: list[Callable[[LambdaTutorApp], Iterable[Destination]]] = [
     quiz_destinations,
     exercise_destinations,
     scenario_destinations,
+    glossary_destinations,
     place_destinations,
 ]
+
+# Shorter words match too much of the course to be worth listing lessons for.
+CONTENT_QUERY_MIN = 4
+CONTENT_HITS = 5
 
 
 class JumpProvider(SystemCommandsProvider):
@@ -118,6 +134,34 @@ class JumpProvider(SystemCommandsProvider):
         app: LambdaTutorApp = self.app  # type: ignore[assignment]
         return partial(app.jump_to, place.screen, **place.params)
 
+    def _content_hits(self, query: str, titled: set[str]) -> list[Hit]:
+        """Lessons whose text (not only their title) has the query's words: "idempot" finds the
+        idempotency lesson. Ranked under title matches; the index is built on the first such query."""
+        app: LambdaTutorApp = self.app  # type: ignore[assignment]
+        if len(query.strip()) < CONTENT_QUERY_MIN or getattr(app, "course", None) is None:
+            return []
+        from tutor.content.search import search_index
+
+        hits = []
+        found = search_index(app.course).lessons_mentioning(query)
+        for rank, (lesson_id, paragraph) in enumerate(found[:CONTENT_HITS]):
+            if lesson_id in titled:
+                continue
+            lesson = app.course.lessons[lesson_id]
+            title = f"Lesson: {lesson.title}"
+            place = Destination(title, "", "lesson", {"lesson_id": lesson_id, "find": query})
+            hits.append(
+                Hit(
+                    # Below any title match (whose scores start near 1), best-used lesson first.
+                    0.3 - rank * 0.01,
+                    title,
+                    self._command(place),
+                    text=title,
+                    help=f"mentions: {paragraph[:90]}…" if len(paragraph) > 90 else f"mentions: {paragraph}",
+                )
+            )
+        return hits
+
     async def discover(self) -> Hits:
         for place in self._destinations():
             yield DiscoveryHit(place.title, self._command(place), help=place.help)
@@ -126,9 +170,12 @@ class JumpProvider(SystemCommandsProvider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
+        titled: set[str] = set()
         for place in self._destinations():
             score = matcher.match(place.title)
             if score > 0:
+                if place.screen == "lesson":
+                    titled.add(place.params["lesson_id"])
                 yield Hit(
                     score,
                     matcher.highlight(place.title),
@@ -136,5 +183,7 @@ class JumpProvider(SystemCommandsProvider):
                     text=place.title,
                     help=place.help,
                 )
+        for content_hit in self._content_hits(query, titled):
+            yield content_hit
         async for hit in super().search(query):
             yield hit

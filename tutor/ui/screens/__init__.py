@@ -25,6 +25,8 @@ SCREENS: dict[str, str] = {
     "catalogue": "tutor.ui.screens.catalogue:CatalogueScreen",
     "watch": "tutor.ui.screens.watch:WatchScreen",
     "room": "tutor.ui.screens.room:RoomScreen",
+    "search": "tutor.ui.screens.search:SearchScreen",
+    "glossary": "tutor.ui.screens.glossary:GlossaryScreen",
 }
 
 

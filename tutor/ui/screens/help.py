@@ -15,7 +15,7 @@ from textual.actions import parse
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.content import Content
+from rich.table import Table
 from textual.screen import Screen
 from textual.widgets import Markdown, Static
 
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from tutor.ui.app import LambdaTutorApp
 
 EVERYWHERE = (
-    ("ctrl+p", "Command palette: jump to a lesson or a quiz, change the theme"),
+    ("ctrl+p", "Command palette: jump to a lesson, a quiz or a glossary term, change the theme"),
+    ("/", "Search the course: lessons, explanations, services and the glossary"),
     ("tab / shift+tab", "Move between the parts of a screen"),
     ("ctrl+q", "Quit"),
 )
@@ -46,6 +47,7 @@ class HelpScreen(Screen):
         Binding("q", "close", "Close help", show=False, id="help.close-q"),
         # F1 and ? close help too; shadowing the app's keys keeps "f1 Help" out of help's footer.
         Binding("f1,question_mark", "close", "Close help", show=False, id="help.close-f1"),
+        Binding("g", "glossary", "Glossary", tooltip="Every term of the course, defined", id="help.glossary"),
     ]
 
     app: LambdaTutorApp
@@ -68,7 +70,7 @@ class HelpScreen(Screen):
                 yield Static(keys, classes="help-keys")
         yield Footer()
 
-    def all_keys(self) -> list[tuple[str, Content]]:
+    def all_keys(self) -> list[tuple[str, Table]]:
         """(screen title, its keys) for every registered screen, then the keys that work everywhere."""
         sections = []
         for name in SCREENS:
@@ -78,11 +80,11 @@ class HelpScreen(Screen):
         sections.append(("Everywhere", self.key_list(self.app.BINDINGS, extra=EVERYWHERE)))
         return sections
 
-    def screen_keys(self, screen: type[Screen]) -> Content:
+    def screen_keys(self, screen: type[Screen]) -> Table:
         """A screen's own bindings plus the keys its widgets handle (`HELP_KEYS`)."""
         return self.key_list(screen.BINDINGS, extra=getattr(screen, "HELP_KEYS", ()))
 
-    def current_keys(self, screen: Screen) -> Content:
+    def current_keys(self, screen: Screen) -> Table:
         """The keys of the screen help was opened over, as they stand now: a toggle (two bindings
         on one key, one of them in force) is listed once, with its state."""
         in_force = []
@@ -92,22 +94,38 @@ class HelpScreen(Screen):
                 in_force.append(binding)
         return self.key_list(in_force, extra=getattr(screen, "HELP_KEYS", ()))
 
-    def key_list(self, bindings: Iterable[BindingType], extra: Iterable[tuple[str, str]] = ()) -> Content:
-        """One line per action with all its keys, in a column: 'b, esc      Back to map'."""
-        rows: dict[tuple[str, str], list[str]] = {}
+    def key_list(self, bindings: Iterable[BindingType], extra: Iterable[tuple[str, str]] = ()) -> Table:
+        """One row per key: 'b, esc   Back to map'. A toggle (one key, two actions, such as w for
+        play and pause) is one row; a description too long for the line wraps under itself."""
+        by_action: dict[tuple[str, str], list[str]] = {}
         for binding in Binding.make_bindings(bindings):
             if binding.description and not binding.system:
                 # The footer shows the short description; help has room for the tooltip.
-                rows.setdefault((binding.action, binding.tooltip or binding.description), []).append(
+                by_action.setdefault((binding.action, binding.tooltip or binding.description), []).append(
                     self.app.get_key_display(binding)
                 )
-        lines = [(", ".join(keys), description) for (_, description), keys in rows.items()]
-        lines += [(keys.replace(" / ", ", "), description) for keys, description in extra]
-        width = max((len(keys) for keys, _ in lines), default=0) + 3
-        return Content("\n").join(
-            Content.assemble((keys.ljust(width), "bold $text-accent"), description)
-            for keys, description in lines
-        )
+        rows: dict[str, list[str]] = {}
+        for (_, description), key_names in by_action.items():
+            descriptions = rows.setdefault(", ".join(key_names), [])
+            if description not in descriptions:
+                descriptions.append(description)
+        for extra_keys, description in extra:
+            rows.setdefault(extra_keys.replace(" / ", ", "), []).append(description)
+        table = Table.grid(padding=(0, 3))
+        accent = self.app.get_css_variables().get("text-accent", "")
+        table.add_column(no_wrap=True, style=f"bold {accent}".strip())
+        table.add_column(overflow="fold")
+        for shown_keys, descriptions in rows.items():
+            table.add_row(shown_keys, "; or ".join(descriptions))
+        return table
+
+    async def action_glossary(self) -> None:
+        await self.app.open_screen("glossary")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "glossary":
+            return bool(getattr(self.app, "course", None) and self.app.course.glossary)
+        return True
 
     def action_close(self) -> None:
         self.app.pop_screen()

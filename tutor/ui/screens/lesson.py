@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
+from rich.style import Style as RichStyle
+from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Horizontal, ScrollableContainer, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownBlock
 
 from tutor.ui.marks import lesson_mark
 from tutor.ui.screens import SCREENS
@@ -22,7 +25,6 @@ from tutor.ui.widgets.sim_pane import SimPane
 from tutor.ui.widgets.simulation_slot import SimulationSlot
 
 if TYPE_CHECKING:
-    from tutor.content.course import Lesson
     from tutor.ui.app import LambdaTutorApp
 
 OBJECTIVES_HEADING = re.compile(
@@ -54,8 +56,44 @@ def plain_fences(body: str) -> str:
     return "\n".join(lines)
 
 
-def sources_markdown(lesson: Lesson) -> str:
-    return "## Sources\n\n" + "\n".join(f"- <{url}>" for url in lesson.sources) + "\n"
+SOURCE_ITEM = re.compile(
+    r"^\s*[-*+]\s+(?:\[(?P<title>[^\]]*)\]\((?P<url>[^)\s]+)\)|<?(?P<bare>https?://[^\s>]+)>?)(?P<rest>.*)$"
+)
+
+
+def split_sources(body: str) -> tuple[str, list[tuple[str, str]]]:
+    """The lesson text without its own sources list, and that list as (title, URL) pairs.
+
+    The list is shown apart, one URL to a line that is never wrapped, so a URL copies whole.
+    A sources section that holds anything but linked list items stays in the text as written.
+    """
+    match = SOURCES_HEADING.search(body)
+    if match is None:
+        return body, []
+    section = body[match.end() :]
+    following = re.search(r"^#{1,6}\s", section, re.MULTILINE)
+    end = match.end() + (following.start() if following else len(section))
+    found = []
+    for line in body[match.end() : end].split("\n"):
+        if not line.strip():
+            continue
+        item = SOURCE_ITEM.match(line)
+        if item is None:
+            return body, []
+        url = item["url"] or item["bare"]
+        title = (item["title"] or "").strip() or (item["rest"] or "").strip(" :—-")
+        found.append((title, url))
+    return (body[: match.start()].rstrip("\n") + "\n" + body[end:]).rstrip("\n") + "\n", found
+
+
+def sources_content(sources: list[tuple[str, str]]) -> Text:
+    """Each source's title, then its URL alone on the next line, as a link."""
+    lines = []
+    for title, url in sources:
+        if title:
+            lines.append(Text(f"• {title}"))
+        lines.append(Text.assemble("  ", (url, RichStyle(link=url, underline=True))))
+    return Text("\n", no_wrap=True).join(lines)
 
 
 # What "back" returns to, named by the screen below the lesson, in the footer's few words.
@@ -65,6 +103,8 @@ BACK_TO = {
     "quiz": "quiz",
     "exercise": "exercise",
     "exercises": "exercises",
+    "search": "search",
+    "glossary": "glossary",
 }
 
 
@@ -134,15 +174,25 @@ class LessonScreen(Screen):
             id="lesson.text-again",
         ),
         Binding("z", "quiz", "Quiz", tooltip="Take this module's quiz", id="lesson.quiz"),
+        Binding(
+            "g",
+            "glossary",
+            "Glossary",
+            tooltip="The glossary, this lesson's terms first (a term's first use is a link to it)",
+            id="lesson.glossary",
+        ),
         Binding("l", "lab", "Lab", tooltip="Open the lab: the three models side by side", id="lesson.lab"),
         Binding("space", "page_down", "Page down", show=False, id="lesson.page-down"),
     ]
 
     app: LambdaTutorApp
 
-    def __init__(self, lesson_id: str) -> None:
+    def __init__(self, lesson_id: str, find: str = "") -> None:
+        """`find`: text to scroll to and highlight once the lesson shows (from search)."""
         super().__init__()
         self.lesson = self.app.course.lesson(lesson_id)
+        self.find = find
+        self.body, self.sources = split_sources(self.lesson.body)
         self.counted = False
         # Next and previous replace the lesson in place, so they keep the first lesson's way back.
         below = self.app.screen
@@ -195,9 +245,15 @@ class LessonScreen(Screen):
                             with Horizontal(classes="objective"):
                                 yield Static("•", classes="objective-bullet")
                                 yield Static(objective, classes="objective-text", markup=False)
-                yield Markdown(id="lesson-body")
-                if not SOURCES_HEADING.search(lesson.body):
-                    yield Markdown(sources_markdown(lesson), id="lesson-sources")
+                yield Markdown(id="lesson-body", open_links=False)
+                sources = self.sources or (
+                    [] if SOURCES_HEADING.search(lesson.body) else [("", url) for url in lesson.sources]
+                )
+                if sources:
+                    with Vertical(id="lesson-sources"):
+                        yield Static("Sources", classes="sources-heading")
+                        with ScrollableContainer(id="lesson-source-list"):
+                            yield Static(sources_content(sources), id="lesson-source-urls")
                 yield Static("", id="lesson-end")
             if lesson.scenario:
                 yield SimulationSlot(lesson.scenario, lesson.try_steps, id="simulation-slot")
@@ -209,10 +265,49 @@ class LessonScreen(Screen):
         self._show_read_state()
         self.app.record(self.app.store.set_last_lesson, self.app.profile, self.lesson.id)
         await self._ask_prediction()
-        await self.query_one("#lesson-body", Markdown).update(plain_fences(self.lesson.body))
+        from tutor.content.glossary import link_terms
+
+        terms = [term for term in self.app.course.glossary if self.lesson.id in term.lessons]
+        await self.query_one("#lesson-body", Markdown).update(link_terms(plain_fences(self.body), terms))
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        if self.find:
+            self.call_after_refresh(self.show_found)
         # Only once the text is laid out can "at the end" mean the learner got there.
         self.call_after_refresh(self._start_watching_end, scroll)
+
+    def show_found(self) -> None:
+        """Scroll to the block of the text that holds what search found, and highlight it."""
+        from tutor.content.search import plain, words_of
+
+        wanted = words_of(self.find)
+        best: tuple[int, MarkdownBlock] | None = None
+        for block in self.query_one("#lesson-body", Markdown).query(MarkdownBlock):
+            words = words_of(plain(block.source or ""))
+            if all(any(word.startswith(part) for word in words) for part in wanted):
+                span = block.source_range[1] - block.source_range[0]
+                if best is None or span <= best[0]:
+                    best = (span, block)
+        if best is None:
+            return
+        found = best[1]
+        found.add_class("-found")
+        self.query_one("#lesson-scroll", VerticalScroll).scroll_to_widget(found, top=True, animate=False)
+
+    # Links: other lessons, the glossary, the web ------------------------------------------------
+
+    def on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
+        from tutor.content.glossary import GLOSSARY_SCHEME, LESSON_SCHEME
+
+        message.stop()
+        href = message.href
+        # Opened from the app's queue: awaited here, replacing this lesson would wait for this very
+        # handler to finish.
+        if href.startswith(LESSON_SCHEME):
+            self.app.call_later(self.app.open_screen, "lesson", lesson_id=href.removeprefix(LESSON_SCHEME))
+        elif href.startswith(GLOSSARY_SCHEME):
+            self.app.call_later(self.app.open_screen, "glossary", term_id=href.removeprefix(GLOSSARY_SCHEME))
+        else:
+            self.app.open_url(href)
 
     def _start_watching_end(self, scroll: VerticalScroll) -> None:
         self.watch(scroll, "scroll_y", self._check_end, init=False)
@@ -392,6 +487,8 @@ class LessonScreen(Screen):
             return any(question.module == self.lesson.module for question in course.questions)
         if action == "lab":
             return "lab" in SCREENS
+        if action == "glossary":
+            return bool(course.glossary)
         if action in ("show_pane", "hide_pane"):
             if self.pane_full or not self.narrow() or not self.query("#lesson-sim"):
                 return False
@@ -433,6 +530,9 @@ class LessonScreen(Screen):
 
     async def action_quiz(self) -> None:
         await self.app.open_screen("quiz", module_id=self.lesson.module)
+
+    async def action_glossary(self) -> None:
+        await self.app.open_screen("glossary", lesson_id=self.lesson.id)
 
     async def action_lab(self) -> None:
         await self.app.open_screen("lab")
