@@ -40,6 +40,8 @@ VISITS: list[tuple[str, dict]] = [
     ("catalogue", {}),
     ("watch", {"preset": "sqs-lambda"}),
     ("room", {}),
+    ("search", {"query": "visibility"}),
+    ("glossary", {}),
 ]
 
 PRESSES = 2000
@@ -63,6 +65,8 @@ SWITCHING_KEYS = [
     "q",
     "l",
     "r",
+    "slash",
+    "g",
 ]
 WITHIN_KEYS = [
     *(key for key in "abcdefghijklmnopqrstuvwxyz0123456789" if key not in SWITCHING_KEYS),

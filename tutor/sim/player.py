@@ -548,3 +548,11 @@ class Player:
         for run in self.runs:
             if not run.done:
                 run.sim.intervene(changes)
+
+
+def pace_note(first_notable: tuple[float, str] | None, speed: float) -> str:
+    """What to watch for, under the run's title: the first notable event, and when it comes."""
+    if first_notable is None:
+        return ""
+    at, words = first_notable
+    return f"first {words} at sim {clock_text(at)}, {at / speed:.1f} s after w at {speed_text(speed)}"

@@ -252,7 +252,8 @@ class LessonScreen(Screen):
                 if sources:
                     with Vertical(id="lesson-sources"):
                         yield Static("Sources", classes="sources-heading")
-                        with ScrollableContainer(id="lesson-source-list"):
+                        # Scrolled sideways by the mouse; tab goes from the text to the pane, not here.
+                        with ScrollableContainer(id="lesson-source-list", can_focus=False):
                             yield Static(sources_content(sources), id="lesson-source-urls")
                 yield Static("", id="lesson-end")
             if lesson.scenario:

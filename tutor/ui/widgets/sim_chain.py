@@ -386,8 +386,7 @@ def chain_pane_or_problem(
     title = f"{name}: {chain.title or chain.models}"
     if lesson_hint is None:
         return ChainPane(chain, source, title=title, **kwargs)
-    from tutor.sim.player import lesson_speed
-    from tutor.ui.widgets.simulation_slot import pace_note
+    from tutor.sim.player import lesson_speed, pace_note
 
     pane = ChainPane(chain, source, title=title, start_hint=lesson_hint, **kwargs)
     first_notable = pane.chain_run.first_notable

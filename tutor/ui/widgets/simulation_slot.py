@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tutor.errors import UserError
-from tutor.sim.player import clock_text, first_notable_event, lesson_speed, speed_text
+from tutor.sim.player import first_notable_event, lesson_speed, pace_note
 from tutor.ui.widgets.sim_pane import SimPane
 
 if TYPE_CHECKING:
@@ -36,14 +36,6 @@ def find_scenario(name: str, scenario_files: dict[str, Any] | None = None) -> An
 # In a lesson the keyboard is in the text, so the lesson's own keys play and step the pane. The
 # log shows this on one line: it must fit a pane beside the text at 120 columns.
 LESSON_START_HINT = "Nothing yet: w plays, s steps to the next event."
-
-
-def pace_note(first_notable: tuple[float, str] | None, speed: float) -> str:
-    """What to watch for, under the run's title: the first notable event, and when it comes."""
-    if first_notable is None:
-        return ""
-    at, words = first_notable
-    return f"first {words} at sim {clock_text(at)}, {at / speed:.1f} s after w at {speed_text(speed)}"
 
 
 class SimulationSlot(Container):
