@@ -10,8 +10,8 @@ Entry points, and what each is compared with:
   app showing the same lesson text in a Markdown widget (goal <= 1.3x).
 - `lab`: `lambda-tutor lab`, the three models drawn, against the bare Tree and Markdown app
   (goal <= 1.3x).
-- `quiz`: `lambda-tutor quiz`, the first module's first question shown, against the bare Tree and
-  Markdown app (goal <= 1.3x).
+- `quiz`: `lambda-tutor quiz`, the first module's quiz on show (its first question, or the choice
+  between the drawn questions and all of them), against the bare Tree and Markdown app (goal <= 1.3x).
 
 Every run is a fresh Python process (so every import is paid, as a learner pays it), headless at
 120x40 with a fresh progress store. The clock starts in the parent just before the child is
@@ -82,7 +82,7 @@ OURS = {
     "quiz": {
         "imports": "from tutor.ui.app import LambdaTutorApp, Start",
         "setup": 'app = LambdaTutorApp(profile="bench", start=Start.quiz())',
-        "ready": 'getattr(app.screen, "phase", "") == "question"',
+        "ready": 'getattr(app.screen, "phase", "") in ("question", "choice")',
     },
 }
 
