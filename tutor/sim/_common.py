@@ -605,8 +605,9 @@ INVOKE_START, INVOKE_END, DELETE = 1, 2, 3
 class Producer:
     """The load: items enter in order; all items of one instant are handed over together.
 
-    `uniform` puts item n at (n - 1) / rate_per_s (the first at t = 0); `poisson` draws gaps from
-    the arrivals stream (the first after one gap); `burst` puts every item at t = 0.
+    `uniform` puts item n at start_s + (n - 1) / rate_per_s (the first at start_s, 0 by default);
+    `poisson` draws gaps from the arrivals stream (the first one gap after start_s); `burst` puts
+    every item at start_s.
 
     Arrivals are the hottest path of a long run (one per item), so they are not SimPy events: the
     engine's loop merges this stream, whose next arrival is at `next_at`, with SimPy's queue,
@@ -634,17 +635,18 @@ class Producer:
         # random.expovariate's own formula, inlined: the same numbers, one call less per item.
         self.uniform_draw = core.rng("arrivals").random
         self.n = 0
+        self.start = load.start_s
         if self.burst or self.uniform:
-            self.next_at = 0.0
+            self.next_at = self.start
         else:
-            self.next_at = -log(1.0 - self.uniform_draw()) / self.rate
+            self.next_at = self.start - log(1.0 - self.uniform_draw()) / self.rate
 
     def fire(self) -> None:
         """The arrival (or, for a burst, all arrivals) due at `next_at`, which is now."""
         core = self.core
         now = self.next_at
         if self.burst:
-            self.arrive([core.new_item(n, 0.0) for n in range(1, self.count + 1)])
+            self.arrive([core.new_item(n, now) for n in range(1, self.count + 1)])
             self.n = self.count
         else:
             n = self.n = self.n + 1
@@ -656,7 +658,7 @@ class Producer:
             self.arrive_one(item)
             if n < self.count:
                 if self.uniform:
-                    self.next_at = n * self.gap
+                    self.next_at = self.start + n * self.gap
                 else:
                     self.next_at = now - log(1.0 - self.uniform_draw()) / self.rate
                 return
