@@ -19,6 +19,9 @@ spawned, so interpreter start-up counts too, and stops at the first frame that s
 point's content. The runs alternate (bare, then each entry point), so a burst of load on a shared
 machine hits them alike; medians are compared only within one invocation.
 
+Bytecode is compiled once, by the warm-up run, into the bench's temporary directory (whatever
+PYTHONDONTWRITEBYTECODE says), as an installed package has it compiled.
+
 The app keeps the checked course between runs (`tutor.content.cache`), so every start but the
 first after an install or a course edit reads it back instead of checking it again. The ratios are
 measured that way, as a learner meets them; `--cold` also times the map with the cache removed.
@@ -147,6 +150,12 @@ def first_lesson_with_a_pane() -> tuple[str, str]:
 
 def time_one(code: str, home: str) -> float:
     env = {**os.environ, "LAMBDA_TUTOR_HOME": home, "PYTHONPATH": str(REPO)}
+    # A learner's install has its bytecode compiled; with PYTHONDONTWRITEBYTECODE set (as on the
+    # shared machine) every run would compile the project's modules again, while the bare app's
+    # Textual comes compiled. The children keep their bytecode in the bench's own directory, the
+    # warm-up run writes it for every app alike, and nothing is written into the repository.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(home) / "bytecode")
     start = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=False
