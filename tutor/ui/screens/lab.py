@@ -177,7 +177,8 @@ class LabBoard(Container):
             view.counter_base = self.counter_bases.get(view.run.scenario.model)
 
     def views(self) -> list[SimView]:
-        return list(self.query(SimView))
+        # A view still being built (its tab just opened) has children without their own yet.
+        return [view for view in self.query(SimView) if view.is_mounted]
 
     def show_summary(self) -> None:
         for run in self.runs:
