@@ -156,6 +156,7 @@ def _missing_quotes(text, shown):
 
 def test_what_a_watch_it_section_quotes_is_what_its_pane_shows(course):
     from tutor.sim.scenario import load_scenario
+    from tutor.ui.widgets.simulation_slot import paced
 
     missing = {}
     for lesson in course.lessons.values():
@@ -170,8 +171,9 @@ def test_what_a_watch_it_section_quotes_is_what_its_pane_shows(course):
             if gaps := _missing_quotes(watch, "\n".join(_chain_pane_text(chain) for chain in chains)):
                 missing[lesson.id] = gaps
             continue
-        # As the lesson's pane does: the scenario (a pack's file or a preset), then each try step on it.
-        base = load_scenario(course.scenario_files.get(lesson.scenario, lesson.scenario))
+        # As the lesson's pane does: the scenario (a pack's file or a preset) paced for the pane,
+        # then each try step on it.
+        base, _first = paced(load_scenario(course.scenario_files.get(lesson.scenario, lesson.scenario)))
         runs = [base, *(base.with_overrides(dict(step.set)) for step in lesson.try_steps)]
         shown = "\n".join(_pane_text(scenario) for scenario in runs)
         if gaps := _missing_quotes(watch, shown):

@@ -15,6 +15,9 @@ from typing import Any
 
 # Questions in a drawn module quiz unless a pack's course.toml says `quiz_size`.
 DEFAULT_QUIZ_SIZE = 12
+# Digit keys 1-8 pick a choice on the quiz screen, so a question offers at most eight. Kept here,
+# not in `questions.py`, so the quiz screen binds those keys without importing pydantic.
+MAX_CHOICES = 8
 
 
 @dataclass(frozen=True)

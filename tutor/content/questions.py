@@ -21,14 +21,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, ValidationError, field_validator
 
-from tutor.content.course import Course, Problem, Question, SourceFile
+from tutor.content.course import MAX_CHOICES, Course, Problem, Question, SourceFile
 from tutor.content.models import ID_PATTERN, URL_PATTERN, Strict, report_validation_error
 from tutor.sim.fields import field_problem
 
 KINDS = ("single", "multiple", "truefalse", "numeric", "ordering", "matching", "scenario")
 MIN_CHOICES = 2
-# Digit keys 1-8 pick a choice on the quiz screen, so a question offers at most eight.
-MAX_CHOICES = 8
 # A bank's true/false answers: between these shares True, or as near half as the count allows.
 TRUE_SHARE_MIN = 0.4
 TRUE_SHARE_MAX = 0.6

@@ -793,10 +793,11 @@ def _write_one_item_row(
 class Producer:
     """The load: items enter in order; all items of one instant are handed over together.
 
-    `uniform` puts item n at (n - 1) / rate_per_s (the first at t = 0); `poisson` draws gaps from
-    the arrivals stream (the first after one gap); `burst` puts every item at t = 0; `explicit`
-    puts item n at `arrival_times_s[n - 1]` (a chain's later stage: what the stage before handed
-    on), one item at a time even when several share an instant, and draws nothing.
+    `uniform` puts item n at start_s + (n - 1) / rate_per_s (the first at start_s, 0 by default);
+    `poisson` draws gaps from the arrivals stream (the first one gap after start_s); `burst` puts
+    every item at start_s; `explicit` puts item n at `arrival_times_s[n - 1]` (a chain's later
+    stage: what the stage before handed on), one item at a time even when several share an
+    instant, and draws nothing.
 
     Arrivals are the hottest path of a long run (one per item), so they are not SimPy events: the
     engine's loop merges this stream, whose next arrival is at `next_at`, with SimPy's queue,
@@ -830,16 +831,17 @@ class Producer:
         # random.expovariate's own formula, inlined: the same numbers, one call less per item.
         self.uniform_draw = core.rng("arrivals").random
         self.n = 0
+        self.start = load.start_s
         self.times = load.arrival_times_s if load.pattern == "explicit" else None
         if self.burst or self.uniform:
-            self.next_at = 0.0
+            self.next_at = self.start
         elif self.times is not None:
             self.next_at = self.times[0] if self.count else math.inf
             if not self.count:  # a later stage that was handed nothing: drained from the start
                 core.arrivals_done = True
                 core.settle()
         else:
-            self.next_at = -log(1.0 - self.uniform_draw()) / self.rate
+            self.next_at = self.start - log(1.0 - self.uniform_draw()) / self.rate
 
     def fire(self) -> None:
         """The arrival (or, for a burst, all arrivals) due at `next_at`, which is now."""
@@ -848,9 +850,9 @@ class Producer:
         if self.burst:
             if self.arrive_range is not None and not core.poison_next:
                 core.arrived += self.count
-                self.arrive_range(1, self.count + 1, 0.0)
+                self.arrive_range(1, self.count + 1, now)
             else:
-                self.arrive([core.new_item(n, 0.0) for n in range(1, self.count + 1)])
+                self.arrive([core.new_item(n, now) for n in range(1, self.count + 1)])
             self.n = self.count
         else:
             n = self.n = self.n + 1
@@ -866,7 +868,7 @@ class Producer:
                 self.arrive_one(Item(core.prefix, n, now))
             if n < self.count:
                 if self.uniform:
-                    self.next_at = n * self.gap
+                    self.next_at = self.start + n * self.gap
                 elif self.times is not None:
                     self.next_at = self.times[n]
                 else:

@@ -412,12 +412,25 @@ _PARAM_LIST = [
         unit="/s",
         limit="simulator",
     ),
+    # A quiet start before the first arrival: in a lesson's pane, the first retry or throttle of a
+    # preset whose load begins at once would come before anyone could see it coming.
+    Param(
+        "load.start_s",
+        None,
+        "float",
+        0.0,
+        "when the first item arrives (the load starts this late)",
+        min=0,
+        max=86_400,
+        unit="s",
+        limit="simulator",
+    ),
     Param(
         "load.pattern",
         None,
         "choice",
         "uniform",
-        "arrival pattern (burst: all at t=0; explicit: at load.arrival_times_s)",
+        "arrival pattern (burst: all at load.start_s; explicit: at load.arrival_times_s)",
         choices=("uniform", "poisson", "burst", "explicit"),
     ),
     Param(

@@ -153,6 +153,7 @@ class LoadConfig(_Section):
     section: ClassVar[str] = "load"
     count: int = _field("load.count")
     rate_per_s: float = _field("load.rate_per_s")
+    start_s: float = _field("load.start_s")
     pattern: str = _field("load.pattern")
     partition_keys: int = _field("load.partition_keys")
     # pattern = "explicit": when each item arrives (a chain hands its later stages such a load).

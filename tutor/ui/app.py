@@ -196,7 +196,11 @@ class LambdaTutorApp(App[None]):
         if self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.course_map = cast("CourseMapScreen", screen_class("map")(classes=self.width_class()))
+        # A screen started over the map (not the name prompt, a dialog the map shows through) covers
+        # it from the first frame: the map fills itself in only once uncovered.
+        covered = self._start_pending and not self.start.ask_name
+        map_class = cast("type[CourseMapScreen]", screen_class("map"))
+        self.course_map = map_class(covered=covered, classes=self.width_class())
         await self.push_screen(self.course_map)
         if self.store.notice:
             self.notify(self.store.notice, title="Progress store", severity="warning", timeout=20)

@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -146,27 +147,51 @@ class CourseMapScreen(Screen):
     app: LambdaTutorApp
     has_history = False  # a lesson was opened before: "Continue" rather than "Start"
 
+    def __init__(self, *, covered: bool = False, **kwargs) -> None:
+        """`covered`: another screen goes on top at once (`lambda-tutor lab`, `quiz`, a lesson). The
+        map then builds its tree and details only when it is first uncovered, so the screen on top
+        does not wait for them before its first frame."""
+        super().__init__(**kwargs)
+        self.covered = covered
+        self.filled = False
+
     def compose(self) -> ComposeResult:
+        if not self.covered:
+            yield from self._parts()
+
+    def _parts(self) -> list[Widget]:
         course = self.app.course
-        yield Masthead(place(course.title), id="masthead")
-        with Horizontal(id="continue-bar"):
-            yield Button("▶ Start", id="continue", compact=True)
-            yield Static("", id="continue-hint")
-            with Horizontal(id="places"):
-                yield Button(self._place_label("z", "Quiz"), id="place-quiz", compact=True)
-                yield Button(self._place_label("r", "Review"), id="place-review", compact=True)
-                for name, key, label in self.PLACES:
-                    yield Button(self._place_label(key, label), id=f"place-{name}", compact=True)
-        with Container(id="map-body"):
-            yield CourseTree(course, id="course-tree")
-            with VerticalScroll(id="map-detail", can_focus=False):
-                yield Static("", id="detail-module")
-                yield Static("", id="detail-summary")
-                yield Static("", id="detail-state")
-                yield Static("", id="detail-lesson")
-        yield Footer()
+        places = [
+            Button(self._place_label("z", "Quiz"), id="place-quiz", compact=True),
+            Button(self._place_label("r", "Review"), id="place-review", compact=True),
+            *(
+                Button(self._place_label(key, label), id=f"place-{name}", compact=True)
+                for name, key, label in self.PLACES
+            ),
+        ]
+        detail = VerticalScroll(
+            *(Static("", id=f"detail-{part}") for part in ("module", "summary", "state", "lesson")),
+            id="map-detail",
+            can_focus=False,
+        )
+        return [
+            Masthead(place(course.title), id="masthead"),
+            Horizontal(
+                Button("▶ Start", id="continue", compact=True),
+                Static("", id="continue-hint"),
+                Horizontal(*places, id="places"),
+                id="continue-bar",
+            ),
+            Container(CourseTree(course, id="course-tree"), detail, id="map-body"),
+            Footer(),
+        ]
 
     def on_mount(self) -> None:
+        if not self.covered:
+            self._show_where_the_learner_is()
+
+    def _show_where_the_learner_is(self) -> None:
+        self.filled = True
         tree = self.query_one(CourseTree)
         self.refresh_progress()
         # Open the module the learner is in, so the map starts where they left off.
@@ -179,12 +204,23 @@ class CourseMapScreen(Screen):
         else:
             tree.cursor_line = 0
 
-    def on_screen_resume(self) -> None:
+    async def on_screen_resume(self) -> None:
+        if self.covered:
+            # The first resume is the map's own push, before the screen on top of it arrives.
+            self.covered = False
+            return
+        if not self.filled:
+            await self.mount_all(self._parts())
+            self._show_where_the_learner_is()
+            self.query_one(CourseTree).focus()
+            return
         self.refresh_progress()
 
     # What the learner sees of their progress -------------------------------------------------
 
     def refresh_progress(self) -> None:
+        if not self.filled:
+            return  # still covered: it is drawn when first uncovered
         app = self.app
         course = app.course
         read_ids = app.store.read_lessons(app.profile) & set(course.lessons)
@@ -222,6 +258,8 @@ class CourseMapScreen(Screen):
         return name in SCREENS and bool(needs.get(name, True))
 
     def highlighted_module(self) -> str | None:
+        if not self.filled:
+            return None
         node = self.query_one(CourseTree).cursor_node
         if node is None or node.data is None:
             return None

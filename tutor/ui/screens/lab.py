@@ -129,40 +129,56 @@ class LabBoard(Container):
         self.player = player
         self.faults: list[str] = []
         self.active_model = runs[0].scenario.model
+        # Per model, where its counters count from (the zero-counts key), for views built later.
+        self.counter_bases: dict[str, tuple[float, dict] | None] = {}
+
+    def _view(self, run: SimRun) -> SimView:
+        model = run.scenario.model
+        view = SimView(
+            run,
+            self.player,
+            caption=caption(model, self.faults),
+            classes="lab-view",
+            id=f"lab-view-{model}",
+        )
+        view.counter_base = self.counter_bases.get(model)
+        return view
 
     def compose(self) -> ComposeResult:
         if self.wide:
             with Horizontal(id="lab-columns"):
                 for run in self.runs:
-                    yield SimView(
-                        run,
-                        self.player,
-                        caption=caption(run.scenario.model, self.faults),
-                        classes="lab-view",
-                        id=f"lab-view-{run.scenario.model}",
-                    )
+                    yield self._view(run)
         else:
             # Narrow: every model's flow in a few lines above the tabs, so all three stay in view.
             with Horizontal(id="lab-summary"):
                 for run in self.runs:
                     yield TextBlock(classes="lab-summary-cell", id=f"lab-summary-{run.scenario.model}")
+            # A hidden tab's view is built when the tab is first shown: the first frame waits for one.
             with TabbedContent(id="lab-tabs", initial=f"lab-tab-{self.active_model}"):
                 for run in self.runs:
                     model = run.scenario.model
                     with TabPane(TAB_TITLES[model], id=f"lab-tab-{model}"):
-                        yield SimView(
-                            run,
-                            self.player,
-                            caption=caption(model, self.faults),
-                            classes="lab-view",
-                            id=f"lab-view-{model}",
-                        )
+                        if model == self.active_model:
+                            yield self._view(run)
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.active_model = (event.pane.id or "").removeprefix("lab-tab-") or self.active_model
+        if not event.pane.children:
+            run = next(run for run in self.runs if run.scenario.model == self.active_model)
+            await event.pane.mount(self._view(run))
+
+    def count_from(self, base: tuple[float, dict[str, dict]] | None) -> None:
+        """Every model's counters count from `base` (its time, and the counters then), None: from 0."""
+        for run in self.runs:
+            model = run.scenario.model
+            self.counter_bases[model] = None if base is None else (base[0], base[1][model])
+        for view in self.views():
+            view.counter_base = self.counter_bases.get(view.run.scenario.model)
 
     def views(self) -> list[SimView]:
-        return list(self.query(SimView))
+        # A view still being built (its tab just opened) has children without their own yet.
+        return [view for view in self.query(SimView) if view.is_mounted]
 
     def show_summary(self) -> None:
         for run in self.runs:
@@ -350,8 +366,8 @@ class LabScreen(Composed, PlayerHost, Screen):
     def action_zero_counters(self) -> None:
         if not self._on_current_screen():
             return
-        for view in self.board.views():
-            view.counter_base = (self.player.time, view.run.sim.snapshot()["counters"])
+        now = {run.scenario.model: run.sim.snapshot()["counters"] for run in self.runs}
+        self.board.count_from((self.player.time, now))
         self.notify(f"Counters count from {clock_text(self.player.time)} on (r starts the run again).")
         self.player_changed()
 
@@ -367,8 +383,7 @@ class LabScreen(Composed, PlayerHost, Screen):
             changes["function.reserved_concurrency"] = 1
         for run in self.runs:
             run.start_changes = dict(changes)
-        for view in self.board.views():
-            view.counter_base = None
+        self.board.count_from(None)
         self.poisons = []
         super().action_reset()
 

@@ -208,6 +208,7 @@ class LessonScreen(Screen):
         self.pane_choice: bool | None = below.pane_choice if isinstance(below, LessonScreen) else None
         # f: the pane over the whole screen instead of beside or under the text, until f or escape.
         self.pane_full = False
+        self.slot: SimulationSlot | None = None
 
     def _relabel_back(self, description: str) -> None:
         # The binding lists are shared with the class's map: replace them, never edit them in place.
@@ -257,7 +258,8 @@ class LessonScreen(Screen):
                             yield Static(sources_content(sources), id="lesson-source-urls")
                 yield Static("", id="lesson-end")
             if lesson.scenario:
-                yield SimulationSlot(lesson.scenario, lesson.try_steps, id="simulation-slot")
+                self.slot = SimulationSlot(lesson.scenario, lesson.try_steps, id="simulation-slot")
+                yield self.slot
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -266,6 +268,12 @@ class LessonScreen(Screen):
         self._show_read_state()
         self.app.record(self.app.store.set_last_lesson, self.app.profile, self.lesson.id)
         await self._ask_prediction()
+        # Queued behind the screen's resume: showing a screen restyles all of it, and focusing the
+        # text (AUTO_FOCUS) restyles all of the text, so the text's blocks come after both and
+        # are styled once, as they are mounted.
+        self.call_later(self._show_text)
+
+    async def _show_text(self) -> None:
         from tutor.content.glossary import link_terms
 
         terms = [term for term in self.app.course.glossary if self.lesson.id in term.lessons]
@@ -391,9 +399,20 @@ class LessonScreen(Screen):
 
     # Predict, then watch ------------------------------------------------------------------------
 
+    # The footer asks check_action about every key whenever the bindings change (a dozen times
+    # while a lesson opens), and a query walks the whole lesson, every Markdown block of it: the
+    # pane and the prompt are looked up among the slot's own children instead.
+
+    def sim_pane(self) -> SimPane | None:
+        """The lesson's live pane; None without one, or when its scenario cannot run."""
+        slot = self.slot
+        children = slot.children if slot is not None else ()
+        return next((child for child in children if isinstance(child, SimPane)), None)
+
     def prediction_prompt(self) -> PredictionPrompt | None:
-        prompts = self.query(PredictionPrompt)
-        return prompts.first() if prompts else None
+        slot = self.slot
+        children = slot.children if slot is not None else ()
+        return next((child for child in children if isinstance(child, PredictionPrompt)), None)
 
     async def _ask_prediction(self) -> None:
         """Above a pane that can run, the lesson's prediction (unless answered on an earlier visit);
@@ -491,22 +510,22 @@ class LessonScreen(Screen):
         if action == "glossary":
             return bool(course.glossary)
         if action in ("show_pane", "hide_pane"):
-            if self.pane_full or not self.narrow() or not self.query("#lesson-sim"):
+            if self.pane_full or not self.narrow() or self.sim_pane() is None:
                 return False
             return self.pane_open() == (action == "hide_pane")
         if action == "full_pane":
-            return bool(self.query("#lesson-sim")) and self.pane_full != bool(parameters and parameters[0])
+            return self.sim_pane() is not None and self.pane_full != bool(parameters and parameters[0])
         if action == "to_text":
             return self.pane_full or self.pane_has_focus()
         if action in ("play_simulation", "pause_simulation", "step_simulation"):
-            panes = self.query("#lesson-sim")
-            if not panes:
+            pane = self.sim_pane()
+            if pane is None:
                 return False
             prompt = self.prediction_prompt()
             if prompt is not None and prompt.asking:
                 return action == "play_simulation"  # w leads to the prediction first
             # The pane's own rule for space decides w too.
-            return panes.first(SimPane).player_check_action(action.removesuffix("_simulation"))
+            return pane.player_check_action(action.removesuffix("_simulation"))
         return True
 
     def action_play_simulation(self) -> None:

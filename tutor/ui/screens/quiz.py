@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
-from tutor.content.questions import MAX_CHOICES
+from tutor.content.course import MAX_CHOICES
 from tutor.errors import UserError
 from tutor.quiz.grading import AnswerError
 from tutor.quiz.scoring import PASS_PERCENT, format_percent

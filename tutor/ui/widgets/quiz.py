@@ -23,8 +23,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Static
 
-from tutor.content.course import Question
-from tutor.content.questions import MAX_CHOICES
+from tutor.content.course import MAX_CHOICES, Question
 from tutor.quiz.grading import SCORING_RULE, format_number, format_points, right_answer_text
 from tutor.quiz.scoring import PASS_PERCENT, format_percent
 from tutor.quiz.session import MODULE, REVIEW

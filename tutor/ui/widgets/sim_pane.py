@@ -713,16 +713,30 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
                 yield SimView(
                     self.run, self.player, caption=self.title, start_hint=self.start_hint, classes="sim-view"
                 )
-            with TabPane("Timeline", id="sim-timeline"):
-                yield TimelineView(classes="timeline-view")
+            # The hidden tabs are filled when first shown (`_fill_tab`): the first frame waits only
+            # for what it shows. The form is there from the start (try steps show their values in
+            # it); its rows are mounted when its tab opens.
+            yield TabPane("Timeline", id="sim-timeline")
             if self.try_steps:
-                with TabPane("Try this", id="sim-try"):
-                    yield TryStepList(self.try_steps, classes="try-list")
+                yield TabPane("Try this", id="sim-try")
             with TabPane("Parameters", id="sim-params"):
                 yield ParamForm(self.run.scenario, classes="param-form")
             if self.about:
-                with TabPane("About", id="sim-about"), VerticalScroll(classes="about-text", can_focus=False):
-                    yield Static(self.about, markup=False)
+                yield TabPane("About", id="sim-about")
+
+    def _tab_content(self, pane_id: str) -> Widget | None:
+        if pane_id == "sim-timeline":
+            return TimelineView(classes="timeline-view")
+        if pane_id == "sim-try":
+            return TryStepList(self.try_steps, classes="try-list")
+        if pane_id == "sim-about":
+            return VerticalScroll(Static(self.about, markup=False), classes="about-text", can_focus=False)
+        return None
+
+    async def _fill_tab(self, pane: TabPane) -> None:
+        content = self._tab_content(pane.id or "")
+        if content is not None and not pane.children:
+            await pane.mount(content)
 
     def on_mount(self) -> None:
         self.start_player_timer()
@@ -744,7 +758,8 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
         view.show(live=live)
         # The timeline tab is drawn only while shown; its lanes are fed by the view's follower.
         if self.query_one(TabbedContent).active == "sim-timeline":
-            self.query_one(TimelineView).show(view.follower.timeline, self.player.time)
+            for timeline in self.query(TimelineView):
+                timeline.show(view.follower.timeline, self.player.time)
 
     def _end_note(self) -> str:
         sim = self.run.sim
@@ -797,6 +812,7 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
             self.focus()
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        await self._fill_tab(event.pane)
         if event.pane.id == "sim-params":
             await self.query_one(ParamForm).build()
         elif event.pane.id == "sim-timeline":

@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tutor.errors import UserError
-from tutor.sim.player import first_notable_event, lesson_speed, pace_note
+from tutor.sim.player import NOTICE_LEAD_S, SPEEDS, first_notable_event, lesson_speed, pace_note
 from tutor.ui.widgets.sim_pane import SimPane
 
 if TYPE_CHECKING:
@@ -31,6 +31,22 @@ def find_scenario(name: str, scenario_files: dict[str, Any] | None = None) -> An
 
     path = (scenario_files or {}).get(name)
     return load_scenario(path if path is not None else name)
+
+
+def paced(scenario: Any) -> tuple[Any, tuple[float, str] | None]:
+    """The scenario as a lesson's pane runs it, and its first notable event.
+
+    A run whose first throttle or failure comes sooner than even the slowest speed can hold off
+    (a burst at t = 0) starts its load `NOTICE_LEAD_S` late, so that event is that much wall time
+    away at 1x. Only the load moves: every AWS behaviour, and every time counted from an item's
+    arrival, stays as it was. The preset itself is untouched (the CLI, quizzes and exercises run
+    it as written).
+    """
+    first = first_notable_event(scenario)
+    if first is not None and first[0] < NOTICE_LEAD_S * SPEEDS[0] and scenario.load.start_s == 0:
+        scenario = scenario.with_overrides({"load.start_s": NOTICE_LEAD_S})
+        first = first_notable_event(scenario)
+    return scenario, first
 
 
 # In a lesson the keyboard is in the text, so the lesson's own keys play and step the pane. The
@@ -71,7 +87,7 @@ class SimulationSlot(Container):
                 classes="slot-problem",
                 markup=False,
             )
-        first_notable = first_notable_event(scenario)
+        scenario, first_notable = paced(scenario)
         speed = lesson_speed(scenario.until_s, first_notable[0] if first_notable else None)
         return SimPane(
             scenario,
