@@ -78,7 +78,13 @@ class CourseTree(Tree[NodeRef]):
         return cut.plain
 
     def _tone(self, tone: str) -> Style:
-        return self.get_component_rich_style(f"course-tree--{tone}", partial=True)
+        # Textual's partial component style takes `$text-muted` ("auto 60%") as white whatever the
+        # background: on a light theme "not started" came out white on pale grey (1.2:1). Here the
+        # automatic colour is picked against the tree's own background, then blended onto it.
+        styles = self.get_component_styles(f"course-tree--{tone}")
+        background = self.background_colors[1]
+        color = background.get_contrast_text(styles.color.a) if styles.auto_color else styles.color
+        return Style(color=(background + color).rich_color)
 
     def render_label(self, node: TreeNode[NodeRef], base_style: Style, style: Style) -> Text:
         ref = node.data
