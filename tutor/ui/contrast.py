@@ -34,7 +34,11 @@ LEGIBLE = (
     ("footer-description-foreground", ("footer-background",)),
 )
 # (new variable, the colour wanted, the backgrounds it is drawn on)
-DERIVED = (("masthead-foreground", "text", ("primary",)),)
+DERIVED = (
+    ("masthead-foreground", "text", ("primary",)),
+    # A served session's learner name, in the accent on the masthead's primary.
+    ("masthead-accent", "text-accent", ("primary",)),
+)
 
 
 def relative_luminance(color: Color) -> float:

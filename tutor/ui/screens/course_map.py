@@ -262,6 +262,9 @@ class CourseMapScreen(Screen):
             self.has_history = has_history
             self.refresh_bindings()
         button.label = "▶ Continue" if has_history else "▶ Start"
+        # A squeezed bar took the button's columns before the hint's: at 80 columns, with a long
+        # lesson title beside it, "▶ Continue" showed as "▶". The label (and its padding) is its floor.
+        button.styles.min_width = cell_len(str(button.label)) + 2
         button.disabled = False
         module = self.app.course.module(target.module)
         hint.update(Content.assemble(target.title, (f" · {module.title}", "$text-muted")))
