@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import card_due, screen_text, wait_until
+from conftest import card_due, screen_text, wait_for_text, wait_until
 
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp
@@ -74,3 +74,18 @@ async def test_the_map_keeps_its_cursor_when_the_learner_comes_back(key, screen)
         assert app.focused is app.screen.query_one(CourseTree), "the arrows no longer move the cursor"
         lines = screen_text(app).splitlines()
         assert COURSE.lesson(target.id).title[:30] in lines[row_before], "the map scrolled away"
+
+
+async def test_help_over_the_map_names_search_the_glossary_and_continue_as_it_stands():
+    app = LambdaTutorApp(loaded=REAL)
+    app.store.set_last_lesson(app.profile, LONGEST.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "help", "help")
+        shown = screen_text(app)
+        assert "Reopen the lesson you were reading" in shown  # the toggle in its current state
+        assert "Open the first lesson" not in shown
+        assert " Glossary " in shown.splitlines()[-1]  # g, in the footer
+        await pilot.press("end")  # the keys that work everywhere close the page
+        await wait_for_text(pilot, "Search the course")

@@ -72,3 +72,8 @@ def test_course_map_80x24_light_theme_with_progress(snap_compare):
         await pilot.pause()
 
     assert snap_compare(LambdaTutorApp(), terminal_size=(80, 24), run_before=light)
+
+
+def test_help_over_the_map_80x24(snap_compare):
+    # One row per key at 80 columns; the map's Start/Continue toggle once, as it stands now.
+    assert snap_compare(LambdaTutorApp(), terminal_size=(80, 24), press=["f1"])
