@@ -287,3 +287,20 @@ async def test_wide_terminals_show_the_lesson_column_and_the_models_in_full_word
         header = next(line for line in text.splitlines() if "Triggered by" in line)
         assert "Lesson" not in header, "at 80 columns the lesson title is in the pane below the table"
         assert "↻ poll (ESM)" in text and "⇄ sync " in text
+
+
+async def test_at_160_columns_the_real_catalogue_cuts_no_column_to_21_characters():
+    # The built-in catalogue: its long triggers and notes are what once got 21 cells each.
+    app = LambdaTutorApp(loaded=load_course())
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        await app.open_screen("catalogue")
+        await pilot.pause()
+        table = app.screen.query_one(ServiceTable)
+        lines = screen_text(app).splitlines()
+        for service in table.shown[: table.size.height - 2]:
+            row = next(line for line in lines if line.lstrip().startswith(service.name[:20]))
+            for text in (service.name, service.trigger, service.note):
+                # Whole, or cut no sooner than its 30th character.
+                shown = text if len(text) <= 30 else text[:29]
+                assert shown in row, f"{text!r} is cut short at 160 columns: {row!r}"

@@ -61,3 +61,19 @@ def test_short_lesson_120x40_counted_as_read(snap_compare):
 
 def test_too_small_terminal(snap_compare):
     assert snap_compare(LambdaTutorApp(), terminal_size=(60, 20))
+
+
+def test_course_map_80x24_light_theme_with_progress(snap_compare):
+    # textual-light: every status word in the theme's colours, made legible (tutor/ui/contrast.py).
+    some_progress()
+
+    async def light(pilot) -> None:
+        pilot.app.theme = "textual-light"
+        await pilot.pause()
+
+    assert snap_compare(LambdaTutorApp(), terminal_size=(80, 24), run_before=light)
+
+
+def test_help_over_the_map_80x24(snap_compare):
+    # One row per key at 80 columns; the map's Start/Continue toggle once, as it stands now.
+    assert snap_compare(LambdaTutorApp(), terminal_size=(80, 24), press=["f1"])

@@ -127,6 +127,11 @@ class LambdaTutorApp(App[None]):
         Binding("slash", "search", "Search the course", key_display="/", show=False, id="app.search"),
     ]
 
+    def get_css_variables(self) -> dict[str, str]:
+        from tutor.ui.contrast import legible_variables
+
+        return legible_variables(super().get_css_variables())
+
     def __init__(
         self,
         profile: str = "default",

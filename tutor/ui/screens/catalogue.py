@@ -108,28 +108,41 @@ HEADINGS = {
 }
 SCROLLBAR = 1  # tutor.tcss sets the table's vertical scrollbar to one cell
 LESSON_COLUMN_FROM = 110  # table cells: narrower, the lesson title is only in the pane below the table
-FULL_MODEL_WORDS_FROM = 160  # table cells: narrower, the model column says "sync", "poll (ESM)"...
+# Table cells: narrower, the model column says "sync", "poll (ESM)"... Its full words cost 17 cells,
+# which at 160 columns left the trigger and the note 21 each.
+FULL_MODEL_WORDS_FROM = 190
 MIN_WIDTH = 8
+# A service's name is what one scans the table for: it keeps this much however narrow the table.
+SERVICE_FLOOR = 26
 
 
 def column_widths(table_width: int, longest: dict[str, int]) -> tuple[dict[str, int], bool]:
     """Cells for each column shown at this table width, and whether the model column has its full words.
 
-    The service name comes first, then the trigger; the note gives way and, when narrow, the
-    lesson column goes, since the pane below the table shows the highlighted service whole.
+    The model column takes what its words need; the others share the rest evenly, none wider than
+    its longest text (the service name keeps SERVICE_FLOOR cells first), so the width a wide
+    terminal adds goes to whichever columns are still cut; the note takes what is left over. Narrow,
+    the lesson column goes, since the pane below the table shows the highlighted service whole.
     """
     columns = COLUMNS if table_width >= LESSON_COLUMN_FROM else COLUMNS[:-1]
     content = max(0, table_width - SCROLLBAR - 2 * CELL_PADDING * len(columns))
     full_words = table_width >= FULL_MODEL_WORDS_FROM
     labels = [model_label(model) for model in MODEL_LABELS]
-    widths = {"model": max(len(label.full() if full_words else label.brief()) for label in labels)}
-    widths["service"] = min(longest["service"], max(26, round(content * 0.3)))
-    if "lesson" in columns:
-        widths["lesson"] = min(longest["lesson"], max(16, round(content * 0.22)))
-    rest = content - sum(widths.values())
-    widths["trigger"] = min(longest["trigger"], max(12, round(rest * 0.5)))
-    widths["note"] = rest - widths["trigger"]
-    return {key: max(MIN_WIDTH, widths[key]) for key in columns}, full_words
+    model = max(len(label.full() if full_words else label.brief()) for label in labels)
+    shared = [key for key in columns if key != "model"]
+    floors = {key: min(SERVICE_FLOOR, longest[key]) if key == "service" else MIN_WIDTH for key in shared}
+
+    def widths_at(level: int) -> dict[str, int]:
+        return {key: max(floors[key], min(level, longest[key])) for key in shared}
+
+    room = content - model
+    level = 0
+    while level < room and sum(widths_at(level + 1).values()) <= room:
+        level += 1
+    widths = widths_at(level)
+    widths["note"] += max(0, room - sum(widths.values()))
+    widths["model"] = model
+    return {key: widths[key] for key in columns}, full_words
 
 
 def cell(text: str, style: str = "") -> Text:
@@ -168,6 +181,7 @@ class ServiceTable(DataTable):
             "service": max((len(service.name) for service in services), default=MIN_WIDTH),
             "trigger": max((len(service.trigger) for service in services), default=MIN_WIDTH),
             "lesson": max((len(self._lesson_title(service)) for service in services), default=MIN_WIDTH),
+            "note": max((len(service.note) for service in services), default=MIN_WIDTH),
         }
 
     def _lesson_title(self, service: Service) -> str:

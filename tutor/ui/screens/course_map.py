@@ -79,7 +79,13 @@ class CourseTree(Tree[NodeRef]):
         return cut.plain
 
     def _tone(self, tone: str) -> Style:
-        return self.get_component_rich_style(f"course-tree--{tone}", partial=True)
+        # Textual's partial component style takes `$text-muted` ("auto 60%") as white whatever the
+        # background: on a light theme "not started" came out white on pale grey (1.2:1). Here the
+        # automatic colour is picked against the tree's own background, then blended onto it.
+        styles = self.get_component_styles(f"course-tree--{tone}")
+        background = self.background_colors[1]
+        color = background.get_contrast_text(styles.color.a) if styles.auto_color else styles.color
+        return Style(color=(background + color).rich_color)
 
     def render_label(self, node: TreeNode[NodeRef], base_style: Style, style: Style) -> Text:
         ref = node.data
@@ -294,6 +300,9 @@ class CourseMapScreen(Screen):
             self.has_history = has_history
             self.refresh_bindings()
         button.label = "▶ Continue" if has_history else "▶ Start"
+        # A squeezed bar took the button's columns before the hint's: at 80 columns, with a long
+        # lesson title beside it, "▶ Continue" showed as "▶". The label (and its padding) is its floor.
+        button.styles.min_width = cell_len(str(button.label)) + 2
         button.disabled = False
         module = self.app.course.module(target.module)
         hint.update(Content.assemble(target.title, (f" · {module.title}", "$text-muted")))
