@@ -411,6 +411,8 @@ class QuestionRow:
 
 def answer_text(response, choices: tuple = ()) -> str:
     """A stored response as the learner saw it: a choice's text rather than its position."""
+    if response is None:
+        return "?"  # a matching item submitted without a match, shown as the quiz shows it
     if isinstance(response, list):
         return " + ".join(answer_text(item, choices) for item in response)
     if isinstance(response, dict):
