@@ -110,3 +110,15 @@ async def test_a_lesson_without_a_scenario_gives_the_text_the_whole_width():
         await pilot.pause()
         assert not app.screen.query("#simulation-slot")
         assert app.screen.query_one("#lesson-scroll").region.width == 120
+
+
+async def test_in_a_browser_the_message_speaks_of_the_window_and_how_to_make_room():
+    # A learner in a browser has no terminal to resize: they widen the window or zoom out.
+    app = LambdaTutorApp(start=Start.served())
+    async with app.run_test(size=(75, 18)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        text = " ".join(screen_text(app).split())
+        assert "terminal" not in text
+        assert "window too small: need 80x24 characters (now 75x18)" in text
+        assert "zoom out" in text

@@ -222,3 +222,13 @@ def backend_shown(backend) -> str:
     from tutor.progress.postgres import masked_url
 
     return masked_url(backend.location) if backend.name == "postgres" else backend.location
+
+
+def test_what_a_file_added_is_counted_in_words_singular_for_one(tmp_path, capsys, monkeypatch):
+    ann = write(tmp_path / "ann.json", learner_store_export(tmp_path, capsys, monkeypatch, "ann"))
+    assert main(["workshop", "collect", ann]) == 0
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "ann: added" in line]
+    assert line.endswith(
+        "ann: added 1 lesson read, the last lesson opened, 1 quiz attempt, 1 exercise run, "
+        "1 prediction, 2 hint levels"
+    ), line

@@ -156,3 +156,20 @@ def test_predictions_and_hints_are_counted_in_every_format(capsys):
     assert [row[key] for key in counts] == ["2", "1", "1", "3"]
     ann_line = next(line for line in report(capsys).splitlines() if line.strip().startswith("ann"))
     assert "1/2 (1) · 3" in ann_line
+
+
+def test_at_80_columns_a_quiz_score_stays_on_one_line_with_its_module(capsys):
+    # Seen in a room: "overview 9.7" on one line and a lone "%" under it.
+    with open_store() as store:
+        overview = next(q for q in COURSE.questions if q.module == "overview")
+        sync = next(q for q in COURSE.questions if q.module == "sync")
+        store.record_quiz_attempt(
+            "Mary Jane", "overview", [QuestionResult(overview.id, 0.097, 1, False, 0)], AT
+        )
+        store.record_quiz_attempt("Mary Jane", "sync", [QuestionResult(sync.id, 1, 1, True, 0)], AT)
+    capsys.readouterr()
+    assert main(["workshop", "report"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert any("overview 9.7 %" in line for line in lines), "\n".join(lines)
+    assert any("sync 100 %" in line for line in lines), "\n".join(lines)

@@ -185,3 +185,19 @@ def test_a_long_name_does_not_squeeze_the_quizzes_out_of_80_columns(capsys, monk
     _, table, _ = run(capsys)
     assert "Quizzes" in table and "sync 100 %" in table
     assert max(len(line.rstrip()) for line in table.splitlines()) <= 80
+
+
+def test_by_question_shows_a_matching_item_left_unmatched_as_a_question_mark_not_none(capsys):
+    # A learner may submit a matching question with items still unmatched, as the quiz allows.
+    matching = next(q for q in COURSE.questions if q.kind == "matching")
+    first, *others = sorted(matching.answer)
+    response = {first: None, **{item: matching.answer[item] for item in others}}
+    with open_store() as store:
+        store.record_quiz_attempt(
+            "ann", matching.module, [QuestionResult(matching.id, 0, 1, False, response)], AT
+        )
+    status, out, _ = run(capsys, "--by", "question", "--format", "csv")
+    assert status == 0
+    (row,) = csv.DictReader(io.StringIO(out))
+    assert "None" not in row["wrong_answers"]
+    assert f"{first}→?" in row["wrong_answers"]

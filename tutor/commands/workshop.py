@@ -134,7 +134,7 @@ def collect(targets: list[str]) -> int:
                 print(f"lambda-tutor: rejected {error}", file=sys.stderr)
                 rejected += 1
                 continue
-            added = ", ".join(f"{count} {kind}" for kind, count in merged.added.items())
+            added = merged.described()
             print(f"{path}: {merged.profile}: " + (f"added {added}" if added else "nothing new"))
         location = store.location
     print(f"Collected {len(files) - rejected} of {len(files)} file(s) into {location}.")

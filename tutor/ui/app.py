@@ -97,6 +97,11 @@ class Start:
         its tab's `resume_token` was bound to a learner in the last 12 hours."""
         return cls(ask_name=True, roster=roster, resume_token=resume_token or None)
 
+    @property
+    def in_browser(self) -> bool:
+        """Served by `lambda-tutor serve`: only a browser session starts by asking for the name."""
+        return self.ask_name
+
     @classmethod
     def watch(cls, scenario: Any, name: str = "", *, speed: float | None = None) -> Start:
         """`lambda-tutor simulate PRESET --watch`: one simulation pane, full screen, and nothing else."""
@@ -455,7 +460,7 @@ class LambdaTutorApp(App[None]):
     def _check_size(self, size: Size) -> None:
         if too_small(size):
             if self._too_small_screen is None:
-                self._too_small_screen = TooSmallScreen(size)
+                self._too_small_screen = TooSmallScreen(size, in_browser=self.start.in_browser)
                 self.push_screen(self._too_small_screen)
             else:
                 self._too_small_screen.show_size(size)

@@ -46,6 +46,28 @@ class Merged:
     def total(self) -> int:
         return sum(self.added.values())
 
+    def described(self) -> str:
+        """`1 lesson read, 3 quiz attempts`: each kind counted in words, singular for one."""
+        parts = []
+        for kind, count in self.added.items():
+            one, many = ADDED_WORDS.get(kind, (kind, kind))
+            # A learner has one last lesson: it is named, never counted.
+            parts.append(one if many is None else f"{count} {one if count == 1 else many}")
+        return ", ".join(parts)
+
+
+# What `Merged.count` counts, as the line after each collected file says it: (one, several).
+ADDED_WORDS: dict[str, tuple[str, str | None]] = {
+    "lessons read": ("lesson read", "lessons read"),
+    "last lesson": ("the last lesson opened", None),
+    "settings": ("setting", "settings"),
+    "quiz attempts": ("quiz attempt", "quiz attempts"),
+    "review cards": ("review card", "review cards"),
+    "exercise runs": ("exercise run", "exercise runs"),
+    "predictions": ("prediction", "predictions"),
+    "hints": ("hint level", "hint levels"),
+}
+
 
 class ReplayClock:
     """The store stamps each write with its clock; replaying a record, the clock gives the record's

@@ -211,8 +211,9 @@ def _table(rows: list[LearnerRow], course: Course, *, per_module: bool):
         for module in course.modules:
             table.add_column(module.id, justify="right", no_wrap=True)
     else:
-        # Never squeezed out of the table by a long name, as it was with no minimum.
-        table.add_column("Quizzes", min_width=12)
+        # Never squeezed out of the table by a long name, as it was with no minimum; wide enough
+        # for "overview 9.7 %", so a score never wraps apart from its module.
+        table.add_column("Quizzes", min_width=14)
     table.add_column("Exercises", justify="right", no_wrap=True)
     # One narrow column for both: at 80 columns the quizzes need the room.
     table.add_column("Predicted\n· hints", justify="right", no_wrap=True)
@@ -226,7 +227,8 @@ def _table(rows: list[LearnerRow], course: Course, *, per_module: bool):
         if per_module:
             quizzes = [scores.get(module.id, "·") for module in course.modules]
         else:
-            quizzes = [" · ".join(f"{module_id} {score}" for module_id, score in scores.items()) or "·"]
+            # One module per line: wrapped at spaces, "sync 80 %" would leave a lone "%" below.
+            quizzes = ["\n".join(f"{module_id} {score}" for module_id, score in scores.items()) or "·"]
         last = row.last_activity.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if row.last_activity else "never"
         table.add_row(
             row.profile,
@@ -411,6 +413,8 @@ class QuestionRow:
 
 def answer_text(response, choices: tuple = ()) -> str:
     """A stored response as the learner saw it: a choice's text rather than its position."""
+    if response is None:
+        return "?"  # a matching item submitted without a match, shown as the quiz shows it
     if isinstance(response, list):
         return " + ".join(answer_text(item, choices) for item in response)
     if isinstance(response, dict):
