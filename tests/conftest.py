@@ -234,3 +234,20 @@ def store(backend):
 
     with open_store() as opened:
         yield opened
+
+
+class LabOnlyApp(App[None]):
+    """The lab screen alone, styled as the course app styles it (its stylesheet and the theme's
+    colours made legible), without the course map or a progress store."""
+
+    CSS_PATH = Path(__file__).resolve().parents[1] / "tutor" / "ui" / "tutor.tcss"
+
+    def get_css_variables(self) -> dict[str, str]:
+        from tutor.ui.contrast import legible_variables
+
+        return legible_variables(super().get_css_variables())
+
+    def on_mount(self) -> None:
+        from tutor.ui.screens.lab import LabScreen
+
+        self.push_screen(LabScreen())

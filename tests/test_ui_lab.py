@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 
-from textual.app import App
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
-from conftest import let_player_ticks_pass, screen_text, wait_until
+from conftest import LabOnlyApp, let_player_ticks_pass, screen_text, wait_until
 
 from tutor.content.loader import load_course
 from tutor.ui.app import LambdaTutorApp, Start
@@ -24,13 +23,6 @@ from tutor.ui.widgets.sim_text import TextBlock
 
 WIDE = (200, 50)
 NARROW = (80, 24)
-
-
-class LabApp(App[None]):
-    CSS_PATH = "../tutor/ui/tutor.tcss"
-
-    def on_mount(self) -> None:
-        self.push_screen(LabScreen())
 
 
 def part(view: SimView, name: str) -> str:
@@ -81,7 +73,7 @@ def test_the_three_models_share_one_load_seed_and_function():
 
 
 async def test_side_by_side_when_wide_in_tabs_when_narrow():
-    app = LabApp()
+    app = LabOnlyApp()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         views = list(app.screen.query(SimView))
@@ -106,7 +98,7 @@ async def test_side_by_side_when_wide_in_tabs_when_narrow():
 
 
 async def test_errors_key_makes_all_three_fail_each_in_its_own_way():
-    app = LabApp()
+    app = LabOnlyApp()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         await at(pilot, 20)
@@ -128,7 +120,7 @@ async def test_errors_key_makes_all_three_fail_each_in_its_own_way():
 
 
 async def test_throttle_key_and_clear():
-    app = LabApp()
+    app = LabOnlyApp()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         await at(pilot, 20)
@@ -151,7 +143,7 @@ async def test_throttle_key_and_clear():
 
 
 async def test_poison_key_fails_one_item_in_every_model():
-    app = LabApp()
+    app = LabOnlyApp()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         await at(pilot, 20)
@@ -165,7 +157,7 @@ async def test_poison_key_fails_one_item_in_every_model():
 
 
 async def test_reset_keeps_the_faults_that_are_on_and_step_back_replays_them():
-    app = LabApp()
+    app = LabOnlyApp()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         await at(pilot, 10)
@@ -182,7 +174,7 @@ async def test_reset_keeps_the_faults_that_are_on_and_step_back_replays_them():
 
 
 async def test_a_screen_over_the_lab_pauses_it_and_closing_that_screen_plays_on():
-    app = LabApp()
+    app = LabOnlyApp()
     async with app.run_test(size=NARROW) as pilot:
         await pilot.pause()
         lab = app.screen
@@ -209,7 +201,7 @@ async def test_lambda_tutor_lab_opens_over_the_map_and_escape_returns_to_it():
 
 
 async def test_narrow_lab_keeps_all_three_flows_in_view_marks_faults_and_zeroes_counts():
-    app = LabApp()
+    app = LabOnlyApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await at(pilot, 20)
@@ -237,7 +229,7 @@ async def test_a_tab_key_pressed_as_the_lab_narrows_opens_that_tab_once_the_tabs
     import asyncio
 
     for ticks in range(6):
-        app = LabApp()
+        app = LabOnlyApp()
         async with app.run_test(size=WIDE) as pilot:
             await pilot.pause()
             await pilot.resize_terminal(*NARROW)

@@ -6,18 +6,10 @@ Regenerate after a deliberate change with
 
 from __future__ import annotations
 
-from textual.app import App
 
+from conftest import LabOnlyApp
 from tutor.sim.scenario import load_scenario
-from tutor.ui.screens.lab import LabScreen
 from tutor.ui.app import LambdaTutorApp, Start
-
-
-class LabApp(App[None]):
-    CSS_PATH = "../tutor/ui/tutor.tcss"
-
-    def on_mount(self) -> None:
-        self.push_screen(LabScreen())
 
 
 def showing(moments):
@@ -51,8 +43,10 @@ def test_paused_pane_120x40(snap_compare):
 
 
 def test_lab_side_by_side_with_errors_200x50(snap_compare):
-    assert snap_compare(LabApp(), terminal_size=(200, 50), run_before=showing([(20, ("e",)), (240, ())]))
+    assert snap_compare(LabOnlyApp(), terminal_size=(200, 50), run_before=showing([(20, ("e",)), (240, ())]))
 
 
 def test_lab_in_tabs_with_throttling_80x24(snap_compare):
-    assert snap_compare(LabApp(), terminal_size=(80, 24), run_before=showing([(20, ("t",)), (90, ("3",))]))
+    assert snap_compare(
+        LabOnlyApp(), terminal_size=(80, 24), run_before=showing([(20, ("t",)), (90, ("3",))])
+    )
