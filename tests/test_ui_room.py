@@ -78,6 +78,8 @@ async def test_typing_filters_by_name_and_arrows_change_the_sort():
         assert names[0] == "dee"
         await pilot.press("left", "left")  # back past name to "stuck"
         await wait_for_text(pilot, "sorted by stuck")
+        footer = screen_text(pilot.app).splitlines()[-1]
+        assert "← → Sort " in footer and "Sort →" not in footer
 
 
 async def test_the_room_refreshes_by_itself_and_is_not_redrawn_when_nothing_changed():
@@ -93,6 +95,20 @@ async def test_the_room_refreshes_by_itself_and_is_not_redrawn_when_nothing_chan
             store.mark_read("eve", LESSONS[0])
         await wait_for_text(pilot, "6 learners")
         assert " eve " in screen_text(pilot.app)
+
+
+async def test_a_watch_left_running_shows_the_fresh_room_after_a_reset(backend):
+    from tutor.cli import main
+
+    seed_room()
+    async with room_app(refresh_s=0.2).run_test(size=(200, 40)) as pilot:
+        await wait_for_text(pilot, "5 learners")
+        assert main(["workshop", "reset", "--yes"]) == 0
+        await wait_for_text(pilot, "No learner in this store yet")
+        with open_store(clock=lambda: NOW) as store:
+            store.mark_read("gus", LESSONS[0])
+        await wait_for_text(pilot, "1 learner ")
+        assert " gus " in screen_text(pilot.app) and " ann " not in screen_text(pilot.app)
 
 
 async def test_an_empty_room_says_learners_appear_as_they_join():

@@ -258,6 +258,7 @@ class ProgressStore:
         clock: Callable[[], datetime] = utc_now,
         dialect: Dialect = SQLITE,
         location: str | None = None,
+        opened_file: tuple[int, int] | None = None,
     ) -> None:
         self.path = path  # the SQLite file; None on PostgreSQL
         # What messages name: the file, or the database URL with its password masked.
@@ -267,12 +268,23 @@ class ProgressStore:
         self._connection = connection
         self._clock = clock
         self._lock = threading.RLock()
+        # Taken while the open lock is held, so a rename just after opening still counts.
+        self._opened_file = opened_file
 
     # -- plumbing ------------------------------------------------------------------------------
 
     def close(self) -> None:
         with self._lock:
             self._connection.close()
+
+    def replaced(self) -> bool:
+        """Whether the SQLite file at this store's path is no longer the one it opened: `workshop
+        reset` (or a damaged-file check elsewhere) renamed it aside, and an open connection follows
+        the renamed file, so a long-lived reader must reopen to see the new room. PostgreSQL's
+        reset empties the live tables instead, so there it is never replaced."""
+        if self.path is None:
+            return False
+        return _file_identity(self.path) != self._opened_file
 
     def __enter__(self) -> Self:
         return self
@@ -1149,7 +1161,8 @@ def open_store(
         except BaseException:
             connection.close()
             raise
-    return ProgressStore(path, connection, notice=notice, clock=clock)
+        opened_file = _file_identity(path)
+    return ProgressStore(path, connection, notice=notice, clock=clock, opened_file=opened_file)
 
 
 def _open_postgres(
@@ -1256,6 +1269,15 @@ def _move_aside(path: Path, moment: datetime) -> Path:
             f"{error.strerror or _one_line(error)}"
         ) from error
     return target
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at `path` (device and inode), or None when there is none."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:

@@ -140,8 +140,9 @@ class RoomScreen(Screen):
     RoomScreen #room-filter { dock: bottom; margin-bottom: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("right", "sort(1)", "Sort →", id="room.sort-next", priority=True),
-        Binding("left", "sort(-1)", "Sort ←", show=False, id="room.sort-previous", priority=True),
+        # One footer entry for the pair: "← → Sort".
+        Binding("right", "sort(1)", "Sort", key_display="← →", id="room.sort-next", priority=True),
+        Binding("left", "sort(-1)", "Sort", show=False, id="room.sort-previous", priority=True),
         Binding("down", "scroll(1)", "Scroll", show=False, id="room.down"),
         Binding("up", "scroll(-1)", "Scroll", show=False, id="room.up"),
         Binding("escape", "clear_or_quit", "Clear filter / quit", id="room.escape"),
@@ -207,6 +208,10 @@ class RoomScreen(Screen):
                 from tutor.content.loader import load_course_or_fail
 
                 self._course = load_course_or_fail(self.packs)
+            if self._store is not None and self._store.replaced():
+                # `workshop reset` renamed the SQLite file aside; this connection still reads it.
+                self._store.close()
+                self._store = None
             if self._store is None:
                 from tutor.progress.store import open_store
 
