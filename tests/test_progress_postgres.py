@@ -232,3 +232,53 @@ def test_migration_3_turns_leitner_boxes_into_fsrs_cards_on_either_database(back
         "q-retired": (date(9999, 12, 31), 15.0, date(2025, 2, 20)),
     }
     assert {card.difficulty for card in cards.values()} == {6.4133}
+
+
+# -- --database after the subcommand -------------------------------------------------------------
+
+
+@pytest.fixture
+def room_database(postgres_server):
+    """A PostgreSQL room holding ann, while the default SQLite store holds nobody."""
+    url = postgres_server.new_database()
+    with open_store(url) as store:
+        store.mark_read("ann", "sync-basics")
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--database", "URL", "workshop", "report", "--format", "json"],
+        ["workshop", "--database", "URL", "report", "--format", "json"],
+        ["workshop", "report", "--format", "json", "--database", "URL"],
+        ["workshop", "report", "--database=URL", "--format", "json"],
+    ],
+)
+def test_workshop_report_takes_the_database_before_or_after_its_subcommand(argv, room_database, capsys):
+    assert main([part.replace("URL", room_database) for part in argv]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [learner["profile"] for learner in report["learners"]] == ["ann"]
+
+
+def test_progress_and_roster_take_the_database_after_the_subcommand(room_database, capsys):
+    assert main(["--profile", "ann", "progress", "--export", "json", "--database", room_database]) == 0
+    assert json.loads(capsys.readouterr().out)["lessons_read"][0]["lesson_id"] == "sync-basics"
+    assert main(["workshop", "roster", "add", "Bea", "--database", room_database]) == 0
+    capsys.readouterr()
+    assert main(["workshop", "roster", "list", "--database", room_database]) == 0
+    assert "Bea" in capsys.readouterr().out
+    from tutor.locations import database_path
+
+    with open_store(database_path()) as default_store:
+        assert default_store.roster() == [], "the roster went to the database named, not the default"
+
+
+def test_serve_takes_the_database_after_the_subcommand(room_database):
+    # The default SQLite store has a roster; the PostgreSQL room has none, so serve --roster refuses
+    # to start there: the refusal proves which store serve opened.
+    with open_store() as default_store:
+        default_store.add_to_roster("Cy", "not-a-real-hash")
+    result = run_tutor("serve", "--roster", "--port", "8124", "--database", room_database)
+    assert result.returncode == 2 and "the roster is empty" in result.stderr, result.stderr

@@ -48,6 +48,18 @@ def _add_pack_options(parser: argparse.ArgumentParser, *, top_level: bool) -> No
     )
 
 
+def _add_database_option(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    # Accepted before or after the subcommand, as instructors type it either way; suppressed on
+    # subcommands so that `--database URL workshop report` keeps the URL given first.
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        default=None if top_level else argparse.SUPPRESS,
+        help="keep progress in this PostgreSQL database (postgresql://USER:PASSWORD@HOST:PORT/NAME), "
+        "e.g. for several serve hosts; default: $LAMBDA_TUTOR_DATABASE, else a SQLite file",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog=PROG,
@@ -56,12 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _add_pack_options(parser, top_level=True)
-    parser.add_argument(
-        "--database",
-        metavar="URL",
-        help="keep progress in this PostgreSQL database (postgresql://USER:PASSWORD@HOST:PORT/NAME), "
-        "e.g. for several serve hosts; default: $LAMBDA_TUTOR_DATABASE, else a SQLite file",
-    )
+    _add_database_option(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
 
     p = sub.add_parser("validate", help="check the built-in course or a content pack")
@@ -159,7 +166,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_room_report_options(wp)
     _add_room_subcommands(wsub)
+    _add_database_option_below(parser)
     return parser
+
+
+# Neither checks nor shows a learner's store.
+NO_STORE_COMMANDS = {"validate"}
+
+
+def _add_database_option_below(parser: argparse.ArgumentParser) -> None:
+    """Every subcommand (and its actions, and theirs) that opens the store takes --database too."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, subparser in action.choices.items():
+                if name in NO_STORE_COMMANDS:
+                    continue
+                _add_database_option(subparser, top_level=False)
+                _add_database_option_below(subparser)
 
 
 def _add_room_report_options(report: argparse.ArgumentParser) -> None:
