@@ -193,6 +193,24 @@ def test_roster_add_prints_a_code_per_learner_and_stores_only_its_hash(capsys):
     assert "José" in listed and "not logged in yet" in listed
 
 
+@pytest.fixture
+def far_from_utc(monkeypatch):
+    """The instructor's machine keeps local time five and a half hours ahead of UTC."""
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_roster_list_says_when_each_learner_joined_in_utc(far_from_utc, capsys):
+    with open_store(clock=lambda: datetime(2026, 12, 5, 9, 0, tzinfo=UTC)) as store:
+        store.add_to_roster("Ann", hash_secret("ABCDEFG"))
+        join(store, "Ann", "1234", roster=True, join_code="ABCDEFG")
+    assert main(["workshop", "roster", "list"]) == 0
+    assert capsys.readouterr().out.split() == ["Ann", "joined", "2026-12-05", "09:00", "UTC"]
+
+
 def test_roster_reset_frees_the_pin_and_prints_a_new_join_code(capsys):
     assert main(["workshop", "roster", "add", "Ann"]) == 0
     old_code = capsys.readouterr().out.split("Ann")[1].split()[0]

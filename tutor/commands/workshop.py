@@ -226,6 +226,8 @@ def roster_add(store, names: list[str]) -> int:
 
 
 def roster_list(store) -> int:
+    from datetime import UTC
+
     entries = store.roster()
     if not entries:
         print("The roster is empty: lambda-tutor workshop roster add NAME... puts learners on it.")
@@ -238,7 +240,8 @@ def roster_list(store) -> int:
             # After a PIN reset, or collected from a laptop export before ever logging in here.
             state = "no PIN now: chooses one at next login (join code needed)"
         else:
-            state = f"joined {learner.joined_at.astimezone():%Y-%m-%d %H:%M}"
+            # UTC, as every report and the watch say times: one clock for the whole room.
+            state = f"joined {learner.joined_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         print(f"{learner.display_name:<{width}}  {state}")
     return 0
 
