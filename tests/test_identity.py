@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -45,6 +46,25 @@ def test_one_learner_whatever_the_case_spacing_or_accent_encoding():
     assert name_key("Dave") == name_key("dave") == name_key(" DAVE ")
     assert name_key("José Núñez") == name_key("jose\u0301  NU\u0301N\u0303EZ")
     assert name_key("Ann") != name_key("Ann 2")
+
+
+def test_a_name_typed_without_its_accents_is_the_same_learner():
+    assert name_key("José") == name_key("Jose") == name_key("JOSE") == name_key("josé")
+    assert name_key("Zoë Dvořák") == name_key("zoe dvorak")
+    assert name_key("Дмитрий") == name_key("ДМИТРИЙ") != name_key("Дмитро")
+    assert name_key("हिंदी") != name_key("हद")  # Devanagari vowel signs are letters, not accents
+
+
+def test_a_roster_learner_without_an_accented_keyboard_joins_and_logs_in(capsys):
+    assert main(["workshop", "roster", "add", "José", "JOSE"]) == 2
+    assert "'José' is given twice (names are compared ignoring case and accents)" in capsys.readouterr().err
+    assert main(["workshop", "roster", "add", "José"]) == 0
+    code = capsys.readouterr().out.split("José")[1].split()[0]
+    with open_store() as store:
+        joined = join(store, "Jose", "2468", roster=True, join_code=code)
+        assert joined.display_name == "José"
+        assert log_in(store, "JOSE", "2468").display_name == "José"
+        assert log_in(store, "José", "2468").display_name == "José"
 
 
 @pytest.mark.parametrize(
@@ -242,3 +262,43 @@ def test_roster_mistakes_are_one_line_and_exit_2(argv, says, capsys):
     assert says in err and err.count("\n") == 1, err
     with open_store() as store:
         assert store.roster() == []  # a refused add writes nobody
+
+
+def _execute_raw(backend, statements: list[str]) -> None:
+    """Write rows as an older lambda-tutor did, bypassing today's store."""
+    if backend.name == "sqlite":
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(backend.location)) as connection, connection:
+            for statement in statements:
+                connection.execute(statement)
+        return
+    import psycopg
+
+    with psycopg.connect(backend.location) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def test_migration_7_gives_learners_of_a_dev_store_their_accent_free_keys(backend):
+    with open_store(migrations=MIGRATIONS[:6]) as old:
+        assert old.schema_version() == 6
+    # Keys as migration 5's name_key made them: case-folded, accents kept.
+    _execute_raw(
+        backend,
+        [
+            "INSERT INTO learner (learner_key, display_name, joined_at, on_roster) VALUES "
+            "('josé', 'José', '2026-12-01T09:00:00.000000Z', 0), "
+            "('zoë', 'Zoë', NULL, 1), "
+            "('renée', 'Renée', '2026-12-01T09:00:00.000000Z', 0), "
+            "('renee', 'Renee', '2026-12-01T09:05:00.000000Z', 0)",
+        ],
+    )
+    with open_store() as store:
+        assert store.schema_version() == MIGRATIONS[-1].version
+        assert store.learner("JOSE").display_name == "José"
+        assert store.learner("Zoe").display_name == "Zoë" and store.roster()[0].display_name == "Zoë"
+        # Two learners who are now one name: the one already under the new key keeps it, the other
+        # stays listed under its old key, nothing lost.
+        assert store.learner("Renée").display_name == "Renee"
+        assert sorted(learner.display_name for learner in store.learners()) == ["José", "Renee", "Renée"]

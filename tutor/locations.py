@@ -57,8 +57,15 @@ def normalise_name(name: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """Who a name means: 'Dave', 'dave' and ' DAVE ' are one learner; 'José' typed either way too."""
-    return unicodedata.normalize("NFC", normalise_name(name).casefold())
+    """Who a name means: 'Dave', 'dave' and ' DAVE ' are one learner, and so are 'José', 'Jose'
+    and 'JOSE', since a learner whose keyboard has no é must still be able to log in.
+
+    Case-folded, then decomposed (NFKD) with the combining accents dropped. Only marks with a
+    combining class go, so the vowel signs of scripts such as Devanagari, which are letters of the
+    name rather than accents on one, stay."""
+    decomposed = unicodedata.normalize("NFKD", normalise_name(name).casefold())
+    bare = "".join(character for character in decomposed if not unicodedata.combining(character))
+    return unicodedata.normalize("NFC", bare)
 
 
 def check_profile_name(name: str) -> str:

@@ -214,7 +214,7 @@ def roster_add(store, names: list[str]) -> int:
     keys = [name_key(name) for name in shown]
     twice = next((name for name, key in zip(shown, keys, strict=True) if keys.count(key) > 1), None)
     if twice is not None:
-        raise UserError(f"workshop roster add: {twice!r} is given twice (names are compared ignoring case)")
+        raise UserError(f"workshop roster add: {twice!r} is given twice (names are compared ignoring case and accents)")
     width = max(len(name) for name in shown)
     print("Give each learner their join code; it is needed once, at their first login.")
     for name in shown:

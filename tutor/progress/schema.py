@@ -14,9 +14,11 @@ because learners' databases already carry it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from tutor.progress.backends import PerDialect, Statement
+from tutor.locations import name_key
+from tutor.progress.backends import Connection, PerDialect, Statement
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,27 @@ class Migration:
     version: int
     description: str
     statements: tuple[Statement, ...]  # one text for both databases, or PerDialect
+    # Run after the statements, in the same transaction: a rewrite of rows that needs Python (SQL
+    # cannot compute a name's key), written with the store's portable SQL.
+    rewrite: Callable[[Connection], None] | None = None
+
+
+def rekey_learners(connection: Connection) -> None:
+    """Migration 7: learner keys became accent-insensitive ('José' and 'Jose' are one learner).
+
+    Each row takes its new key unless another row holds it already (a store where 'Jose' and 'José'
+    both joined): then the row stays under its old key, still listed and nothing lost, and logging
+    in as either name finds the row that holds the new key. The earliest to join goes first."""
+    rows = connection.execute("SELECT learner_key, display_name, joined_at FROM learner").fetchall()
+    # Sorted here, not in SQL: SQLite puts NULLs (on the roster, not come yet) first, PostgreSQL last.
+    rows.sort(key=lambda row: (row[2] is None, row[2] or "", row[0]))
+    keys = {row[0] for row in rows}
+    for old_key, display_name, _ in rows:
+        new_key = name_key(display_name)
+        if new_key != old_key and new_key not in keys:
+            connection.execute("UPDATE learner SET learner_key = ? WHERE learner_key = ?", (new_key, old_key))
+            keys.discard(old_key)
+            keys.add(new_key)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -243,6 +266,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             # The instructor's report lists the wrong answers chosen most often from it.
             "ALTER TABLE quiz_result ADD COLUMN response_json TEXT",
         ),
+    ),
+    Migration(
+        version=7,
+        description="learner keys compare names without accents as well as without case",
+        statements=(),
+        rewrite=rekey_learners,
     ),
 )
 

@@ -160,7 +160,7 @@ class ExerciseResult:
 class Learner:
     """Someone who logged in by name (a browser session) or was put on the workshop roster."""
 
-    key: str  # tutor.locations.name_key of the name: who it means, whatever the case or spacing
+    key: str  # tutor.locations.name_key of the name: who it means, whatever the case, accents or spacing
     display_name: str  # as first typed; also the profile their progress is stored under
     joined_at: datetime | None  # first login; None: on the roster and not come yet
     has_pin: bool
@@ -1332,6 +1332,8 @@ def _migrate(
                 continue
             for statement in migration.statements:
                 connection.execute(dialect.migration_text(statement))
+            if migration.rewrite is not None:
+                migration.rewrite(connection)
             connection.execute(
                 "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.description, now),
