@@ -46,6 +46,26 @@ def test_by_exercise_names_who_passed_and_counts_first_try_passes(capsys):
     assert "ann, bob" in table
 
 
+def test_by_exercise_says_passes_count_learners_who_tried_and_how_many_of_the_room_did(capsys):
+    from tutor.progress.credentials import hash_secret
+
+    seed_exercises()
+    with open_store() as store:
+        store.claim_name("Dee", hash_secret("1234"))  # in the room, tried nothing
+    status, table, _ = run(capsys, "--by", "exercise")
+    assert status == 0
+    lines = table.splitlines()
+    header = next(line for line in lines if "Exercise" in line)
+    assert header.split()[1:3] == ["Tried", "Passed/tried"]
+    tried_by_three = next(line for line in lines if line.split()[:1] == [EXERCISES[0]])
+    assert tried_by_three.split()[1:3] == ["3/4", "2/3"]
+    tried_by_nobody = next(line for line in lines if line.split()[:1] == [EXERCISES[1]])
+    assert tried_by_nobody.split()[1:3] == ["0/4", "·"] and "0/0" not in table
+    assert "of the 4 in the room" in " ".join(table.split())
+    _, out, _ = run(capsys, "--by", "exercise", "--format", "json")
+    assert json.loads(out)["learners_in_room"] == 4
+
+
 def test_by_question_lists_the_most_missed_first_with_the_wrong_answers_chosen(capsys):
     wrong = 1 if SYNC_CHOICE.answer != 1 else 0
     right = SYNC_CHOICE.answer

@@ -63,7 +63,9 @@ def report(
             rows = reports.build_scoped_report(store, course, scope, learners)
     not_joined = f"not joined yet (on the roster): {', '.join(room.not_joined)}" if room.not_joined else ""
     if by == "exercise":
-        reports.write_exercises(exercise_rows, form, sys.stdout, _terminal_width())
+        reports.write_exercises(
+            exercise_rows, form, sys.stdout, _terminal_width(), learners_in_room=len(learners)
+        )
     elif by == "question":
         reports.write_questions(question_rows, form, sys.stdout, _terminal_width())
     elif form == "json":
@@ -214,7 +216,9 @@ def roster_add(store, names: list[str]) -> int:
     keys = [name_key(name) for name in shown]
     twice = next((name for name, key in zip(shown, keys, strict=True) if keys.count(key) > 1), None)
     if twice is not None:
-        raise UserError(f"workshop roster add: {twice!r} is given twice (names are compared ignoring case and accents)")
+        raise UserError(
+            f"workshop roster add: {twice!r} is given twice (names are compared ignoring case and accents)"
+        )
     width = max(len(name) for name in shown)
     print("Give each learner their join code; it is needed once, at their first login.")
     for name in shown:

@@ -461,10 +461,16 @@ def build_question_report(store, course: Course, scope: Scope, learners: list[st
     return sorted(rows, key=lambda row: (row.right_percent, -row.answered, row.question_id))
 
 
-def write_exercises(rows: list[ExerciseRow], form: str, out: TextIO, width: int) -> None:
+def write_exercises(
+    rows: list[ExerciseRow], form: str, out: TextIO, width: int, *, learners_in_room: int
+) -> None:
+    """Passes are counted out of the learners who ran the exercise at least once, and the table
+    says so; how many of the room tried is its own column, so an exercise nobody reached shows 0
+    tried rather than a pass rate of 0/0."""
     if form == "json":
         json.dump(
             {
+                "learners_in_room": learners_in_room,
                 "exercises": [
                     {
                         "exercise_id": row.exercise_id,
@@ -475,7 +481,7 @@ def write_exercises(rows: list[ExerciseRow], form: str, out: TextIO, width: int)
                         "attempts": row.attempts,
                     }
                     for row in rows
-                ]
+                ],
             },
             out,
             indent=2,
@@ -502,16 +508,26 @@ def write_exercises(rows: list[ExerciseRow], form: str, out: TextIO, width: int)
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Workshop report by exercise", title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(
+        title="Workshop report by exercise",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,  # two more columns for the names at 80 columns
+        caption=f"Tried: learners who ran it at least once, of the {learners_in_room} in the room. "
+        "Passed and 1st try count those who tried.",
+        caption_justify="left",
+    )
     table.add_column("Exercise", no_wrap=True)
-    table.add_column("Passed", justify="right", no_wrap=True)
+    table.add_column("Tried", justify="right", no_wrap=True)
+    table.add_column("Passed/tried", justify="right", no_wrap=True)
     table.add_column("1st try", justify="right", no_wrap=True)
     table.add_column("Runs", justify="right", no_wrap=True)
     table.add_column("Passed by")
     for row in rows:
         table.add_row(
             row.exercise_id,
-            f"{len(row.passed)}/{len(row.tried)}",
+            f"{len(row.tried)}/{learners_in_room}",
+            f"{len(row.passed)}/{len(row.tried)}" if row.tried else "·",
             str(len(row.first_try)),
             str(row.attempts),
             ", ".join(row.passed) or "·",
