@@ -236,7 +236,9 @@ async def test_a_quiz_left_after_three_answers_resumes_in_order_and_scores_as_if
             await quiz_screen(pilot)
         given = [(a.question.id, a.response, a.grade.points) for a in screen.session.answered]
         await pilot.press("escape")
-        assert "(z resumes it at question 4)" in await reopen_from_the_map(pilot)
+        on_the_map = await reopen_from_the_map(pilot)
+        assert "Quiz     quiz in progress: question 4 of 7  (z resumes it)" in on_the_map
+        assert "not taken" not in on_the_map
         await wait_until(pilot, lambda: getattr(app.screen, "phase", "") == "choice", "the choice to resume")
         shown = screen_text(app)
         assert "You left this quiz before the end." in shown

@@ -320,12 +320,17 @@ class CourseMapScreen(Screen):
         read = sum(1 for item in lessons if item.id in tree.read_ids)
         has_quiz = self.module_has_quiz(module.id)
         if has_quiz or module.id in tree.quiz_percent:
-            quiz = quiz_mark(tree.quiz_percent.get(module.id))
-            hint = ""
-            if has_quiz:
-                kept = self.app.store.kept_quiz(self.app.profile, module.id)
-                hint = f"  (z resumes it at question {len(kept.answers) + 1})" if kept else "  (z takes it)"
-            quiz_line = Content.assemble((str(quiz), f"$text-{quiz.tone}"), (hint, "$text-muted"))
+            percent = tree.quiz_percent.get(module.id)
+            quiz = quiz_mark(percent)
+            kept = self.app.store.kept_quiz(self.app.profile, module.id) if has_quiz else None
+            hint = "  (z takes it)" if has_quiz else ""
+            state = (str(quiz), f"$text-{quiz.tone}")
+            if kept is not None:
+                # A quiz left part-way is not "not taken": say where it stands (beside a past best).
+                under_way = f"in progress: question {len(kept.answers) + 1} of {len(kept.question_ids)}"
+                hint = "  (z resumes it)"
+                state = (f"quiz {under_way}" if percent is None else f"{quiz} · another {under_way}", "")
+            quiz_line = Content.assemble(state, (hint, "$text-muted"))
         else:
             quiz_line = Content.styled("no quiz in this module", "$text-muted")
         self.query_one("#detail-state", Static).update(
