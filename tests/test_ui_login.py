@@ -185,6 +185,9 @@ async def test_a_tab_that_comes_back_opens_on_the_quiz_question_it_was_on():
         assert [question.id for question in resumed.session.questions] == asked
         assert screen_text(back).splitlines()[0].rstrip().endswith("Fay")
         assert not any(isinstance(s, ProfilePromptScreen) for s in back.screen_stack)
+        # The keyboard is on the answers, as on a fresh question: the footer offers Submit.
+        await wait_until(pilot, lambda: "⏎ Submit" in screen_text(back).splitlines()[-1], "⏎ Submit")
+        assert back.focused is resumed.query_one("#quiz-answer-input")
 
     stranger = LambdaTutorApp(extra_packs=[QUIZPACK], start=Start.served(resume_token="another-tab"))
     async with stranger.run_test(size=(80, 24)) as pilot:
