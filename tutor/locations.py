@@ -60,12 +60,19 @@ def name_key(name: str) -> str:
     """Who a name means: 'Dave', 'dave' and ' DAVE ' are one learner, and so are 'José', 'Jose'
     and 'JOSE', since a learner whose keyboard has no é must still be able to log in.
 
-    Case-folded, then decomposed (NFKD) with the combining accents dropped. Only marks with a
-    combining class go, so the vowel signs of scripts such as Devanagari, which are letters of the
-    name rather than accents on one, stay."""
+    Case-folded, then decomposed (NFKD) with the accents on Latin letters dropped. Only there: in
+    other scripts a mark can make another letter (Cyrillic й is not и, so 'Андрей' and 'Андреи'
+    stay two names), and the vowel signs of scripts such as Devanagari are letters of the name."""
     decomposed = unicodedata.normalize("NFKD", normalise_name(name).casefold())
-    bare = "".join(character for character in decomposed if not unicodedata.combining(character))
-    return unicodedata.normalize("NFC", bare)
+    kept: list[str] = []
+    on_latin = False
+    for character in decomposed:
+        if not unicodedata.combining(character):
+            on_latin = unicodedata.name(character, "").startswith("LATIN")
+        elif on_latin:
+            continue
+        kept.append(character)
+    return unicodedata.normalize("NFC", "".join(kept))
 
 
 def check_profile_name(name: str) -> str:
