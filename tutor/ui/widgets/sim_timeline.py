@@ -77,6 +77,15 @@ class Lane:
                 del steps[: len(steps) - STEPS_KEPT]
 
     def summary(self, now: float = math.inf) -> str:
+        outcome = self.outcome()
+        return " · ".join([*self.attempts(now), outcome] if outcome else self.attempts(now))
+
+    def outcome(self) -> str:
+        """How it ended, else the latest thing that happened to it."""
+        return self.end or (self.notes[-1] if self.notes else "")
+
+    def attempts(self, now: float) -> list[str]:
+        """When it was tried, the waits between, and any writes throttled in those tries."""
         parts = []
         if self.starts:
             tries = ", ".join(clock_text(t) for t in self.starts[:4])
@@ -93,11 +102,7 @@ class Lane:
                 f"{self.throttled_writes} {'write' if self.throttled_writes == 1 else 'writes'} throttled, "
                 f"{SDK_RETRY} {retries} SDK {'retry' if retries == 1 else 'retries'}"
             )
-        if self.end:
-            parts.append(self.end)
-        elif self.notes:
-            parts.append(self.notes[-1])
-        return " · ".join(parts)
+        return parts
 
 
 def batch_label(items: list[str]) -> str:
@@ -124,10 +129,13 @@ class BatchLane(Lane):
         self.shard = shard
 
     def summary(self, now: float = math.inf) -> str:
-        where = f"shard {self.shard} · " if self.shard is not None else ""
-        records = f"{self.records} {'record' if self.records == 1 else 'records'}"
-        rest = super().summary(now)
-        return f"{where}{records}" + (f" · {rest}" if rest else "")
+        # How it ended first: a narrow pane cuts the words at its edge.
+        parts = [f"shard {self.shard}"] if self.shard is not None else []
+        parts.append(f"{self.records} {'record' if self.records == 1 else 'records'}")
+        outcome = self.outcome()
+        return " · ".join(
+            [*parts, outcome, *self.attempts(now)] if outcome else [*parts, *self.attempts(now)]
+        )
 
 
 class ShardLane(Lane):
