@@ -372,3 +372,5 @@ async def test_a_poison_record_blocks_its_shard_on_the_timeline_while_the_other_
         lines = timeline(app)
         drawn, words = lane(lines, "rec-5")
         assert drawn.count("✗") == failures - 1 and "retry 6 of ∞ at 00:01:05.2 · 7 tries" in words, words
+        words = lane(lines, "shard")[1]
+        assert "17 records wait behind it · oldest record 64.2 s old" in words, "read from the re-run engine"

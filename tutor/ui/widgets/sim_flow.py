@@ -110,8 +110,7 @@ class RunFollower:
         self.timeline.clear()
         if scenario.model in STREAM_MODELS:
             # Asked only when a blocked shard is drawn: how many records wait behind its batch.
-            model = self.run.sim.model
-            self.timeline.shard_state = lambda: model.snapshot()["shards"]
+            self.timeline.shard_state = lambda: self.run.sim.model.snapshot()["shards"]
         self._marked = 0
 
     def _follow_generation(self) -> None:
