@@ -70,6 +70,12 @@ async def measure_lab(seconds: float, size: tuple[int, int]) -> dict[str, float]
     class LabOnly(App[None]):
         CSS_PATH = str(Path(__file__).resolve().parent.parent / "tutor" / "ui" / "tutor.tcss")
 
+        def get_css_variables(self) -> dict[str, str]:
+            # The course app's stylesheet uses the legible theme's variables (the app adds them).
+            from tutor.ui.contrast import legible_variables
+
+            return legible_variables(super().get_css_variables())
+
         def on_mount(self) -> None:
             self.push_screen(LabScreen())
 

@@ -291,3 +291,86 @@ async def test_the_timeline_shows_async_attempts_a_minute_then_two_minutes_apart
         assert ended not in lines[2] and "now 00:03:01.4" in lines[2], "stepping back moves the cursor"
         evt_2 = next(line for line in lines if line.startswith("evt-2 "))
         assert evt_2.count("✗") == 2 and "▣" not in evt_2, "the third attempt is running again"
+
+
+def open_timeline_at(pane, seconds: float) -> None:
+    pane.player.seek(seconds)
+    pane.player_changed()
+
+
+def lane(lines: list[str], label: str) -> tuple[str, str]:
+    """A lane's drawing and its words, found by its label."""
+    index = next(index for index, line in enumerate(lines) if line.split(" ", 1)[0] == label)
+    return lines[index], lines[index + 1]
+
+
+async def test_a_stream_timeline_draws_batches_and_their_bisected_halves():
+    app = LambdaTutorApp(start=Start.watch(load_scenario("kinesis-bisect"), "kinesis-bisect"))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        open_timeline_at(app.screen.pane, 3)
+        await pilot.press("tab", "right")
+        await pilot.pause()
+        lines = timeline(app)
+        labels = [line.split(" ", 1)[0] for line in lines[3::2]]
+        assert labels[:9] == [
+            "rec-1…10",
+            "›rec-1…5",
+            "›rec-6…10",
+            "››rec-6…8",
+            "››rec-9…10",
+            "›››rec-6…7",
+            "›››rec-8",
+            "››››rec-6",
+            "››››rec-7",
+        ], "one lane per batch, each half one › deeper than the batch it came from"
+        drawn, words = lane(lines, "rec-1…10")
+        assert "shard 0 · 10 records" in words and "½ split at 00:00:00.5 into rec-1…5 and rec-6…10" in words
+        assert "½" in drawn and "✓" not in drawn
+        assert "✓ checkpointed at 00:00:00.7" in lane(lines, "›rec-1…5")[1]
+        drawn, words = lane(lines, "››rec-9…10")
+        assert "·" in drawn and "■" not in drawn and "waits for rec-6…8, the first half" in words
+        drawn, words = lane(lines, "››››rec-7")
+        assert drawn.count("✗") == 2 and "┄" in drawn and "waits 1 s" in words, (drawn, words)
+        assert "retry 2 of 2 at 00:00:04.9" in words
+        drawn, words = lane(lines, "shard")
+        assert "░" in drawn and "blocked since 00:00:01.7 behind rec-7" in words
+        assert "13 records wait behind it" in words, words
+
+        open_timeline_at(app.screen.pane, 6)
+        await pilot.pause()
+        lines = timeline(app)
+        words = lane(lines, "››››rec-7")[1]
+        assert "▶ on failure (RetryAttemptsExhausted) at 00:00:05.1" in words, words
+        assert "✓ checkpointed at 00:00:05.5" in lane(lines, "››rec-9…10")[1]
+        assert "shard 0 · 10 records" in lane(lines, "rec-11…20")[1]
+        assert "moved on at 00:00:05.1: rec-7 ▶ on failure" in lane(lines, "shard")[1]
+
+
+async def test_a_poison_record_blocks_its_shard_on_the_timeline_while_the_other_drains():
+    name = "kinesis-poison-blocks-shard"
+    app = LambdaTutorApp(start=Start.watch(load_scenario(name), name))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        open_timeline_at(app.screen.pane, 120)
+        await pilot.press("tab", "right")
+        await pilot.pause()
+        lines = timeline(app)
+        drawn, words = lane(lines, "rec-5")
+        assert words.strip().startswith("shard 0 · 1 record · failed, retry 7 of ∞ at 00:02:09.4"), words
+        assert "7 tries" in words and "waits 1 s, 2 s, 4 s, 8 s" in words, words
+        assert drawn.count("✗") + drawn.count("■") >= 4 and "▣" not in drawn
+        assert "shard 1 · 1 record" in lane(lines, "rec-40")[1], "shard 1 drained"
+        shard_rows = [line for line in lines if line.startswith("shard ")]
+        assert len(shard_rows) == 1 and shard_rows[0].startswith("shard 0"), "only shard 0 was blocked"
+        words = lane(lines, "shard")[1]
+        assert "blocked since 00:00:01.2 behind rec-5" in words and "17 records wait behind it" in words
+        assert "oldest record 119 s old" in words, words
+
+        failures = drawn.count("✗")
+        await pilot.press("b")  # back to the 7th try's start: the engine re-runs, the lanes are rebuilt
+        lines = timeline(app)
+        drawn, words = lane(lines, "rec-5")
+        assert drawn.count("✗") == failures - 1 and "retry 6 of ∞ at 00:01:05.2 · 7 tries" in words, words
+        words = lane(lines, "shard")[1]
+        assert "17 records wait behind it · oldest record 64.2 s old" in words, "read from the re-run engine"

@@ -56,3 +56,10 @@ def test_flow_view_of_a_throttled_table(snap_compare, size):
     # At 0.5 s the table refuses writes and the SDK's retries wait: the downstream's stage is busy.
     app = watch("async-throttled-table")
     assert snap_compare(app, terminal_size=SIZES[size], run_before=showing(0.5))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_timeline_of_stream_batches(snap_compare, size):
+    # At 3 s rec-7 is alone after four halvings, waiting for its second retry; shard 0 waits behind it.
+    app = watch("kinesis-bisect")
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=showing(3, ("tab", "right")))

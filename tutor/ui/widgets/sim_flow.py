@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from tutor.sim.player import clock_text
 from tutor.sim.report import format_time
 from tutor.ui.widgets.sim_diagram import TIME_COLUMNS, concurrency_note
-from tutor.ui.widgets.sim_timeline import Timeline
+from tutor.ui.widgets.sim_timeline import STREAM_MODELS, Timeline
 
 if TYPE_CHECKING:
     from tutor.sim.player import SimRun
@@ -108,6 +108,9 @@ class RunFollower:
         self.given_up: deque[str] = deque(maxlen=RECENT)
         self.bounced: deque[str] = deque(maxlen=RECENT)
         self.timeline.clear()
+        if scenario.model in STREAM_MODELS:
+            # Asked only when a blocked shard is drawn: how many records wait behind its batch.
+            self.timeline.shard_state = lambda: self.run.sim.model.snapshot()["shards"]
         self._marked = 0
 
     def _follow_generation(self) -> None:
