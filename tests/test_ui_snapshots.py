@@ -77,3 +77,9 @@ def test_course_map_80x24_light_theme_with_progress(snap_compare):
 def test_help_over_the_map_80x24(snap_compare):
     # One row per key at 80 columns; the map's Start/Continue toggle once, as it stands now.
     assert snap_compare(LambdaTutorApp(), terminal_size=(80, 24), press=["f1"])
+
+
+def test_course_map_80x24_with_an_instructor_pack_first(snap_compare):
+    # The pack's module under its own title, before the (here: test) course's under its title.
+    sample = Path(__file__).resolve().parent.parent / "examples" / "workshop-pack"
+    assert snap_compare(LambdaTutorApp(extra_packs=[sample]), terminal_size=(80, 24))

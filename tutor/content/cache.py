@@ -29,7 +29,7 @@ from pathlib import Path
 from tutor.content.course import Course, Problem
 
 CACHE_NAME = "course-cache.pickle"
-CACHE_FORMAT = 2  # 2: the course carries its glossary
+CACHE_FORMAT = 3  # 2: the course carries its glossary; 3: pack titles, exercises their pack
 # A pack this big is refused by the loader anyway; do not walk a whole home directory to find out.
 MAX_FINGERPRINT_FILES = 2000
 

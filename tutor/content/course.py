@@ -164,6 +164,8 @@ class Course:
     hints: bool = True
     quiz_size: int = DEFAULT_QUIZ_SIZE
     packs: list[Path] = field(default_factory=list)
+    # Each pack's own title (course.toml's `title`), by folder; the built-in course's is `title`.
+    pack_titles: dict[Path, str] = field(default_factory=dict)
     glossary: list[GlossaryTerm] = field(default_factory=list)
 
     def module(self, module_id: str) -> Module:
@@ -180,6 +182,13 @@ class Course:
 
     def ordered_lesson_ids(self) -> list[str]:
         return [lesson_id for module in self.modules for lesson_id in module.lesson_ids]
+
+    def built_in_pack(self) -> Path | None:
+        return self.packs[0] if self.packs else None
+
+    def pack_title(self, pack: Path) -> str:
+        """What the map and the exercise list call a pack: its course.toml title, else its folder."""
+        return self.pack_titles.get(pack) or pack.name
 
     def _neighbour(self, lesson_id: str, step: int) -> Lesson | None:
         order = self.ordered_lesson_ids()
@@ -287,3 +296,4 @@ class Exercise:
     goals: list[Goal] = field(default_factory=list)
     predict: Predict | None = None
     file: str = ""  # the pack file it came from, as problems name it
+    pack: Path | None = None  # the pack's folder (set by the loader), to group exercises by pack

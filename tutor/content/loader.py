@@ -260,6 +260,8 @@ class _CourseBuilder:
             return
         if spec.title and not self.course.packs[:-1]:
             self.course.title = spec.title
+        if spec.title:
+            self.course.pack_titles[reader.root] = spec.title
         if not spec.hints:
             self.course.hints = False
         if spec.quiz_size is not None:
@@ -405,6 +407,7 @@ class _CourseBuilder:
                 )
                 continue
             known.add(exercise.id)
+            exercise.pack = reader.root
             self.course.exercises.append(exercise)
             loaded += 1
         return loaded

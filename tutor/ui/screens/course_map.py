@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.cells import cell_len
@@ -31,8 +32,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class NodeRef:
-    kind: Literal["module", "lesson"]
+    # "pack": a heading row over a pack's modules (its id is the pack's folder); never a cursor stop.
+    kind: Literal["pack", "module", "lesson"]
     id: str
+
+
+def map_sections(course: Course) -> list[tuple[Path | None, list[Module]]]:
+    """The modules as the map lists them: each instructor pack's own, under its folder, first (it
+    is what the workshop is about), then the built-in course's. Without a pack with modules of its
+    own, one section without a heading (None)."""
+    built_in = course.built_in_pack()
+    packs = [pack for pack in course.packs if pack != built_in]
+    own = {pack: [module for module in course.modules if module.pack == pack] for pack in packs}
+    sections: list[tuple[Path | None, list[Module]]] = [(pack, own[pack]) for pack in packs if own[pack]]
+    if not sections:
+        return [(None, list(course.modules))]
+    rest = [module for module in course.modules if module.pack not in own]
+    return [*sections, *([(built_in, rest)] if rest else [])]
 
 
 class CourseTree(Tree[NodeRef]):
@@ -52,10 +68,26 @@ class CourseTree(Tree[NodeRef]):
         self.read_ids: set[str] = set()
         self.quiz_percent: dict[str, float] = {}
         self._course = course
-        for module in course.modules:
-            branch = self.root.add(module.title, data=NodeRef("module", module.id))
-            for lesson in course.lessons_in(module.id):
-                branch.add_leaf(lesson.title, data=NodeRef("lesson", lesson.id))
+        for pack, modules in map_sections(course):
+            if pack is not None:
+                title = course.title if pack == course.built_in_pack() else course.pack_title(pack)
+                self.root.add_leaf(title, data=NodeRef("pack", str(pack)))
+            for module in modules:
+                branch = self.root.add(module.title, data=NodeRef("module", module.id))
+                for lesson in course.lessons_in(module.id):
+                    branch.add_leaf(lesson.title, data=NodeRef("lesson", lesson.id))
+
+    def is_heading(self, line: int) -> bool:
+        node = self.get_node_at_line(line)
+        return node is not None and node.data is not None and node.data.kind == "pack"
+
+    def validate_cursor_line(self, value: int) -> int:
+        # A heading is passed over in the direction the cursor moves (down from the top one).
+        line = super().validate_cursor_line(value)
+        if not self.is_heading(line):
+            return line
+        upward = line < self.cursor_line and line > 0
+        return super().validate_cursor_line(line - 1 if upward else line + 1)
 
     def show_progress(self, read_ids: set[str], quiz_percent: dict[str, float]) -> None:
         self.read_ids = read_ids
@@ -91,6 +123,10 @@ class CourseTree(Tree[NodeRef]):
         ref = node.data
         if ref is None:
             return super().render_label(node, base_style, style)
+        if ref.kind == "pack":
+            label = Text(self._fit(str(node.label), 0), style=Style(bold=True, underline=True))
+            label.stylize(base_style)
+            return label
         if ref.kind == "lesson":
             mark = lesson_mark(ref.id in self.read_ids)
             marked = str(mark).ljust(LESSON_MARK_WIDTH + 2)
@@ -282,10 +318,17 @@ class CourseMapScreen(Screen):
         if last in course.lessons:
             return course.lesson(last)
         read = self.query_one(CourseTree).read_ids
-        for lesson in course.lessons.values():
+        # In the map's order: a pack's lessons first.
+        in_order = [
+            lesson
+            for _, modules in map_sections(course)
+            for module in modules
+            for lesson in course.lessons_in(module.id)
+        ]
+        for lesson in in_order:
             if lesson.id not in read:
                 return lesson
-        return next(iter(course.lessons.values()), None)
+        return next(iter(in_order), None)
 
     def _show_continue(self, target: Lesson | None) -> None:
         button = self.query_one("#continue", Button)
@@ -350,7 +393,9 @@ class CourseMapScreen(Screen):
             detail_lesson.update(Content("\n").join(lines))
 
     def _module_heading(self, module: Module) -> Content:
-        number = [item.id for item in self.app.course.modules].index(module.id) + 1
+        # Numbered as the map lists them: a pack's modules come first.
+        in_map_order = [item.id for _, modules in map_sections(self.app.course) for item in modules]
+        number = in_map_order.index(module.id) + 1
         return Content.assemble((f"Module {number} · ", "$text-muted"), (module.title, "bold"))
 
     # Actions ------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Every workshop exercise, grouped by invocation model, each marked ✓ passed or ○ not yet.
 
 Open it with `app.open_screen("exercises")`; enter opens the highlighted exercise. Exercises from
-instructor packs sit in the group of their scenario's model, after the built-in ones.
+instructor packs come first, under each pack's title, then the built-in ones under "Built-in".
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tutor.ui.widgets.masthead import Masthead, place
 from tutor.workshop.exercises import exercise_model, exercise_problems
 
 if TYPE_CHECKING:
-    from tutor.content.exercises import Exercise
+    from tutor.content.course import Course, Exercise
     from tutor.ui.app import LambdaTutorApp
 
 GROUPS = (
@@ -43,6 +43,21 @@ def grouped(exercises: Iterable[Exercise], models: dict[str, str | None]) -> lis
     for exercise in exercises:
         by_group[GROUP_OF_MODEL.get(models.get(exercise.id) or "", "other")].append(exercise)
     return [(title, by_group[key]) for key, title in GROUPS if by_group[key]]
+
+
+def sections(
+    course: Course, models: dict[str, str | None]
+) -> list[tuple[str, list[tuple[str, list[Exercise]]]]]:
+    """(section heading, its model groups): each pack's exercises under its title, then "Built-in".
+    A course of built-in exercises alone has one section without a heading ("")."""
+    built_in = course.built_in_pack()
+    packs = [pack for pack in course.packs if pack != built_in]
+    own = {pack: [exercise for exercise in course.exercises if exercise.pack == pack] for pack in packs}
+    found = [(course.pack_title(pack), grouped(own[pack], models)) for pack in packs if own[pack]]
+    rest = [exercise for exercise in course.exercises if exercise.pack not in own]
+    if not found:
+        return [("", grouped(rest, models))]
+    return [*found, *([("Built-in", grouped(rest, models))] if rest else [])]
 
 
 def first_paragraph(markdown: str) -> str:
@@ -75,7 +90,7 @@ class ExerciseListScreen(Screen):
         self.models = {exercise.id: exercise_model(exercise, course) for exercise in course.exercises}
         # A pack exercise that cannot run as written is listed, marked, and explained when opened.
         self.broken = {exercise.id for exercise in course.exercises if exercise_problems(exercise, course)}
-        self.groups = grouped(course.exercises, self.models)
+        self.sections = sections(course, self.models)
 
     def compose(self) -> ComposeResult:
         yield Masthead(place("Exercises"), "")
@@ -98,15 +113,22 @@ class ExerciseListScreen(Screen):
         options = self.query_one(OptionList)
         highlighted = options.highlighted_option.id if options.highlighted_option is not None else None
         options.clear_options()
-        for title, exercises in self.groups:
-            options.add_option(Option(Content.styled(title, "bold $text-primary"), disabled=True))
-            for exercise in exercises:
-                mark = exercise_mark(results.get(exercise.id), broken=exercise.id in self.broken)
-                # Titles line up after the usual marks; the rare "cannot run" simply pushes its title on.
-                shown = str(mark).ljust(MARK_COLUMN) if len(str(mark)) < MARK_COLUMN else f"{mark}  "
+        for heading, groups in self.sections:
+            if heading:
                 options.add_option(
-                    Option(Content.assemble((shown, f"$text-{mark.tone}"), exercise.title), id=exercise.id)
+                    Option(Content.styled(heading, "bold underline $text-accent"), disabled=True)
                 )
+            for title, exercises in groups:
+                options.add_option(Option(Content.styled(title, "bold $text-primary"), disabled=True))
+                for exercise in exercises:
+                    mark = exercise_mark(results.get(exercise.id), broken=exercise.id in self.broken)
+                    # Titles line up after the usual marks; the rare "cannot run" pushes its title on.
+                    shown = str(mark).ljust(MARK_COLUMN) if len(str(mark)) < MARK_COLUMN else f"{mark}  "
+                    options.add_option(
+                        Option(
+                            Content.assemble((shown, f"$text-{mark.tone}"), exercise.title), id=exercise.id
+                        )
+                    )
         course_ids = [exercise.id for exercise in self.app.course.exercises]
         passed = sum(
             1 for exercise_id in course_ids if results.get(exercise_id) and results[exercise_id].passed
@@ -115,7 +137,7 @@ class ExerciseListScreen(Screen):
         if not course_ids:
             self.query_one("#exercise-detail-title", Static).update("No exercises in this course yet.")
             return
-        target = highlighted if highlighted in course_ids else self.groups[0][1][0].id
+        target = highlighted if highlighted in course_ids else self.sections[0][1][0][1][0].id
         options.highlighted = options.get_option_index(target)
         self._describe(target)
 

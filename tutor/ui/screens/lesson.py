@@ -114,7 +114,8 @@ class LessonScreen(Screen):
     HELP_TITLE = "Lesson"
     HELP_KEYS = (("↑ / ↓ / page up / page down / home / end", "Scroll the lesson"),)
     # In footer order; an 80-column footer drops keys from the end, so the ways to move through the
-    # course and to work the pane come first, and the quiz and the lab (also on the map) last.
+    # course (the text's links too) and to work the pane come first, and the quiz and the lab (also
+    # on the map) last.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "n",
@@ -141,6 +142,13 @@ class LessonScreen(Screen):
             id="lesson.hide-pane",
         ),
         Binding("b", "back", "Back to map", id="lesson.back"),
+        Binding(
+            "k",
+            "links",
+            "Links",
+            tooltip="The lessons and glossary terms the text links to, in reading order; enter follows one",
+            id="lesson.links",
+        ),
         # From the pane (or the full-height pane) escape goes to the text first, never to the map;
         # the first escape binding that applies wins, so this one comes before the way back.
         Binding(
@@ -305,10 +313,14 @@ class LessonScreen(Screen):
     # Links: other lessons, the glossary, the web ------------------------------------------------
 
     def on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
+        message.stop()
+        self._follow(message.href)
+
+    def _follow(self, href: str | None) -> None:
         from tutor.content.glossary import GLOSSARY_SCHEME, LESSON_SCHEME
 
-        message.stop()
-        href = message.href
+        if href is None:
+            return
         # Opened from the app's queue: awaited here, replacing this lesson would wait for this very
         # handler to finish.
         if href.startswith(LESSON_SCHEME):
@@ -317,6 +329,24 @@ class LessonScreen(Screen):
             self.app.call_later(self.app.open_screen, "glossary", term_id=href.removeprefix(GLOSSARY_SCHEME))
         else:
             self.app.open_url(href)
+
+    def may_link(self) -> bool:
+        """Whether the text links to a lesson or a term; cheap, for the footer, which asks often."""
+        lesson_id = self.lesson.id
+        return "](lesson:" in self.body or any(lesson_id in term.lessons for term in self.app.course.glossary)
+
+    def action_links(self) -> None:
+        """The text's links to lessons and terms, to follow from the keyboard (k)."""
+        from tutor.content.glossary import link_terms
+        from tutor.ui.screens.lesson_links import LessonLinksScreen, course_links
+
+        course = self.app.course
+        terms = [term for term in course.glossary if self.lesson.id in term.lessons]
+        links = course_links(link_terms(plain_fences(self.body), terms), course)
+        if not links:
+            self.notify("This lesson links to no other lesson and no glossary term.", timeout=4)
+            return
+        self.app.push_screen(LessonLinksScreen(self.lesson.title, links), callback=self._follow)
 
     def _start_watching_end(self, scroll: VerticalScroll) -> None:
         self.watch(scroll, "scroll_y", self._check_end, init=False)
@@ -509,6 +539,8 @@ class LessonScreen(Screen):
             return "lab" in SCREENS
         if action == "glossary":
             return bool(course.glossary)
+        if action == "links":
+            return self.may_link()
         if action in ("show_pane", "hide_pane"):
             if self.pane_full or not self.narrow() or self.sim_pane() is None:
                 return False
