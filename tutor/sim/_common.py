@@ -592,11 +592,13 @@ def _discard(record: Any) -> None:
 # START_ATTEMPT, t, invocation, n, cold, attempt, max_attempts; THROTTLE_ONE, t, n; RETRY_ONE, t,
 # n, reason, at, attempt, max_attempts. The sync model's: ARRIVE_RANGE, t, count (an `arrive` for
 # each of the next `count` items); RESPONSE_ONE, t, n, status, function_error, latency;
-# CLIENT_RETRY_ONE, t, n, reason, at, client_attempt, client_max_attempts. Anything else is
-# written as its finished dict.
+# CLIENT_RETRY_ONE, t, n, reason, at, client_attempt, client_max_attempts. ARRIVE_RECORD below.
+# Anything else is written as its finished dict.
 INVOKE_START, INVOKE_END, DELETE = 1, 2, 3
 ARRIVE_ACCEPTED, START_ATTEMPT, THROTTLE_ONE, RETRY_ONE = 4, 5, 6, 7
 ARRIVE_RANGE, RESPONSE_ONE, CLIENT_RETRY_ONE = 8, 9, 10
+# A stream record's `arrive`: ARRIVE_RECORD, t, n, partition key number, shard, slot.
+ARRIVE_RECORD = 11
 
 
 def decode_rows(rows: list, prefix: str, arrive_n: int, out: Callable[[dict], Any]) -> int:
@@ -658,6 +660,7 @@ _ONE_ITEM_WIDTH = {
     ARRIVE_RANGE: 3,
     RESPONSE_ONE: 6,
     CLIENT_RETRY_ONE: 7,
+    ARRIVE_RECORD: 6,
 }
 
 
@@ -677,6 +680,19 @@ def _decode_one_item_row(
         for n in range(arrive_n, arrive_n + rows[index + 2]):
             out({"t": t, "kind": "arrive", "item": f"{prefix}{n}"})
         return arrive_n + rows[index + 2]
+    if kind == ARRIVE_RECORD:
+        _, _, n, key, shard, slot = rows[index : index + 6]
+        out(
+            {
+                "t": t,
+                "kind": "arrive",
+                "item": f"{prefix}{n}",
+                "key": f"pk-{key}",
+                "shard": shard,
+                "slot": slot,
+            }
+        )
+        return arrive_n
     if kind == RESPONSE_ONE:
         _, _, n, status, function_error, latency = rows[index : index + 6]
         out(
@@ -751,6 +767,7 @@ _THROTTLE_LINE = '{"t":%r,"kind":"throttle","items":["%s%d"]}\n'
 _RETRY_LINE = (
     '{"t":%r,"kind":"retry","items":["%s%d"],"reason":"%s","at":%r,"attempt":%d,"max_attempts":%d}\n'
 )
+_ARRIVE_RECORD_LINE = '{"t":%r,"kind":"arrive","item":"%s%d","key":"pk-%d","shard":%d,"slot":%d}\n'
 _RESPONSE_LINE = '{"t":%r,"kind":"response","item":"%s%d","status":%d,"function_error":%s,"latency_s":%r}\n'
 _CLIENT_RETRY_LINE = (
     '{"t":%r,"kind":"retry","items":["%s%d"],"reason":"%s","at":%r,'
@@ -843,7 +860,10 @@ def _write_one_item_row(
                 write("".join(lines))
                 lines.clear()
         return arrive_n + rows[index + 2]
-    if kind == RESPONSE_ONE:
+    if kind == ARRIVE_RECORD:
+        _, t, n, key, shard, slot = rows[index : index + 6]
+        add(_ARRIVE_RECORD_LINE % (round(t, 6), prefix, n, key, shard, slot))
+    elif kind == RESPONSE_ONE:
         _, t, n, status, function_error, latency = rows[index : index + 6]
         add(
             _RESPONSE_LINE
