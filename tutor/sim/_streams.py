@@ -214,6 +214,22 @@ class StreamModel:
         item.slot = slot.index
         return item
 
+    def records(self, taken: list[tuple[int, float]], slot: Slot) -> list[Item]:
+        """`record` for a whole batch of plain records (no poison, no faults): one call a batch."""
+        prefix = self.core.prefix
+        names = self.key_names
+        keys = self.keys
+        shard = slot.shard
+        index = slot.index
+        batch = []
+        for n, t in taken:
+            item = Item(prefix, n, t)
+            item.key = names[(n - 1) % keys]
+            item.shard = shard
+            item.slot = index
+            batch.append(item)
+        return batch
+
     def nudge(self, slot: Slot) -> None:
         """Wake a waiting reader if it can send a batch now."""
         waiting = slot.unread.count
@@ -236,8 +252,12 @@ class StreamModel:
                 if env._now < slot.window_end:
                     env.process(self.window_timer(slot, wake))
                 yield wake
-            record = self.record
-            batch = [record(n, t, slot) for n, t in slot.unread.take(min(batch_size, slot.unread.count))]
+            taken = slot.unread.take(min(batch_size, slot.unread.count))
+            if self.specials or self.core.faults_by_n:
+                record = self.record
+                batch = [record(n, t, slot) for n, t in taken]
+            else:
+                batch = self.records(taken, slot)
             slot.taken.extend(batch)
             yield from self.process(slot, batch)
             slot.window_end = env._now + self.window_s
