@@ -3,7 +3,9 @@
     python bench/sim_memory.py [--count 1000000] [--count 10000000] [--trace]
 
 Each run is its own `python -m tutor simulate ... --json` process (so one run's memory is not
-another's), measured as the child's maximum resident set (`ru_maxrss` from `os.wait4`). Cases:
+another's), measured as the high-water mark of its resident set that the child reads from
+/proc/self/status as it exits (`ru_maxrss` from `os.wait4` would not do: on Linux a child's starts
+from its parent's at fork). Cases:
 each model at 400 items/s with defaults (the function keeps up), and the backlogs that hold the
 most at once: an SQS queue drained by two concurrent batches, a burst of every message at t = 0,
 asynchronous events throttled by reserved concurrency 1 (at 400/s; all at once in a burst; or
@@ -16,7 +18,6 @@ Not a timed test: 10 M items take minutes per case on one core.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,15 @@ GOAL_MB = 300
 
 CASES: dict[str, tuple[str, ...]] = {
     "sync": ("model=sync",),
+    # Every caller of a burst throttled by reserved concurrency 1, retrying its 429s: nearly all
+    # of them back off at once, again and again.
+    "sync throttled burst": (
+        "model=sync",
+        "function.reserved_concurrency=1",
+        "function.duration_ms=10",
+        "load.pattern=burst",
+        "sync.client_retries=3",
+    ),
     "async": ("model=async",),
     "sqs": ("model=sqs",),
     "kinesis": ("model=kinesis",),
@@ -58,18 +68,31 @@ CASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Run in the child before `simulate`: report VmHWM (its own peak resident set) as it exits.
+REPORT_PEAK = (
+    "import atexit, runpy, sys\n"
+    "def report():\n"
+    "    peak = next(l for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
+    "    sys.stderr.write('\\n' + peak)\n"
+    "atexit.register(report)\n"
+    "sys.argv = ['tutor', 'simulate', *sys.argv[1:]]\n"
+    "runpy.run_module('tutor', run_name='__main__')\n"
+)
+
+
 def peak_memory_mb(arguments: list[str]) -> float:
-    """Maximum resident set of one `python -m tutor simulate` process, in MB."""
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tutor", "simulate", *arguments],
+    """Peak resident set of one `python -m tutor simulate` process, in MB."""
+    child = subprocess.run(
+        [sys.executable, "-c", REPORT_PEAK, *arguments],
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         cwd=PROJECT_ROOT,
+        check=False,
     )
-    _, status, usage = os.wait4(child.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code:
-        raise SystemExit(f"simulate {' '.join(arguments)} exited {code}")
-    return usage.ru_maxrss / 1024  # kilobytes on Linux
+    error = child.stderr.decode()
+    if child.returncode:
+        raise SystemExit(f"simulate {' '.join(arguments)} exited {child.returncode}: {error.strip()}")
+    return int(error.rstrip().splitlines()[-1].split()[1]) / 1024  # kilobytes
 
 
 def main() -> int:
@@ -94,7 +117,7 @@ def main() -> int:
                     arguments += ["--trace", str(Path(directory) / "trace.jsonl")]
                 started = time.perf_counter()
                 peak = peak_memory_mb(arguments)
-                print(f"  {case:16} {peak:7.0f} MB   {time.perf_counter() - started:6.0f} s wall", flush=True)
+                print(f"  {case:22} {peak:7.0f} MB   {time.perf_counter() - started:6.0f} s wall", flush=True)
     return 0
 
 

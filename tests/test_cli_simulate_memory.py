@@ -109,3 +109,35 @@ def test_throttled_async_events_wait_for_far_less_than_a_process_each():
     )
     assert processes > tiny, "200,000 waiting processes cost memory"
     assert (throttled - tiny) * 10 < processes - tiny, (tiny, throttled, processes)
+
+
+# A burst of 200,000 requests against reserved concurrency 1, each caller retrying its 429s: nearly
+# every caller backs off at once, again and again.
+SYNC_RETRIES = (
+    "model=sync",
+    "function.reserved_concurrency=1",
+    "function.duration_ms=10",
+    "load.pattern=burst",
+    "load.count=200000",
+    "sync.client_retries=3",
+    "until_s=604800",
+)
+
+
+def test_sync_callers_backing_off_wait_for_far_less_than_a_process_each():
+    tiny = peak_kb(simulate("--json", sets=("model=sync", "load.count=100")))
+    backing_off = peak_kb(simulate("--json", sets=SYNC_RETRIES))
+    processes = peak_kb(
+        [
+            "-c",
+            "import simpy\n"
+            "env = simpy.Environment()\n"
+            "def wait(env):\n"
+            "    yield env.timeout(1)\n"
+            "for _ in range(200000):\n"
+            "    env.process(wait(env))\n"
+            "env.run()\n",
+        ]
+    )
+    assert processes > tiny, "200,000 waiting processes cost memory"
+    assert (backing_off - tiny) * 10 < processes - tiny, (tiny, backing_off, processes)

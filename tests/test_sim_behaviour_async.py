@@ -274,3 +274,19 @@ def test_a_given_up_event_says_how_many_of_its_attempts_ran():
     assert (
         describe_event(dropped) == "evt-1 dropped with nowhere to go (RetriesExhausted, after 1 invocation)"
     )
+
+
+def test_a_late_start_counts_a_throttled_events_age_from_its_own_arrival():
+    scenario = build(
+        function={"duration_ms": 100_000, "timeout_s": 120, "reserved_concurrency": 1, "cold_start_ms": 0},
+        load={"count": 2, "rate_per_s": 1, "start_s": 50},
+        **{"async": {"maximum_event_age_s": 60, "on_failure": "sqs"}},
+    )
+    result = run(scenario)
+    # evt-2 arrives at 51 behind evt-1's 100 s run: backoffs end at 52, 54, 58, 66, 82; the next
+    # would end at 114, 63 s after its arrival, so it is given up at 82 (31 s after arriving).
+    assert [e["at"] for e in of_kind(result.trace, "retry", "evt-2")] == [52.0, 54.0, 58.0, 66.0, 82.0]
+    assert [(e["t"], e["reason"]) for e in of_kind(result.trace, "destination", "evt-2")] == [
+        (82.0, "EventAgeExceeded")
+    ]
+    assert result.summary["latency_s"]["p50"] == 31.0

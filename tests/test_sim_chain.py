@@ -44,6 +44,27 @@ def test_an_explicit_load_puts_each_item_at_its_time():
     assert arrivals == [(0.0, "msg-1"), (0.0, "msg-2"), (1.5, "msg-3"), (9.0, "msg-4")]
 
 
+def test_an_explicit_load_counts_a_throttled_events_age_from_its_own_arrival():
+    scenario = load_scenario(
+        {
+            "model": "async",
+            "function": {
+                "duration_ms": 10_000,
+                "timeout_s": 30,
+                "cold_start_ms": 0,
+                "reserved_concurrency": 1,
+            },
+            "load": {"pattern": "explicit", "arrival_times_s": [5, 5.5]},
+        }
+    )
+    result = run(scenario)
+    # evt-1 runs 5..15; evt-2 (5.5) is throttled until its backoff ends at 20.5, then runs to 30.5.
+    starts = [(event["t"], event["items"]) for event in result.trace if event["kind"] == "invoke_start"]
+    assert starts == [(5.0, ["evt-1"]), (20.5, ["evt-2"])]
+    assert result.summary["max_event_age_s"] == 15.0
+    assert result.summary["latency_s"]["max"] == 25.0
+
+
 @pytest.mark.parametrize(
     ("load", "expected"),
     [

@@ -48,18 +48,18 @@ from tutor.sim._common import (
     ARRIVE_ACCEPTED,
     BACKOFF_FIRST_S,
     BACKOFF_MAX_S,
+    NORMAL,
     OK,
     RETRY_ONE,
     THROTTLE_ONE,
     Core,
+    FirstAttempts,
     Invocation,
     Item,
     t6,
 )
 
 RETRY_DELAYS_S = (60.0, 120.0)
-# SimPy's queue priorities: a process's start comes before anything else due at its instant.
-URGENT, NORMAL = 0, 1
 # A waiting row's key: SimPy's event number, then the item's number (load.count is at most
 # 10,000,000 < 2**24), then its retries (at most 2).
 N_SHIFT, EID_SHIFT, N_MASK = 2, 26, (1 << 24) - 1
@@ -150,41 +150,6 @@ class Running:
         self.retries = retries
 
 
-class FirstAttempts:
-    """A burst's events, each tried once at its arrival in the order they arrived: one per step,
-    as SimPy started their processes (before anything else due at that instant)."""
-
-    __slots__ = ("callbacks", "model", "ranges")
-    _ok: ClassVar[bool] = True
-
-    def __init__(self, model: AsyncModel):
-        self.model = model
-        self.ranges: deque[list] = deque()  # [next n, end, t]
-        self.callbacks: list | None = None
-
-    def add(self, first: int, end: int, t: float) -> None:
-        if not self.ranges:
-            self.schedule()
-        self.ranges.append([first, end, t])
-
-    def schedule(self) -> None:
-        env = self.model.env
-        self.callbacks = self.model.first_callbacks
-        heappush(self.model.queue, (env._now, URGENT, next(env._eid), self))
-
-    def next(self) -> None:
-        """Called by SimPy's `step` with this object as the event: the next event's first attempt."""
-        pending = self.ranges[0]
-        n, end, t = pending
-        if n + 1 == end:
-            self.ranges.popleft()
-        else:
-            pending[0] = n + 1
-        if self.ranges:
-            self.schedule()
-        self.model.attempt(n, t, 0, BACKOFF_FIRST_S)
-
-
 class AsyncModel:
     kind = "async"
 
@@ -207,19 +172,19 @@ class AsyncModel:
         self.in_flight = 0
         self.max_event_age_s = 0.0
         load = core.scenario.load
-        # Arrival times: kept per waiting row only for Poisson arrivals; item n of a uniform load
-        # arrived at (n - 1) / rate (the producer's own product) and a burst's at 0.
-        self.times_kept = load.pattern == "poisson"
+        # Arrival times: kept per waiting row for Poisson and explicit arrivals; item n of a uniform
+        # load arrived at start_s + (n - 1) / rate (the producer's own sum) and a burst's at start_s.
+        self.times_kept = load.pattern in ("poisson", "explicit")
+        self.start_s = load.start_s
         self.uniform_gap = 1.0 / load.rate_per_s if load.pattern == "uniform" else 0.0
         self.specials: dict[int, Item] = {}  # items with faults or poison, by number
         self.wake_callbacks = [Waiting.wake]
         self.running_callbacks = [self.ended]
-        self.first_callbacks = [FirstAttempts.next]
         self.lines: dict[tuple[float, bool], Waiting] = {}
-        self.firsts = FirstAttempts(self)
+        self.firsts = FirstAttempts(core.env, self.first_attempt)
 
     def arrival_time(self, n: int) -> float:
-        return (n - 1) * self.uniform_gap
+        return self.start_s + (n - 1) * self.uniform_gap
 
     def item(self, n: int, t: float) -> Item:
         """Event n as an `Item`: its own kept one, or a new one (kept if it has faults, whose
@@ -270,6 +235,9 @@ class AsyncModel:
         self.arrive_range(items[0].n, items[-1].n + 1, items[0].t)
 
     # -- one event's life -----------------------------------------------------------------------
+
+    def first_attempt(self, n: int, t: float) -> None:
+        self.attempt(n, t, 0, BACKOFF_FIRST_S)
 
     def attempt(self, n: int, t: float, retries: int, throttle_wait: float) -> None:
         """Try event n (arrived at t) now: it runs, or waits `throttle_wait` for a throttle, or

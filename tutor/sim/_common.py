@@ -31,8 +31,9 @@ import random
 from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
+from heapq import heappush
 from math import log
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import simpy
 
@@ -274,6 +275,12 @@ class Core:
             self.failed_by_reason[reason] = self.failed_by_reason.get(reason, 0) + 1
             self.latencies.append(self.env._now - item.t)
 
+    def fail_unmade(self, t: float, reason: str) -> None:
+        """`fail` for an item whose `Item` was never made (it never ran), arrived at t."""
+        self.failed += 1
+        self.failed_by_reason[reason] = self.failed_by_reason.get(reason, 0) + 1
+        self.latencies.append(self.env._now - t)
+
     def deliver(self, items: list[Item], target: str, reason: str, **counts: Any) -> None:
         """Items sent to `target` (on_success, on_failure or dlq) with AWS's condition name;
         `counts` say how often they were tried (invocations, receives or retries)."""
@@ -352,7 +359,8 @@ class Core:
             self._throttle(items)
             return None
         busy = self.busy = self.busy + 1
-        self.max_concurrency = max(self.max_concurrency, busy)
+        if busy > self.max_concurrency:  # noqa: PLR1730 - once per invocation: max() costs more
+            self.max_concurrency = busy
         self.invocations += 1
         number = self.invocations
 
@@ -390,9 +398,8 @@ class Core:
             if attempt is not None:
                 self.rows.extend((START_ATTEMPT, now, number, items[0].n, cold, *attempt))
             elif counts is None:
-                self.rows.extend(
-                    (INVOKE_START, now, number, ",".join([item.id for item in items]), cold, shard)
-                )
+                ids = items[0].id if len(items) == 1 else ",".join([item.id for item in items])
+                self.rows.extend((INVOKE_START, now, number, ids, cold, shard))
             else:
                 self._trace_start(invocation, counts)
         return invocation
@@ -517,7 +524,11 @@ class Core:
                     self.env._now,
                     invocation.id,
                     invocation.outcome,
-                    "" if failed is None else ",".join([item.id for item in failed]),
+                    ""
+                    if failed is None
+                    else failed[0].id
+                    if len(failed) == 1
+                    else ",".join([item.id for item in failed]),
                     invocation.shard,
                 )
             )
@@ -579,9 +590,15 @@ def _discard(record: Any) -> None:
 # t, ids; ids joined by commas. The async model's events name one item by its number n:
 # ARRIVE_ACCEPTED, t, count (an `arrive` and an `accepted` for each of the next `count` items);
 # START_ATTEMPT, t, invocation, n, cold, attempt, max_attempts; THROTTLE_ONE, t, n; RETRY_ONE, t,
-# n, reason, at, attempt, max_attempts. Anything else is written as its finished dict.
+# n, reason, at, attempt, max_attempts. The sync model's: ARRIVE_RANGE, t, count (an `arrive` for
+# each of the next `count` items); RESPONSE_ONE, t, n, status, function_error, latency;
+# CLIENT_RETRY_ONE, t, n, reason, at, client_attempt, client_max_attempts. ARRIVE_RECORD below.
+# Anything else is written as its finished dict.
 INVOKE_START, INVOKE_END, DELETE = 1, 2, 3
 ARRIVE_ACCEPTED, START_ATTEMPT, THROTTLE_ONE, RETRY_ONE = 4, 5, 6, 7
+ARRIVE_RANGE, RESPONSE_ONE, CLIENT_RETRY_ONE = 8, 9, 10
+# A stream record's `arrive`: ARRIVE_RECORD, t, n, partition key number, shard, slot.
+ARRIVE_RECORD = 11
 
 
 def decode_rows(rows: list, prefix: str, arrive_n: int, out: Callable[[dict], Any]) -> int:
@@ -635,7 +652,16 @@ def decode_rows(rows: list, prefix: str, arrive_n: int, out: Callable[[dict], An
     return arrive_n
 
 
-_ONE_ITEM_WIDTH = {ARRIVE_ACCEPTED: 3, START_ATTEMPT: 7, THROTTLE_ONE: 3, RETRY_ONE: 7}
+_ONE_ITEM_WIDTH = {
+    ARRIVE_ACCEPTED: 3,
+    START_ATTEMPT: 7,
+    THROTTLE_ONE: 3,
+    RETRY_ONE: 7,
+    ARRIVE_RANGE: 3,
+    RESPONSE_ONE: 6,
+    CLIENT_RETRY_ONE: 7,
+    ARRIVE_RECORD: 6,
+}
 
 
 def _decode_one_item_row(
@@ -650,6 +676,50 @@ def _decode_one_item_row(
             out({"t": t, "kind": "arrive", "item": item})
             out({"t": t, "kind": "accepted", "item": item, "status": 202})
         return arrive_n + rows[index + 2]
+    if kind == ARRIVE_RANGE:
+        for n in range(arrive_n, arrive_n + rows[index + 2]):
+            out({"t": t, "kind": "arrive", "item": f"{prefix}{n}"})
+        return arrive_n + rows[index + 2]
+    if kind == ARRIVE_RECORD:
+        _, _, n, key, shard, slot = rows[index : index + 6]
+        out(
+            {
+                "t": t,
+                "kind": "arrive",
+                "item": f"{prefix}{n}",
+                "key": f"pk-{key}",
+                "shard": shard,
+                "slot": slot,
+            }
+        )
+        return arrive_n
+    if kind == RESPONSE_ONE:
+        _, _, n, status, function_error, latency = rows[index : index + 6]
+        out(
+            {
+                "t": t,
+                "kind": "response",
+                "item": f"{prefix}{n}",
+                "status": status,
+                "function_error": function_error,
+                "latency_s": round(latency, 6),
+            }
+        )
+        return arrive_n
+    if kind == CLIENT_RETRY_ONE:
+        _, _, n, reason, at, attempt, max_attempts = rows[index : index + 7]
+        out(
+            {
+                "t": t,
+                "kind": "retry",
+                "items": [f"{prefix}{n}"],
+                "reason": reason,
+                "at": round(at, 6),
+                "client_attempt": attempt,
+                "client_max_attempts": max_attempts,
+            }
+        )
+        return arrive_n
     item = f"{prefix}{rows[index + 2] if kind != START_ATTEMPT else rows[index + 3]}"
     if kind == START_ATTEMPT:
         _, _, number, _, cold, attempt, max_attempts = rows[index : index + 7]
@@ -696,6 +766,12 @@ _START_ATTEMPT_LINE = (
 _THROTTLE_LINE = '{"t":%r,"kind":"throttle","items":["%s%d"]}\n'
 _RETRY_LINE = (
     '{"t":%r,"kind":"retry","items":["%s%d"],"reason":"%s","at":%r,"attempt":%d,"max_attempts":%d}\n'
+)
+_ARRIVE_RECORD_LINE = '{"t":%r,"kind":"arrive","item":"%s%d","key":"pk-%d","shard":%d,"slot":%d}\n'
+_RESPONSE_LINE = '{"t":%r,"kind":"response","item":"%s%d","status":%d,"function_error":%s,"latency_s":%r}\n'
+_CLIENT_RETRY_LINE = (
+    '{"t":%r,"kind":"retry","items":["%s%d"],"reason":"%s","at":%r,'
+    '"client_attempt":%d,"client_max_attempts":%d}\n'
 )
 LINES_PER_WRITE = 4096
 
@@ -776,7 +852,27 @@ def _write_one_item_row(
                 write("".join(lines))
                 lines.clear()
         return arrive_n + rows[index + 2]
-    if kind == START_ATTEMPT:
+    if kind == ARRIVE_RANGE:
+        t = round(rows[index + 1], 6)
+        for n in range(arrive_n, arrive_n + rows[index + 2]):
+            add(_ARRIVE_LINE % (t, prefix, n))
+            if len(lines) >= LINES_PER_WRITE:
+                write("".join(lines))
+                lines.clear()
+        return arrive_n + rows[index + 2]
+    if kind == ARRIVE_RECORD:
+        _, t, n, key, shard, slot = rows[index : index + 6]
+        add(_ARRIVE_RECORD_LINE % (round(t, 6), prefix, n, key, shard, slot))
+    elif kind == RESPONSE_ONE:
+        _, t, n, status, function_error, latency = rows[index : index + 6]
+        add(
+            _RESPONSE_LINE
+            % (round(t, 6), prefix, n, status, "true" if function_error else "false", round(latency, 6))
+        )
+    elif kind == CLIENT_RETRY_ONE:
+        _, t, n, reason, at, attempt, max_attempts = rows[index : index + 7]
+        add(_CLIENT_RETRY_LINE % (round(t, 6), prefix, n, reason, round(at, 6), attempt, max_attempts))
+    elif kind == START_ATTEMPT:
         _, t, number, n, cold, attempt, max_attempts = rows[index : index + 7]
         add(
             _START_ATTEMPT_LINE
@@ -788,6 +884,145 @@ def _write_one_item_row(
         _, t, n, reason, at, attempt, max_attempts = rows[index : index + 7]
         add(_RETRY_LINE % (round(t, 6), prefix, n, reason, round(at, 6), attempt, max_attempts))
     return arrive_n
+
+
+# SimPy's queue priorities: a process's start comes before anything else due at its instant.
+URGENT, NORMAL = 0, 1
+# A `Line` row's key: SimPy's event number above the item's number (load.count is at most
+# 10,000,000 < 2**24).
+LINE_EID_SHIFT, LINE_N_MASK = 24, (1 << 24) - 1
+ROWS_PER_CHUNK = 4096  # a line's rows are kept in chunks, freed as the line moves on
+
+
+class Line:
+    """Items waiting out one delay, in the order they began to wait: a compact stand-in for a
+    SimPy process per item, each waiting on a timeout of `delay`.
+
+    A row is the wake-up time and a key packing SimPy's event number (taken when the row is added,
+    as the timeout took it) with the item's number, and the item's arrival time when `times` is
+    kept (else `wake` gets -1.0 and works it out). Rows of one line were added in time order with
+    the same delay, so the line is sorted; only its first row is on SimPy's queue, with its own
+    time and event number, and SimPy pops every row exactly when it would have popped the
+    timeout. SimPy 4.1's `Environment.step` treats the line as the event: it pops the entry,
+    calls `callbacks` and checks `_ok`."""
+
+    __slots__ = (
+        "callbacks",
+        "chunks",
+        "delay",
+        "env",
+        "head",
+        "on_wake",
+        "queue",
+        "queued",
+        "tag",
+        "times",
+        "wake_callbacks",
+    )
+    _ok: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        delay: float,
+        times: bool,
+        on_wake: Callable[[int, float, int], None],
+        tag: int,
+    ):
+        self.env = env
+        # SimPy's event queue (typed loosely: a line is not an `Event`, only what `step` reads of one).
+        self.queue: list[Any] = env._queue
+        self.delay = delay
+        self.times = times
+        self.on_wake = on_wake  # on_wake(n, arrival time or -1.0, tag)
+        self.tag = tag
+        self.chunks: deque[tuple[array, array, array | None]] = deque()
+        self.head = 0  # the first row still waiting, in chunks[0]
+        self.queued = False  # the first row is on SimPy's queue
+        self.callbacks: list | None = None
+        self.wake_callbacks = [Line.wake]
+
+    def add(self, n: int, t: float) -> None:
+        env = self.env
+        wake = env._now + self.delay
+        eid = next(env._eid)
+        chunks = self.chunks
+        if not chunks or len(chunks[-1][0]) >= ROWS_PER_CHUNK:
+            chunks.append((array("d"), array("Q"), array("d") if self.times else None))
+        wakes, keys, times = chunks[-1]
+        wakes.append(wake)
+        keys.append(eid << LINE_EID_SHIFT | n)
+        if times is not None:
+            times.append(t)
+        if not self.queued:
+            self.queued = True
+            self.callbacks = self.wake_callbacks
+            heappush(self.queue, (wake, NORMAL, eid, self))
+
+    def wake(self) -> None:
+        """Called by SimPy's `step` with the line itself as the event: its first row's time has
+        come. The next row goes on SimPy's queue, then this row's item is handed on."""
+        chunks = self.chunks
+        wakes, keys, times = chunks[0]
+        index = self.head
+        key = keys[index]
+        t = times[index] if times is not None else -1.0
+        index += 1
+        if index == len(wakes):
+            if len(chunks) > 1:
+                chunks.popleft()
+            else:
+                del wakes[:], keys[:]
+                if times is not None:
+                    del times[:]
+            index = 0
+        self.head = index
+        wakes, keys, _ = chunks[0]
+        if index < len(wakes):
+            self.callbacks = self.wake_callbacks
+            heappush(self.queue, (wakes[index], NORMAL, keys[index] >> LINE_EID_SHIFT, self))
+        else:
+            self.queued = False
+        self.on_wake(key & LINE_N_MASK, t, self.tag)
+
+
+class FirstAttempts:
+    """A burst's items, each started once at its arrival in the order they arrived: one per SimPy
+    step, as SimPy started a process per item (before anything else due at that instant).
+    `Environment.step` treats this object as the event, like a `Line`."""
+
+    __slots__ = ("callbacks", "env", "next_callbacks", "queue", "ranges", "start")
+    _ok: ClassVar[bool] = True
+
+    def __init__(self, env: simpy.Environment, start: Callable[[int, float], None]):
+        self.env = env
+        self.queue: list[Any] = env._queue
+        self.start = start  # start(n, t): item n, arrived at t, is tried now
+        self.ranges: deque[list] = deque()  # [next n, end, t]
+        self.callbacks: list | None = None
+        self.next_callbacks = [FirstAttempts.next]
+
+    def add(self, first: int, end: int, t: float) -> None:
+        if not self.ranges:
+            self.schedule()
+        self.ranges.append([first, end, t])
+
+    def schedule(self) -> None:
+        env = self.env
+        self.callbacks = self.next_callbacks
+        heappush(self.queue, (env._now, URGENT, next(env._eid), self))
+
+    def next(self) -> None:
+        """Called by SimPy's `step` with this object as the event: the next item's first attempt."""
+        pending = self.ranges[0]
+        n, end, t = pending
+        if n + 1 == end:
+            self.ranges.popleft()
+        else:
+            pending[0] = n + 1
+        if self.ranges:
+            self.schedule()
+        self.start(n, t)
 
 
 class Producer:

@@ -42,7 +42,7 @@ from array import array
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from tutor.sim._common import BACKOFF_FIRST_S, BACKOFF_MAX_S, EACH, WHOLE, Core, Item, t6
+from tutor.sim._common import ARRIVE_RECORD, BACKOFF_FIRST_S, BACKOFF_MAX_S, EACH, WHOLE, Core, Item, t6
 
 if TYPE_CHECKING:
     from simpy import Event
@@ -154,6 +154,11 @@ class StreamModel:
         self.keys = core.scenario.load.partition_keys
         self.shards = [Shard(i, self.keys, cfg.shards) for i in range(cfg.shards)]
         self.slots = [[Slot(i, j) for j in range(self.factor)] for i in range(cfg.shards)]
+        # Per partition key (from 0): its name and the slot its records go to, worked out once.
+        self.key_names = [f"pk-{key + 1}" for key in range(self.keys)]
+        self.key_slots = [
+            self.slots[key % cfg.shards][(key // cfg.shards) % self.factor] for key in range(self.keys)
+        ]
         self.specials: dict[int, Item] = {}  # poisoned records, made by the producer, by number
         self.max_iterator_age_s = 0.0
         for shard_slots in self.slots:
@@ -189,24 +194,12 @@ class StreamModel:
 
     def put(self, n: int, t: float) -> Slot:
         """Record n, put at t, joins its shard and slot."""
-        key = (n - 1) % self.keys + 1
-        shards = len(self.shards)
-        shard = (key - 1) % shards
-        index = ((key - 1) // shards) % self.factor
+        key = (n - 1) % self.keys
+        slot = self.key_slots[key]
         core = self.core
         if core.tracing:
-            core.rows.append(
-                {
-                    "t": t6(t),
-                    "kind": "arrive",
-                    "item": f"{core.prefix}-{n}",
-                    "key": f"pk-{key}",
-                    "shard": shard,
-                    "slot": index,
-                }
-            )
-        self.shards[shard].put += 1
-        slot = self.slots[shard][index]
+            core.rows.extend((ARRIVE_RECORD, t, n, key + 1, slot.shard, slot.index))
+        self.shards[slot.shard].put += 1
         slot.unread.append(n, t)
         return slot
 
@@ -216,10 +209,26 @@ class StreamModel:
         item = special if special is not None else Item(self.core.prefix, n, t)
         if special is None and self.core.faults_by_n:
             item.faults = self.core.faults_by_n.get(n)
-        item.key = f"pk-{(n - 1) % self.keys + 1}"
+        item.key = self.key_names[(n - 1) % self.keys]
         item.shard = slot.shard
         item.slot = slot.index
         return item
+
+    def records(self, taken: list[tuple[int, float]], slot: Slot) -> list[Item]:
+        """`record` for a whole batch of plain records (no poison, no faults): one call a batch."""
+        prefix = self.core.prefix
+        names = self.key_names
+        keys = self.keys
+        shard = slot.shard
+        index = slot.index
+        batch = []
+        for n, t in taken:
+            item = Item(prefix, n, t)
+            item.key = names[(n - 1) % keys]
+            item.shard = shard
+            item.slot = index
+            batch.append(item)
+        return batch
 
     def nudge(self, slot: Slot) -> None:
         """Wake a waiting reader if it can send a batch now."""
@@ -243,8 +252,12 @@ class StreamModel:
                 if env._now < slot.window_end:
                     env.process(self.window_timer(slot, wake))
                 yield wake
-            record = self.record
-            batch = [record(n, t, slot) for n, t in slot.unread.take(min(batch_size, slot.unread.count))]
+            taken = slot.unread.take(min(batch_size, slot.unread.count))
+            if self.specials or self.core.faults_by_n:
+                record = self.record
+                batch = [record(n, t, slot) for n, t in taken]
+            else:
+                batch = self.records(taken, slot)
             slot.taken.extend(batch)
             yield from self.process(slot, batch)
             slot.window_end = env._now + self.window_s
