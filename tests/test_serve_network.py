@@ -7,6 +7,8 @@ machine's LAN address and whose page then asks for every address it names.
 
 from __future__ import annotations
 
+import asyncio
+
 import ipaddress
 import re
 import socket
@@ -235,11 +237,16 @@ async def test_a_full_room_says_so_until_a_seat_frees_up(isolated_home):
             await websocket.close()
             wait_for(lambda: not served.sessions(), 10, "the first learner's app to end")
 
-            async def page_status() -> int:
+            # The seat is the server's until it has finished ending that session, a moment after
+            # the app process is gone; the page itself asks again every 10 seconds.
+            deadline = asyncio.get_running_loop().time() + 10
+            while True:
                 async with http.get(f"http://{base}/") as response:
-                    return response.status
-
-            assert await page_status() == 200
+                    if response.status == 200:
+                        break
+                    assert response.status == 503
+                assert asyncio.get_running_loop().time() < deadline, "the seat was never freed"
+                await asyncio.sleep(0.1)
 
 
 def limit_files(soft: int, hard: int):
