@@ -16,7 +16,7 @@ from textual.containers import Container, Horizontal
 from textual.events import Resize
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, TabbedContent, TabPane, Tabs
+from textual.widgets import Button, Tab, TabbedContent, TabPane
 
 from tutor.sim.scenario import load_scenario
 from tutor.ui.widgets.footer import Footer
@@ -193,9 +193,12 @@ class LabBoard(Container):
             return
         # A resize across the breakpoint recomposes the board: a key in the same burst can find
         # the new tabs still without their tab strip, and compose opens on active_model anyway.
+        pane_id = f"lab-tab-{model}"
         for tabs in self.query(TabbedContent):
-            if tabs.query(Tabs):
-                tabs.active = f"lab-tab-{model}"
+            # The strip's tabs mount one by one after the strip itself; TabbedContent names each
+            # after its pane, and refuses to activate one that is not there yet.
+            if any((tab.id or "").endswith(pane_id) for tab in tabs.query(Tab)):
+                tabs.active = pane_id
 
 
 class LabScreen(Composed, PlayerHost, Screen):
