@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
 from conftest import LabOnlyApp, let_player_ticks_pass, screen_text, wait_until
 
 from tutor.content.loader import load_course
+from tutor.sim.scenario import ScenarioError, load_scenario
 from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.screens.course_map import CourseMapScreen
-from tutor.ui.screens.lab import LAB_SPEED, LabScreen, lab_scenarios
+from tutor.ui.screens.lab import LAB_SEED, LAB_SPEED, LabScreen, lab_scenarios
 from tutor.ui.widgets.sim_log import EventLog
 from tutor.ui.widgets.sim_pane import SimView
 from tutor.ui.widgets.sim_text import TextBlock
@@ -70,6 +73,21 @@ def test_the_three_models_share_one_load_seed_and_function():
         assert (
             scenario.load == sync.load and scenario.seed == sync.seed and scenario.function == sync.function
         )
+
+
+def test_the_labs_own_scenarios_are_what_the_validator_makes_of_them():
+    # The lab builds them without the validator (its import is paid by no lab start); this is
+    # the check that its constants are valid, and that they hold the values it would give.
+    own = lab_scenarios()
+    checked = lab_scenarios(load={}, seed=LAB_SEED)  # a load given, even empty: validated
+    assert own == checked
+    for model, scenario in zip(("sync", "async", "sqs"), own, strict=True):
+        assert scenario.resolved() == load_scenario(scenario.resolved()).resolved(), model
+
+
+def test_a_load_the_validator_refuses_is_one_line():
+    with pytest.raises(ScenarioError, match=r"^load\.count = 0: allowed a whole number 1\.\."):
+        lab_scenarios(load={"count": 0})
 
 
 async def test_side_by_side_when_wide_in_tabs_when_narrow():

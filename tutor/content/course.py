@@ -165,6 +165,9 @@ class Course:
     quiz_size: int = DEFAULT_QUIZ_SIZE
     packs: list[Path] = field(default_factory=list)
     glossary: list[GlossaryTerm] = field(default_factory=list)
+    # Preset name -> its checked values (`Scenario.resolved()`), filled when the course cache is
+    # built, so a lesson's pane needs no validator (`tutor.sim.plain`).
+    checked_scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def module(self, module_id: str) -> Module:
         for module in self.modules:

@@ -34,7 +34,7 @@ from textual.widgets import Button, Input, Select, Static, TabbedContent, TabPan
 
 from tutor.errors import UserError
 from tutor.sim.params import Param, params_for
-from tutor.sim.scenario import show_value
+from tutor.sim.params import show_value
 from tutor.ui.widgets.sim_diagram import counter_lines, digest_chart_lines
 from tutor.ui.widgets.sim_flow import RunFollower, billed_line, counters_since, flow_lines
 from tutor.ui.widgets.sim_log import EventLog, batch_lines
