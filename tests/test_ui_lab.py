@@ -115,6 +115,24 @@ async def test_side_by_side_when_wide_in_tabs_when_narrow():
         assert "sim 00:00:30.0" in screen_text(app), "the runs go on where they were"
 
 
+async def test_at_80x24_the_tab_shows_its_counters_and_several_log_lines_under_the_summary():
+    app = LabOnlyApp()
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.pause()
+        await at(pilot, 45)
+        await pilot.press("3")
+        await wait_until(pilot, lambda: app.screen.board.active_model == "sqs", "the SQS tab")
+        rows = screen_text(app).splitlines()
+        counted = next(i for i, row in enumerate(rows) if "succeeded" in row and "failed" in row)
+        assert "throttles" in rows[counted + 1] and "billed:" in rows[counted + 2]
+        log = [row for row in rows[counted + 3 : -1] if re.match(r"\s+\d\d:\d\d", row)]
+        assert len(log) >= 4, rows
+        # The summary above is the tab's flow view: its SQS cell shows the queue as it stands.
+        assert any("visible" in row and "Poll-based" not in row for row in rows[:counted])
+        await pilot.resize_terminal(*WIDE)
+        await wait_until(pilot, lambda: "queue ─▶ pollers" in screen_text(app), "the flow view in a column")
+
+
 async def test_errors_key_makes_all_three_fail_each_in_its_own_way():
     app = LabOnlyApp()
     async with app.run_test(size=WIDE) as pilot:

@@ -151,6 +151,7 @@ class LabBoard(Container):
             id=f"lab-view-{model}",
         )
         view.counter_base = self.counter_bases.get(model)
+        view.flow_above = not self.wide  # in tabs, under the summary of every model's flow
         return view
 
     def compose(self) -> ComposeResult:
