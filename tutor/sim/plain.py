@@ -10,11 +10,11 @@ the same values: numbers of a float key are floats, as pydantic makes them.
 
 A change (`with_overrides`) goes through the validator, so pydantic is imported when a learner
 edits a parameter; only a key whose one rule is its own range (`RANGE_ONLY_KEYS`), given a value
-of its type, is checked here, with the validator's own range check (`param_refusal`). Anything
+of its type, is checked here, with the validator's own range check (`params.param_refusal`). Anything
 else, including a value that check refuses, is the validator's to answer, with its one-line
 message.
 
-No pydantic here, nor anything that imports it.
+No pydantic here: the validator is imported only inside `with_overrides`.
 """
 
 from __future__ import annotations
@@ -67,13 +67,32 @@ def _section_keys(section: str) -> list[str]:
     return keys
 
 
-# One frozen dataclass per section, its fields from PARAMS: a key added there is here too.
-SECTION_CLASSES: dict[str, type] = {
-    section: dataclasses.make_dataclass(
-        f"Plain{section.title()}", [(name, Any) for name in _section_keys(section)], frozen=True
-    )
-    for section in _SECTIONS
-}
+# Each section's keys, from PARAMS: a key added there is here too.
+SECTION_KEYS: dict[str, list[str]] = {section: _section_keys(section) for section in _SECTIONS}
+
+
+class PlainSection:
+    """One `[section]`'s values as attributes, in `SECTION_KEYS` order; frozen, and equal to
+    another with the same values. (Not a dataclass per section: building eight classes at import
+    costs more than a lesson's whole scenario.)"""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PlainSection) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(vars(self).items()))
+
+    def __repr__(self) -> str:
+        return "PlainSection(" + ", ".join(f"{key}={value!r}" for key, value in vars(self).items()) + ")"
+
+    def replaced(self, changes: Mapping[str, Any]) -> PlainSection:
+        return PlainSection({**vars(self), **changes})
 
 
 def _attribute(section: str) -> str:
@@ -82,7 +101,7 @@ def _attribute(section: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class PlainScenario:
-    """A checked scenario's values; sections are `SECTION_CLASSES` instances."""
+    """A checked scenario's values; each section a `PlainSection`."""
 
     model: str
     seed: int
@@ -108,15 +127,13 @@ class PlainScenario:
         for section in _SECTIONS:
             values = getattr(self, _attribute(section))
             table: dict[str, Any] = {}
-            for field in dataclasses.fields(values):
-                value = getattr(values, field.name)
-                if value is None:
-                    continue
-                if field.name == "faults":
-                    value = [dataclasses.asdict(fault) for fault in value]
+            for name, value in vars(values).items():
+                if name == "faults":
+                    table[name] = [dataclasses.asdict(fault) for fault in value]
                 elif isinstance(value, tuple):
-                    value = list(value)
-                table[field.name] = value
+                    table[name] = list(value)
+                elif value is not None:
+                    table[name] = value
             data[section] = table
         return data
 
@@ -148,7 +165,7 @@ class PlainScenario:
             else:
                 top[key] = value
         for attribute, values in sections.items():
-            top[attribute] = dataclasses.replace(getattr(self, attribute), **values)
+            top[attribute] = getattr(self, attribute).replaced(values)
         return dataclasses.replace(self, **top)
 
 
@@ -180,21 +197,21 @@ def plain_scenario(values: Mapping[str, Any]) -> PlainScenario:
     `resolved()`, or data a test proves valid. Keys left out take their defaults. Nothing is
     checked here: values that the validator has not accepted do not belong here."""
     sections: dict[str, Any] = {}
-    for section, cls in SECTION_CLASSES.items():
+    for section, names in SECTION_KEYS.items():
         given = values.get(section, {})
         fields: dict[str, Any] = {}
-        for field in dataclasses.fields(cls):
-            key = f"{section}.{field.name}"
-            if field.name == "faults":
-                fields["faults"] = tuple(PlainFault(**fault) for fault in given.get("faults", ()))
-            elif field.name == "arrival_times_s":
+        for name in names:
+            key = f"{section}.{name}"
+            if name == "faults":
+                fields[name] = tuple(PlainFault(**fault) for fault in given.get("faults", ()))
+            elif name == "arrival_times_s":
                 times = given.get("arrival_times_s")
-                fields[field.name] = None if times is None else tuple(float(at) for at in times)
-            elif field.name in given:
-                fields[field.name] = _kept(key, given[field.name])
+                fields[name] = None if times is None else tuple(float(at) for at in times)
+            elif name in given:
+                fields[name] = _kept(key, given[name])
             else:
-                fields[field.name] = PARAMS[key].default
-        sections[_attribute(section)] = cls(**fields)
+                fields[name] = PARAMS[key].default
+        sections[_attribute(section)] = PlainSection(fields)
     return PlainScenario(
         model=values["model"],
         seed=values.get("seed", PARAMS["seed"].default),
