@@ -128,3 +128,44 @@ def test_a_cache_that_cannot_be_written_costs_nothing_but_time(tmp_path, monkeyp
     assert titles(course) == titles(load_course()[0])
     assert blocked.read_text() == ""
     assert not list(tmp_path.glob("not-a-folder*.tmp"))
+
+
+def test_the_cache_keeps_every_preset_as_the_validator_checked_it():
+    from tutor.sim.scenario import load_scenario
+
+    load_course_cached()  # fills the cache
+    cached, _ = load_course_cached()
+    assert set(cached.checked_scenarios) == set(cached.scenario_files)
+    for name, path in cached.scenario_files.items():
+        assert cached.checked_scenarios[name] == load_scenario(path).resolved(), name
+
+
+def test_a_warm_start_opens_a_lesson_with_its_pane_and_the_lab_without_importing_pydantic():
+    # As a learner starts them: the pane's preset comes checked from the cache and the lab's
+    # scenarios are constants, so neither first frame waits for the validator.
+    code = (
+        "import sys\n"
+        "from tutor.ui.app import LambdaTutorApp, Start\n"
+        "lesson = Start('lesson', {'lesson_id': 'sync-throttling'})\n"
+        "start = lesson if sys.argv[1] == 'lesson' else Start.lab()\n"
+        "app = LambdaTutorApp(profile='warm', start=start)\n"
+        "async def look(pilot):\n"
+        "    for _ in range(500):\n"
+        "        await pilot.pause()\n"
+        "        if app.screen.query('SimView'):\n"
+        "            break\n"
+        "    print(app.screen.SCREEN_NAME, 'pydantic' in sys.modules)\n"
+        "    app.exit()\n"
+        "app.run(headless=True, size=(120, 40), auto_pilot=look)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def started(what: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", code, what], env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout.split()[-2:]
+
+    assert started("lesson") == ["lesson", "True"], "a cold start checks the course and its presets"
+    assert started("lesson") == ["lesson", "False"]
+    assert started("lab") == ["lab", "False"]

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
 from conftest import LabOnlyApp, let_player_ticks_pass, screen_text, wait_until
 
 from tutor.content.loader import load_course
+from tutor.sim.scenario import ScenarioError, load_scenario
 from tutor.ui.app import LambdaTutorApp, Start
 from tutor.ui.screens.course_map import CourseMapScreen
-from tutor.ui.screens.lab import LAB_SPEED, LabScreen, lab_scenarios
+from tutor.ui.screens.lab import LAB_SEED, LAB_SPEED, LabScreen, lab_scenarios
 from tutor.ui.widgets.sim_log import EventLog
 from tutor.ui.widgets.sim_pane import SimView
 from tutor.ui.widgets.sim_text import TextBlock
@@ -72,6 +75,21 @@ def test_the_three_models_share_one_load_seed_and_function():
         )
 
 
+def test_the_labs_own_scenarios_are_what_the_validator_makes_of_them():
+    # The lab builds them without the validator (its import is paid by no lab start); this is
+    # the check that its constants are valid, and that they hold the values it would give.
+    own = lab_scenarios()
+    checked = lab_scenarios(load={}, seed=LAB_SEED)  # a load given, even empty: validated
+    assert own == checked
+    for model, scenario in zip(("sync", "async", "sqs"), own, strict=True):
+        assert scenario.resolved() == load_scenario(scenario.resolved()).resolved(), model
+
+
+def test_a_load_the_validator_refuses_is_one_line():
+    with pytest.raises(ScenarioError, match=r"^load\.count = 0: allowed a whole number 1\.\."):
+        lab_scenarios(load={"count": 0})
+
+
 async def test_side_by_side_when_wide_in_tabs_when_narrow():
     app = LabOnlyApp()
     async with app.run_test(size=WIDE) as pilot:
@@ -95,6 +113,24 @@ async def test_side_by_side_when_wide_in_tabs_when_narrow():
         assert tabs.active == "lab-tab-sqs"
         assert "Poll-based: SQS -> Lambda" in screen_text(app)
         assert "sim 00:00:30.0" in screen_text(app), "the runs go on where they were"
+
+
+async def test_at_80x24_the_tab_shows_its_counters_and_several_log_lines_under_the_summary():
+    app = LabOnlyApp()
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.pause()
+        await at(pilot, 45)
+        await pilot.press("3")
+        await wait_until(pilot, lambda: app.screen.board.active_model == "sqs", "the SQS tab")
+        rows = screen_text(app).splitlines()
+        counted = next(i for i, row in enumerate(rows) if "succeeded" in row and "failed" in row)
+        assert "throttles" in rows[counted + 1] and "billed:" in rows[counted + 2]
+        log = [row for row in rows[counted + 3 : -1] if re.match(r"\s+\d\d:\d\d", row)]
+        assert len(log) >= 4, rows
+        # The summary above is the tab's flow view: its SQS cell shows the queue as it stands.
+        assert any("visible" in row and "Poll-based" not in row for row in rows[:counted])
+        await pilot.resize_terminal(*WIDE)
+        await wait_until(pilot, lambda: "queue ─▶ pollers" in screen_text(app), "the flow view in a column")
 
 
 async def test_errors_key_makes_all_three_fail_each_in_its_own_way():

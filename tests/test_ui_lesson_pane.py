@@ -208,3 +208,15 @@ async def test_help_over_a_narrow_lesson_names_v_for_the_pane():
             "the simulation (all but its control bar), for more text"
         ]
         assert "**v** shows it" in app.screen.query_one("#help-text").source
+
+
+async def test_a_lesson_whose_preset_starts_at_once_says_its_load_starts_late():
+    # sync-throttling's preset bursts at t = 0; the pane starts its load 3 s late so the throttles
+    # are 3 s of wall time away, and the note under the title says so (its times count from 0).
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_lesson(app, pilot, "sync-throttling")
+        await wait_for_text(pilot, "load starts at 3 s; first throttle at sim 00:00:03.0")
+        await open_lesson(app, pilot, "sync-timeouts")  # its first event is 29 s in: nothing moved
+        await wait_for_text(pilot, "first caller timeout (504)")
+        assert "load starts at" not in screen_text(app)

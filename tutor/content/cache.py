@@ -14,8 +14,10 @@ Anything different is a miss, and a miss is the ordinary load, whose result then
 file. The cache only ever saves work: a file that cannot be read, does not unpickle or belongs to
 another fingerprint is ignored and rewritten, and a cache that cannot be written is skipped
 without a word. It holds plain dataclasses (`tutor.content.course`), so reading it back imports
-no pydantic. It is a pickle, written and read only by this app in the learner's own data
-directory, the same trust as the progress database beside it.
+no pydantic. The presets are checked as the cache is built (pydantic is imported then anyway),
+and the course keeps their values (`Course.checked_scenarios`), so a lesson's pane runs its preset
+without the validator (`tutor.sim.plain`). It is a pickle, written and read only by this app in
+the learner's own data directory, the same trust as the progress database beside it.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ import os
 import pickle
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tutor.content.course import Course, Problem
 
 CACHE_NAME = "course-cache.pickle"
-CACHE_FORMAT = 3  # 2: the course carries its glossary; 3: pack titles, exercises their pack
+# 2: the course carries its glossary; 3: pack titles, exercises their pack; 4: presets' checked values.
+CACHE_FORMAT = 4
 # A pack this big is refused by the loader anyway; do not walk a whole home directory to find out.
 MAX_FINGERPRINT_FILES = 2000
 
@@ -132,5 +136,23 @@ def load_course_cached(extra_packs: Sequence[Path | str] = ()) -> tuple[Course, 
 
     course, problems = load_course(extra_packs)
     if key is not None:
+        course.checked_scenarios = checked_presets(course)
         write(path, key, course, problems)
     return course, problems
+
+
+def checked_presets(course: Course) -> dict[str, dict[str, Any]]:
+    """Every preset of the course that the validator accepts, by name: its `resolved()` values.
+
+    A preset it refuses is left out: the lesson that names it checks it again and shows the one-line
+    refusal. The fingerprint covers what these depend on (the preset files and `tutor/sim`)."""
+    from tutor.errors import UserError
+    from tutor.sim.scenario import load_scenario
+
+    checked = {}
+    for name, path in course.scenario_files.items():
+        try:
+            checked[name] = load_scenario(path).resolved()
+        except UserError:
+            continue
+    return checked

@@ -167,6 +167,9 @@ class Course:
     # Each pack's own title (course.toml's `title`), by folder; the built-in course's is `title`.
     pack_titles: dict[Path, str] = field(default_factory=dict)
     glossary: list[GlossaryTerm] = field(default_factory=list)
+    # Preset name -> its checked values (`Scenario.resolved()`), filled when the course cache is
+    # built, so a lesson's pane needs no validator (`tutor.sim.plain`).
+    checked_scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def module(self, module_id: str) -> Module:
         for module in self.modules:

@@ -8,7 +8,10 @@ it, so a range lives here and nowhere else. Numbers come from the AWS facts shee
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
 ALL_MODELS = ("sync", "async", "sqs", "kinesis", "dynamodb")
 STREAM_MODELS = ("kinesis", "dynamodb")
@@ -734,6 +737,41 @@ _PARAM_LIST = [
 ]
 
 PARAMS: dict[str, Param] = {param.key: param for param in _PARAM_LIST}
+
+
+def show_value(value: Any) -> str:
+    """A value as the user would write it in TOML (strings quoted, booleans lower case)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(value)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(value, separators=(", ", " = ") if isinstance(value, dict) else (", ", ": "))
+
+
+def param_refusal(param: Param, value: Any) -> str | None:
+    """Why `value` is outside what `param` allows, in one line; None when it is allowed."""
+    if value is None:
+        return None
+    shown = f"{param.key} = {show_value(value)}"
+    if param.kind == "choice":
+        if value not in param.choices:
+            note = param.choice_notes.get(value)
+            return f"{shown}: allowed {param.allowed()}" + (f" ({note})" if note else "")
+        return None
+    if param.kind == "bool" or value in param.special:
+        return None
+    # NaN compares false with every bound and infinity passes an open-ended range: neither is a
+    # number a run can use.
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{shown}: not a finite number; allowed {param.allowed()}"
+    too_high = param.max is not None and value > param.max and param.max_from is None
+    if (param.min is not None and value < param.min) or too_high:
+        return f"{shown}: allowed {param.allowed()}"
+    return None
 
 
 def params_for(model: str) -> list[Param]:

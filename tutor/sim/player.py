@@ -22,6 +22,7 @@ slice, the re-run's included, so it never has to catch up from a trace that is g
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from bisect import bisect_left, bisect_right
@@ -108,7 +109,7 @@ def first_notable_event(scenario: Any) -> tuple[float, str] | None:
     Found by running the scenario headless up to that event (a millisecond or so for a lesson's
     preset) and remembered per scenario, since lessons share presets and are opened again.
     """
-    key = scenario.model_dump_json()
+    key = json.dumps(scenario.resolved(), sort_keys=True)  # a validated model or a plain scenario
     if key not in _first_notable:
         found = None
         for events in Simulation(scenario).stream(chunk_rows=NOTABLE_SEARCH_ROWS):

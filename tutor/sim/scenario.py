@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import json
 import math
 import re
 import tomllib
@@ -22,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from tutor.errors import UserError
 from tutor.locations import builtin_content_dir
-from tutor.sim.params import ALL_MODELS, PARAMS, UNRESERVED_FLOOR, Param
+from tutor.sim.params import ALL_MODELS, PARAMS, UNRESERVED_FLOOR, Param, param_refusal, show_value
 
 PRESET_DIR = builtin_content_dir() / "scenarios"
 MODELS = ALL_MODELS
@@ -43,19 +42,6 @@ class ScenarioError(UserError):
     """A scenario that cannot run: one line naming the key, the value and what is allowed."""
 
 
-def show_value(value: Any) -> str:
-    """A value as the user would write it in TOML (strings quoted, booleans lower case)."""
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value)) if abs(value) < 1e15 else repr(value)
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return json.dumps(value, separators=(", ", " = ") if isinstance(value, dict) else (", ", ": "))
-
-
 def _refuse(message: str) -> PydanticCustomError:
     # Raised inside validators; `_one_line` passes the message through untouched.
     return PydanticCustomError(_REFUSAL, message)
@@ -68,25 +54,9 @@ def _field(key: str) -> Any:
 
 def _check_param(param: Param, value: Any) -> None:
     """Raise a one-line refusal if `value` is outside what `param` allows."""
-    if value is None:
-        return
-    shown = f"{param.key} = {show_value(value)}"
-    if param.kind == "choice":
-        if value not in param.choices:
-            note = param.choice_notes.get(value)
-            raise _refuse(f"{shown}: allowed {param.allowed()}" + (f" ({note})" if note else ""))
-        return
-    if param.kind == "bool":
-        return
-    if value in param.special:
-        return
-    # NaN compares false with every bound and infinity passes an open-ended range: neither is a
-    # number a run can use.
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _refuse(f"{shown}: not a finite number; allowed {param.allowed()}")
-    too_high = param.max is not None and value > param.max and param.max_from is None
-    if (param.min is not None and value < param.min) or too_high:
-        raise _refuse(f"{shown}: allowed {param.allowed()}")
+    refusal = param_refusal(param, value)
+    if refusal is not None:
+        raise _refuse(refusal)
 
 
 class _Section(BaseModel):
@@ -290,6 +260,8 @@ class Scenario(BaseModel):
     downstream: DownstreamConfig = Field(default_factory=DownstreamConfig)
     prices: PricesConfig = Field(default_factory=PricesConfig)
 
+    # A key these rules read must not be in `tutor.sim.plain.RANGE_ONLY_KEYS` (changed there
+    # with its range check alone).
     @model_validator(mode="after")
     def _aws_refusals(self, info: ValidationInfo) -> Scenario:
         changed: set[str] = set((info.context or {}).get("changed", ()))

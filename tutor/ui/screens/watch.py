@@ -54,7 +54,8 @@ class WatchScreen(Screen):
             name = preset
             try:
                 # Presets come from the palette, which only an app with the course offers.
-                scenario = find_scenario(preset, self.app.course.scenario_files)
+                course = self.app.course
+                scenario = find_scenario(preset, course.scenario_files, course.checked_scenarios)
             except UserError as error:
                 self.problem = f"✗ The scenario {preset!r} cannot run: {error}"
         self.scenario = scenario

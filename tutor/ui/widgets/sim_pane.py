@@ -34,7 +34,7 @@ from textual.widgets import Button, Input, Select, Static, TabbedContent, TabPan
 
 from tutor.errors import UserError
 from tutor.sim.params import Param, params_for
-from tutor.sim.scenario import show_value
+from tutor.sim.params import show_value
 from tutor.ui.widgets.sim_diagram import counter_lines, digest_chart_lines
 from tutor.ui.widgets.sim_flow import RunFollower, billed_line, counters_since, flow_lines
 from tutor.ui.widgets.sim_log import EventLog, batch_lines
@@ -59,6 +59,10 @@ CRAMPED_BELOW = 24
 # Shorter views draw the compact flow view and no charts, so the counters and six log lines fit
 # under it (a full-height lesson pane at 80x24 is 18 rows; a watch screen at 100x30 is 25).
 COMPACT_BELOW = 30
+# A view whose flow is drawn above it (`SimView.flow_above`, the lab's tabs under their summary)
+# leaves it there when shorter than this, so its counters and a few log lines fit (the lab at
+# 80x24 gives a view 12 rows).
+FLOW_ABOVE_BELOW = 20
 
 PLAYER_BINDINGS: list[BindingType] = [
     # One key, two bindings: the footer names what space will do now (check_action shows one).
@@ -130,6 +134,13 @@ class SimView(Composed, Vertical):
         self.counter_base: tuple[float, dict] | None = None
         self._markers_logged = 0
         self._retries_logged = 0
+        # Set by a screen that draws this run's flow elsewhere in view (the lab's summary).
+        self.flow_above = False
+
+    @property
+    def leaves_flow_above(self) -> bool:
+        """Short, with the flow drawn above: no flow view here."""
+        return self.flow_above and 0 < self.size.height < FLOW_ABOVE_BELOW
 
     def compose(self) -> ComposeResult:
         if self.caption:
@@ -176,8 +187,13 @@ class SimView(Composed, Vertical):
         width = self._width()
         self.follower.update()
         compact = 0 < self.size.height < COMPACT_BELOW
-        flow = flow_lines(snapshot, run.scenario, self.follower, sim.stage_items(), width, compact=compact)
-        self._write(".sim-diagram", flow, width)
+        if self.leaves_flow_above:
+            self._write(".sim-diagram", [], width)
+        else:
+            flow = flow_lines(
+                snapshot, run.scenario, self.follower, sim.stage_items(), width, compact=compact
+            )
+            self._write(".sim-diagram", flow, width)
         counters = counter_lines(counters_since(snapshot, self.counter_base))
         if self.counter_base is not None and snapshot["t"] >= self.counter_base[0]:
             counters.insert(0, f"counted from {clock_text(self.counter_base[0])} on")

@@ -17,6 +17,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tutor.errors import UserError
+from tutor.sim.params import show_value
+from tutor.sim.plain import PlainScenario, plain_scenario
 from tutor.sim.player import NOTICE_LEAD_S, SPEEDS, first_notable_event, lesson_speed, pace_note
 from tutor.ui.widgets.sim_pane import SimPane
 
@@ -24,13 +26,21 @@ if TYPE_CHECKING:
     from tutor.content.course import TryStep
 
 
-def find_scenario(name: str, scenario_files: dict[str, Any] | None = None) -> Any:
-    """The validated scenario a lesson names; raises `UserError` with the one-line reason."""
-    # The scenario's validation (pydantic) is paid for by the first lesson with a simulation, not at start-up.
-    from tutor.sim.scenario import load_scenario
+def find_scenario(
+    name: str, scenario_files: dict[str, Any] | None = None, checked: dict[str, dict[str, Any]] | None = None
+) -> PlainScenario:
+    """The scenario a lesson names, as a `PlainScenario`; raises `UserError` with the one-line reason.
 
-    path = (scenario_files or {}).get(name)
-    return load_scenario(path if path is not None else name)
+    `checked` holds presets' values checked when the course cache was built
+    (`Course.checked_scenarios`): one found there needs no validator. Any other is validated now,
+    which imports pydantic."""
+    values = (checked or {}).get(name)
+    if values is None:
+        from tutor.sim.scenario import load_scenario
+
+        path = (scenario_files or {}).get(name)
+        values = load_scenario(path if path is not None else name).resolved()
+    return plain_scenario(values)
 
 
 def paced(scenario: Any) -> tuple[Any, tuple[float, str] | None]:
@@ -80,21 +90,30 @@ class SimulationSlot(Container):
                 id="lesson-sim",
             )
         try:
-            scenario = find_scenario(self.scenario, getattr(course, "scenario_files", None))
+            scenario = find_scenario(
+                self.scenario,
+                getattr(course, "scenario_files", None),
+                getattr(course, "checked_scenarios", None),
+            )
         except UserError as problem:
             return Static(
                 f"✗ The simulation {self.scenario!r} cannot run: {problem}",
                 classes="slot-problem",
                 markup=False,
             )
+        as_written = scenario
         scenario, first_notable = paced(scenario)
         speed = lesson_speed(scenario.until_s, first_notable[0] if first_notable else None)
+        notes = [pace_note(first_notable, speed)]
+        if scenario.load.start_s != as_written.load.start_s:
+            # Times in the pane count from the run's start, not the preset's first arrival: say so.
+            notes.insert(0, f"load starts at {show_value(scenario.load.start_s)} s")
         return SimPane(
             scenario,
             title=f"{self.scenario}: {scenario.title or scenario.model}",
             try_steps=self.try_steps,
             speed=speed,
-            note=pace_note(first_notable, speed),
+            note="; ".join(note for note in notes if note),
             start_hint=LESSON_START_HINT,
             id="lesson-sim",
         )
