@@ -100,6 +100,31 @@ def screen_shows(page, text: str, timeout_s: float = 30) -> None:
         raise AssertionError(f"{text!r} not shown; the screen:\n{page.evaluate(SCREEN_TEXT)}") from error
 
 
+def join_as_a_new_learner(page, name: str, pin: str) -> None:
+    """Type a name (Unicode, through the browser's keyboard), choose "I am new here", a PIN twice."""
+    screen_shows(page, "What is your name?")
+    page.locator("#terminal").click()  # keys go to the terminal, as a learner's would
+    page.keyboard.type(name)
+    page.keyboard.press("Enter")
+    screen_shows(page, "Have you chosen a PIN here before?")
+    page.keyboard.press("ArrowDown")  # "I am new here": choose a PIN
+    page.keyboard.press("Enter")
+    screen_shows(page, "type it twice")
+    # Tab, not enter, between the two boxes: tab moves the focus as the key is handled, enter only
+    # once the box's "submitted" message comes back, after the keys typed since.
+    masked = "\u2022" * len(pin)
+    page.keyboard.type(pin)
+    screen_shows(page, masked)  # as a learner sees each box take the PIN before going on
+    page.keyboard.press("Tab")
+    page.keyboard.type(pin)
+    page.wait_for_function(f"m => ({SCREEN_TEXT})().split(m).length === 3", arg=masked, timeout=30000)
+    page.keyboard.press("Enter")
+    try:
+        page.wait_for_function(f"() => !({SCREEN_TEXT})().includes('Welcome to lambda-tutor')", timeout=30000)
+    except Exception as error:
+        raise AssertionError(f"login not done; the screen:\n{page.evaluate(SCREEN_TEXT)}") from error
+
+
 def test_a_learner_uses_the_course_in_chromium_offline_and_the_page_reconnects(isolated_home):
     sync_playwright = browser_or_skip()
     outside: list[str] = []
@@ -114,20 +139,7 @@ def test_a_learner_uses_the_course_in_chromium_offline_and_the_page_reconnects(i
                 page.add_init_script(CATCH_TERMINAL)
                 page.goto(f"http://127.0.0.1:{served.port}/")
 
-                screen_shows(page, "What is your name?")
-                page.locator("#terminal").click()  # keys go to the terminal, as a learner's would
-                page.keyboard.type("Jos\u00e9 N\u00fa\u00f1ez")  # a Unicode name, typed in the browser
-                page.keyboard.press("Enter")
-                screen_shows(page, "Have you chosen a PIN here before?")
-                page.keyboard.press("ArrowDown")  # "I am new here": choose a PIN
-                page.keyboard.press("Enter")
-                screen_shows(page, "type it twice")
-                for _ in range(2):
-                    page.keyboard.type("2468")
-                    page.keyboard.press("Enter")
-                page.wait_for_function(
-                    f"() => !({SCREEN_TEXT})().includes('Welcome to lambda-tutor')", timeout=15000
-                )
+                join_as_a_new_learner(page, "Jos\u00e9 N\u00fa\u00f1ez", "2468")
                 screen_shows(page, "Jos\u00e9 N\u00fa\u00f1ez")  # the masthead names the learner
 
                 token = page.evaluate("() => sessionStorage.getItem('lambda-tutor-resume')")

@@ -218,3 +218,14 @@ async def test_a_tab_that_comes_back_opens_the_exercise_with_the_values_typed():
         field = back.screen.query(ParamField).first()
         assert field.entry.value == "1" and field.changed and field.value == 1
         assert back.profile == "Gus"
+
+
+async def test_tab_moves_between_the_two_pin_boxes_as_the_key_is_handled():
+    # Typed straight on, as a fast typist or a password manager would: tab's move comes before the
+    # next digit, where enter's comes only with the box's "submitted" message.
+    app = LambdaTutorApp(start=Start.served())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await give_name(pilot, "Tess")
+        await pilot.press("down", "enter", *"1357", "tab", *"1357", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CourseMapScreen), "the course map")
+        assert app.profile == "Tess"

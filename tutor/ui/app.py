@@ -285,7 +285,8 @@ class LambdaTutorApp(App[None]):
         if action == "search" and getattr(self, "_course", None) is None:
             return False  # started alone (simulate --watch): there is no course to search
         if not self.named:
-            return action == "quit"
+            # Before the login only quitting, and tab between the prompt's boxes (the PIN twice).
+            return action in ("quit", "focus_next", "focus_previous")
         return self._too_small_screen is None or action in ACTIONS_WHILE_TOO_SMALL
 
     # Progress ------------------------------------------------------------------------------------

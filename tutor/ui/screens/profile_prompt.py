@@ -108,7 +108,9 @@ class ProfilePromptScreen(ModalScreen[str]):
         self.query_one("#profile-rule", Static).update(self._rule(step))
         self._error(error)
         if shown:
-            self.query_one(shown[0]).focus()
+            # At once, not on the next turn as Widget.focus does: a key typed meanwhile (tab to the
+            # second PIN box) would otherwise move the focus on first and then be undone.
+            self.set_focus(self.query_one(shown[0]))
 
     def _intro(self, step: str) -> str:
         if step == NAME:
@@ -179,12 +181,12 @@ class ProfilePromptScreen(ModalScreen[str]):
         empty = next((field for field in fields if not field.value.strip()), None)
         if empty is not None:
             # Enter moves on to the next box until every box has something in it.
-            empty.focus()
+            self.set_focus(empty)
             return
         pin, confirm = fields[0].value, fields[1].value
         if pin != confirm:
             fields[0].value = fields[1].value = ""
-            fields[0].focus()
+            self.set_focus(fields[0])
             self._error("The two PINs differ: type your new PIN twice again.")
             return
         store = self.app.store
@@ -214,7 +216,7 @@ class ProfilePromptScreen(ModalScreen[str]):
             focus = "#profile-pin" if self.step == PIN else "#profile-new-pin"
             if self.step == NEW_PIN and self.roster and "join code" in str(refusal):
                 focus = "#profile-code"
-            self.query_one(focus).focus()
+            self.set_focus(self.query_one(focus))
             return
         self.checking = False
         self.dismiss(learner.display_name)
