@@ -79,6 +79,22 @@ def test_a_long_run_with_its_trace_grows_far_less_than_keeping_the_trace(tmp_pat
     assert (streamed - tiny) * 10 < kept - tiny, (tiny, streamed, kept)
 
 
+def waiting_processes_kb() -> int:
+    """What waiting the old way cost: a SimPy process per item (200,000), each on its timeout."""
+    return peak_kb(
+        [
+            "-c",
+            "import simpy\n"
+            "env = simpy.Environment()\n"
+            "def wait(env):\n"
+            "    yield env.timeout(1)\n"
+            "for _ in range(200000):\n"
+            "    env.process(wait(env))\n"
+            "env.run()\n",
+        ]
+    )
+
+
 # Reserved concurrency 1 and arrivals far faster than the function: nearly all 200,000 events wait
 # in throttle backoff at once (each keeping its Poisson arrival time) until their age runs out.
 THROTTLED = (
@@ -94,19 +110,7 @@ THROTTLED = (
 def test_throttled_async_events_wait_for_far_less_than_a_process_each():
     tiny = peak_kb(simulate("--json", sets=("model=async", "load.count=100")))
     throttled = peak_kb(simulate("--json", sets=THROTTLED))
-    # What waiting the old way cost: a SimPy process per event, each waiting on its backoff.
-    processes = peak_kb(
-        [
-            "-c",
-            "import simpy\n"
-            "env = simpy.Environment()\n"
-            "def wait(env):\n"
-            "    yield env.timeout(1)\n"
-            "for _ in range(200000):\n"
-            "    env.process(wait(env))\n"
-            "env.run()\n",
-        ]
-    )
+    processes = waiting_processes_kb()
     assert processes > tiny, "200,000 waiting processes cost memory"
     assert (throttled - tiny) * 10 < processes - tiny, (tiny, throttled, processes)
 
@@ -127,17 +131,6 @@ SYNC_RETRIES = (
 def test_sync_callers_backing_off_wait_for_far_less_than_a_process_each():
     tiny = peak_kb(simulate("--json", sets=("model=sync", "load.count=100")))
     backing_off = peak_kb(simulate("--json", sets=SYNC_RETRIES))
-    processes = peak_kb(
-        [
-            "-c",
-            "import simpy\n"
-            "env = simpy.Environment()\n"
-            "def wait(env):\n"
-            "    yield env.timeout(1)\n"
-            "for _ in range(200000):\n"
-            "    env.process(wait(env))\n"
-            "env.run()\n",
-        ]
-    )
+    processes = waiting_processes_kb()
     assert processes > tiny, "200,000 waiting processes cost memory"
     assert (backing_off - tiny) * 10 < processes - tiny, (tiny, backing_off, processes)

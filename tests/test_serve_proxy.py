@@ -29,6 +29,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from serving import children_of, free_port
+
 from tutor.progress.credentials import token_hash
 from tutor.progress.store import open_store
 from tutor.ui.app import RESUME_LIFETIME
@@ -48,25 +50,6 @@ def nginx_or_skip() -> str:
     if os.environ.get("LAMBDA_TUTOR_REQUIRE_NGINX") == "1":
         pytest.fail("LAMBDA_TUTOR_REQUIRE_NGINX=1 but nginx is not installed (apt-get install -y nginx)")
     pytest.skip("nginx is not installed (apt-get install -y nginx); CI sets LAMBDA_TUTOR_REQUIRE_NGINX=1")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def children_of(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z" and int(fields[1]) == pid:
-                found.add(int(entry.name))
-    return found
 
 
 # The tab ann comes back with through the other serve process (a valid token: 16-64 URL-safe chars).
