@@ -1249,26 +1249,32 @@ def _find_damage(path: Path, busy_timeout_s: float) -> str | None:
     return None
 
 
-def _move_aside(path: Path, moment: datetime) -> Path:
+def move_sqlite_store_aside(path: Path, moment: datetime, label: str) -> Path:
+    """Rename a SQLite store and its journal files to `<name>.<label>-<UTC time>`: kept, never
+    deleted, so renaming it back undoes the move. Raises OSError."""
     stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    target = path.with_name(f"{path.name}.{label}-{stamp}")
     suffix = 2
     while target.exists():
-        target = path.with_name(f"{path.name}.damaged-{stamp}-{suffix}")
+        target = path.with_name(f"{path.name}.{label}-{stamp}-{suffix}")
         suffix += 1
+    os.rename(path, target)
+    # The journal files belong with the database they describe; SQLite finds them by name.
+    for companion in ("-wal", "-shm", "-journal"):
+        source = path.with_name(path.name + companion)
+        if source.exists():
+            os.rename(source, target.with_name(target.name + companion))
+    return target
+
+
+def _move_aside(path: Path, moment: datetime) -> Path:
     try:
-        os.rename(path, target)
-        # The journal files belong with the database they describe; SQLite finds them by name.
-        for companion in ("-wal", "-shm", "-journal"):
-            source = path.with_name(path.name + companion)
-            if source.exists():
-                os.rename(source, target.with_name(target.name + companion))
+        return move_sqlite_store_aside(path, moment, "damaged")
     except OSError as error:
         raise ProgressError(
             f"the progress store {path} is damaged and could not be moved aside: "
             f"{error.strerror or _one_line(error)}"
         ) from error
-    return target
 
 
 def _file_identity(path: Path) -> tuple[int, int] | None:

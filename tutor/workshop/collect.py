@@ -21,7 +21,13 @@ from typing import Any
 
 from tutor.errors import UserError
 from tutor.progress.export import CHECKSUM_KEY, EXPORT_FORMAT, checksum
-from tutor.progress.store import QuestionResult, ReviewCard, from_utc_text, utc_now
+from tutor.progress.store import (
+    QuestionResult,
+    ReviewCard,
+    from_utc_text,
+    move_sqlite_store_aside,
+    utc_now,
+)
 
 # Exports written before format 3 carry no checksum, so an edit could not be told from the original.
 OLDEST_COLLECTED_FORMAT = 3
@@ -266,23 +272,10 @@ def move_store_aside(path: Path) -> Path:
     Renamed, never deleted: a reset by mistake is undone by renaming it back. Stop `serve` first:
     a running server keeps writing to the file it opened, which is now the kept one.
     """
-    import os
-
-    stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.reset-{stamp}")
-    suffix = 2
-    while target.exists():
-        target = path.with_name(f"{path.name}.reset-{stamp}-{suffix}")
-        suffix += 1
     try:
-        os.rename(path, target)
-        for companion in ("-wal", "-shm", "-journal"):
-            source = path.with_name(path.name + companion)
-            if source.exists():
-                os.rename(source, target.with_name(target.name + companion))
+        return move_sqlite_store_aside(path, utc_now(), "reset")
     except OSError as error:
         raise UserError(f"cannot move the store {path} aside: {error.strerror or error}") from error
-    return target
 
 
 def copy_room_aside(store) -> tuple[str, int]:
