@@ -10,7 +10,7 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, ProgressBar, Select
 
-from conftest import screen_text, wait_until
+from conftest import screen_text, wait_for_text, wait_until
 
 from tutor.content.loader import load_course
 from tutor.progress.store import open_store
@@ -239,8 +239,7 @@ async def test_the_list_marks_passed_exercises_and_enter_opens_one():
         await run_and_wait(pilot, app.screen, "2", "1", "enter")  # the concurrency estimate, within ±2
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, ExerciseListScreen), "back to the list")
-        await pilot.pause()
-        assert f"✓ passed   {first.title}" in screen_text(app)
+        await wait_for_text(pilot, f"✓ passed   {first.title}")
         assert f"1 / {len(COURSE.exercises)} exercises passed" in screen_text(app)
 
 

@@ -87,8 +87,8 @@ async def test_enter_on_a_term_opens_its_glossary_entry_and_escape_comes_back_to
         term = next(term for term in app.course.glossary if term.term in label)
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen_name(app) == "glossary", "the glossary")
-        text = " ".join(screen_text(app).split())
-        assert term.definition.split(".")[0][:40] in text
+        definition = term.definition.split(".")[0][:40]
+        await wait_until(pilot, lambda: definition in " ".join(screen_text(app).split()), "the definition")
         await pilot.press("escape")
         await wait_until(pilot, lambda: screen_name(app) == "lesson", "back in the lesson")
         assert app.screen.lesson.id == RETRIES
@@ -113,6 +113,7 @@ async def test_help_over_a_lesson_names_the_links_key():
         await open_by_keyboard(app, pilot, RETRIES)
         await pilot.press("f1")
         await wait_until(pilot, lambda: screen_name(app) == "help", "help")
+        await wait_for_text(pilot, "The lessons and glossary terms")
         rows = screen_text(app).splitlines()
         row = next((row for row in rows if row.strip().startswith("k ")), "")
         assert "The lessons and glossary terms" in row, "\n".join(rows)

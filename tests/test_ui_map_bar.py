@@ -83,6 +83,7 @@ async def test_help_over_the_map_names_search_the_glossary_and_continue_as_it_st
         await pilot.pause()
         await pilot.press("f1")
         await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "help", "help")
+        await wait_for_text(pilot, "Reopen the lesson you were reading")
         shown = screen_text(app)
         assert "Reopen the lesson you were reading" in shown  # the toggle in its current state
         assert "Open the first lesson" not in shown

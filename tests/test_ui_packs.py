@@ -86,7 +86,7 @@ async def test_the_exercise_list_shows_the_packs_exercises_under_its_title_then_
         assert rows[built_in_row + 1] == "Synchronous invocation"
         await pilot.press("enter")
         await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "exercise", "an exercise")
-        assert "Orders: every good order once" in screen_text(app)
+        await wait_for_text(pilot, "Orders: every good order once")
 
 
 async def test_built_in_exercises_alone_have_no_built_in_heading():

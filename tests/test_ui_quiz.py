@@ -7,7 +7,7 @@ while the built-in bank grows.
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from conftest import card_due, screen_text, wait_until
+from conftest import card_due, screen_text, wait_for_text, wait_until
 from textual.pilot import Pilot
 
 from tutor.quiz.review import next_card
@@ -153,8 +153,8 @@ async def test_the_mouse_picks_and_submits_and_l_opens_the_lesson():
         await pilot.press("l")
         await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_NAME", "") == "lesson", "the lesson")
         assert app.screen.lesson.id == "quizpack-status"
-        footer = screen_text(app).splitlines()[-1]
-        assert "b Back to quiz" in footer, "the footer says back leads to the quiz, not the map"
+        # The footer says back leads to the quiz, not the map.
+        await wait_for_text(pilot, "b Back to quiz", row=-1)
         await pilot.press("escape")
         await quiz_screen(pilot, "feedback")
 
@@ -240,6 +240,7 @@ async def test_a_quiz_left_after_three_answers_resumes_in_order_and_scores_as_if
         assert "Quiz     quiz in progress: question 4 of 7  (z resumes it)" in on_the_map
         assert "not taken" not in on_the_map
         await wait_until(pilot, lambda: getattr(app.screen, "phase", "") == "choice", "the choice to resume")
+        await wait_for_text(pilot, "Resume at question 4")
         shown = screen_text(app)
         assert "You left this quiz before the end." in shown
         assert "Question 4 of 7 is next; you answered 3 (2 right)" in shown
@@ -291,10 +292,8 @@ async def test_a_quiz_left_by_quitting_the_app_is_offered_again_by_a_new_app():
 
     restarted = quiz_app()
     async with restarted.run_test(size=SIZE) as pilot:
-        await wait_until(
-            pilot, lambda: getattr(restarted.screen, "phase", "") == "choice", "the choice to resume"
-        )
-        assert "Resume at question 4" in screen_text(restarted)
+        # The phase is set before the choice is painted: wait for what a learner would see.
+        await wait_for_text(pilot, "Resume at question 4")
         await pilot.click("#quiz-begin")
         screen = await quiz_screen(pilot)
         assert screen.session.counter == "4 / 7"
@@ -305,6 +304,7 @@ async def test_a_big_module_offers_a_draw_or_every_question():
     app = LambdaTutorApp("ann", [], start=Start.quiz("sync"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: getattr(app.screen, "phase", "") == "choice", "the start choice")
+        await wait_for_text(pilot, "questions, drawn from the")
         bank = sum(1 for q in app.course.questions if q.module == "sync")
         shown = screen_text(app)
         assert f"12 questions, drawn from the {bank} of this module." in shown

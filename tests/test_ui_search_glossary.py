@@ -76,6 +76,9 @@ async def test_a_terms_first_use_in_a_lesson_is_a_link_to_its_glossary_entry():
         await wait_for_text(pilot, "visibility timeout")
         await click_text(pilot, "visibility timeout", on_line_with="queue's visibility timeout and")
         await wait_until(pilot, lambda: screen_name(app) == "glossary", "the glossary")
+        await wait_until(
+            pilot, lambda: "6 times the function timeout" in " ".join(screen_text(app).split()), "the term"
+        )
         text = " ".join(screen_text(app).split())
         assert "services-sqs-configure.html" in text
         assert "6 times the function timeout" in text
@@ -92,7 +95,7 @@ async def test_help_and_the_palette_reach_the_glossary():
         await wait_until(pilot, lambda: screen_name(app) == "help", "help")
         await pilot.press("g")
         await wait_until(pilot, lambda: screen_name(app) == "glossary", "the glossary from help")
-        assert f"{len(app.course.glossary)} terms" in screen_text(app)
+        await wait_for_text(pilot, f"{len(app.course.glossary)} terms")
         await pilot.press("escape")
         await pilot.press("escape")
         await pilot.press("ctrl+p")

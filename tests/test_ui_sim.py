@@ -181,8 +181,7 @@ async def test_play_runs_the_clock_and_pause_stops_it():
         await wait_for_text(pilot, "space Pause", row=-1)  # the footer says what space does now
         await wait_until(pilot, lambda: "msg-1 arrived" in log_text(app), "the first arrival")
         await pilot.press("space")
-        text = screen_text(app)
-        assert "‖ paused" in text
+        await wait_for_text(pilot, "‖ paused")
         stopped = shown_time(app)
         assert stopped != "00:00:00.0"
         assert "msg-1 arrived" in log_text(app)
