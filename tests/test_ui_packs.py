@@ -62,6 +62,27 @@ async def test_the_cursor_passes_over_the_headings_in_the_direction_it_moves():
         )
 
 
+async def test_next_and_previous_read_the_lessons_in_the_maps_order_pack_first():
+    app = LambdaTutorApp(loaded=WITH_PACK)
+    course = app.course
+    pack_lessons = course.module("orders-lab").lesson_ids
+    total = len(course.lessons)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_text(pilot, "Orders lab")
+        await pilot.press("c")  # Start: the pack's first lesson
+        await wait_for_text(pilot, f"lesson 1 / {total}")
+        assert app.screen.lesson.id == pack_lessons[0]
+        assert "Previous" not in screen_text(app).splitlines()[-1], "nothing comes before the pack"
+        for _ in pack_lessons:
+            await pilot.press("n")
+        # After the pack's last lesson, the built-in course's first, numbered on from the pack's.
+        await wait_for_text(pilot, f"lesson {len(pack_lessons) + 1} / {total}")
+        assert app.screen.lesson.id == course.lessons_in("overview")[0].id
+        await pilot.press("p")
+        await wait_for_text(pilot, f"lesson {len(pack_lessons)} / {total}")
+        assert app.screen.lesson.id == pack_lessons[-1]
+
+
 async def test_without_a_pack_the_map_has_no_headings():
     app = LambdaTutorApp(loaded=BUILT_IN)
     async with app.run_test(size=(80, 24)) as pilot:

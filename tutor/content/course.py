@@ -183,8 +183,25 @@ class Course:
     def lessons_in(self, module_id: str) -> list[Lesson]:
         return [self.lessons[i] for i in self.module(module_id).lesson_ids if i in self.lessons]
 
+    def sections(self) -> list[tuple[Path | None, list[Module]]]:
+        """The modules in the course's reading order, as the map lists them: each instructor
+        pack's own, under its folder, first (it is what the workshop is about), then the built-in
+        course's. Without a pack with modules of its own, one section without a heading (None)."""
+        built_in = self.built_in_pack()
+        packs = [pack for pack in self.packs if pack != built_in]
+        own = {pack: [module for module in self.modules if module.pack == pack] for pack in packs}
+        sections: list[tuple[Path | None, list[Module]]] = [(pack, own[pack]) for pack in packs if own[pack]]
+        if not sections:
+            return [(None, list(self.modules))]
+        rest = [module for module in self.modules if module.pack not in own]
+        return [*sections, *([(built_in, rest)] if rest else [])]
+
+    def ordered_modules(self) -> list[Module]:
+        return [module for _, modules in self.sections() for module in modules]
+
     def ordered_lesson_ids(self) -> list[str]:
-        return [lesson_id for module in self.modules for lesson_id in module.lesson_ids]
+        """Every lesson in reading order: next and previous, "lesson 3 / 37" and the map agree."""
+        return [lesson_id for module in self.ordered_modules() for lesson_id in module.lesson_ids]
 
     def built_in_pack(self) -> Path | None:
         return self.packs[0] if self.packs else None

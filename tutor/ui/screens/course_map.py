@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.cells import cell_len
@@ -37,20 +36,6 @@ class NodeRef:
     id: str
 
 
-def map_sections(course: Course) -> list[tuple[Path | None, list[Module]]]:
-    """The modules as the map lists them: each instructor pack's own, under its folder, first (it
-    is what the workshop is about), then the built-in course's. Without a pack with modules of its
-    own, one section without a heading (None)."""
-    built_in = course.built_in_pack()
-    packs = [pack for pack in course.packs if pack != built_in]
-    own = {pack: [module for module in course.modules if module.pack == pack] for pack in packs}
-    sections: list[tuple[Path | None, list[Module]]] = [(pack, own[pack]) for pack in packs if own[pack]]
-    if not sections:
-        return [(None, list(course.modules))]
-    rest = [module for module in course.modules if module.pack not in own]
-    return [*sections, *([(built_in, rest)] if rest else [])]
-
-
 class CourseTree(Tree[NodeRef]):
     """Labels are drawn from the learner's progress at render time, so a refresh is all it takes."""
 
@@ -68,7 +53,7 @@ class CourseTree(Tree[NodeRef]):
         self.read_ids: set[str] = set()
         self.quiz_percent: dict[str, float] = {}
         self._course = course
-        for pack, modules in map_sections(course):
+        for pack, modules in course.sections():
             if pack is not None:
                 title = course.title if pack == course.built_in_pack() else course.pack_title(pack)
                 self.root.add_leaf(title, data=NodeRef("pack", str(pack)))
@@ -318,13 +303,7 @@ class CourseMapScreen(Screen):
         if last in course.lessons:
             return course.lesson(last)
         read = self.query_one(CourseTree).read_ids
-        # In the map's order: a pack's lessons first.
-        in_order = [
-            lesson
-            for _, modules in map_sections(course)
-            for module in modules
-            for lesson in course.lessons_in(module.id)
-        ]
+        in_order = [lesson for module in course.ordered_modules() for lesson in course.lessons_in(module.id)]
         for lesson in in_order:
             if lesson.id not in read:
                 return lesson
@@ -393,9 +372,7 @@ class CourseMapScreen(Screen):
             detail_lesson.update(Content("\n").join(lines))
 
     def _module_heading(self, module: Module) -> Content:
-        # Numbered as the map lists them: a pack's modules come first.
-        in_map_order = [item.id for _, modules in map_sections(self.app.course) for item in modules]
-        number = in_map_order.index(module.id) + 1
+        number = self.app.course.ordered_modules().index(module) + 1
         return Content.assemble((f"Module {number} · ", "$text-muted"), (module.title, "bold"))
 
     # Actions ------------------------------------------------------------------------------------
