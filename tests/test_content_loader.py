@@ -65,9 +65,13 @@ def test_good_pack_adds_a_module_and_a_lesson_to_a_builtin_module(tmp_path):
     assert course.modules[-1].id == "extra"
     assert course.lessons_in("extra")[0].title == "A lesson"
     assert course.lessons_in("sync")[-1].id == "extra-sync"
-    last_builtin = course.lessons_in("choosing")[-1]
-    assert course.next_lesson(last_builtin.id).id == "extra-a"
-    assert course.previous_lesson("extra-a").id == last_builtin.id
+    # Read as the map lists it: the pack's own module first, then the built-in course.
+    first_builtin = course.lessons_in(course.modules[0].id)[0]
+    assert course.ordered_lesson_ids()[0] == "extra-a"
+    assert course.previous_lesson("extra-a") is None
+    assert course.next_lesson("extra-a").id == first_builtin.id
+    assert course.previous_lesson(first_builtin.id).id == "extra-a"
+    assert course.next_lesson(course.lessons_in("choosing")[-1].id) is None
 
 
 def test_duplicate_lesson_id_names_file_and_field(tmp_path):

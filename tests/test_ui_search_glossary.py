@@ -39,8 +39,11 @@ async def test_slash_searches_the_lessons_and_enter_jumps_to_the_match_highlight
         await wait_until(pilot, lambda: app.screen.query(".-found"), "the match highlighted")
         found = app.screen.query_one(".-found")
         scroll = app.screen.query_one("#lesson-scroll")
-        assert scroll.scroll_y > 0, "the lesson did not scroll to the match"
-        assert found.region.overlaps(scroll.region), "the highlighted match is not on screen"
+        await wait_until(
+            pilot,
+            lambda: scroll.scroll_y > 0 and found.region.overlaps(scroll.region),
+            "the lesson scrolled to the highlighted match",
+        )
         assert "duplicate delivery writes two rows" in " ".join((found.source or "").split())
 
 
