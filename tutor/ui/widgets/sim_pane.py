@@ -45,9 +45,11 @@ from tutor.ui.widgets.sim_timeline import TimelineView
 if TYPE_CHECKING:
     from tutor.content.course import TryStep
 
-# The most a pane repaints in a second; while playing, the log takes a batch every LOG_EVERY ticks.
+# The most a pane repaints in a second; while playing, the log takes a batch every LOG_EVERY ticks
+# and the charts are redrawn every CHART_EVERY ticks, in the ticks between the log's.
 TICKS_PER_SECOND = 10
 LOG_EVERY = 2
+CHART_EVERY = 2
 LOG_LINES = 200
 # What the empty event log says: a paused pane at t = 0 otherwise looks like a broken one.
 START_HINT = "Nothing has happened yet: space plays, s takes one step."
@@ -175,8 +177,7 @@ class SimView(Composed, Vertical):
     def show(self, *, live: bool = False) -> None:
         """Draw the run as it is at the player's simulated time.
 
-        `live` (a timer tick) lets the charts wait until the time has grown by one bar, since they
-        span the whole run and are the only part whose cost grows with the trace.
+        `live` (a timer tick) lets the charts and the log wait for their turn in the cadence.
         """
         if not self.composed:
             return
@@ -199,24 +200,21 @@ class SimView(Composed, Vertical):
             counters.insert(0, f"counted from {clock_text(self.counter_base[0])} on")
         counters.append(billed_line(snapshot["billed"], width))
         self._write(".sim-counters", counters, width)
-        bars = max(8, width - 24)
-        key = (run.generation, time, bars)
-        drawn = self._chart_key
-        current = (
-            drawn is not None
-            and (drawn[0], drawn[2]) == (key[0], key[2])
-            and drawn[1] <= time < drawn[1] * (1 + 1 / bars)
-        )
+        # While playing, the charts are redrawn on a fixed cadence, not each time the run grows
+        # by one bar: they span the whole run, so that rule redrew them 600 times in the first
+        # minute of a long run and 20 in the fifth, and a pane's cost would fall, then jump, as
+        # a learner watched. A fixed cadence costs the same in every minute of a run of any length.
+        self._live_ticks = self._live_ticks + 1 if live else 0
+        key = (run.generation, time, width)
         if compact:
             self._chart_key = None
             self._write(".sim-charts", [], width)
-        elif not live or not current:
+        elif key != self._chart_key and (not live or self._live_ticks % CHART_EVERY == 1):
             self._chart_key = key
             charts = digest_chart_lines(snapshot["model"], run.digest, time, width)
             self._write(".sim-charts", charts, width)
         # While playing, the log takes fewer batches than the other parts get frames: a scrolling
         # log redraws all its rows, the costliest part of a frame, and five a second read smoothly.
-        self._live_ticks = self._live_ticks + 1 if live else 0
         if self._live_ticks % LOG_EVERY == 0:
             self._write_log()
 
