@@ -2,6 +2,7 @@
 and at the end the same end to end as `simulate --json`."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -9,8 +10,10 @@ from conftest import open_lesson, screen_text, wait_for_text, wait_until
 
 from tutor.content.loader import load_course
 from tutor.sim import report
-from tutor.ui.app import LambdaTutorApp
-from tutor.ui.widgets.sim_chain import ChainPane
+from tutor.sim.chain import load_chain
+from tutor.ui.app import LambdaTutorApp, Start
+from tutor.ui.widgets.sim_chain import ChainPane, ChainView
+from tutor.ui.widgets.sim_log import EventLog
 from tutor.ui.widgets.sim_text import TextBlock
 
 LOADED = load_course()
@@ -85,3 +88,54 @@ async def test_at_the_end_the_pane_shows_the_end_to_end_and_stage_counters_of_si
         b = expected["stages"][1]["summary"]
         assert f"✓ {b['succeeded']} succeeded   ✗ {b['failed']} failed" in text
         assert f"▼ {expected['stages'][0]['handed_on']} handed on ─▶ SNS topic ─▶ B" in text
+
+
+# At 3 write capacity units B's pairs of writes are throttled from about 1.5 s on; its first SDK
+# retry that writes (one of its two items) comes at 1.9 s. The preset's own 5 units throttle nothing.
+THROTTLED_CHAIN = ["B.downstream.write_capacity_units=3"]
+
+
+def watch_chain(overrides: list[str], speed: float | None = None) -> LambdaTutorApp:
+    chain = load_chain("api-sqs-dynamodb", overrides=overrides)
+    return LambdaTutorApp(start=Start.watch(chain, "api-sqs-dynamodb", speed=speed))
+
+
+def chain_log(app) -> list[str]:
+    return app.screen.query_one(ChainView).query_one(".sim-log", EventLog).lines
+
+
+async def test_stepping_a_chain_into_a_throttled_table_logs_bs_throttled_writes_and_sdk_retries():
+    app = watch_chain(THROTTLED_CHAIN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, "Nothing has happened yet")
+        for _ in range(400):
+            await pilot.press("s")
+            if any(" B SDK retry of " in line for line in chain_log(app)):
+                break
+        # The line the single pane writes for such a retry, named by the stage.
+        retry = "B SDK retry of msg-11..msg-12 (invocation 7, attempt 2 of 3): 1 accepted, 1 throttled again"
+        await wait_for_text(pilot, retry)
+        log = "\n".join(chain_log(app))
+        assert (
+            "B throttled write of msg-11..msg-12 (ProvisionedThroughputExceededException; attempt 1 of 3)"
+            in log
+        )
+        assert "A throttled write" not in log and "A SDK retry" not in log, "A writes to no table"
+
+
+async def test_a_chain_log_batch_sums_a_stages_many_throttled_writes_and_retries_into_a_line_each():
+    app = watch_chain(THROTTLED_CHAIN, speed=10)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, "Nothing has happened yet")
+        await pilot.press("space")
+        # At 10 simulated seconds a second a batch covers 2 s: dozens of refused writes.
+        await wait_until(
+            pilot, lambda: any(" B SDK retries: " in line for line in chain_log(app)), "summed retries"
+        )
+        await pilot.press("space")
+        summed = [line for line in chain_log(app) if " B throttled writes: " in line]
+        assert summed, chain_log(app)
+        writes, invocations = (
+            int(n) for n in re.search(r"B throttled writes: (\d+) in (\d+) invocations", summed[0]).groups()
+        )
+        assert writes >= invocations > 1

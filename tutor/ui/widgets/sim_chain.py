@@ -22,7 +22,7 @@ from tutor.errors import UserError
 from tutor.sim import report
 from tutor.sim.chain_player import HOP_NAMES, ChainRun
 from tutor.sim.player import Player
-from tutor.ui.widgets.sim_diagram import TIME_COLUMNS, counter_lines
+from tutor.ui.widgets.sim_diagram import counter_lines
 from tutor.ui.widgets.sim_flow import (
     DOWNSTREAM_NAMES,
     GLYPH,
@@ -31,10 +31,17 @@ from tutor.ui.widgets.sim_flow import (
     fitting,
     flow_lines,
 )
-from tutor.ui.widgets.sim_log import EventLog
+from tutor.ui.widgets.sim_log import (
+    LOG_LINES,
+    EventLog,
+    batch_entries,
+    log_text,
+    new_events,
+    new_retries,
+    retries_logged,
+)
 from tutor.ui.widgets.sim_pane import (
     LOG_EVERY,
-    LOG_LINES,
     START_HINT,
     Composed,
     SimControls,
@@ -160,7 +167,7 @@ def chain_lines(
 
 def chain_log_line(stage: str, event: Mapping[str, Any]) -> str:
     """A log line named by its stage: '    0.350  A req-1 ends ok ...'."""
-    return f"{report.format_time(event['t']):>{TIME_COLUMNS}}  {stage} {report.describe_event(event)}"
+    return log_text(event["t"], report.describe_event(event), stage)
 
 
 class ChainView(Composed, Vertical):
@@ -193,7 +200,8 @@ class ChainView(Composed, Vertical):
         """Show this chain (a new one after a try step); its followers subscribe before it runs."""
         self.chain_run = chain_run
         self.followers = [RunFollower.of(run) for run in chain_run.runs]
-        self._log_state: list[tuple[int, int]] = [(-1, 0)] * len(chain_run.runs)
+        # Per stage: (the run's generation, its events logged, its SDK retries logged).
+        self._log_state: list[tuple[int, int, int]] = [(-1, 0, 0)] * len(chain_run.runs)
         if self.composed:
             self.query_one(".sim-log", EventLog).clear()
 
@@ -244,24 +252,22 @@ class ChainView(Composed, Vertical):
     def _write_log(self) -> None:
         log = self.query_one(".sim-log", EventLog)
         runs = self.chain_run.runs
-        if any(run.generation != seen for run, (seen, _) in zip(runs, self._log_state, strict=True)):
+        if any(run.generation != seen for run, (seen, _, _) in zip(runs, self._log_state, strict=True)):
             log.clear()
-            self._log_state = [(run.generation, 0) for run in runs]
+            self._log_state = [(run.generation, 0, 0) for run in runs]
         timed: list[tuple[float, int, str]] = []
-        for index, (run, (_, logged)) in enumerate(zip(runs, self._log_state, strict=True)):
-            # A run keeps its latest events only: those since the last batch, up to the cap.
-            new = min(run.event_count - logged, len(run.recent), LOG_LINES)
-            recent = run.recent
+        for index, (run, (_, events_seen, retries_seen)) in enumerate(
+            zip(runs, self._log_state, strict=True)
+        ):
+            # Each stage's batch as the single pane words it (throttled writes and SDK retries
+            # of a stage with a table summed alike), its lines named by the stage.
+            events = new_events(run, events_seen)
+            retries = new_retries(run, retries_seen)
             name = self.chain_run.chain.stages[index].name
-            for position in range(len(recent) - new, len(recent)):
-                event = recent[position]
-                words = report.describe_event(event)
-                timed.append(
-                    (event["t"], index, f"{report.format_time(event['t']):>{TIME_COLUMNS}}  {name} {words}")
-                )
-        self._log_state = [(run.generation, run.event_count) for run in runs]
+            timed.extend((t, index, line) for t, line in batch_entries(events, retries, label=name))
+        self._log_state = [(run.generation, run.event_count, retries_logged(run)) for run in runs]
         if timed:
-            # Stable: each stage's events keep their order; at one instant the earlier stage reads first.
+            # Stable: each stage's lines keep their order; at one instant the earlier stage reads first.
             timed.sort(key=lambda entry: entry[:2])
             log.write_lines([line for _, _, line in timed])
 
