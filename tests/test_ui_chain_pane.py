@@ -139,3 +139,48 @@ async def test_a_chain_log_batch_sums_a_stages_many_throttled_writes_and_retries
             int(n) for n in re.search(r"B throttled writes: (\d+) in (\d+) invocations", summed[0]).groups()
         )
         assert writes >= invocations > 1
+
+
+def screen_row(app, words: str) -> str:
+    return next((row for row in screen_text(app).splitlines() if words in row), "")
+
+
+async def page_down_to(pilot, words: str) -> str:
+    """Page the focused tab down until a row with `words` is in view; that row."""
+    for _ in range(30):
+        if row := screen_row(pilot.app, words):
+            return row
+        await pilot.press("pagedown")
+    raise AssertionError(f"{words!r} not found paging down:\n{screen_text(pilot.app)}")
+
+
+async def test_the_parameters_tab_shows_each_stages_values_and_marks_those_the_chain_sets():
+    app = watch_chain(THROTTLED_CHAIN)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, "Nothing has happened yet")
+        await pilot.press("tab", "right")  # the tabs, then the one after Live
+        await wait_for_text(pilot, "Each stage's parameters as this run uses them (read-only)")
+        assert "ctrl+r" not in screen_text(app), "no form to restore: the chain's tab is read-only"
+        await pilot.press("tab")  # into the tab, whose rows the page keys scroll
+        assert "◆ 80" in await page_down_to(pilot, "function.duration_ms"), (
+            "A's duration, as the chain sets it"
+        )
+        await page_down_to(pilot, "▌B · SQS event source mapping, fed by the SQS queue")
+        assert "◆ 3" in await page_down_to(pilot, "WriteCapacityUnits"), "B's table, as overridden"
+        assert "◆" not in screen_row(app, "max_attempts"), "the SDK's attempts are the default"
+        assert "load.count" not in screen_text(app), "B's load is what A hands on, not a parameter"
+
+
+async def test_a_try_step_shows_its_value_in_the_chain_parameters_tab():
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_lesson(app, pilot, API_CHAIN_LESSON)
+        pane = app.screen.query_one(ChainPane)
+        pane.focus()
+        await pilot.press("1")  # B.sqs.maximum_concurrency = 10
+        await wait_for_text(pilot, "try 1: B.sqs.maximum_concurrency = 10")
+        await pilot.press("space")  # paused: the tab is read, not the run
+        await pilot.click("#--content-tab-sim-params")
+        await wait_for_text(pilot, "The whole chain")
+        await pilot.click(".chain-params")
+        assert "◆ 10" in await page_down_to(pilot, "ScalingConfig.MaximumConcurrency")

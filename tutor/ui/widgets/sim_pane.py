@@ -828,7 +828,9 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         await self._fill_tab(event.pane)
         if event.pane.id == "sim-params":
-            await self.query_one(ParamForm).build()
+            # A chain pane's Parameters tab has no form to build.
+            for form in self.query(ParamForm):
+                await form.build()
         elif event.pane.id == "sim-timeline":
             self.repaint()
 
