@@ -184,3 +184,40 @@ async def test_a_try_step_shows_its_value_in_the_chain_parameters_tab():
         await wait_for_text(pilot, "The whole chain")
         await pilot.click(".chain-params")
         assert "◆ 10" in await page_down_to(pilot, "ScalingConfig.MaximumConcurrency")
+
+
+async def test_the_palette_finds_a_chain_by_its_title_and_opens_it_full_screen():
+    from tutor.ui.screens.course_map import CourseMapScreen
+
+    title = load_chain("s3-sns-fanout").title
+    app = LambdaTutorApp(loaded=LOADED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"two asynchronous hops")
+        await wait_for_text(pilot, f"Chain: {title}")
+        await wait_for_text(pilot, "s3-sns-fanout · chain async -> async")
+        await pilot.press("enter")
+        await wait_for_text(pilot, "A (async) ─▶ SNS topic ─▶ B (async)")
+        assert "Simulation › s3-sns-fanout" in screen_text(app)
+        await pilot.press("s")
+        await wait_for_text(pilot, "A evt-1 arrived")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, CourseMapScreen), "the course map")
+
+
+async def test_a_broken_chain_opened_from_the_palette_says_why_instead_of_crashing(tmp_path):
+    pack = tmp_path / "pack"
+    (pack / "scenarios" / "chains").mkdir(parents=True)
+    (pack / "course.toml").write_text("format_version = 1\n")
+    (pack / "scenarios" / "chains" / "one-stage.toml").write_text(
+        'title = "Only one"\n[[stages]]\nname = "A"\nmodel = "sync"\n'
+    )
+    app = LambdaTutorApp(extra_packs=[pack])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"only one")
+        await wait_for_text(pilot, "Chain: Only one")
+        await pilot.press("enter")
+        await wait_for_text(pilot, "✗ The chain 'one-stage' cannot run: ")
+        # The reason wraps under the line's start (the file's path is long): read it as words.
+        assert "stages: allowed 2..5 [[stages]] tables" in " ".join(screen_text(app).split())
