@@ -1,4 +1,4 @@
-"""The command palette's "jump to" entries: lessons, quizzes, scenarios, exercises and places.
+"""The command palette's "jump to" entries: lessons, quizzes, scenarios, chains, exercises and places.
 
 Each entry is a `Destination`: a screen name from `tutor.ui.screens.SCREENS` and its
 parameters. To offer more places, append a function `(app) -> Iterable[Destination]` to
@@ -88,6 +88,23 @@ def scenario_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
         )
 
 
+def chain_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
+    """Every chain preset of the course, watched full screen as a single preset is; read like
+    `scenario_destinations` (a broken one says why when opened)."""
+    import tomllib
+
+    for name, path in sorted(app.course.chain_files.items()):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = {}
+        title = data.get("title") if isinstance(data.get("title"), str) else name
+        stages = data.get("stages")
+        stages = stages if isinstance(stages, list) else []
+        models = " -> ".join(str(stage.get("model", "?")) for stage in stages if isinstance(stage, dict))
+        yield Destination(f"Chain: {title}", f"{name} · chain {models or '?'}", "watch", {"chain": name})
+
+
 def glossary_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
     """The glossary, and each of its terms with its definition."""
     if app.course.glossary:
@@ -110,6 +127,7 @@ DESTINATION_SOURCES: list[Callable[[LambdaTutorApp], Iterable[Destination]]] = [
     quiz_destinations,
     exercise_destinations,
     scenario_destinations,
+    chain_destinations,
     glossary_destinations,
     place_destinations,
 ]

@@ -45,12 +45,27 @@ class WatchScreen(Screen):
     app: LambdaTutorApp
 
     def __init__(
-        self, scenario: Any = None, name: str = "", *, preset: str | None = None, speed: float | None = None
+        self,
+        scenario: Any = None,
+        name: str = "",
+        *,
+        preset: str | None = None,
+        chain: str | None = None,
+        speed: float | None = None,
     ) -> None:
-        """A scenario object, or (from the command palette) the name of one of the course's presets."""
+        """A scenario (or chain) object, or (from the command palette) the name of one of the
+        course's presets or chain presets."""
         super().__init__()
         self.problem = ""
-        if preset is not None:
+        if chain is not None:
+            from tutor.sim.chain import load_chain
+
+            name = chain
+            try:
+                scenario = load_chain(self.app.course.chain_files.get(chain, chain))
+            except UserError as error:
+                self.problem = f"✗ The chain {chain!r} cannot run: {error}"
+        elif preset is not None:
             name = preset
             try:
                 # Presets come from the palette, which only an app with the course offers.

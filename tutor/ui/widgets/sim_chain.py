@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
@@ -22,7 +22,7 @@ from tutor.errors import UserError
 from tutor.sim import report
 from tutor.sim.chain_player import HOP_NAMES, ChainRun
 from tutor.sim.player import Player
-from tutor.ui.widgets.sim_diagram import TIME_COLUMNS, counter_lines
+from tutor.ui.widgets.sim_diagram import counter_lines
 from tutor.ui.widgets.sim_flow import (
     DOWNSTREAM_NAMES,
     GLYPH,
@@ -31,23 +31,34 @@ from tutor.ui.widgets.sim_flow import (
     fitting,
     flow_lines,
 )
-from tutor.ui.widgets.sim_log import EventLog
+from tutor.ui.widgets.sim_log import (
+    LOG_LINES,
+    EventLog,
+    batch_entries,
+    log_text,
+    new_events,
+    new_retries,
+    retries_logged,
+)
 from tutor.ui.widgets.sim_pane import (
     LOG_EVERY,
-    LOG_LINES,
     START_HINT,
     Composed,
     SimControls,
     SimPane,
     TryStepList,
+    field_text,
     fit_lines,
+    form_order,
     overrides_text,
+    param_words,
 )
 from tutor.ui.widgets.sim_text import TextBlock
 
 if TYPE_CHECKING:
     from tutor.content.course import TryStep
-    from tutor.sim.chain import Chain
+    from tutor.sim.chain import Chain, Stage
+    from tutor.sim.params import Param
 
 # Below this height a view draws each stage in the lab's few lines, so the hop and the end to
 # end stay in sight with the log under them (a full-height lesson pane at 80x24 has 18 rows).
@@ -160,7 +171,7 @@ def chain_lines(
 
 def chain_log_line(stage: str, event: Mapping[str, Any]) -> str:
     """A log line named by its stage: '    0.350  A req-1 ends ok ...'."""
-    return f"{report.format_time(event['t']):>{TIME_COLUMNS}}  {stage} {report.describe_event(event)}"
+    return log_text(event["t"], report.describe_event(event), stage)
 
 
 class ChainView(Composed, Vertical):
@@ -193,7 +204,8 @@ class ChainView(Composed, Vertical):
         """Show this chain (a new one after a try step); its followers subscribe before it runs."""
         self.chain_run = chain_run
         self.followers = [RunFollower.of(run) for run in chain_run.runs]
-        self._log_state: list[tuple[int, int]] = [(-1, 0)] * len(chain_run.runs)
+        # Per stage: (the run's generation, its events logged, its SDK retries logged).
+        self._log_state: list[tuple[int, int, int]] = [(-1, 0, 0)] * len(chain_run.runs)
         if self.composed:
             self.query_one(".sim-log", EventLog).clear()
 
@@ -244,34 +256,124 @@ class ChainView(Composed, Vertical):
     def _write_log(self) -> None:
         log = self.query_one(".sim-log", EventLog)
         runs = self.chain_run.runs
-        if any(run.generation != seen for run, (seen, _) in zip(runs, self._log_state, strict=True)):
+        if any(run.generation != seen for run, (seen, _, _) in zip(runs, self._log_state, strict=True)):
             log.clear()
-            self._log_state = [(run.generation, 0) for run in runs]
+            self._log_state = [(run.generation, 0, 0) for run in runs]
         timed: list[tuple[float, int, str]] = []
-        for index, (run, (_, logged)) in enumerate(zip(runs, self._log_state, strict=True)):
-            # A run keeps its latest events only: those since the last batch, up to the cap.
-            new = min(run.event_count - logged, len(run.recent), LOG_LINES)
-            recent = run.recent
+        for index, (run, (_, events_seen, retries_seen)) in enumerate(
+            zip(runs, self._log_state, strict=True)
+        ):
+            # Each stage's batch as the single pane words it (throttled writes and SDK retries
+            # of a stage with a table summed alike), its lines named by the stage.
+            events = new_events(run, events_seen)
+            retries = new_retries(run, retries_seen)
             name = self.chain_run.chain.stages[index].name
-            for position in range(len(recent) - new, len(recent)):
-                event = recent[position]
-                words = report.describe_event(event)
-                timed.append(
-                    (event["t"], index, f"{report.format_time(event['t']):>{TIME_COLUMNS}}  {name} {words}")
-                )
-        self._log_state = [(run.generation, run.event_count) for run in runs]
+            timed.extend((t, index, line) for t, line in batch_entries(events, retries, label=name))
+        self._log_state = [(run.generation, run.event_count, retries_logged(run)) for run in runs]
         if timed:
-            # Stable: each stage's events keep their order; at one instant the earlier stage reads first.
+            # Stable: each stage's lines keep their order; at one instant the earlier stage reads first.
             timed.sort(key=lambda entry: entry[:2])
             log.write_lines([line for _, _, line in timed])
+
+
+# What the chain's Parameters tab says it is: what the single pane's form would take is read here.
+CHAIN_PARAMS_INTRO = (
+    "Each stage's parameters as this run uses them (read-only): ◆ marks a value the chain sets, "
+    "the rest are defaults. A lesson's Try this steps change them, as does "
+    "`simulate CHAIN --set STAGE.key=VALUE` (e.g. B.sqs.batch_size=5). Names are AWS's; ranges "
+    "are AWS's unless marked as the simulator's."
+)
+# Set once for the whole chain, not per stage.
+CHAIN_WIDE_KEYS = ("seed", "until_s")
+
+
+def set_in(data: Mapping[str, Any], key: str) -> bool:
+    """Whether the dotted `key` is written in a stage's data."""
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def stage_params(stage: Stage, *, first: bool) -> list[tuple[Param, str, bool]]:
+    """(param, value as the form shows it, set by the chain) of a stage, in the single form's
+    order; not the chain-wide keys, nor a later stage's load (its arrivals are the hop's)."""
+    rows = []
+    for param in form_order(stage.scenario.model):
+        if param.key in CHAIN_WIDE_KEYS or (not first and param.key.startswith("load.")):
+            continue
+        value = field_text(param, stage.scenario.value(param.key))
+        rows.append((param, value, set_in(stage.data, param.key)))
+    return rows
+
+
+class ChainParams(VerticalScroll):
+    """The chain's Parameters tab: every stage's values, read-only (see `CHAIN_PARAMS_INTRO`), in
+    the single pane's form rows (AWS's name, key, range and meaning, then the value)."""
+
+    DEFAULT_CSS = """
+    ChainParams .chain-params-stage {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    """
+
+    def __init__(self, chain: Chain, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.chain = chain
+
+    def compose(self) -> ComposeResult:
+        yield Static(CHAIN_PARAMS_INTRO, classes="param-intro", markup=False)
+
+    @property
+    def built(self) -> bool:
+        return bool(self.query(".chain-params-part"))
+
+    async def build(self) -> None:
+        """Mount the rows (when the tab is first opened: a hidden tab costs nothing)."""
+        if not self.built:
+            await self.mount_all(list(self._parts()))
+
+    def _parts(self):
+        def row(param: Param, value: str, chain_sets: bool) -> Widget:
+            words = Static(param_words(param), classes="param-words")
+            shown = Static(f"{'◆' if chain_sets else ' '} {value}", classes="param-field", markup=False)
+            return Horizontal(words, shown, classes="param-row chain-params-part")
+
+        def heading(text: str) -> Widget:
+            return Static(text, classes="chain-params-stage chain-params-part", markup=False)
+
+        chain = self.chain
+        yield heading("The whole chain")
+        for param in form_order(chain.stages[0].scenario.model):
+            if param.key in CHAIN_WIDE_KEYS:
+                yield row(param, field_text(param, getattr(chain, param.key)), False)
+        for index, stage in enumerate(chain.stages):
+            via = f", fed by the {HOP_NAMES[stage.via]}" if stage.via else ""
+            model = stage.scenario.model
+            yield heading(f"▌{stage.name} · {MODEL_WORDS.get(model, model)}{via}")
+            for param, value, chain_sets in stage_params(stage, first=index == 0):
+                yield row(param, value, chain_sets)
+
+    def show_chain(self, chain: Chain) -> None:
+        """Another chain (a try step) runs now: show its values."""
+        self.chain = chain
+        if self.built:
+            self.call_later(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        await self.query(".chain-params-part").remove()
+        await self.mount_all(list(self._parts()))
 
 
 class ChainPane(SimPane):
     """A chain, live: the control bar, the chain's view, the lesson's try steps, the description.
 
     It takes the single pane's keys, timer and player actions (`PlayerHost`, through `SimPane`),
-    so the lesson screen plays, pauses and steps it as it does any pane; the single run's
-    parameter form is not offered (a try step sets any stage's keys, as `STAGE.key`)."""
+    so the lesson screen plays, pauses and steps it as it does any pane. Its Parameters tab shows
+    every stage's values without editing them (a try step sets any stage's keys, as `STAGE.key`)."""
 
     def __init__(
         self,
@@ -316,6 +418,8 @@ class ChainPane(SimPane):
             if self.try_steps:
                 with TabPane("Try this", id="sim-try"):
                     yield TryStepList(self.try_steps, classes="try-list")
+            with TabPane("Parameters", id="sim-params"):
+                yield ChainParams(self.chain_run.chain, classes="param-form chain-params")
             if self.about:
                 with TabPane("About", id="sim-about"), VerticalScroll(classes="about-text", can_focus=False):
                     yield Static(self.about, markup=False)
@@ -331,6 +435,16 @@ class ChainPane(SimPane):
         view = self.view
         view.set_caption(f"{self.title}\n{self.note}" if self.note else self.title)
         view.show(live=live)
+
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "sim-params":
+            await self.query_one(ChainParams).build()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The single pane's form keys: this pane's parameters are read-only.
+        if action in ("restore", "leave_form"):
+            return False
+        return super().check_action(action, parameters)
 
     def _end_note(self) -> str:
         if not self.player.finished:
@@ -359,6 +473,7 @@ class ChainPane(SimPane):
         self.run = self.chain_run.runs[-1]
         self.player.time = 0.0
         self.view.bind(self.chain_run)
+        self.query_one(ChainParams).show_chain(chain)
         self.note = f"try {number}: {overrides_text(changes)}" if number else "the lesson's chain"
         self.query_one(TabbedContent).active = "sim-live"
         self.player.play()

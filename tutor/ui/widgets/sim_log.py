@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -19,9 +19,14 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tutor.sim.report import format_time, item_list
-from tutor.ui.widgets.sim_diagram import TIME_COLUMNS, log_line
+from tutor.sim.report import describe_event, format_time, item_list
+from tutor.ui.widgets.sim_diagram import TIME_COLUMNS
 
+if TYPE_CHECKING:
+    from tutor.sim.player import SimRun
+
+# The lines a log keeps; a batch reads no more of a run's events than that.
+LOG_LINES = 200
 # Continuation rows start under the words, after the time and two spaces.
 INDENT = " " * (TIME_COLUMNS + 2)
 # Narrower than this, lines are cut rather than wrapped into slivers.
@@ -36,47 +41,74 @@ WRITE_LINES = 3
 Retry = tuple[float, int, list[str], int, int, int]
 
 
-def _at(t: float, words: str) -> str:
-    return f"{format_time(t):>{TIME_COLUMNS}}  {words}"
+def log_text(t: float, words: str, label: str = "") -> str:
+    """A log line: the time, then `label` (a chain's stage) if any, then the words."""
+    return f"{format_time(t):>{TIME_COLUMNS}}  {label + ' ' if label else ''}{words}"
 
 
-def retry_line(retry: Retry) -> str:
+def new_events(run: SimRun, logged: int) -> list[dict[str, Any]]:
+    """The run's events since the first `logged`: it keeps its latest only, so up to the cap."""
+    new = min(run.event_count - logged, len(run.recent), LOG_LINES)
+    recent = run.recent
+    return [recent[index] for index in range(len(recent) - new, len(recent))]
+
+
+def new_retries(run: SimRun, logged: int) -> list[Retry]:
+    """The SDK retries since the first `logged`. They write no event: the run's downstream watch
+    records them as their time passes."""
+    downstream = run.downstream
+    if downstream is None:
+        return []
+    made = min(downstream.retried_count - logged, len(downstream.retried))
+    return list(downstream.retried)[len(downstream.retried) - made :] if made > 0 else []
+
+
+def retries_logged(run: SimRun) -> int:
+    return run.downstream.retried_count if run.downstream is not None else 0
+
+
+def retry_words(retry: Retry) -> str:
     """An SDK retry that wrote: all its writes, or some (the rest were throttled again)."""
-    t, number, items, attempt, attempts, refused = retry
+    _t, number, items, attempt, attempts, refused = retry
     which = f"invocation {number}, attempt {attempt} of {attempts}"
     if not refused:
-        return _at(t, f"SDK retry of {item_list(items)} accepted ({which})")
+        return f"SDK retry of {item_list(items)} accepted ({which})"
     accepted = len(items) - refused
-    return _at(
-        t, f"SDK retry of {item_list(items)} ({which}): {accepted} accepted, {refused} throttled again"
-    )
+    return f"SDK retry of {item_list(items)} ({which}): {accepted} accepted, {refused} throttled again"
 
 
-def batch_lines(events: Sequence[Mapping[str, Any]], retries: Sequence[Retry] = ()) -> list[str]:
-    """The log lines of one batch, in time order: a line per event and per SDK retry that wrote
+def batch_entries(
+    events: Sequence[Mapping[str, Any]], retries: Sequence[Retry] = (), label: str = ""
+) -> list[tuple[float, str]]:
+    """(time, line) of one batch, in time order: a line per event and per SDK retry that wrote
     (one throttled again in full is the event's own "throttled write ... attempt 2" line), except
     that more than `WRITE_LINES` throttled writes, or SDK retries, are one line each for the
-    batch, at the time of the last."""
+    batch, at the time of the last. `label` (a chain's stage) follows the time on every line."""
     throttled = [event for event in events if event["kind"] == "write_throttled"]
     summed = len(throttled) > WRITE_LINES
-    # (time, a retry before the events of its time, line): an accepted retry reads before what follows it.
+    # (time, a retry before the events of its time, words): an accepted retry reads before what follows it.
     timed: list[tuple[float, int, str]] = [
-        (event["t"], 1, log_line(event))
+        (event["t"], 1, describe_event(event))
         for event in events
         if not summed or event["kind"] != "write_throttled"
     ]
     if summed:
-        timed.append((throttled[-1]["t"], 1, throttled_summary(throttled)))
+        timed.append((throttled[-1]["t"], 1, throttled_words(throttled)))
     if len(retries) > WRITE_LINES:
-        timed.append((retries[-1][0], 0, retries_summary(retries)))
+        timed.append((retries[-1][0], 0, retries_words(retries)))
     else:
-        timed.extend((retry[0], 0, retry_line(retry)) for retry in retries if retry[5] < len(retry[2]))
+        timed.extend((retry[0], 0, retry_words(retry)) for retry in retries if retry[5] < len(retry[2]))
     # Stable: the events keep their order.
     timed.sort(key=lambda entry: entry[:2])
-    return [line for _, _, line in timed]
+    return [(t, log_text(t, words, label)) for t, _, words in timed]
 
 
-def throttled_summary(events: Sequence[Mapping[str, Any]]) -> str:
+def batch_lines(events: Sequence[Mapping[str, Any]], retries: Sequence[Retry] = ()) -> list[str]:
+    """The log lines of one batch of a single run (`batch_entries` without the times)."""
+    return [line for _, line in batch_entries(events, retries)]
+
+
+def throttled_words(events: Sequence[Mapping[str, Any]]) -> str:
     """'throttled writes: 37 in 25 invocations since 00:00.3 (…Exception): 30 to be retried by the
     SDK, 7 invocations failed (the SDK gave up)'."""
     writes = sum(len(event["items"]) for event in events)
@@ -90,17 +122,16 @@ def throttled_summary(events: Sequence[Mapping[str, Any]]) -> str:
     then = [f"{retried:,} to be retried by the SDK"]
     if gave_up:
         then.append(f"{gave_up:,} invocations failed (the SDK gave up)")
-    return _at(events[-1]["t"], f"{head}: {', '.join(then)}")
+    return f"{head}: {', '.join(then)}"
 
 
-def retries_summary(retries: Sequence[Retry]) -> str:
+def retries_words(retries: Sequence[Retry]) -> str:
     """'SDK retries: 30 writes tried again since 00:00.4: 24 accepted, 6 throttled again'."""
     writes = sum(len(retry[2]) for retry in retries)
     refused = sum(retry[5] for retry in retries)
-    return _at(
-        retries[-1][0],
+    return (
         f"SDK retries: {writes:,} writes tried again since {format_time(retries[0][0])}: "
-        f"{writes - refused:,} accepted, {refused:,} throttled again",
+        f"{writes - refused:,} accepted, {refused:,} throttled again"
     )
 
 

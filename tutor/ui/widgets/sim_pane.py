@@ -37,7 +37,14 @@ from tutor.sim.params import Param, params_for
 from tutor.sim.params import show_value
 from tutor.ui.widgets.sim_diagram import counter_lines, digest_chart_lines
 from tutor.ui.widgets.sim_flow import RunFollower, billed_line, counters_since, flow_lines
-from tutor.ui.widgets.sim_log import EventLog, batch_lines
+from tutor.ui.widgets.sim_log import (
+    LOG_LINES,
+    EventLog,
+    batch_lines,
+    new_events,
+    new_retries,
+    retries_logged,
+)
 from tutor.sim.player import SPEEDS, Player, SimRun, clock_text
 from tutor.ui.widgets.sim_text import TextBlock
 from tutor.ui.widgets.sim_timeline import TimelineView
@@ -50,7 +57,6 @@ if TYPE_CHECKING:
 TICKS_PER_SECOND = 10
 LOG_EVERY = 2
 CHART_EVERY = 2
-LOG_LINES = 200
 # What the empty event log says: a paused pane at t = 0 otherwise looks like a broken one.
 START_HINT = "Nothing has happened yet: space plays, s takes one step."
 # Lines with these are drawings: cutting one is better than wrapping it.
@@ -231,17 +237,9 @@ class SimView(Composed, Vertical):
         markers, self._markers_logged = self.follower.marker_lines(self._markers_logged)
         if markers:
             log.write_lines(markers)
-        # The run keeps its latest events only: those written since the last batch, up to the cap.
-        new = min(run.event_count - self._log_index, len(run.recent), LOG_LINES)
-        recent = run.recent
-        events = [recent[index] for index in range(len(recent) - new, len(recent))]
-        # SDK retries write no event: the run's downstream watch records them as their time passes.
-        retries = []
-        downstream = run.downstream
-        if downstream is not None:
-            made = min(downstream.retried_count - self._retries_logged, len(downstream.retried))
-            retries = list(downstream.retried)[len(downstream.retried) - made :] if made > 0 else []
-            self._retries_logged = downstream.retried_count
+        events = new_events(run, self._log_index)
+        retries = new_retries(run, self._retries_logged)
+        self._retries_logged = retries_logged(run)
         if events or retries:
             log.write_lines(batch_lines(events, retries))
         self._log_index = run.event_count
@@ -828,7 +826,9 @@ class SimPane(Composed, PlayerHost, Vertical, can_focus=True):
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         await self._fill_tab(event.pane)
         if event.pane.id == "sim-params":
-            await self.query_one(ParamForm).build()
+            # A chain pane's Parameters tab has no form to build.
+            for form in self.query(ParamForm):
+                await form.build()
         elif event.pane.id == "sim-timeline":
             self.repaint()
 

@@ -38,7 +38,17 @@ STEPS_KEPT = 40
 TARGET_WORDS = {"on_success": "on success", "on_failure": "on failure", "dlq": "DLQ"}
 # What a span looks like, drawn in this order (later kinds over earlier ones).
 SPAN_GLYPHS = (("held", "·"), ("blocked", "░"), ("vis", "─"), ("wait", "┄"), ("run", "■"), ("init", "▤"))
-TICK_EVERY = 14
+# Tick steps the axis may take, in milliseconds: round numbers of the clock, from a millisecond
+# (a burst seen close up) to a week.
+TICK_STEPS_MS = (
+    *(scale * unit for scale in (1, 10, 100) for unit in (1, 2, 5)),
+    *(1000 * seconds for seconds in (1, 2, 5, 10, 15, 30)),
+    *(60_000 * minutes for minutes in (1, 2, 5, 10, 15, 30)),
+    *(3_600_000 * hours for hours in (1, 2, 3, 6, 12, 24, 48)),
+    7 * 86_400_000,
+)
+# Blank columns at least between two tick labels, so each reads as its own.
+TICK_GAP = 4
 NO_LANES = "No item has arrived yet: each item gets a lane here from its arrival on."
 LEGEND = (
     "■ running  ▤ cold start  ┄ waiting to retry  ─ visibility window  ✓ done  ✗ failed  ▣ given up  ▲ now"
@@ -479,9 +489,37 @@ class Timeline:
         self._done_with(skipped, t, f"too old to send {where}")
 
 
-def _short(seconds: float) -> str:
-    text = clock_text(seconds)
-    return text[3:8] if text.startswith("00:") else text[:8]
+def tick_text(ms: int, decimals: int, hours: bool) -> str:
+    """A tick as the clock reads ("01:30", "00:00.35", "02:00:00"): hours only on an axis that
+    reaches an hour, as many decimals as the step needs."""
+    whole, fraction = divmod(ms, 1000)
+    hour, rest = divmod(whole, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{hour:02d}:{minutes:02d}:{seconds:02d}" if hours else f"{hour * 60 + minutes:02d}:{seconds:02d}"
+    return text + (f".{fraction:03d}"[: decimals + 1] if decimals else "")
+
+
+def axis_ticks(low: float, high: float, cols: int) -> list[tuple[int, str]]:
+    """(column, label) of the time axis over `cols` columns from `low` to `high` seconds (as
+    `timeline_lines` places times): the finest round step whose labels keep `TICK_GAP` apart,
+    labelled as precisely as the step (milliseconds under a hundredth), so no two labels read alike."""
+    scale = (cols - 1) / max(high - low, 1e-9)
+    hours = high >= 3600
+    for step_ms in TICK_STEPS_MS:
+        decimals = 3 if step_ms % 10 else 2 if step_ms % 100 else 1 if step_ms % 1000 else 0
+        width = len(tick_text(step_ms, decimals, hours))
+        if step_ms / 1000 * scale >= width + TICK_GAP:
+            break
+    ticks = []
+    k = math.ceil(low * 1000 / step_ms - 1e-6)
+    while True:
+        column = round((k * step_ms / 1000 - low) * scale)
+        if column + width > cols:
+            break
+        ticks.append((max(0, column), tick_text(k * step_ms, decimals, hours)))
+        k += 1
+    # Seen closer than the finest step: the one time in view, to the millisecond.
+    return ticks or [(0, tick_text(round(low * 1000), 3, hours))]
 
 
 def timeline_lines(timeline: Timeline, now: float, width: int) -> list[str]:
@@ -511,9 +549,8 @@ def timeline_lines(timeline: Timeline, now: float, width: int) -> list[str]:
         return max(0, min(cols - 1, round((t - low) * scale)))
 
     axis = [" "] * cols
-    for start in range(0, cols - 5, TICK_EVERY):
-        tick = _short(low + start / scale)
-        axis[start : start + len(tick)] = list(tick)
+    for at, tick in axis_ticks(low, high, cols):
+        axis[at : at + len(tick)] = list(tick)
     cursor = [" "] * cols
     here = column(now)
     words = f"▲ now {clock_text(now)}"
