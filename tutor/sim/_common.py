@@ -1068,6 +1068,8 @@ class Producer:
         self.n = 0
         self.start = load.start_s
         self.times = load.arrival_times_s if load.pattern == "explicit" else None
+        # The arrival due at `next_at`, which is now: the engine's loop calls it once per item.
+        self.fire: Callable[[], None] = self._fire_any
         if self.burst or self.uniform:
             self.next_at = self.start
         elif self.times is not None:
@@ -1077,8 +1079,29 @@ class Producer:
                 core.settle()
         else:
             self.next_at = self.start - log(1.0 - self.uniform_draw()) / self.rate
+            if arrive_number is not None:
+                self.number_arrives = arrive_number
+                self.fire = self._fire_poisson_number
 
-    def fire(self) -> None:
+    def _fire_poisson_number(self) -> None:
+        """`fire` for a Poisson load into a model that takes items as numbers (all but FIFO SQS):
+        called once per item, so the tests for the other patterns and paths are left out."""
+        core = self.core
+        now = self.next_at
+        n = self.n = self.n + 1
+        if core.poison_next:
+            self.arrive_one(core.new_item(n, now))
+        else:
+            core.arrived += 1
+            self.number_arrives(n, now)
+        if n < self.count:
+            self.next_at = now - log(1.0 - self.uniform_draw()) / self.rate
+            return
+        self.next_at = math.inf
+        core.arrivals_done = True
+        core.settle()
+
+    def _fire_any(self) -> None:
         """The arrival (or, for a burst, all arrivals) due at `next_at`, which is now."""
         core = self.core
         now = self.next_at
