@@ -188,12 +188,7 @@ class Core:
         self.poison_next = False
         self.poisoned: list[Item] = []
 
-        self._durations = self.rng("durations")
-        self._duration_draw = self._durations.random
-        self._errors = self.rng("errors")
-        self._item_errors = self.rng("item_errors")
-        if self.duration_dist == "lognormal" and self.duration_s > 0:
-            self._lognormal_mu = math.log(self.duration_s) - LOGNORMAL_SHAPE**2 / 2
+        self._random_streams()
 
         # Execution environments.
         self.busy = 0  # running an invocation (its Init phase included)
@@ -232,6 +227,18 @@ class Core:
         self.reclaim = None if idle_s is None else IdleReclaim(self, idle_s)
 
     # -- randomness -----------------------------------------------------------------------------
+
+    def _random_streams(self) -> None:
+        self._durations = self.rng("durations")
+        self._duration_draw = self._durations.random
+        self._errors = self.rng("errors")
+        self._item_errors = self.rng("item_errors")
+        if self.duration_dist == "lognormal" and self.duration_s > 0:
+            self._lognormal_mu = math.log(self.duration_s) - LOGNORMAL_SHAPE**2 / 2
+        # `start` draws an exponential duration itself (see `sample_duration`) when this is set.
+        self._exponential_rate = (
+            1.0 / self.duration_s if self.duration_dist == "exponential" and self.duration_s > 0 else None
+        )
 
     def rng(self, concern: str) -> random.Random:
         """An independent stream per concern, so changing one parameter does not reshuffle others."""
@@ -346,12 +353,13 @@ class Core:
         if self.busy >= self.limit:
             self._throttle(items)
             return None
-        if self.reclaim is not None:
-            self.reclaim.prune(now)
+        reclaim = self.reclaim
+        if reclaim is not None:
+            reclaim.prune(now)
         if self.idle:
             self.idle -= 1
-            if self.reclaim is not None:
-                self.reclaim.take()
+            if reclaim is not None:
+                reclaim.take()
             cold = False
         elif self._start_environment(now):
             cold = True
@@ -364,7 +372,9 @@ class Core:
         self.invocations += 1
         number = self.invocations
 
-        run_s = self.sample_duration()
+        rate = self._exponential_rate
+        # `sample_duration`'s exponential draw written out (the same numbers): one call less.
+        run_s = -log(1.0 - self._duration_draw()) / rate if rate is not None else self.sample_duration()
         whole = bad = None
         if self.faults_by_n or self.poisoned or self.error_rate > 0.0 or self.item_error_rate > 0.0:
             whole, bad = self._draw_failures(items)
