@@ -186,15 +186,8 @@ class StreamModel:
         self.arrive_range(items[0].n, items[-1].n + 1, items[0].t)
 
     def arrive_number(self, n: int, t: float) -> None:
-        # `put`, written out: once per record.
-        key = (n - 1) % self.keys
-        slot = self.key_slots[key]
-        core = self.core
-        if core.tracing:
-            core.rows.extend((ARRIVE_RECORD, t, n, key + 1, slot.shard, slot.index))
-        self.shards[slot.shard].put += 1
-        slot.unread.append(n, t)
-        core.outstanding += 1
+        slot = self.put(n, t)
+        self.core.outstanding += 1
         if slot.wake is not None:
             self.nudge(slot)
 
