@@ -51,6 +51,7 @@ from tutor.sim._common import (
     NORMAL,
     OK,
     RETRY_ONE,
+    SUCCEEDED,
     THROTTLE_ONE,
     Core,
     FirstAttempts,
@@ -255,7 +256,10 @@ class AsyncModel:
                 core.rows.extend((THROTTLE_ONE, now, n))
             invocation = None
         else:
-            item = self.item(n, t)
+            # `self.item(n, t)`, its common case (no kept item, no faults) without the call.
+            item = self.specials.get(n) if self.specials else None
+            if item is None:
+                item = self.item(n, t) if core.faults_by_n else Item(core.prefix, n, t)
             invocation = core.start([item], attempt=(retries + 1, self.max_attempts))
         if invocation is None:
             at = now + throttle_wait
@@ -290,10 +294,17 @@ class AsyncModel:
         if invocation.outcome == OK:
             if self.on_success != "none":
                 core.deliver([item], "on_success", "Success", invocations=retries + 1)
-            core.succeed(item)
-            self.forget(item)
+            # `core.succeed`, `forget` and `core.settle` written out: once per event, and a settle
+            # can only drain the run once nothing is outstanding.
+            if item.outcome is None:
+                item.outcome = SUCCEEDED
+                core.succeeded += 1
+                core.latencies.append(self.env._now - item.t)
+            if self.specials:
+                self.specials.pop(item.n, None)
             core.outstanding -= 1
-            core.settle()
+            if not core.outstanding:
+                core.settle()
             return
         if retries >= self.maximum_retry_attempts:
             self.give_up(item, "RetriesExhausted", invocations=retries + 1)

@@ -49,6 +49,7 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from itertools import repeat
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tutor.sim._common import (
@@ -93,15 +94,30 @@ class Fresh:
         self.t = t
         self.times = times
 
-    def next_item(self, core: Core) -> Item:
-        """The first message of the run as an `Item`, taken off the run."""
-        n = self.n
+    def receive(self, room: int, receipt: Receipt, core: Core, append: Callable[[Item], None]) -> int:
+        """Up to `room` messages off the front of the run, each made an `Item` received now by
+        `receipt` and handed to `append`; returns how many. A first receive never reaches
+        `max_receive_count` (at least 1), so none of them can be redriven.
+
+        Every message passes here once, so the run is cut in one go rather than a message at a time."""
+        first = self.n
+        end = min(self.end, first + room)
+        prefix = core.prefix
+        faults_by_n = core.faults_by_n
         times = self.times
-        item = Item(core.prefix, n, self.t if times is None else times[n - self.first])
-        if core.faults_by_n:
-            item.faults = core.faults_by_n.get(n)
-        self.n = n + 1
-        return item
+        arrived = (
+            repeat(self.t, end - first) if times is None else times[first - self.first : end - self.first]
+        )
+        for n, t in zip(range(first, end), arrived, strict=True):
+            item = Item(prefix, n, t)
+            if faults_by_n:
+                item.faults = faults_by_n.get(n)
+            item.receives = 1
+            item.state = IN_FLIGHT
+            item.holder = receipt
+            append(item)
+        self.n = end
+        return end - first
 
 
 class Receipt:
@@ -305,14 +321,15 @@ class SqsModel:
             while queue and got < room:
                 m = queue[0]
                 if isinstance(m, Fresh):
-                    fresh = m
-                    m = fresh.next_item(core)
-                    if fresh.n == fresh.end:
+                    count = m.receive(room - got, receipt, core, append)
+                    if m.n == m.end:
                         popleft()
-                else:
-                    popleft()
-                    if m.state:  # deleted or received again since it was queued: skipped lazily
-                        continue
+                    popped += count
+                    got += count
+                    continue
+                popleft()
+                if m.state:  # deleted or received again since it was queued: skipped lazily
+                    continue
                 popped += 1
                 if limit is not None and m.receives >= limit:
                     m.state = DONE

@@ -42,6 +42,7 @@ from tutor.sim._common import (
     NORMAL,
     OK,
     RESPONSE_ONE,
+    SUCCEEDED,
     THROTTLE_ONE,
     Core,
     FirstAttempts,
@@ -183,11 +184,17 @@ class SyncModel:
         responses["200"] = responses.get("200", 0) + 1
         if core.tracing:
             core.rows.extend((RESPONSE_ONE, now, item.n, 200, False, now - call.sent))
-        core.succeed(item)
+        # `core.succeed` and `core.settle` written out: once per caller, and a settle can only
+        # drain the run once nothing is outstanding.
+        if item.outcome is None:
+            item.outcome = SUCCEEDED
+            core.succeeded += 1
+            core.latencies.append(now - item.t)
         if self.specials:
             self.specials.pop(item.n, None)
         core.outstanding -= 1
-        core.settle()
+        if not core.outstanding:
+            core.settle()
 
     def gave_up(self, call: Call) -> None:
         """The caller stops waiting (504); the function runs on to its end."""

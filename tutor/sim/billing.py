@@ -44,8 +44,22 @@ class Billing:
         self.listening: dict[int, float] = {}  # poller number -> since when it waits for messages
 
     def ended(self, total_s: float) -> None:
-        """An invocation ended after `total_s` (Init included): its billed milliseconds."""
-        self.billed_ms += math.ceil(round(total_s * 1000.0, 6))
+        """An invocation ended after `total_s` (Init included): its billed milliseconds, which are
+        `ceil(round(total_s * 1000, 6))` (the rounding keeps 0.1 s from billing 101 ms).
+
+        Once per invocation, and `round(x, 6)` costs as much as the rest of an invocation's
+        bookkeeping, so it is only called when it can change the answer: a fraction of a
+        millisecond above 2e-6 rounds to at least 1e-6 and so bills the next whole millisecond,
+        exactly what `ceil` of the unrounded value gives; a whole number stays itself."""
+        ms = total_s * 1000.0
+        whole = int(ms)  # durations are never negative: int() is floor()
+        fraction = ms - whole
+        if fraction > 2e-6:
+            self.billed_ms += whole + 1
+        elif fraction == 0.0:
+            self.billed_ms += whole
+        else:
+            self.billed_ms += math.ceil(round(ms, 6))
 
     # -- SQS pollers ------------------------------------------------------------------------------
 
