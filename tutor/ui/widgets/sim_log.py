@@ -144,10 +144,13 @@ def wrap_row(line: str, width: int) -> list[str]:
 class EventLog(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"event-log--time", "event-log--placeholder"}
     # Rows are cut to the width: no sideways scrolling, whose scrollbar would take a row and
-    # move the end of the log.
+    # move the end of the log. The vertical scrollbar's column is kept from the start: rows are
+    # wrapped at the width they draw in, which would otherwise narrow, cutting letters off the
+    # rows already wrapped, when the log grows past its height.
     DEFAULT_CSS = """
     EventLog {
         overflow-x: hidden;
+        scrollbar-gutter: stable;
     }
     """
 
