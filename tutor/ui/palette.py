@@ -18,6 +18,8 @@ from textual.system_commands import SystemCommandsProvider
 from tutor.ui.screens import SCREENS
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tutor.ui.app import LambdaTutorApp
 
 
@@ -72,33 +74,32 @@ def exercise_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
         )
 
 
-def scenario_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
-    """Every preset of the course, watched full screen; titles are read without checking the file
-    (a broken one says why when opened)."""
+def read_preset_header(path: Path, name: str) -> tuple[dict, str]:
+    """A preset file's table and title, read without checking the file: the palette lists every
+    preset, and a broken one says why only when opened."""
     import tomllib
 
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = {}
+    title = data.get("title")
+    return data, title if isinstance(title, str) else name
+
+
+def scenario_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
+    """Every preset of the course, watched full screen."""
     for name, path in sorted(app.course.scenario_files.items()):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            data = {}
-        title = data.get("title") if isinstance(data.get("title"), str) else name
+        data, title = read_preset_header(path, name)
         yield Destination(
             f"Scenario: {title}", f"{name} · {data.get('model', '?')}", "watch", {"preset": name}
         )
 
 
 def chain_destinations(app: LambdaTutorApp) -> Iterable[Destination]:
-    """Every chain preset of the course, watched full screen as a single preset is; read like
-    `scenario_destinations` (a broken one says why when opened)."""
-    import tomllib
-
+    """Every chain preset of the course, watched full screen as a single preset is."""
     for name, path in sorted(app.course.chain_files.items()):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            data = {}
-        title = data.get("title") if isinstance(data.get("title"), str) else name
+        data, title = read_preset_header(path, name)
         stages = data.get("stages")
         stages = stages if isinstance(stages, list) else []
         models = " -> ".join(str(stage.get("model", "?")) for stage in stages if isinstance(stage, dict))
