@@ -219,6 +219,7 @@ class SqsModel:
         self.arrive_one = None if self.fifo else self._arrive_one
         self.arrive_number = None if self.fifo else self._arrive_number
         self.arrive_range = None if self.fifo else self._arrive_range
+        self.quiet_arrivals = None if self.fifo else (self._quiet, self._queue_numbers)
         # SimPy's event queue, which the pollers join (see `Poller`), and their steps.
         self.queue: list[Any] = core.env._queue
         self.begin_callbacks = [self.begin]
@@ -295,6 +296,42 @@ class SqsModel:
             self.offer()
         elif self.can_grow and not self.scaling:
             self.start_scaling()
+
+    def _quiet(self) -> bool:
+        """Whether `_arrive_number` would only queue a message now: no poller waits for one and no
+        poller is to be added (see `Producer`)."""
+        return not self.receivers and (self.scaling or not self.can_grow)
+
+    def _queue_numbers(self, first: int, times: list[float]) -> None:
+        """`_arrive_number` for messages first, first + 1, ... arriving at `times` while `_quiet`:
+        the same rows, runs and counts, written for all of them at once."""
+        core = self.core
+        count = len(times)
+        if core.tracing:
+            core.rows.extend(times)  # `arrive` rows (see _common.INVOKE_START)
+        visible = self.visible
+        n = first
+        done = 0
+        while done < count:
+            last = visible[-1] if visible else None
+            if (
+                type(last) is Fresh
+                and last.end == n
+                and last.times is not None
+                and n - last.first < FRESH_RUN
+            ):
+                take = min(count - done, FRESH_RUN - (n - last.first))
+                last.times.extend(times[done : done + take])
+                last.end = n + take
+            else:
+                take = min(count - done, FRESH_RUN)
+                visible.append(Fresh(n, n + take, times[done], array("d", times[done : done + take])))
+            n += take
+            done += take
+        core.outstanding += count
+        depth = self.visible_count = self.visible_count + count
+        if depth > self.max_queue_depth:  # noqa: PLR1730 - as in `_arrive_number`
+            self.max_queue_depth = depth
 
     def _arrive_range(self, first: int, end: int, t: float) -> None:
         """`arrive` for messages first .. end - 1 all sent at t (a burst), without their `Item`s."""
