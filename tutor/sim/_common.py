@@ -170,6 +170,9 @@ class Core:
         self.trace: list[dict] = []
         self._arrive_rows = 0
         self.tracing = record_trace
+        # The `items` of the last compact `invoke_start` row (ids joined by commas): an SQS batch
+        # that is deleted whole writes the same string in its `delete` row.
+        self.started_ids = ""
         self.emit: Callable[[Any], None] = self.rows.append if record_trace else _discard
 
         # The function's settings (interventions may change some of them mid-run).
@@ -408,7 +411,9 @@ class Core:
             if attempt is not None:
                 self.rows.extend((START_ATTEMPT, now, number, items[0].n, cold, *attempt))
             elif counts is None:
-                ids = items[0].id if len(items) == 1 else ",".join([item.id for item in items])
+                ids = self.started_ids = (
+                    items[0].id if len(items) == 1 else ",".join([item.id for item in items])
+                )
                 self.rows.extend((INVOKE_START, now, number, ids, cold, shard))
             else:
                 self._trace_start(invocation, counts)
