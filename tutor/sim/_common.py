@@ -170,6 +170,9 @@ class Core:
         self.trace: list[dict] = []
         self._arrive_rows = 0
         self.tracing = record_trace
+        # The `items` of the last compact `invoke_start` row (ids joined by commas): an SQS batch
+        # that is deleted whole writes the same string in its `delete` row.
+        self.started_ids = ""
         self.emit: Callable[[Any], None] = self.rows.append if record_trace else _discard
 
         # The function's settings (interventions may change some of them mid-run).
@@ -408,7 +411,9 @@ class Core:
             if attempt is not None:
                 self.rows.extend((START_ATTEMPT, now, number, items[0].n, cold, *attempt))
             elif counts is None:
-                ids = items[0].id if len(items) == 1 else ",".join([item.id for item in items])
+                ids = self.started_ids = (
+                    items[0].id if len(items) == 1 else ",".join([item.id for item in items])
+                )
                 self.rows.extend((INVOKE_START, now, number, ids, cold, shard))
             else:
                 self._trace_start(invocation, counts)
@@ -1058,6 +1063,7 @@ class Producer:
         arrive_one: Callable[[Item], None] | None = None,
         arrive_number: Callable[[int, float], None] | None = None,
         arrive_range: Callable[[int, int, float], None] | None = None,
+        quiet_arrivals: tuple[Callable[[], bool], Callable[[int, list[float]], None]] | None = None,
     ):
         self.core = core
         self.env = core.env
@@ -1067,6 +1073,13 @@ class Producer:
         # so, and makes the `Item` itself when it needs one: a backlog costs no objects.
         self.arrive_number = arrive_number
         self.arrive_range = arrive_range
+        # A model whose arrivals are often only queued (SQS's standard queue, while no poller
+        # waits): `quiet()` says whether an arrival now would only be queued, and `queue(first,
+        # times)` queues items first, first + 1, ... arriving at `times` as those arrivals would.
+        self.quiet: Callable[[], bool] | None = None
+        self.queue_numbers: Callable[[int, list[float]], None] | None = None
+        if quiet_arrivals is not None:
+            self.quiet, self.queue_numbers = quiet_arrivals
         load = core.scenario.load
         self.count = load.count
         self.burst = load.pattern == "burst"
@@ -1078,8 +1091,9 @@ class Producer:
         self.n = 0
         self.start = load.start_s
         self.times = load.arrival_times_s if load.pattern == "explicit" else None
-        # The arrival due at `next_at`, which is now: the engine's loop calls it once per item.
-        self.fire: Callable[[], None] = self._fire_any
+        # The arrival due at `next_at`, which is now: the engine's loop calls it when that arrival
+        # comes next (a Poisson load's `fire` then takes the arrivals after it that come next too).
+        self.fire: Callable[[float, bool, float], None] = self._fire_any
         if self.burst or self.uniform:
             self.next_at = self.start
         elif self.times is not None:
@@ -1093,26 +1107,77 @@ class Producer:
                 self.number_arrives = arrive_number
                 self.fire = self._fire_poisson_number
 
-    def _fire_poisson_number(self) -> None:
-        """`fire` for a Poisson load into a model that takes items as numbers (all but FIFO SQS):
-        called once per item, so the tests for the other patterns and paths are left out."""
+    def _fire_poisson_number(self, until: float, inclusive: bool, budget: float) -> None:
+        """`fire` for a Poisson load into a model that takes items as numbers (all but FIFO SQS).
+
+        This is the hottest path of a long run, so it goes on with the next arrivals itself for as
+        long as the engine's loop would have taken them next, with the loop's own tests: the run
+        is not drained, the trace rows are under `budget`, the arrival comes before SimPy's next
+        event (an arrival comes after every event due at its instant) and at or before `until`
+        (strictly before unless `inclusive`). That saves the loop's round and a call per item.
+        While the model is `quiet`, the arrivals that come next are drawn first and queued
+        together: a quiet arrival changes nothing that these tests or the next one read (it adds
+        one trace row and schedules nothing), and the draws are made in the same order."""
         core = self.core
+        env = self.env
+        queue = env._queue
+        rows = core.rows
+        arrive = self.number_arrives
+        quiet = self.quiet
+        queue_numbers = self.queue_numbers
+        draw = self.uniform_draw
+        rate = self.rate
+        count = self.count
         now = self.next_at
-        n = self.n = self.n + 1
-        if core.poison_next:
-            self.arrive_one(core.new_item(n, now))
-        else:
-            core.arrived += 1
-            self.number_arrives(n, now)
-        if n < self.count:
-            self.next_at = now - log(1.0 - self.uniform_draw()) / self.rate
-            return
+        n = self.n
+        while True:
+            if queue_numbers is not None and quiet is not None and not core.poison_next and quiet():
+                head = queue[0][0] if queue else math.inf
+                room = count - n
+                if core.tracing:
+                    room = min(room, budget - len(rows))  # at least 1: the engine's loop tested it
+                times = [now]
+                while len(times) < room:
+                    later = now - log(1.0 - draw()) / rate
+                    if later >= head or later > until or (later == until and not inclusive):
+                        self.n = n + len(times)
+                        core.arrived += len(times)
+                        env._now = now
+                        queue_numbers(n + 1, times)
+                        self.next_at = later
+                        return
+                    now = later
+                    times.append(now)
+                env._now = now
+                n = self.n = n + len(times)
+                core.arrived += len(times)
+                queue_numbers(n + 1 - len(times), times)
+            else:
+                n = self.n = n + 1
+                if core.poison_next:
+                    self.arrive_one(core.new_item(n, now))
+                else:
+                    core.arrived += 1
+                    arrive(n, now)
+            if n >= count:
+                break
+            now = self.next_at = now - log(1.0 - draw()) / rate
+            if (
+                core.drained
+                or len(rows) >= budget
+                or (queue and queue[0][0] <= now)
+                or now > until
+                or (now == until and not inclusive)
+            ):
+                return
+            env._now = now
         self.next_at = math.inf
         core.arrivals_done = True
         core.settle()
 
-    def _fire_any(self) -> None:
-        """The arrival (or, for a burst, all arrivals) due at `next_at`, which is now."""
+    def _fire_any(self, until: float, inclusive: bool, budget: float) -> None:
+        """The arrival (or, for a burst, all arrivals) due at `next_at`, which is now (the
+        arguments are the bounds of `_fire_poisson_number`)."""
         core = self.core
         now = self.next_at
         if self.burst:

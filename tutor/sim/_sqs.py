@@ -48,25 +48,26 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from itertools import repeat
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from heapq import heappush
+from itertools import repeat
+from typing import Any, ClassVar
 
 from tutor.sim._common import (
     BACKOFF_FIRST_S,
     BACKOFF_MAX_S,
     DELETE,
     EACH,
+    NORMAL,
     REST,
     SUCCEEDED,
+    URGENT,
     WHOLE,
     Core,
+    Invocation,
     Item,
     t6,
 )
-
-if TYPE_CHECKING:
-    from simpy import Event
 
 INITIAL_POLLERS = 5
 MAX_POLLERS = 1250
@@ -136,15 +137,50 @@ class Receipt:
 
 
 class Poller:
-    __slots__ = ("count", "held", "number", "state", "wake", "window_end")
+    """One poller, on SimPy's queue as its own event rather than a SimPy process: each step of its
+    cycle (start, woken, invocation over, backoff over) pushes the poller itself with the callback
+    for the next step, at the time and priority the process's event would have had, taking its
+    event number at the same moment. Per batch that saves a wake event, a timeout and two
+    generator resumes. `Environment.step` (the engine's loop) pops it, calls `callbacks` and
+    checks `_ok`; a poller is on the queue at most once at a time."""
+
+    __slots__ = (
+        "backoff",
+        "callbacks",
+        "count",
+        "counts",
+        "held",
+        "ids",
+        "invisible_until",
+        "invocation",
+        "items",
+        "number",
+        "state",
+        "waits",
+        "window_end",
+        "woken",
+    )
+    _ok: ClassVar[bool] = True
 
     def __init__(self, number: int):
         self.number = number
         self.held: list[Receipt] = []
         self.count = 0
-        self.wake: Event | None = None  # set while it waits among the receivers
         self.window_end = 0.0
         self.state = "receiving"  # receiving | invoking | backing_off
+        self.callbacks: list | None = None
+        # Its waits among the receivers, counted so that a window timer knows whether the wait it
+        # was started for is still on; `woken` once that wait has ended.
+        self.waits = 0
+        self.woken = False
+        self.invocation: Invocation | None = None  # the batch's invocation while it runs
+        self.ids: str | None = None  # its `invoke_start` row's ids, when that row is compact
+        # A throttled batch: its messages, its receive counts, the current backoff, and when the
+        # first of its receipts lapses.
+        self.items: list[Item] = []
+        self.counts: dict | None = None
+        self.backoff = BACKOFF_FIRST_S
+        self.invisible_until = 0.0
 
 
 class SqsModel:
@@ -185,6 +221,14 @@ class SqsModel:
         self.arrive_one = None if self.fifo else self._arrive_one
         self.arrive_number = None if self.fifo else self._arrive_number
         self.arrive_range = None if self.fifo else self._arrive_range
+        self.quiet_arrivals = None if self.fifo else (self._quiet, self._queue_numbers)
+        # SimPy's event queue, which the pollers join (see `Poller`), and their steps.
+        self.queue: list[Any] = core.env._queue
+        self.begin_callbacks = [self.begin]
+        self.gather_callbacks = [self.gather]
+        self.ended_callbacks = [self.ended]
+        self.retry_callbacks = [self.retry_batch]
+        self.lapsed_callbacks = [self.next_window]
         for _ in range(min(INITIAL_POLLERS, cap)):
             self.add_poller()
 
@@ -254,6 +298,42 @@ class SqsModel:
             self.offer()
         elif self.can_grow and not self.scaling:
             self.start_scaling()
+
+    def _quiet(self) -> bool:
+        """Whether `_arrive_number` would only queue a message now: no poller waits for one and no
+        poller is to be added (see `Producer`)."""
+        return not self.receivers and (self.scaling or not self.can_grow)
+
+    def _queue_numbers(self, first: int, times: list[float]) -> None:
+        """`_arrive_number` for messages first, first + 1, ... arriving at `times` while `_quiet`:
+        the same rows, runs and counts, written for all of them at once."""
+        core = self.core
+        count = len(times)
+        if core.tracing:
+            core.rows.extend(times)  # `arrive` rows (see _common.INVOKE_START)
+        visible = self.visible
+        n = first
+        done = 0
+        while done < count:
+            last = visible[-1] if visible else None
+            if (
+                type(last) is Fresh
+                and last.end == n
+                and last.times is not None
+                and n - last.first < FRESH_RUN
+            ):
+                take = min(count - done, FRESH_RUN - (n - last.first))
+                last.times.extend(times[done : done + take])
+                last.end = n + take
+            else:
+                take = min(count - done, FRESH_RUN)
+                visible.append(Fresh(n, n + take, times[done], array("d", times[done : done + take])))
+            n += take
+            done += take
+        core.outstanding += count
+        depth = self.visible_count = self.visible_count + count
+        if depth > self.max_queue_depth:  # noqa: PLR1730 - as in `_arrive_number`
+            self.max_queue_depth = depth
 
     def _arrive_range(self, first: int, end: int, t: float) -> None:
         """`arrive` for messages first .. end - 1 all sent at t (a burst), without their `Item`s."""
@@ -368,7 +448,10 @@ class SqsModel:
         poller = Poller(len(self.pollers) + 1)
         self.pollers.append(poller)
         self.can_grow = len(self.pollers) < self.cap
-        self.env.process(self.poll(poller))
+        # Started at once, before anything else due now, as a SimPy process would have been.
+        poller.callbacks = self.begin_callbacks
+        env = self.env
+        heappush(self.queue, (env._now, URGENT, next(env._eid), poller))
 
     def start_scaling(self) -> None:
         if self.takeable():
@@ -388,9 +471,20 @@ class SqsModel:
         if room <= 0 or not self.visible_count:
             return 0
         receipt = Receipt(self.env._now + self.visibility_timeout_s)
-        taken = self.take(room, receipt)
-        if not taken:
-            return 0
+        visible = self.visible
+        head = visible[0] if visible else None
+        if type(head) is Fresh and (len(visible) == 1 or head.end - head.n >= room):
+            # The common receive, once per batch: `take` would take everything off the front run
+            # of never-received messages (a standard queue's), skipping and redriving nothing.
+            taken = receipt.msgs
+            count = head.receive(room, receipt, self.core, taken.append)
+            if head.n == head.end:
+                visible.popleft()
+            self.visible_count -= count
+        else:
+            taken = self.take(room, receipt)
+            if not taken:
+                return 0
         poller.held.append(receipt)
         poller.count += len(taken)
         self.core.billing.received(poller.number, self.env._now)
@@ -406,8 +500,7 @@ class SqsModel:
                 break
             if poller.count >= self.batch_size or now >= poller.window_end:
                 receivers.popleft()
-                assert poller.wake is not None  # a poller waits among the receivers on its wake
-                poller.wake.succeed()
+                self.wake(poller)
             else:
                 # Still gathering: what it holds may need to lapse before its window ends.
                 self.guard(poller, poller.window_end)
@@ -415,36 +508,50 @@ class SqsModel:
         if not self.scaling and len(self.pollers) < self.cap and self.visible_count:
             self.start_scaling()
 
-    def poll(self, poller: Poller):
-        """One poller: gather a batch, send it, repeat."""
+    def begin(self, poller: Poller) -> None:
+        """A new poller's first step (where its SimPy process would have started)."""
+        poller.window_end = self.env._now + self.window_s
+        self.next_batch(poller)
+
+    def next_batch(self, poller: Poller) -> None:
+        """Start gathering a batch: receive what is visible, then wait or send."""
+        poller.held = []
+        poller.count = 0
+        poller.state = "receiving"
+        self.core.billing.listen(poller.number, self.env._now)
+        self.receive(poller)
+        self.gather(poller)
+
+    def gather(self, poller: Poller) -> None:
+        """Send the batch if it is full, or the window is over and it holds something; else wait
+        among the receivers until `offer` or the window timer wakes it (it then comes back here)."""
+        now = self.env._now
+        if poller.count < self.batch_size and (now < poller.window_end or not poller.count):
+            poller.waits += 1
+            poller.woken = False
+            self.receivers.append(poller)
+            if now < poller.window_end:
+                self.guard(poller, poller.window_end)
+                self.env.process(self.window_timer(poller, poller.waits))
+            return
+        self.deliver(poller)
+
+    def wake(self, poller: Poller) -> None:
+        """End the poller's wait: it runs `gather` again once SimPy reaches it at this instant
+        (where the succeeded wake event of a process would have been)."""
+        poller.woken = True
+        poller.callbacks = self.gather_callbacks
         env = self.env
-        batch_size = self.batch_size
-        window_s = self.window_s
-        poller.window_end = env._now + window_s
-        while True:
-            poller.held = []
-            poller.count = 0
-            poller.state = "receiving"
-            self.core.billing.listen(poller.number, env._now)
-            self.receive(poller)
-            while poller.count < batch_size and (env._now < poller.window_end or not poller.count):
-                poller.wake = wake = env.event()
-                self.receivers.append(poller)
-                if env._now < poller.window_end:
-                    self.guard(poller, poller.window_end)
-                    env.process(self.window_timer(poller, wake))
-                yield wake
-            yield from self.deliver(poller)
-            poller.window_end = env._now + window_s
+        heappush(self.queue, (env._now, NORMAL, next(env._eid), poller))
 
-    def window_timer(self, poller: Poller, wake):
+    def window_timer(self, poller: Poller, wait: int):
         yield self.env.timeout(poller.window_end - self.env._now)
-        if not wake.triggered and poller.count:
+        if poller.waits == wait and not poller.woken and poller.count:
             self.receivers.remove(poller)
-            wake.succeed()
+            self.wake(poller)
 
-    def deliver(self, poller: Poller):
-        """Invoke with the batch; retry throttles while the messages are invisible; settle the batch."""
+    def deliver(self, poller: Poller) -> None:
+        """Invoke with the batch; a throttled batch backs off (see `back_off`)."""
         env = self.env
         core = self.core
         held = poller.held
@@ -455,13 +562,30 @@ class SqsModel:
             counts = self.receive_counts(items)
         invocation = core.start(items, self.report, None, counts)
         if invocation is None:
-            invocation = yield from self.back_off(poller, items, counts)
-            if invocation is None:
-                return
+            self.back_off(poller, items, counts)
+        else:
+            self.invoke(poller, invocation, counts)
+
+    def invoke(self, poller: Poller, invocation: Invocation, counts: dict | None) -> None:
+        """The batch runs; the poller is back on SimPy's queue when the invocation ends."""
+        env = self.env
+        # Without receive counts `start` wrote the compact row, whose ids a whole delete reuses.
+        poller.ids = self.core.started_ids if counts is None else None
         poller.state = "invoking"
         self.batches_in_flight += 1
         self.guard(poller, env._now + invocation.total_s)
-        yield env.timeout(invocation.total_s)
+        poller.invocation = invocation
+        poller.callbacks = self.ended_callbacks
+        heappush(self.queue, (env._now + invocation.total_s, NORMAL, next(env._eid), poller))
+
+    def ended(self, poller: Poller) -> None:
+        """The batch's invocation is over: settle its messages, then gather the next batch."""
+        env = self.env
+        core = self.core
+        invocation = poller.invocation
+        assert invocation is not None  # set by `invoke` before the poller was queued
+        poller.invocation = None
+        held = poller.held
         core.finish(invocation)
         self.batches_in_flight -= 1
         if invocation.failed is None:
@@ -472,37 +596,67 @@ class SqsModel:
             self.deleted += len(deleted)
             core.billing.deleted(len(deleted))
             if core.tracing:
-                core.rows.extend((DELETE, env._now, ",".join([m.id for m in deleted])))
+                # Deleted whole (the common case): the same messages in the same order as the
+                # batch's `invoke_start`, so its ids string is written again rather than rebuilt.
+                ids = poller.ids
+                if ids is None or len(deleted) != len(invocation.items):
+                    ids = ",".join([m.id for m in deleted])
+                core.rows.extend((DELETE, env._now, ids))
             core.outstanding -= len(deleted)
             core.settle()
         if unlocked:
             self.offer()
+        self.next_window(poller)
 
-    def back_off(self, poller: Poller, items: list[Item], counts: dict | None):
-        """A throttled batch: retried after 1 s, 2 s, 4 s ... while its messages stay invisible.
-        Returns the invocation, or None when the poller let the batch go back to the queue.
+    def next_window(self, poller: Poller) -> None:
+        poller.window_end = self.env._now + self.window_s
+        self.next_batch(poller)
+
+    def back_off(self, poller: Poller, items: list[Item], counts: dict | None) -> None:
+        """A throttled batch: retried after 1 s, 2 s, 4 s ... while its messages stay invisible,
+        until it runs (`invoke`) or the poller lets it go back to the queue (`next_window` once
+        its visibility timeout has lapsed).
 
         The batch stays with its poller until its visibility timeout lapses: the poller takes no
         other batch meanwhile, so throttling cannot make the pollers drain the queue into batches
         that only wait."""
-        env = self.env
-        core = self.core
-        backoff = BACKOFF_FIRST_S
-        invocation = None
+        poller.backoff = BACKOFF_FIRST_S
         poller.state = "backing_off"
-        invisible_until = min(r.deadline for r in poller.held)
-        while invocation is None:
-            at = env._now + backoff
-            if at >= invisible_until:
-                self.let_lapse(poller, "visibility_timeout")
-                if invisible_until > env._now:
-                    yield env.timeout(invisible_until - env._now)
-                return None
-            core.retry(items, "throttle", at, **self.receive_counts(items))
-            yield env.timeout(backoff)
-            backoff = min(backoff * 2, BACKOFF_MAX_S)
-            invocation = core.start(items, self.report, None, counts)
-        return invocation
+        poller.items = items
+        poller.counts = counts
+        poller.invisible_until = min(r.deadline for r in poller.held)
+        self.throttled(poller)
+
+    def throttled(self, poller: Poller) -> None:
+        env = self.env
+        now = env._now
+        at = now + poller.backoff
+        invisible_until = poller.invisible_until
+        if at >= invisible_until:
+            poller.items = []
+            poller.counts = None
+            self.let_lapse(poller, "visibility_timeout")
+            if invisible_until > now:
+                poller.callbacks = self.lapsed_callbacks
+                heappush(self.queue, (now + (invisible_until - now), NORMAL, next(env._eid), poller))
+            else:
+                self.next_window(poller)
+            return
+        self.core.retry(poller.items, "throttle", at, **self.receive_counts(poller.items))
+        poller.callbacks = self.retry_callbacks
+        heappush(self.queue, (now + poller.backoff, NORMAL, next(env._eid), poller))
+
+    def retry_batch(self, poller: Poller) -> None:
+        """A throttled batch's backoff is over: try it again."""
+        poller.backoff = min(poller.backoff * 2, BACKOFF_MAX_S)
+        invocation = self.core.start(poller.items, self.report, None, poller.counts)
+        if invocation is None:
+            self.throttled(poller)
+            return
+        counts = poller.counts
+        poller.items = []
+        poller.counts = None
+        self.invoke(poller, invocation, counts)
 
     def settle_success(self, held: list[Receipt]) -> tuple[list[Item], bool]:
         """Every message succeeded: the current receipts delete theirs. Returns the deleted
@@ -511,6 +665,7 @@ class SqsModel:
         core = self.core
         now = self.env._now
         latencies = core.latencies
+        fifo = self.fifo
         deleted: list[Item] = []
         unlocked = False
         succeeded = 0
@@ -520,10 +675,11 @@ class SqsModel:
                     m.outcome = SUCCEEDED
                     latencies.append(now - m.t)
                     succeeded += 1
-                if m.holder is receipt and m.state != DONE:
-                    if m.state == VISIBLE:
+                state = m.state
+                if state != DONE and m.holder is receipt:
+                    if state == VISIBLE:
                         self.visible_count -= 1
-                    elif self.fifo:
+                    elif fifo:
                         in_flight = self.group_in_flight[m.group] = self.group_in_flight[m.group] - 1
                         unlocked = unlocked or not in_flight
                     m.state = DONE

@@ -182,6 +182,7 @@ class Simulation:
             self.model.arrive_one,
             getattr(self.model, "arrive_number", None),
             getattr(self.model, "arrive_range", None),
+            getattr(self.model, "quiet_arrivals", None),
         )
         self.done = False
         self.end_reason: str | None = None
@@ -299,7 +300,7 @@ class Simulation:
                 if due > t or (due == t and not inclusive):
                     break
                 env._now = due
-                fire()
+                fire(t, inclusive, budget)
             elif head < t or (head == t and inclusive):
                 # SimPy 4.1's `Environment.step`, written out: one call less per event, the loop's
                 # most frequent branch. A run never raises StopSimulation (it never calls
