@@ -13,7 +13,7 @@ from unittest.mock import patch
 from textual import events
 from textual.pilot import Pilot
 
-from conftest import screen_text
+from conftest import screen_text, wait_for_text
 
 from tutor.content.course import Service
 from tutor.content.loader import load_course
@@ -178,8 +178,7 @@ async def test_enter_opens_the_lesson_of_the_highlighted_row_and_escape_comes_ba
         assert "FIFO queues keep order per group" in screen_text(app)
         assert "b Back to services" in screen_text(app), "the footer names where back leads"
         await pilot.press("n")  # the next lesson still leads back to the catalogue
-        await pilot.pause()
-        assert "b Back to services" in screen_text(app)
+        await wait_for_text(pilot, "b Back to services")
         await pilot.press("escape")
         assert app.screen is catalogue
         assert rows(app) == SQS, "the list is as it was"

@@ -255,8 +255,7 @@ async def test_profiles_keep_their_exercise_attempts_apart():
         screen = await open_exercise(pilot, "sync-count-cold-starts")
         assert "○ not yet · 0 attempts" in screen_text(app)
         await app.open_screen("exercises")
-        await pilot.pause()
-        assert f"0 / {len(COURSE.exercises)} exercises passed" in screen_text(app)
+        await wait_for_text(pilot, f"0 / {len(COURSE.exercises)} exercises passed")
 
 
 def long_pack(tmp_path: Path) -> Path:
@@ -396,8 +395,7 @@ async def test_pgdn_in_a_field_scrolls_a_brief_that_does_not_fit_and_the_hint_fo
         assert "more below" not in shown and "↑ pgup" in shown
         assert app.focused is field and field.value == "0"
         await pilot.press("pageup", "pageup", "pageup")
-        await pilot.pause()
-        assert "Twenty requests reach your function" in screen_text(app)
+        await wait_for_text(pilot, "Twenty requests reach your function")
         assert "↓ more below: pgdn" in screen_text(app)
 
 

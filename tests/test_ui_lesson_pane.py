@@ -59,8 +59,7 @@ async def test_in_a_parameter_field_the_footer_offers_no_speed_keys_that_would_o
         await open_lesson(app, pilot, "overview-walkthrough-s3-dynamodb")
         pane = app.screen.query_one(SimPane)
         pane.focus()
-        await pilot.pause()
-        assert "- Slower" in screen_text(app).splitlines()[-1]
+        await wait_for_text(pilot, "- Slower", row=-1)
         pane.query_one(TabbedContent).active = "sim-params"
         form = pane.query_one(ParamForm)
         await wait_until(pilot, lambda: form.built, "the parameter fields")
@@ -73,8 +72,8 @@ async def test_in_a_parameter_field_the_footer_offers_no_speed_keys_that_would_o
         await pilot.press("minus")
         assert field.value.endswith("-") and pane.player.speed == speed, "the key typed; the speed stayed"
         await pilot.press("shift+tab")
-        await pilot.pause()
-        assert "- Slower" in screen_text(app).splitlines()[-1], "out of the field, the keys are back"
+        # out of the field, the keys are back
+        await wait_for_text(pilot, "- Slower", row=-1)
 
 
 async def test_at_80_columns_the_footer_keeps_help_and_cuts_only_whole_keys():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.events import MouseScrollDown
 
-from conftest import screen_text
+from conftest import screen_text, wait_for_text
 
 from tutor.locations import database_path
 from tutor.progress.store import QuestionResult, open_store
@@ -44,8 +44,7 @@ async def test_a_long_lesson_counts_as_read_only_when_the_learner_reaches_its_en
     app = LambdaTutorApp()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await app.open_screen("lesson", lesson_id="ui-long")
-        await pilot.pause()
-        assert "○ not started" in screen_text(app)
+        await wait_for_text(pilot, "○ not started")
         await pilot.press("pagedown")
         assert "ui-long" not in read_ids()
         await pilot.press("end")
@@ -90,8 +89,7 @@ async def test_objectives_and_sources_are_shown_unless_the_lesson_lists_them_its
     app = LambdaTutorApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await app.open_screen("lesson", lesson_id="ui-short")
-        await pilot.pause()
-        assert "In this lesson you learn to" in screen_text(app)
+        await wait_for_text(pilot, "In this lesson you learn to")
         assert "invocation-sync.html" in screen_text(app)
         await app.open_screen("lesson", lesson_id="ui-long")
         await pilot.pause()

@@ -174,8 +174,7 @@ async def test_step_back_shows_exactly_what_was_shown_one_event_earlier():
 async def test_play_runs_the_clock_and_pause_stops_it():
     app = watch("sqs-poison-dlq", speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert "space Play" in screen_text(app).splitlines()[-1]
+        await wait_for_text(pilot, "space Play", row=-1)
         await pilot.press("space")
         assert "▶ playing" in screen_text(app)
         await wait_for_text(pilot, "space Pause", row=-1)  # the footer says what space does now
@@ -221,8 +220,7 @@ async def test_reset_goes_back_to_the_start_with_an_empty_log():
 async def test_speed_keys_and_buttons_move_along_the_ladder_shown_in_the_status():
     app = watch("sqs-poison-dlq", speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert "· 10× ·" in screen_text(app)
+        await wait_for_text(pilot, "· 10× ·")
         await pilot.press("plus")
         assert "· 20× ·" in screen_text(app)
         await pilot.press("minus", "minus")
@@ -368,8 +366,7 @@ async def test_a_lesson_with_a_scenario_shows_its_pane_and_a_try_step_sets_its_p
 async def test_the_watch_pane_has_an_about_tab_with_what_the_preset_shows():
     app = watch("sqs-poison-dlq")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert "About" in screen_text(app)
+        await wait_for_text(pilot, "About")
         await pilot.press("tab", "right", "right", "right")
         await pilot.pause()
         description = " ".join(load_scenario("sqs-poison-dlq").description.split())
@@ -380,8 +377,7 @@ async def test_the_watch_pane_has_an_about_tab_with_what_the_preset_shows():
 async def test_f1_in_the_watch_app_explains_the_pane_keys_and_closes_again():
     app = watch("sqs-poison-dlq")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert "f1 Help" in screen_text(app).splitlines()[-1]
+        await wait_for_text(pilot, "f1 Help", row=-1)
         await pilot.press("f1")
         await pilot.pause()
         assert getattr(app.screen, "SCREEN_NAME", None) == "help"

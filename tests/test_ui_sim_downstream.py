@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import screen_text, wait_until
+from conftest import screen_text, wait_for_text, wait_until
 
 from tutor.sim.player import Player, SimRun
 from tutor.sim.scenario import list_presets, load_scenario
@@ -90,8 +90,7 @@ def log_lines(app) -> list[str]:
 async def test_stepping_a_throttled_table_shows_throttled_writes_sdk_retries_and_the_meter():
     app = watch(THROTTLED_TABLE)
     async with app.run_test(size=(120, 50)) as pilot:
-        await pilot.pause()
-        assert "function ─▶ DynamoDB table · provisioned 10 WCU/s · no burst" in screen_text(app)
+        await wait_for_text(pilot, "function ─▶ DynamoDB table · provisioned 10 WCU/s · no burst")
         requests = []
         for _ in range(60):
             await pilot.press("s")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import screen_text
+from conftest import screen_text, wait_for_text
 
 from tutor.sim.scenario import load_scenario
 from tutor.ui.app import LambdaTutorApp, Start
@@ -49,8 +49,8 @@ async def test_shrinking_a_lesson_shows_the_message_blocks_keys_and_growing_retu
         assert "terminal too small: need 80x24 (now 100x23)" in screen_text(app)
 
         await pilot.resize_terminal(79, 40)
-        await pilot.pause()
-        assert "(now 79x40)" in screen_text(app), "the message follows the size"
+        # the message follows the size
+        await wait_for_text(pilot, "(now 79x40)")
 
         await pilot.press("f1", "question_mark", "ctrl+p", "n", "b", "escape")
         await pilot.pause()
@@ -79,8 +79,7 @@ async def test_the_lab_started_below_the_floor_opens_once_the_terminal_grows_and
 async def test_simulate_watch_has_the_same_floor_and_only_quitting_works_below_it():
     app = LambdaTutorApp(start=Start.watch(load_scenario("sqs-lambda"), "sqs-lambda"))
     async with app.run_test(size=(100, 23)) as pilot:
-        await pilot.pause()
-        assert "terminal too small: need 80x24 (now 100x23)" in screen_text(app)
+        await wait_for_text(pilot, "terminal too small: need 80x24 (now 100x23)")
         await pilot.press("f1", "ctrl+p", "escape")
         await pilot.pause()
         assert isinstance(app.screen, TooSmallScreen) and app.is_running
