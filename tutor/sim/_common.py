@@ -64,7 +64,9 @@ class Item:
     """One request, event, message or record, from arrival to its final outcome.
 
     Every model's fields live here, with neutral values for the models that do not use them:
-    one slotted class keeps the per-item cost (the hottest allocation of a long run) low."""
+    one slotted class keeps the per-item cost (the hottest allocation of a long run) low.
+    `_sqs.Fresh.receive` makes most SQS messages field by field instead of calling `__init__`: a
+    new field is set there too."""
 
     __slots__ = (
         "attempts",
