@@ -698,7 +698,19 @@ class SqsModel:
         now = self.env._now
         latencies = core.latencies
         fifo = self.fifo
-        deleted: list[Item] = []
+        if not self.redelivered and not fifo:
+            # No message has come back to the queue yet: each was received once, by this receipt,
+            # and is in flight under it, so each succeeds for the first time and is deleted.
+            for receipt in held:
+                for m in receipt.msgs:
+                    m.outcome = SUCCEEDED
+                    latencies.append(now - m.t)
+                    m.state = DONE
+                    m.holder = None  # no cycle message <-> receipt once it is gone
+            deleted = held[0].msgs if len(held) == 1 else [m for receipt in held for m in receipt.msgs]
+            core.succeeded += len(deleted)
+            return deleted, False
+        deleted = []
         unlocked = False
         succeeded = 0
         for receipt in held:
