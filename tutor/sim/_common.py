@@ -74,7 +74,6 @@ class Item:
         "group",
         "holder",
         "id",
-        "key",
         "n",
         "outcome",
         "poisoned",
@@ -100,8 +99,7 @@ class Item:
     receives: int
     holder: Receipt | None
     group: int
-    # Streams: the partition key, and the shard and parallelization slot that key maps to.
-    key: str
+    # Streams: the shard and parallelization slot that its partition key maps to.
     shard: int
     slot: int
 
@@ -118,7 +116,6 @@ class Item:
         self.receives = 0
         self.holder = None
         self.group = 0
-        self.key = ""
         self.shard = 0
         self.slot = 0
 

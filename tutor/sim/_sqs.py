@@ -127,7 +127,6 @@ class Fresh:
             item.receives = 1
             item.holder = receipt
             item.group = 0
-            item.key = ""
             item.shard = 0
             item.slot = 0
             append(item)
