@@ -64,7 +64,9 @@ class Item:
     """One request, event, message or record, from arrival to its final outcome.
 
     Every model's fields live here, with neutral values for the models that do not use them:
-    one slotted class keeps the per-item cost (the hottest allocation of a long run) low."""
+    one slotted class keeps the per-item cost (the hottest allocation of a long run) low.
+    `_sqs.Fresh.receive` makes most SQS messages field by field instead of calling `__init__`: a
+    new field is set there too."""
 
     __slots__ = (
         "attempts",
@@ -72,7 +74,6 @@ class Item:
         "group",
         "holder",
         "id",
-        "key",
         "n",
         "outcome",
         "poisoned",
@@ -98,8 +99,7 @@ class Item:
     receives: int
     holder: Receipt | None
     group: int
-    # Streams: the partition key, and the shard and parallelization slot that key maps to.
-    key: str
+    # Streams: the shard and parallelization slot that its partition key maps to.
     shard: int
     slot: int
 
@@ -116,7 +116,6 @@ class Item:
         self.receives = 0
         self.holder = None
         self.group = 0
-        self.key = ""
         self.shard = 0
         self.slot = 0
 
@@ -340,6 +339,7 @@ class Core:
         shard: int | None = None,
         counts: dict | None = None,
         attempt: tuple[int, int] | None = None,
+        first: int = 0,
     ) -> Invocation | None:
         """Invoke the handler with `items`, or throttle (None) for lack of concurrency.
 
@@ -348,6 +348,8 @@ class Core:
         (attempt, receive or retry numbers) are added to the `invoke_start` event; SQS and streams pass
         them only for a redelivery or a retry, so their common first try keeps the compact row. The
         async model's one event and its `attempt` of `max_attempts` come as `attempt`, a compact row.
+        A `first` other than 0 says that `items` are items first, first + 1, ... in order (an SQS
+        batch received off one run of never-received messages): the row names them by that range.
 
         This runs once per invocation, so the common case (a warm environment, nothing failing, a
         first try) stays inline here and only the rarer steps are calls.
@@ -410,6 +412,9 @@ class Core:
         if self.tracing:
             if attempt is not None:
                 self.rows.extend((START_ATTEMPT, now, number, items[0].n, cold, *attempt))
+            elif first:
+                # No ids read or joined: the readers of the rows spell them out when they need them.
+                self.rows.extend((INVOKE_RANGE, now, number, first, len(items), cold))
             elif counts is None:
                 ids = self.started_ids = (
                     items[0].id if len(items) == 1 else ",".join([item.id for item in items])
@@ -608,12 +613,16 @@ def _discard(record: Any) -> None:
 # n, reason, at, attempt, max_attempts. The sync model's: ARRIVE_RANGE, t, count (an `arrive` for
 # each of the next `count` items); RESPONSE_ONE, t, n, status, function_error, latency;
 # CLIENT_RETRY_ONE, t, n, reason, at, client_attempt, client_max_attempts. ARRIVE_RECORD below.
+# A batch of consecutive items (most SQS batches) names them as a range of numbers instead of
+# ids: INVOKE_RANGE, t, invocation, first, count, cold (no shard); DELETE_RANGE, t, range of the
+# numbers. Each is as wide as the row it replaces, so a row budget pauses a run at the same events.
 # Anything else is written as its finished dict.
 INVOKE_START, INVOKE_END, DELETE = 1, 2, 3
 ARRIVE_ACCEPTED, START_ATTEMPT, THROTTLE_ONE, RETRY_ONE = 4, 5, 6, 7
 ARRIVE_RANGE, RESPONSE_ONE, CLIENT_RETRY_ONE = 8, 9, 10
 # A stream record's `arrive`: ARRIVE_RECORD, t, n, partition key number, shard, slot.
 ARRIVE_RECORD = 11
+INVOKE_RANGE, DELETE_RANGE = 12, 13
 
 
 def decode_rows(rows: list, prefix: str, arrive_n: int, out: Callable[[dict], Any]) -> int:
@@ -660,6 +669,22 @@ def decode_rows(rows: list, prefix: str, arrive_n: int, out: Callable[[dict], An
             index += 6
         elif row == DELETE:
             out({"t": round(rows[index + 1], 6), "kind": "delete", "items": rows[index + 2].split(",")})
+            index += 3
+        elif row == INVOKE_RANGE:
+            _, t, number, first, count, cold = rows[index : index + 6]
+            out(
+                {
+                    "t": round(t, 6),
+                    "kind": "invoke_start",
+                    "invocation": number,
+                    "items": [f"{prefix}{n}" for n in range(first, first + count)],
+                    "cold": cold,
+                }
+            )
+            index += 6
+        elif row == DELETE_RANGE:
+            items = [f"{prefix}{n}" for n in rows[index + 2]]
+            out({"t": round(rows[index + 1], 6), "kind": "delete", "items": items})
             index += 3
         else:
             arrive_n = _decode_one_item_row(rows, index, prefix, arrive_n, out)
@@ -839,6 +864,15 @@ def write_rows(rows: list, prefix: str, arrive_n: int, write: Callable[[str], An
             index += 6
         elif row == DELETE:
             add(_DELETE_LINE % (round(rows[index + 1], 6), rows[index + 2].replace(",", '","')))
+            index += 3
+        elif row == INVOKE_RANGE:
+            _, t, number, first, count, cold = rows[index : index + 6]
+            ids = '","'.join([f"{prefix}{n}" for n in range(first, first + count)])
+            add(_START_LINE % (round(t, 6), number, ids, "true" if cold else "false", ""))
+            index += 6
+        elif row == DELETE_RANGE:
+            ids = '","'.join([f"{prefix}{n}" for n in rows[index + 2]])
+            add(_DELETE_LINE % (round(rows[index + 1], 6), ids))
             index += 3
         else:
             arrive_n = _write_one_item_row(rows, index, prefix, arrive_n, lines, write)

@@ -57,6 +57,7 @@ from tutor.sim._common import (
     BACKOFF_FIRST_S,
     BACKOFF_MAX_S,
     DELETE,
+    DELETE_RANGE,
     EACH,
     NORMAL,
     REST,
@@ -100,7 +101,9 @@ class Fresh:
         `receipt` and handed to `append`; returns how many. A first receive never reaches
         `max_receive_count` (at least 1), so none of them can be redriven.
 
-        Every message passes here once, so the run is cut in one go rather than a message at a time."""
+        Every message passes here once, so the run is cut in one go rather than a message at a time,
+        and each `Item` is made here field by field (the values of `Item.__init__`, then the
+        receive's): no `__init__` call per message, and no field stored twice."""
         first = self.n
         end = min(self.end, first + room)
         prefix = core.prefix
@@ -109,13 +112,23 @@ class Fresh:
         arrived = (
             repeat(self.t, end - first) if times is None else times[first - self.first : end - self.first]
         )
+        new = Item.__new__
         for n, t in zip(range(first, end), arrived, strict=True):
-            item = Item(prefix, n, t)
-            if faults_by_n:
-                item.faults = faults_by_n.get(n)
-            item.receives = 1
+            item = new(Item)
+            item.id = f"{prefix}-{n}"
+            item.n = n
+            item.t = t
+            item.outcome = None
+            item.successes = 0
+            item.attempts = 0
+            item.faults = faults_by_n.get(n) if faults_by_n else None
+            item.poisoned = False
             item.state = IN_FLIGHT
+            item.receives = 1
             item.holder = receipt
+            item.group = 0
+            item.shard = 0
+            item.slot = 0
             append(item)
         self.n = end
         return end - first
@@ -128,12 +141,15 @@ class Receipt:
     messages were received again since is out of date for them and can no longer delete them.
     """
 
-    __slots__ = ("deadline", "guarded", "msgs")
+    __slots__ = ("deadline", "first", "guarded", "msgs")
 
     def __init__(self, deadline: float):
         self.deadline = deadline
         self.msgs: list[Item] = []
         self.guarded = False  # a visibility lapse is already scheduled
+        # Not 0: `msgs` are messages first, first + 1, ... in order, which the trace rows of a
+        # batch of this receipt alone name as a range (see _common.INVOKE_RANGE).
+        self.first = 0
 
 
 class Poller:
@@ -149,6 +165,7 @@ class Poller:
         "callbacks",
         "count",
         "counts",
+        "first",
         "held",
         "ids",
         "invisible_until",
@@ -175,6 +192,7 @@ class Poller:
         self.woken = False
         self.invocation: Invocation | None = None  # the batch's invocation while it runs
         self.ids: str | None = None  # its `invoke_start` row's ids, when that row is compact
+        self.first = 0  # its batch's first message, when the batch is one range (Receipt.first)
         # A throttled batch: its messages, its receive counts, the current backoff, and when the
         # first of its receipts lapses.
         self.items: list[Item] = []
@@ -477,6 +495,7 @@ class SqsModel:
             # The common receive, once per batch: `take` would take everything off the front run
             # of never-received messages (a standard queue's), skipping and redriving nothing.
             taken = receipt.msgs
+            receipt.first = head.n
             count = head.receive(room, receipt, self.core, taken.append)
             if head.n == head.end:
                 visible.popleft()
@@ -555,12 +574,17 @@ class SqsModel:
         env = self.env
         core = self.core
         held = poller.held
-        items = held[0].msgs if len(held) == 1 else [m for receipt in held for m in receipt.msgs]
+        if len(held) == 1:
+            items = held[0].msgs
+            first = poller.first = held[0].first
+        else:
+            items = [m for receipt in held for m in receipt.msgs]
+            first = poller.first = 0
         core.billing.stop_listening(poller.number, env._now)
         counts = None
         if self.redelivered and core.tracing and any(m.receives > 1 for m in items):
             counts = self.receive_counts(items)
-        invocation = core.start(items, self.report, None, counts)
+        invocation = core.start(items, self.report, None, counts, None, first)
         if invocation is None:
             self.back_off(poller, items, counts)
         else:
@@ -569,8 +593,9 @@ class SqsModel:
     def invoke(self, poller: Poller, invocation: Invocation, counts: dict | None) -> None:
         """The batch runs; the poller is back on SimPy's queue when the invocation ends."""
         env = self.env
-        # Without receive counts `start` wrote the compact row, whose ids a whole delete reuses.
-        poller.ids = self.core.started_ids if counts is None else None
+        # Without receive counts `start` wrote a compact row; a whole delete reuses its ids, or
+        # names the same range.
+        poller.ids = self.core.started_ids if counts is None and not poller.first else None
         poller.state = "invoking"
         self.batches_in_flight += 1
         self.guard(poller, env._now + invocation.total_s)
@@ -597,11 +622,17 @@ class SqsModel:
             core.billing.deleted(len(deleted))
             if core.tracing:
                 # Deleted whole (the common case): the same messages in the same order as the
-                # batch's `invoke_start`, so its ids string is written again rather than rebuilt.
-                ids = poller.ids
-                if ids is None or len(deleted) != len(invocation.items):
-                    ids = ",".join([m.id for m in deleted])
-                core.rows.extend((DELETE, env._now, ids))
+                # batch's `invoke_start`, so its range or ids string is written again rather than
+                # rebuilt.
+                whole = len(deleted) == len(invocation.items)
+                if whole and poller.first:
+                    first = poller.first
+                    core.rows.extend((DELETE_RANGE, env._now, range(first, first + len(deleted))))
+                else:
+                    ids = poller.ids
+                    if ids is None or not whole:
+                        ids = ",".join([m.id for m in deleted])
+                    core.rows.extend((DELETE, env._now, ids))
             core.outstanding -= len(deleted)
             core.settle()
         if unlocked:
@@ -649,7 +680,7 @@ class SqsModel:
     def retry_batch(self, poller: Poller) -> None:
         """A throttled batch's backoff is over: try it again."""
         poller.backoff = min(poller.backoff * 2, BACKOFF_MAX_S)
-        invocation = self.core.start(poller.items, self.report, None, poller.counts)
+        invocation = self.core.start(poller.items, self.report, None, poller.counts, None, poller.first)
         if invocation is None:
             self.throttled(poller)
             return
@@ -666,7 +697,19 @@ class SqsModel:
         now = self.env._now
         latencies = core.latencies
         fifo = self.fifo
-        deleted: list[Item] = []
+        if not self.redelivered and not fifo:
+            # No message has come back to the queue yet: each was received once, by this receipt,
+            # and is in flight under it, so each succeeds for the first time and is deleted.
+            for receipt in held:
+                for m in receipt.msgs:
+                    m.outcome = SUCCEEDED
+                    latencies.append(now - m.t)
+                    m.state = DONE
+                    m.holder = None  # no cycle message <-> receipt once it is gone
+            deleted = held[0].msgs if len(held) == 1 else [m for receipt in held for m in receipt.msgs]
+            core.succeeded += len(deleted)
+            return deleted, False
+        deleted = []
         unlocked = False
         succeeded = 0
         for receipt in held:

@@ -164,8 +164,7 @@ class StreamModel:
         self.keys = core.scenario.load.partition_keys
         self.shards = [Shard(i, self.keys, cfg.shards) for i in range(cfg.shards)]
         self.slots = [[Slot(i, j) for j in range(self.factor)] for i in range(cfg.shards)]
-        # Per partition key (from 0): its name and the slot its records go to, worked out once.
-        self.key_names = [f"pk-{key + 1}" for key in range(self.keys)]
+        # Per partition key (from 0): the slot its records go to, worked out once.
         self.key_slots = [
             self.slots[key % cfg.shards][(key // cfg.shards) % self.factor] for key in range(self.keys)
         ]
@@ -219,7 +218,6 @@ class StreamModel:
         item = special if special is not None else Item(self.core.prefix, n, t)
         if special is None and self.core.faults_by_n:
             item.faults = self.core.faults_by_n.get(n)
-        item.key = self.key_names[(n - 1) % self.keys]
         item.shard = slot.shard
         item.slot = slot.index
         return item
@@ -227,14 +225,11 @@ class StreamModel:
     def records(self, taken: list[tuple[int, float]], slot: Slot) -> list[Item]:
         """`record` for a whole batch of plain records (no poison, no faults): one call a batch."""
         prefix = self.core.prefix
-        names = self.key_names
-        keys = self.keys
         shard = slot.shard
         index = slot.index
         batch = []
         for n, t in taken:
             item = Item(prefix, n, t)
-            item.key = names[(n - 1) % keys]
             item.shard = shard
             item.slot = index
             batch.append(item)
