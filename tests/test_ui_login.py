@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import screen_text, wait_until
+from conftest import screen_text, wait_for_text, wait_until
 from test_ui_quiz import answer_right, quiz_screen
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -29,6 +30,23 @@ async def give_name(pilot: Pilot, name: str) -> None:
     await wait_until(pilot, lambda: prompt_step(app) == "name", "the name prompt")
     await pilot.press(*name, "enter")
     await wait_until(pilot, lambda: prompt_step(app) == "choice", "the PIN choice")
+
+
+async def choose_a_new_pin(pilot: Pilot, name: str, questions: int = 2) -> None:
+    await give_name(pilot, name)
+    await pilot.press("down", "enter")
+    await wait_for_text(pilot, f"1 of {questions}: choose a PIN, {name}.")
+
+
+def type_at_once(app: LambdaTutorApp, typed: str) -> None:
+    """Hand the app every key at once (⏎ is enter), as a loaded server reads a fast typist's burst.
+    pilot.press lets the app settle after each key, which hides a key landing in the wrong place."""
+    for char in typed:
+        app.post_message(events.Key("enter", "\r") if char == "⏎" else events.Key(char, char))
+
+
+def pin_box(app: LambdaTutorApp) -> Input:
+    return app.screen.query_one("#profile-new-pin", Input)
 
 
 async def log_in(pilot: Pilot, name: str, pin: str, *, new: bool, code: str = "") -> None:
@@ -111,10 +129,14 @@ async def test_two_pins_that_differ_are_asked_again_and_repeated_refusals_lock_t
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: prompt_step(app) == "name", "the name prompt")
         await app.switch_screen(QuickRefusals())  # the same prompt, with shorter waits
-        await give_name(pilot, "Eve")
-        await pilot.press("down", "enter", *"1234", "enter", *"1243", "enter")
-        assert "The two PINs differ" in shown_error(app)
-        await pilot.press("escape", "up", "enter")  # back, to "I have a PIN"
+        await choose_a_new_pin(pilot, "Eve")
+        await pilot.press(*"1234", "enter")
+        await wait_for_text(pilot, "2 of 2: the same PIN again")
+        await pilot.press(*"1243", "enter")
+        await wait_for_text(pilot, "The two PINs differ")
+        # Asked again from the first PIN, in an empty box.
+        assert "1 of 2: choose a PIN, Eve." in screen_text(app) and pin_box(app).value == ""
+        await pilot.press("escape", "up", "enter")  # back to the choice, then "I have a PIN"
         for attempt in range(5):
             await pilot.press(*f"000{attempt}", "enter")
             await wait_until(pilot, lambda: not app.screen.checking, "the answer")
@@ -135,8 +157,12 @@ async def test_with_a_roster_only_its_names_get_in_and_the_first_login_needs_the
         await pilot.press(*["backspace"] * 7)
         await log_in(pilot, "núria", "8642", new=True, code="ACDEFGX")
         await wait_until(pilot, lambda: "not the join code" in shown_error(app), "the refusal")
-        assert isinstance(app.focused, Input) and app.focused.id == "profile-code"
-        await pilot.press(*"acdefgh", "enter")
+        # Only the code is asked again: the new PIN, typed twice, is kept.
+        await wait_for_text(pilot, "3 of 3: the join code from the slip")
+        assert app.focused is pin_box(app) and pin_box(app).value == ""
+        await pilot.press(*"acdefgh")
+        await wait_for_text(pilot, "acdefgh")  # a join code is shown as typed, unlike a PIN
+        await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, CourseMapScreen), "the course map")
         assert app.profile == "Núria"
 
@@ -220,12 +246,63 @@ async def test_a_tab_that_comes_back_opens_the_exercise_with_the_values_typed():
         assert back.profile == "Gus"
 
 
-async def test_tab_moves_between_the_two_pin_boxes_as_the_key_is_handled():
-    # Typed straight on, as a fast typist or a password manager would: tab's move comes before the
-    # next digit, where enter's comes only with the box's "submitted" message.
+async def test_tab_moves_on_to_the_next_question_as_enter_does_once_there_is_an_answer():
+    # Learners used to forms tab from one box to the next.
     app = LambdaTutorApp(start=Start.served())
     async with app.run_test(size=(80, 24)) as pilot:
-        await give_name(pilot, "Tess")
-        await pilot.press("down", "enter", *"1357", "tab", *"1357", "enter")
+        await choose_a_new_pin(pilot, "Tess")
+        await pilot.press("tab", "enter")  # nothing typed yet: the question stays
+        assert "1 of 2: choose a PIN, Tess." in screen_text(app) and app.focused is pin_box(app)
+        await pilot.press(*"1357", "tab")
+        await wait_for_text(pilot, "2 of 2: the same PIN again")
+        await pilot.press(*"1357", "tab")
         await wait_until(pilot, lambda: isinstance(app.screen, CourseMapScreen), "the course map")
         assert app.profile == "Tess"
+
+
+async def test_a_new_pin_typed_twice_in_one_burst_gets_the_learner_in():
+    # Every key reaches the app before it handles the first enter: the second PIN must still be
+    # taken as the second answer, not typed on after the first.
+    app = LambdaTutorApp(start=Start.served())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose_a_new_pin(pilot, "Quinn")
+        type_at_once(app, "1234⏎1234⏎")
+        await wait_until(pilot, lambda: isinstance(app.screen, CourseMapScreen), "the course map")
+        assert app.profile == "Quinn"
+    with open_store() as store:
+        from tutor.progress.identity import log_in as check_login
+
+        assert check_login(store, "Quinn", "1234").display_name == "Quinn"
+
+
+async def test_with_a_roster_the_new_pin_and_the_join_code_typed_in_one_burst_get_the_learner_in():
+    with open_store() as store:
+        store.add_to_roster("Rosa", hash_secret("ACDEFGH"))
+    app = LambdaTutorApp(start=Start.served(roster=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose_a_new_pin(pilot, "Rosa", questions=3)
+        type_at_once(app, "8642⏎8642⏎acdefgh⏎")
+        await wait_until(pilot, lambda: isinstance(app.screen, CourseMapScreen), "the course map")
+        assert app.profile == "Rosa"
+
+
+async def test_escape_goes_back_a_question_with_the_box_empty_then_back_to_the_choice():
+    app = LambdaTutorApp(start=Start.served())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose_a_new_pin(pilot, "Uma")
+        await pilot.press(*"1234", "enter", *"12")
+        await wait_for_text(pilot, "••")
+        await pilot.press("escape")
+        await wait_for_text(pilot, "1 of 2: choose a PIN, Uma.")
+        assert pin_box(app).value == "" and app.focused is pin_box(app)
+        assert "a new PIN (4 to 12 digits)" in screen_text(app)
+        # The first PIN was dropped with the question: typed anew, twice, it gets Uma in.
+        await pilot.press(*"2468", "enter", *"2468", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CourseMapScreen), "the course map")
+        assert app.profile == "Uma"
+    again = LambdaTutorApp(start=Start.served())
+    async with again.run_test(size=(80, 24)) as pilot:
+        await choose_a_new_pin(pilot, "Vic")
+        await pilot.press("escape")
+        await wait_for_text(pilot, "Have you chosen a PIN here before?")
+        assert prompt_step(again) == "choice"

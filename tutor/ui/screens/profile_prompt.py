@@ -2,9 +2,11 @@
 
 Three steps, one on screen at a time so that each fits 80x24: the name (checked like `--profile`,
 and with `serve --roster` against the roster); whether the learner has a PIN already or chooses
-one now; then the PIN (or a new PIN twice, and the join code with a roster). Escape goes back a
-step. Until a learner is in, nothing else in the app can be used (no palette, no help over the
-prompt), so no progress can land under a placeholder profile.
+one now; then the PIN, or a new one. A new PIN is asked twice, then with a roster the join code,
+in turn in one box (`QuestionBox`), so that keys typed ahead always land in the question they were
+meant for. Escape goes back a question, then a step. Until a learner is in, nothing else in the
+app can be used (no palette, no help over the prompt), so no progress can land under a placeholder
+profile.
 
 Against guessing: each refusal is answered a little later than the one before, and after
 `MAX_REFUSALS` the prompt in this session takes no more tries.
@@ -13,13 +15,15 @@ Against guessing: each refusal is answered a little later than the one before, a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -27,7 +31,7 @@ from textual.widgets.option_list import Option
 from tutor.errors import UserError
 from tutor.locations import NAME_MAX_LENGTH, NAME_RULE
 from tutor.progress.credentials import PIN_MAX_DIGITS, PIN_RULE
-from tutor.progress.identity import check_name, join, log_in
+from tutor.progress.identity import WRONG_CODE, check_name, join, log_in
 from tutor.progress.store import Learner
 
 if TYPE_CHECKING:
@@ -36,10 +40,102 @@ if TYPE_CHECKING:
 NAME, CHOICE, PIN, NEW_PIN, LOCKED = "name", "choice", "pin", "new-pin", "locked"
 HAVE_PIN, CHOOSE_PIN = "have-pin", "choose-pin"
 MAX_REFUSALS = 5
+JOIN_CODE_MAX_LENGTH = 16
 LOCKED_WORDS = (
     "Too many wrong tries in this session. Ask your instructor: they can reset your PIN "
     "(lambda-tutor workshop roster reset NAME)."
 )
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a `QuestionBox`: the line above the box, the rule below it, what the empty box
+    says, and how it takes the answer."""
+
+    heading: str
+    rule: str
+    placeholder: str
+    password: bool
+    max_length: int
+
+
+class QuestionBox(Input):
+    """One box that asks a few questions in turn and hands the answers on together after the last.
+
+    Enter, tab and escape are taken here, in the box's own order of keys. Input's enter binding runs
+    only once the key has bubbled up to the App, and by then every key the App read in the same burst
+    ("1234⏎1234⏎" from a fast typist on a loaded server) has already been handed to the box: moving
+    the focus to a second box at that point sends the second PIN into the first."""
+
+    class Asked(Message):
+        """The box moved on, or back, to the question `index` (from 0)."""
+
+        def __init__(self, box: QuestionBox, index: int) -> None:
+            super().__init__()
+            self.box = box
+            self.index = index
+
+        @property
+        def control(self) -> QuestionBox:
+            return self.box
+
+    class Answered(Message):
+        """Every question has an answer; the box takes no more keys until it is asked again."""
+
+        def __init__(self, box: QuestionBox, answers: tuple[str, ...]) -> None:
+            super().__init__()
+            self.box = box
+            self.answers = answers
+
+        @property
+        def control(self) -> QuestionBox:
+            return self.box
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.questions: tuple[Question, ...] = ()
+        self.answers: list[str] = []
+
+    @property
+    def index(self) -> int:
+        return len(self.answers)
+
+    def ask(self, questions: Sequence[Question], kept: Sequence[str] = ()) -> None:
+        """Ask `questions`, from the one after the answers `kept`, in an empty box."""
+        self.questions = tuple(questions)
+        self.answers = list(kept)
+        self._put_question()
+
+    def _put_question(self) -> None:
+        question = self.questions[self.index]
+        self.value = ""
+        self.placeholder = question.placeholder
+        self.password = question.password
+        self.max_length = question.max_length
+
+    async def _on_key(self, event: events.Key) -> None:
+        answered = self.index == len(self.questions)
+        if answered:
+            # Until the screen has checked the answers and asks again, nothing typed means anything.
+            event.stop()
+            event.prevent_default()
+            return
+        if event.key not in ("enter", "tab", "escape") or (event.key == "escape" and not self.answers):
+            return  # Input types it; escape at the first question goes back a step, on the screen
+        event.stop()
+        event.prevent_default()
+        if event.key == "escape":
+            self.answers.pop()
+        elif not self.value.strip():
+            return  # nothing to go on with: the question stays
+        else:
+            # Tab as well as enter: learners used to forms tab from one box to the next.
+            self.answers.append(self.value)
+            if self.index == len(self.questions):
+                self.post_message(self.Answered(self, tuple(self.answers)))
+                return
+        self._put_question()
+        self.post_message(self.Asked(self, self.index))
 
 
 class ProfilePromptScreen(ModalScreen[str]):
@@ -70,19 +166,7 @@ class ProfilePromptScreen(ModalScreen[str]):
                 compact=True,
             )
             yield Input(placeholder="your PIN", id="profile-pin", password=True, max_length=PIN_MAX_DIGITS)
-            yield Input(
-                placeholder=f"a new PIN ({PIN_RULE})",
-                id="profile-new-pin",
-                password=True,
-                max_length=PIN_MAX_DIGITS,
-            )
-            yield Input(
-                placeholder="the same PIN again",
-                id="profile-confirm",
-                password=True,
-                max_length=PIN_MAX_DIGITS,
-            )
-            yield Input(placeholder="join code from your slip", id="profile-code", max_length=16)
+            yield QuestionBox(id="profile-new-pin")
             yield Static("", id="profile-rule", markup=False)
             yield Static("", id="profile-error", markup=False)
 
@@ -94,23 +178,23 @@ class ProfilePromptScreen(ModalScreen[str]):
     def _show(self, step: str, error: str = "") -> None:
         self.step = step
         shown = {
-            NAME: ("#profile-name",),
-            CHOICE: ("#profile-choice",),
-            PIN: ("#profile-pin",),
-            NEW_PIN: ("#profile-new-pin", "#profile-confirm", *(("#profile-code",) if self.roster else ())),
-            LOCKED: (),
+            NAME: "#profile-name",
+            CHOICE: "#profile-choice",
+            PIN: "#profile-pin",
+            NEW_PIN: "#profile-new-pin",
+            LOCKED: "",
         }[step]
         for widget_id in ("#profile-name", "#profile-choice", "#profile-pin", "#profile-new-pin"):
-            self.query_one(widget_id).display = widget_id in shown
-        for widget_id in ("#profile-confirm", "#profile-code"):
-            self.query_one(widget_id).display = widget_id in shown
+            self.query_one(widget_id).display = widget_id == shown
         self.query_one("#profile-intro", Static).update(self._intro(step))
         self.query_one("#profile-rule", Static).update(self._rule(step))
+        if step == NEW_PIN:
+            self._ask_new_pin()
         self._error(error)
         if shown:
-            # At once, not on the next turn as Widget.focus does: a key typed meanwhile (tab to the
-            # second PIN box) would otherwise move the focus on first and then be undone.
-            self.set_focus(self.query_one(shown[0]))
+            # At once, not on the next turn as Widget.focus does: a key typed meanwhile would go to
+            # the box left behind.
+            self.set_focus(self.query_one(shown))
 
     def _intro(self, step: str) -> str:
         if step == NAME:
@@ -123,8 +207,7 @@ class ProfilePromptScreen(ModalScreen[str]):
         if step == PIN:
             return f"Your PIN, {self.name_given}:"
         if step == NEW_PIN:
-            code = " Then the join code from the slip your instructor gave you." if self.roster else ""
-            return f"Choose a PIN, {self.name_given}, and type it twice.{code}"
+            return ""  # each question of the box says its own
         return LOCKED_WORDS
 
     def _rule(self, step: str) -> str:
@@ -132,9 +215,50 @@ class ProfilePromptScreen(ModalScreen[str]):
             return f"Allowed: {NAME_RULE}. Then press enter."
         if step == CHOICE:
             return "Up and down choose; enter goes on; escape goes back to your name."
-        if step in (PIN, NEW_PIN):
+        if step == PIN:
             return f"A PIN is {PIN_RULE}. Enter goes on; escape goes back."
         return ""
+
+    def _new_pin_questions(self) -> list[Question]:
+        count = 3 if self.roster else 2
+        then = "escape goes back to the question before."
+        questions = [
+            Question(
+                f"1 of {count}: choose a PIN, {self.name_given}.",
+                f"A PIN is {PIN_RULE}. Enter goes on; escape goes back.",
+                f"a new PIN ({PIN_RULE})",
+                password=True,
+                max_length=PIN_MAX_DIGITS,
+            ),
+            Question(
+                f"2 of {count}: the same PIN again, to be sure of it.",
+                f"Enter goes on; {then}",
+                "the same PIN again",
+                password=True,
+                max_length=PIN_MAX_DIGITS,
+            ),
+        ]
+        if self.roster:
+            questions.append(
+                Question(
+                    "3 of 3: the join code from the slip your instructor gave you.",
+                    f"Capitals or not, as you like. Enter goes on; {then}",
+                    "join code from your slip",
+                    password=False,
+                    max_length=JOIN_CODE_MAX_LENGTH,
+                )
+            )
+        return questions
+
+    def _ask_new_pin(self, kept: Sequence[str] = ()) -> None:
+        box = self.query_one("#profile-new-pin", QuestionBox)
+        box.ask(self._new_pin_questions(), kept)
+        self._show_question(box.index)
+
+    def _show_question(self, index: int) -> None:
+        question = self.query_one("#profile-new-pin", QuestionBox).questions[index]
+        self.query_one("#profile-intro", Static).update(question.heading)
+        self.query_one("#profile-rule", Static).update(question.rule)
 
     def _error(self, text: str) -> None:
         error = self.query_one("#profile-error", Static)
@@ -144,11 +268,12 @@ class ProfilePromptScreen(ModalScreen[str]):
         self.query_one("#profile-rule").display = not text
 
     def action_back(self) -> None:
-        """Escape goes back a step; it never skips the login: every session needs a learner."""
+        """Escape goes back a step; it never skips the login: every session needs a learner.
+
+        Within the new PIN's questions the box itself takes escape, back to the question before."""
         if self.checking or self.step in (NAME, LOCKED):
             return
-        for widget_id in ("#profile-pin", "#profile-new-pin", "#profile-confirm", "#profile-code"):
-            self.query_one(widget_id, Input).value = ""
+        self.query_one("#profile-pin", Input).value = ""
         self._show(CHOICE if self.step in (PIN, NEW_PIN) else NAME)
 
     # Answers -----------------------------------------------------------------------------------------
@@ -173,33 +298,32 @@ class ProfilePromptScreen(ModalScreen[str]):
         store = self.app.store
         self._check(lambda: log_in(store, self.name_given, event.value))
 
-    @on(Input.Submitted, "#profile-new-pin, #profile-confirm, #profile-code")
-    def _new_pin_given(self, event: Input.Submitted) -> None:
-        fields = [self.query_one(widget_id, Input) for widget_id in ("#profile-new-pin", "#profile-confirm")]
-        if self.roster:
-            fields.append(self.query_one("#profile-code", Input))
-        empty = next((field for field in fields if not field.value.strip()), None)
-        if empty is not None:
-            # Enter moves on to the next box until every box has something in it.
-            self.set_focus(empty)
-            return
-        pin, confirm = fields[0].value, fields[1].value
-        if pin != confirm:
-            fields[0].value = fields[1].value = ""
-            self.set_focus(fields[0])
-            self._error("The two PINs differ: type your new PIN twice again.")
+    @on(QuestionBox.Asked, "#profile-new-pin")
+    def _next_question(self, event: QuestionBox.Asked) -> None:
+        self._show_question(event.index)
+        self._error("")  # the learner has moved on from whatever was refused
+
+    @on(QuestionBox.Answered, "#profile-new-pin")
+    def _new_pin_given(self, event: QuestionBox.Answered) -> None:
+        pin, again, *code = event.answers
+        if pin != again:
+            self._ask_new_pin()
+            self._error("The two PINs differ: choose your PIN again, and type it twice.")
             return
         store = self.app.store
-        code = fields[2].value if self.roster else ""
-        self._check(lambda: join(store, self.name_given, pin, roster=self.roster, join_code=code))
+        self._check(
+            lambda: join(store, self.name_given, pin, roster=self.roster, join_code="".join(code)),
+            kept=event.answers[:2],
+        )
 
-    def _check(self, attempt: Callable[[], Learner]) -> None:
+    def _check(self, attempt: Callable[[], Learner], kept: Sequence[str] = ()) -> None:
         if self.checking or self.step == LOCKED:
             return
         self.checking = True
-        self.run_worker(self._run_check(attempt), exclusive=True, group="login")
+        self.run_worker(self._run_check(attempt, kept), exclusive=True, group="login")
 
-    async def _run_check(self, attempt: Callable[[], Learner]) -> None:
+    async def _run_check(self, attempt: Callable[[], Learner], kept: Sequence[str]) -> None:
+        """`kept`: the new PIN, twice, asked no more if only the join code was wrong."""
         try:
             # The key stretching takes tens of milliseconds: off the UI thread, so typing stays live.
             learner = await asyncio.to_thread(attempt)
@@ -207,16 +331,13 @@ class ProfilePromptScreen(ModalScreen[str]):
             self.refusals += 1
             await asyncio.sleep(self.REFUSAL_DELAY_S * self.refusals)
             self.checking = False
-            for widget_id in ("#profile-pin", "#profile-code"):
-                self.query_one(widget_id, Input).value = ""
+            self.query_one("#profile-pin", Input).value = ""
             if self.refusals >= MAX_REFUSALS:
                 self._show(LOCKED)
                 return
+            if self.step == NEW_PIN:
+                self._ask_new_pin(kept if str(refusal) == WRONG_CODE else ())
             self._error(str(refusal))
-            focus = "#profile-pin" if self.step == PIN else "#profile-new-pin"
-            if self.step == NEW_PIN and self.roster and "join code" in str(refusal):
-                focus = "#profile-code"
-            self.set_focus(self.query_one(focus))
             return
         self.checking = False
         self.dismiss(learner.display_name)
