@@ -158,7 +158,7 @@ async def test_with_a_roster_only_its_names_get_in_and_the_first_login_needs_the
         await log_in(pilot, "núria", "8642", new=True, code="ACDEFGX")
         await wait_until(pilot, lambda: "not the join code" in shown_error(app), "the refusal")
         # Only the code is asked again: the new PIN, typed twice, is kept.
-        await wait_for_text(pilot, "3 of 3: the join code from the slip")
+        await wait_for_text(pilot, "3 of 3: the join code from your instructor's slip.")
         assert app.focused is pin_box(app) and pin_box(app).value == ""
         await pilot.press(*"acdefgh")
         await wait_for_text(pilot, "acdefgh")  # a join code is shown as typed, unlike a PIN

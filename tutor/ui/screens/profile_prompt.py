@@ -221,7 +221,7 @@ class ProfilePromptScreen(ModalScreen[str]):
 
     def _new_pin_questions(self) -> list[Question]:
         count = 3 if self.roster else 2
-        then = "escape goes back to the question before."
+        go_on_or_back = "Enter goes on; escape goes back a question."
         questions = [
             Question(
                 f"1 of {count}: choose a PIN, {self.name_given}.",
@@ -232,7 +232,7 @@ class ProfilePromptScreen(ModalScreen[str]):
             ),
             Question(
                 f"2 of {count}: the same PIN again, to be sure of it.",
-                f"Enter goes on; {then}",
+                go_on_or_back,
                 "the same PIN again",
                 password=True,
                 max_length=PIN_MAX_DIGITS,
@@ -241,8 +241,8 @@ class ProfilePromptScreen(ModalScreen[str]):
         if self.roster:
             questions.append(
                 Question(
-                    "3 of 3: the join code from the slip your instructor gave you.",
-                    f"Capitals or not, as you like. Enter goes on; {then}",
+                    "3 of 3: the join code from your instructor's slip.",
+                    go_on_or_back,
                     "join code from your slip",
                     password=False,
                     max_length=JOIN_CODE_MAX_LENGTH,
@@ -308,7 +308,7 @@ class ProfilePromptScreen(ModalScreen[str]):
         pin, again, *code = event.answers
         if pin != again:
             self._ask_new_pin()
-            self._error("The two PINs differ: choose your PIN again, and type it twice.")
+            self._error("The two PINs differ: choose your PIN again.")
             return
         store = self.app.store
         self._check(
