@@ -62,10 +62,11 @@ class Question:
 class QuestionBox(Input):
     """One box that asks a few questions in turn and hands the answers on together after the last.
 
-    Enter, tab and escape are taken here, in the box's own order of keys. Input's enter binding runs
-    only once the key has bubbled up to the App, and by then every key the App read in the same burst
-    ("1234⏎1234⏎" from a fast typist on a loaded server) has already been handed to the box: moving
-    the focus to a second box at that point sends the second PIN into the first."""
+    Enter, tab and escape are taken here, in the box's own order of keys. Input's enter binding (its
+    action_submit) runs only once the key has bubbled up to the App, and by then every key the App
+    read in the same burst ("1234⏎1234⏎" from a fast typist on a loaded server) has already been
+    handed to the box: the second PIN is typed on after the first, and moving the focus to a second
+    box then comes too late."""
 
     class Asked(Message):
         """The box moved on, or back, to the question `index` (from 0)."""
@@ -300,6 +301,8 @@ class ProfilePromptScreen(ModalScreen[str]):
 
     @on(QuestionBox.Asked, "#profile-new-pin")
     def _next_question(self, event: QuestionBox.Asked) -> None:
+        if self.step != NEW_PIN:
+            return  # escaped past the first question before this came: the choice is shown now
         self._show_question(event.index)
         self._error("")  # the learner has moved on from whatever was refused
 
@@ -312,7 +315,7 @@ class ProfilePromptScreen(ModalScreen[str]):
             return
         store = self.app.store
         self._check(
-            lambda: join(store, self.name_given, pin, roster=self.roster, join_code="".join(code)),
+            lambda: join(store, self.name_given, pin, roster=self.roster, join_code=code[0] if code else ""),
             kept=event.answers[:2],
         )
 
