@@ -190,10 +190,14 @@ class Session:
             self.last_message = now
             self.tail = (self.tail + message.data)[-65536:]
 
-    async def keys(self, text: str) -> None:
-        """Type `text`, as the page does, and wait until the app has answered and gone quiet."""
-        sent = time.monotonic()
+    async def send(self, text: str) -> None:
+        """Type `text`, as the page does."""
         await self.websocket.send_json(["stdin", text])  # type: ignore[attr-defined]
+
+    async def keys(self, text: str) -> None:
+        """Type `text` and wait until the app has answered and gone quiet."""
+        sent = time.monotonic()
+        await self.send(text)
         await self.quiet(after=sent)
 
     async def quiet(self, after: float = 0.0, for_s: float = 0.5, within_s: float = 30) -> None:
@@ -327,7 +331,10 @@ async def measure(target: Target, sessions_wanted: int, seconds: float, size: tu
                 # A new learner's name, "I am new here" (down, enter), a PIN twice, then the lab.
                 for keys in (f"learner{number}\r", "\x1b[B", "\r", "4821\r", "4821\r", "l"):
                     await session.keys(keys)
-            await session.keys(" ")
+            # Not `keys`: a playing app never goes quiet, and waiting out `quiet`'s 30 s let the
+            # runs of the sessions started first end (the lab's lasts 36 s at its speed) before
+            # the measurement, which then counted finished runs as playing ones.
+            await session.send(" ")
             deadline = time.monotonic() + 30
             while PLAYING not in session.tail:
                 if time.monotonic() > deadline:
